@@ -1,0 +1,98 @@
+// Exports of the e-prop core, each kernel in float32 (`_f32`, the fast path) and float64
+// (`_f64`, for verification). All pointers are byte addresses into the exported memory; the
+// TypeScript side (src/backend/wasm/) validates sizes once and owns the memory layout.
+import { addColumnSums, gemmNN, gemmTN, transpose } from "./linalg";
+import { lsnnForward, lsnnStep } from "./neuron";
+import { learningSignal, projectError, readoutForward, readoutStep } from "./readout";
+import { bpttBackward } from "./bptt";
+import { onlineTraceStep, traceAdjoint } from "./eprop";
+import { DENSE_ABOVE } from "./linalg";
+
+/** Density above which the dense kernels are used. */
+export function denseAbove(): f64 {
+  return DENSE_ABOVE;
+}
+
+export function lsnnStep_f32(B: i32, nIn: i32, n: i32, cst: usize, x: usize, wIn: usize, wRec: usize, beta: usize, zPrev: usize, v: usize, a: usize, r: usize, cur: usize, zOut: usize, psiOut: usize, vOut: usize, thrOut: usize): void {
+  lsnnStep<f32>(B, nIn, n, cst, x, wIn, wRec, beta, zPrev, v, a, r, cur, zOut, psiOut, vOut, thrOut);
+}
+export function lsnnStep_f64(B: i32, nIn: i32, n: i32, cst: usize, x: usize, wIn: usize, wRec: usize, beta: usize, zPrev: usize, v: usize, a: usize, r: usize, cur: usize, zOut: usize, psiOut: usize, vOut: usize, thrOut: usize): void {
+  lsnnStep<f64>(B, nIn, n, cst, x, wIn, wRec, beta, zPrev, v, a, r, cur, zOut, psiOut, vOut, thrOut);
+}
+export function lsnnForward_f32(steps: i32, B: i32, nIn: i32, n: i32, cst: usize, x: usize, wIn: usize, wRec: usize, beta: usize, zInit: usize, v: usize, a: usize, r: usize, cur: usize, zRec: usize, psiRec: usize, vRec: usize, thrRec: usize): void {
+  lsnnForward<f32>(steps, B, nIn, n, cst, x, wIn, wRec, beta, zInit, v, a, r, cur, zRec, psiRec, vRec, thrRec);
+}
+export function lsnnForward_f64(steps: i32, B: i32, nIn: i32, n: i32, cst: usize, x: usize, wIn: usize, wRec: usize, beta: usize, zInit: usize, v: usize, a: usize, r: usize, cur: usize, zRec: usize, psiRec: usize, vRec: usize, thrRec: usize): void {
+  lsnnForward<f64>(steps, B, nIn, n, cst, x, wIn, wRec, beta, zInit, v, a, r, cur, zRec, psiRec, vRec, thrRec);
+}
+export function readoutStep_f32(B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbarPrev: usize, zbar: usize, y: usize, wOut: usize, bias: usize): void {
+  readoutStep<f32>(B, n, nOut, cst, z, zbarPrev, zbar, y, wOut, bias);
+}
+export function readoutStep_f64(B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbarPrev: usize, zbar: usize, y: usize, wOut: usize, bias: usize): void {
+  readoutStep<f64>(B, n, nOut, cst, z, zbarPrev, zbar, y, wOut, bias);
+}
+export function readoutForward_f32(steps: i32, B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbar: usize, y: usize, wOut: usize, bias: usize): void {
+  readoutForward<f32>(steps, B, n, nOut, cst, z, zbar, y, wOut, bias);
+}
+export function readoutForward_f64(steps: i32, B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbar: usize, y: usize, wOut: usize, bias: usize): void {
+  readoutForward<f64>(steps, B, n, nOut, cst, z, zbar, y, wOut, bias);
+}
+export function projectError_f32(B: i32, n: i32, nOut: i32, dEdy: usize, fb: usize, out: usize): void {
+  projectError<f32>(B, n, nOut, dEdy, fb, out);
+}
+export function projectError_f64(B: i32, n: i32, nOut: i32, dEdy: usize, fb: usize, out: usize): void {
+  projectError<f64>(B, n, nOut, dEdy, fb, out);
+}
+export function learningSignal_f32(steps: i32, B: i32, n: i32, nOut: i32, cst: usize, dEdy: usize, fb: usize, reg: usize, regStride: i32, out: usize, acc: usize): void {
+  learningSignal<f32>(steps, B, n, nOut, cst, dEdy, fb, reg, regStride, out, acc);
+}
+export function learningSignal_f64(steps: i32, B: i32, n: i32, nOut: i32, cst: usize, dEdy: usize, fb: usize, reg: usize, regStride: i32, out: usize, acc: usize): void {
+  learningSignal<f64>(steps, B, n, nOut, cst, dEdy, fb, reg, regStride, out, acc);
+}
+export function bpttBackward_f32(steps: i32, B: i32, n: i32, cst: usize, G: usize, psi: usize, wRecT: usize, beta: usize, gv: usize, ltrue: usize, ga: usize, rec: usize): void {
+  bpttBackward<f32>(steps, B, n, cst, G, psi, wRecT, beta, gv, ltrue, ga, rec);
+}
+export function bpttBackward_f64(steps: i32, B: i32, n: i32, cst: usize, G: usize, psi: usize, wRecT: usize, beta: usize, gv: usize, ltrue: usize, ga: usize, rec: usize): void {
+  bpttBackward<f64>(steps, B, n, cst, G, psi, wRecT, beta, gv, ltrue, ga, rec);
+}
+export function traceAdjoint_f32(steps: i32, B: i32, n: i32, cst: usize, G: usize, psi: usize, beta: usize, Mt: usize, la: usize): void {
+  traceAdjoint<f32>(steps, B, n, cst, G, psi, beta, Mt, la);
+}
+export function traceAdjoint_f64(steps: i32, B: i32, n: i32, cst: usize, G: usize, psi: usize, beta: usize, Mt: usize, la: usize): void {
+  traceAdjoint<f64>(steps, B, n, cst, G, psi, beta, Mt, la);
+}
+export function onlineTraceStep_f32(B: i32, nIn: i32, n: i32, cst: usize, x: usize, zPrev: usize, psiPrev: usize, psi: usize, L: usize, reg: usize, beta: usize, epsV: usize, epsA: usize, ebar: usize, g: usize, S: usize, coef: usize): void {
+  onlineTraceStep<f32>(B, nIn, n, cst, x, zPrev, psiPrev, psi, L, reg, beta, epsV, epsA, ebar, g, S, coef);
+}
+export function onlineTraceStep_f64(B: i32, nIn: i32, n: i32, cst: usize, x: usize, zPrev: usize, psiPrev: usize, psi: usize, L: usize, reg: usize, beta: usize, epsV: usize, epsA: usize, ebar: usize, g: usize, S: usize, coef: usize): void {
+  onlineTraceStep<f64>(B, nIn, n, cst, x, zPrev, psiPrev, psi, L, reg, beta, epsV, epsA, ebar, g, S, coef);
+}
+export function gemmNN_f32(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
+  gemmNN<f32>(M, K, N, A, B, C);
+}
+export function gemmNN_f64(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
+  gemmNN<f64>(M, K, N, A, B, C);
+}
+export function gemmTN_f32(R: i32, K: i32, N: i32, P: usize, D: usize, G: usize, scale: f32): void {
+  gemmTN<f32>(R, K, N, P, D, G, scale);
+}
+export function gemmTN_f64(R: i32, K: i32, N: i32, P: usize, D: usize, G: usize, scale: f64): void {
+  gemmTN<f64>(R, K, N, P, D, G, scale);
+}
+export function transpose_f32(rows: i32, cols: i32, src: usize, dst: usize): void {
+  transpose<f32>(rows, cols, src, dst);
+}
+export function transpose_f64(rows: i32, cols: i32, src: usize, dst: usize): void {
+  transpose<f64>(rows, cols, src, dst);
+}
+export function addColumnSums_f32(rows: i32, cols: i32, src: usize, dst: usize): void {
+  addColumnSums<f32>(rows, cols, src, dst);
+}
+export function addColumnSums_f64(rows: i32, cols: i32, src: usize, dst: usize): void {
+  addColumnSums<f64>(rows, cols, src, dst);
+}
+
+/** First free byte after the module's static data: the TypeScript arena starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,92 @@
+// LSNN dynamics (EPROP.md section 1): one population of LIF (beta_j = 0) and ALIF (beta_j > 0)
+// neurons. One step, for every trial b of the batch, in this order:
+//   a_j   = rho a_j + z_prev_j
+//   v_j   = alpha v_j + s (sum_i w_in[i][j] x_i + sum_{i != j} w_rec[i][j] z_prev_i) - thr z_prev_j
+//   A_j   = thr + beta_j a_j
+//   z_j   = refractory ? 0 : H(v_j - A_j) / dt                      (strict >)
+//   psi_j = refractory ? 0 : (gamma / thr) max(0, 1 - |v_j - A_j| / thr)
+//   r_j   = clip(r_j + n_ref [spike] - 1, 0, n_ref)
+// The caller zeroes the diagonal of w_rec (no autapses).
+import { at, zero } from "./simd";
+import { gemmNN } from "./linalg";
+import { C_ALPHA, C_DT, C_GAMMA, C_NREF, C_RHO, C_S, C_THR, constant } from "./consts";
+
+/**
+ * Advances the state (v, a, r) of B trials by one step.
+ * x: [B][nIn] input; zPrev: [B][n] previous spikes; cur: [B][n] scratch.
+ * Writes z and psi ([B][n]); vOut and thrOut ([B][n]) when non-zero.
+ */
+export function lsnnStep<T>(
+  B: i32, nIn: i32, n: i32, cst: usize,
+  x: usize, wIn: usize, wRec: usize, beta: usize,
+  zPrev: usize, v: usize, a: usize, r: usize, cur: usize,
+  zOut: usize, psiOut: usize, vOut: usize, thrOut: usize,
+): void {
+  const size = B * n;
+  zero<T>(cur, size);
+  gemmNN<T>(B, nIn, n, x, wIn, cur);
+  gemmNN<T>(B, n, n, zPrev, wRec, cur);
+  const alpha = constant<T>(cst, C_ALPHA);
+  const rho = constant<T>(cst, C_RHO);
+  const thr = constant<T>(cst, C_THR);
+  const s = constant<T>(cst, C_S);
+  const nRef = constant<T>(cst, C_NREF);
+  const invDt = <T>1 / constant<T>(cst, C_DT);
+  const slope = constant<T>(cst, C_GAMMA) / thr;
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < n; j++) {
+      const idx = b * n + j;
+      const zp = load<T>(at<T>(zPrev, idx));
+      const aj = rho * load<T>(at<T>(a, idx)) + zp;
+      const vj = alpha * load<T>(at<T>(v, idx)) + s * load<T>(at<T>(cur, idx)) - thr * zp;
+      const Aj = thr + load<T>(at<T>(beta, j)) * aj;
+      const rj = load<T>(at<T>(r, idx));
+      const d = vj - Aj;
+      let z: T = <T>0;
+      let psi: T = <T>0;
+      let rNext: T = rj - <T>1;
+      if (rj <= <T>0) {
+        const m = <T>1 - abs<T>(d) / thr;
+        psi = m > <T>0 ? slope * m : <T>0;
+        if (d > <T>0) {
+          z = invDt;
+          rNext += nRef;
+        }
+      }
+      if (rNext < <T>0) rNext = <T>0;
+      if (rNext > nRef) rNext = nRef;
+      store<T>(at<T>(a, idx), aj);
+      store<T>(at<T>(v, idx), vj);
+      store<T>(at<T>(r, idx), rNext);
+      store<T>(at<T>(zOut, idx), z);
+      store<T>(at<T>(psiOut, idx), psi);
+      if (vOut != 0) store<T>(at<T>(vOut, idx), vj);
+      if (thrOut != 0) store<T>(at<T>(thrOut, idx), Aj);
+    }
+  }
+}
+
+/**
+ * Runs lsnnStep over a whole sequence, time-major: x [T][B][nIn]; records z and psi
+ * ([T][B][n]) and, when non-zero, v and the adaptive threshold A ([T][B][n]).
+ * zInit: [B][n] spikes before step 0 (zeros for a fresh state). State buffers v, a, r start as given.
+ */
+export function lsnnForward<T>(
+  steps: i32, B: i32, nIn: i32, n: i32, cst: usize,
+  x: usize, wIn: usize, wRec: usize, beta: usize,
+  zInit: usize, v: usize, a: usize, r: usize, cur: usize,
+  zRec: usize, psiRec: usize, vRec: usize, thrRec: usize,
+): void {
+  const size = B * n;
+  for (let t = 0; t < steps; t++) {
+    const zPrev = t == 0 ? zInit : at<T>(zRec, (t - 1) * size);
+    lsnnStep<T>(
+      B, nIn, n, cst,
+      at<T>(x, t * B * nIn), wIn, wRec, beta,
+      zPrev, v, a, r, cur,
+      at<T>(zRec, t * size), at<T>(psiRec, t * size),
+      vRec != 0 ? at<T>(vRec, t * size) : 0,
+      thrRec != 0 ? at<T>(thrRec, t * size) : 0,
+    );
+  }
+}

@@ -1,0 +1,44 @@
+// Vector helpers shared by every kernel. T is f32 (4 lanes) or f64 (2 lanes).
+// Pointers are byte addresses into linear memory; n counts elements.
+
+/** Number of T elements in one v128. */
+// @ts-ignore: decorator
+@inline export function lanes<T>(): i32 {
+  return 16 / <i32>sizeof<T>();
+}
+
+/** Byte offset of element j. */
+// @ts-ignore: decorator
+@inline export function at<T>(base: usize, j: i32): usize {
+  return base + (<usize>j << alignof<T>());
+}
+
+/** y[0..n) += a * x[0..n). */
+export function axpy<T>(y: usize, x: usize, a: T, n: i32): void {
+  const L = lanes<T>();
+  const va = v128.splat<T>(a);
+  const nv = n - n % L;
+  let j = 0;
+  for (; j < nv; j += L) {
+    const py = at<T>(y, j);
+    v128.store(py, v128.add<T>(v128.load(py), v128.mul<T>(va, v128.load(at<T>(x, j)))));
+  }
+  for (; j < n; j++) {
+    const py = at<T>(y, j);
+    store<T>(py, load<T>(py) + a * load<T>(at<T>(x, j)));
+  }
+}
+
+/** y[0..n) = 0. */
+export function zero<T>(y: usize, n: i32): void {
+  memory.fill(y, 0, <usize>n << alignof<T>());
+}
+
+/** Number of non-zero elements of x[0..n). */
+export function countNonZero<T>(x: usize, n: i32): i32 {
+  let c = 0;
+  for (let j = 0; j < n; j++) {
+    if (load<T>(at<T>(x, j)) != <T>0) c++;
+  }
+  return c;
+}

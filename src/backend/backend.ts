@@ -1,0 +1,101 @@
+/**
+ * The backend interface: what the WebAssembly core implements now and the tfjs backend next.
+ * A backend holds one network's weights and computes its trajectories and gradients.
+ *
+ * @module
+ */
+import type { ResolvedNetworkConfig } from "../model/config.ts";
+import type { Matrix, Weights } from "../model/weights.ts";
+import type { Batch, Objective } from "../model/objective.ts";
+
+/** Arithmetic precision of a backend. */
+export type Precision = "f32" | "f64";
+
+/**
+ * How a gradient is computed:
+ * - "bptt": the exact gradient (reverse pass through all paths);
+ * - "eprop": e-prop with the given feedback matrix (EPROP.md 3.3);
+ * - "eq1": eq. (1) with the true learning signal dE/dz; equals "bptt".
+ */
+export type GradientMethod = "bptt" | "eprop" | "eq1";
+
+/** The two computations of the e-prop gradient (EPROP.md 3.3); they agree to rounding error. */
+export type EpropForm = "online" | "factorized";
+
+/** Options of {@linkcode Backend.gradients}. */
+export interface GradientOptions {
+  /** Which gradient. */
+  method: GradientMethod;
+  /** e-prop feedback matrix B (nRec x nOut); default w_out (symmetric). */
+  feedback?: Matrix;
+  /** e-prop computation (default "factorized"). */
+  form?: EpropForm;
+  /** Online regularizer: the rate estimate carried from the previous batch. */
+  rateEstimate?: Float64Array;
+}
+
+/** Gradients with the shapes of the weights. */
+export interface Gradients {
+  /** dE/dw_in, nIn x nRec. */
+  wIn: Matrix;
+  /** dE/dw_rec, nRec x nRec, zero diagonal. */
+  wRec: Matrix;
+  /** dE/dw_out, nRec x nOut (exact for every method). */
+  wOut: Matrix;
+  /** dE/db_out, when the readout has a bias. */
+  bOut?: Float64Array;
+}
+
+/** What {@linkcode Backend.gradients} returns. */
+export interface GradientResult {
+  /** Total loss E (readout loss + regularizer). */
+  loss: number;
+  /** The readout loss alone. */
+  readoutLoss: number;
+  /** The regularizer's loss alone. */
+  regularizationLoss: number;
+  /** Total number of recurrent spikes over batch and time. */
+  spikes: number;
+  /** The gradients. */
+  grads: Gradients;
+  /** Online regularizer: the updated rate estimate, to pass to the next call. */
+  rateEstimate?: Float64Array;
+}
+
+/** A recorded forward pass, batch-major. */
+export interface Trajectory {
+  /** Number of trials. */
+  batchSize: number;
+  /** Number of steps. */
+  steps: number;
+  /** Spikes z [B][T][nRec] (1/dt per spike). */
+  z: Float64Array;
+  /** Membrane potentials [B][T][nRec]. */
+  v: Float64Array;
+  /** Adaptive thresholds A [B][T][nRec]. */
+  thr: Float64Array;
+  /** Pseudo-derivatives psi [B][T][nRec]. */
+  psi: Float64Array;
+  /** Readout y [B][T][nOut]. */
+  y: Float64Array;
+}
+
+/** A compute backend for one network. */
+export interface Backend {
+  /** Backend name, e.g. "wasm". */
+  readonly name: string;
+  /** Arithmetic precision. */
+  readonly precision: Precision;
+  /** The network it simulates. */
+  readonly config: ResolvedNetworkConfig;
+  /** Replaces the weights (validated; the diagonal of wRec is ignored). */
+  setWeights(weights: Weights): void;
+  /** @returns A copy of the current weights. */
+  getWeights(): Weights;
+  /** Runs the network on a batch from the zero state and records everything. */
+  simulate(batch: Batch): Trajectory;
+  /** Computes loss and gradients on a batch. */
+  gradients(batch: Batch, objective: Objective, options: GradientOptions): GradientResult;
+  /** Frees the backend's memory. */
+  dispose(): void;
+}

@@ -1,0 +1,143 @@
+/**
+ * One instance of the WebAssembly core holding one network: its own memory, the kernels of one
+ * precision, and the network's constants and weights at fixed addresses.
+ *
+ * @module
+ */
+import type { Precision } from "../backend.ts";
+import type { ResolvedNetworkConfig } from "../../model/config.ts";
+import { deriveConstants, type ModelConstants } from "../../model/constants.ts";
+import type { Matrix, Weights } from "../../model/weights.ts";
+import type { FloatArray } from "../../grad/readout_error.ts";
+import { Arena } from "./arena.ts";
+import { bindKernels, type Kernels } from "./kernels.ts";
+import { instantiateCore } from "./module.ts";
+
+/** Slots of the f64 constants block (core-wasm/assembly/consts.ts). */
+const CONSTANT_ORDER = ["alpha", "rho", "thr", "gamma", "s", "dt", "nRef", "kappa", "c"] as const;
+
+/** Addresses of the network's resident buffers. */
+export interface NetworkPointers {
+  /** Constants block (f64). */
+  cst: number;
+  /** beta per neuron. */
+  beta: number;
+  /** w_in [nIn][n]. */
+  wIn: number;
+  /** w_rec [n][n], zero diagonal. */
+  wRec: number;
+  /** w_rec transposed, zero diagonal. */
+  wRecT: number;
+  /** w_out [n][nOut]. */
+  wOut: number;
+  /** Readout bias [nOut], or 0 when the readout has none. */
+  bias: number;
+  /** Feedback matrix B [n][nOut] for e-prop. */
+  fb: number;
+}
+
+/** A core instance bound to one network and precision. */
+export class CoreInstance {
+  /** Kernels of this precision. */
+  readonly k: Kernels;
+  /** Allocator over this instance's memory. */
+  readonly arena: Arena;
+  /** Arithmetic precision. */
+  readonly precision: Precision;
+  /** Bytes per float. */
+  readonly bytes: number;
+  /** The network. */
+  readonly config: ResolvedNetworkConfig;
+  /** Its derived constants. */
+  readonly consts: ModelConstants;
+  /** Resident buffers. */
+  readonly ptr: NetworkPointers;
+
+  /**
+   * @param module The compiled core.
+   * @param config The network.
+   * @param precision f32 or f64.
+   */
+  constructor(module: WebAssembly.Module, config: ResolvedNetworkConfig, precision: Precision) {
+    const core = instantiateCore(module);
+    this.k = bindKernels(core, precision);
+    this.arena = new Arena(core.memory, core.heapBase());
+    this.precision = precision;
+    this.bytes = precision === "f32" ? 4 : 8;
+    this.config = config;
+    this.consts = deriveConstants(config);
+    const { nIn, nRec: n } = config.neuron;
+    const nOut = config.readout.nOut;
+    const cst = this.arena.alloc(CONSTANT_ORDER.length, 8);
+    this.arena.f64(cst, CONSTANT_ORDER.length).set(CONSTANT_ORDER.map((key) => this.consts[key]));
+    this.ptr = {
+      cst,
+      beta: this.alloc(n),
+      wIn: this.alloc(nIn * n),
+      wRec: this.alloc(n * n),
+      wRecT: this.alloc(n * n),
+      wOut: this.alloc(n * nOut),
+      bias: config.readout.bias ? this.alloc(nOut) : 0,
+      fb: this.alloc(n * nOut),
+    };
+    this.write(this.ptr.beta, config.neuron.beta);
+  }
+
+  /** @returns The address of `count` zeroed floats. */
+  alloc(count: number): number {
+    return this.arena.alloc(count, this.bytes);
+  }
+
+  /** @returns A live view of `length` floats at `ptr` (invalid after the next allocation). */
+  view(ptr: number, length: number): FloatArray {
+    return this.arena.floats(ptr, length, this.precision);
+  }
+
+  /** Copies values into the floats at `ptr`. */
+  write(ptr: number, data: ArrayLike<number>): void {
+    this.view(ptr, data.length).set(data);
+  }
+
+  /** @returns A float64 copy of `length` floats at `ptr`. */
+  read(ptr: number, length: number): Float64Array {
+    return Float64Array.from(this.view(ptr, length));
+  }
+
+  /** @returns The byte address of float number `index` of the buffer at `ptr`. */
+  at(ptr: number, index: number): number {
+    return ptr + index * this.bytes;
+  }
+
+  /** Writes validated weights (zeroing the diagonal of w_rec) and refreshes its transpose. */
+  loadWeights(w: Weights): void {
+    const n = this.config.neuron.nRec;
+    this.write(this.ptr.wIn, w.wIn.data);
+    const rec = Float64Array.from(w.wRec.data);
+    for (let j = 0; j < n; j++) rec[j * n + j] = 0;
+    this.write(this.ptr.wRec, rec);
+    this.k.transpose(n, n, this.ptr.wRec, this.ptr.wRecT);
+    this.write(this.ptr.wOut, w.wOut.data);
+    if (this.ptr.bias !== 0 && w.bOut) this.write(this.ptr.bias, w.bOut);
+  }
+
+  /** Writes the e-prop feedback matrix; without one, copies w_out (symmetric feedback). */
+  loadFeedback(feedback: Matrix | undefined): void {
+    const { nRec } = this.config.neuron;
+    const nOut = this.config.readout.nOut;
+    if (feedback === undefined) {
+      this.view(this.ptr.fb, nRec * nOut).set(this.view(this.ptr.wOut, nRec * nOut));
+      return;
+    }
+    if (feedback.rows !== nRec || feedback.cols !== nOut) {
+      throw new TypeError(
+        `Cannot compute gradients: feedback must be ${nRec}x${nOut}, got ${feedback.rows}x${feedback.cols}`,
+      );
+    }
+    for (let i = 0; i < feedback.data.length; i++) {
+      if (!Number.isFinite(feedback.data[i])) {
+        throw new TypeError(`Cannot compute gradients: feedback.data[${i}] must be finite, got ${feedback.data[i]}`);
+      }
+    }
+    this.write(this.ptr.fb, feedback.data);
+  }
+}

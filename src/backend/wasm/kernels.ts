@@ -1,0 +1,51 @@
+/**
+ * The kernel list of the core, bound to one precision. Every kernel is named here once; the
+ * AssemblyScript exports carry the suffix `_f32` or `_f64`. Pointers are byte addresses.
+ *
+ * @module
+ */
+import type { Precision } from "../backend.ts";
+import type { CoreExports } from "./module.ts";
+
+type Kernel = (...args: number[]) => void;
+
+/** Names of the precision-specific kernels (core-wasm/assembly/index.ts). */
+export const KERNEL_NAMES = [
+  "lsnnStep",
+  "lsnnForward",
+  "readoutStep",
+  "readoutForward",
+  "projectError",
+  "learningSignal",
+  "bpttBackward",
+  "traceAdjoint",
+  "onlineTraceStep",
+  "gemmNN",
+  "gemmTN",
+  "transpose",
+  "addColumnSums",
+] as const;
+
+/** One kernel name. */
+export type KernelName = typeof KERNEL_NAMES[number];
+
+/** The kernels of one precision. */
+export type Kernels = Record<KernelName, Kernel>;
+
+/**
+ * @param core The instantiated core.
+ * @param precision Which instantiation.
+ * @returns The kernels.
+ * @throws {Error} If the core lacks one (a stale build).
+ */
+export function bindKernels(core: CoreExports, precision: Precision): Kernels {
+  const out = {} as Kernels;
+  for (const name of KERNEL_NAMES) {
+    const fn = core[`${name}_${precision}`];
+    if (typeof fn !== "function") {
+      throw new Error(`Cannot bind the e-prop core: export ${name}_${precision} is missing`);
+    }
+    out[name] = fn as Kernel;
+  }
+  return out;
+}

@@ -1,0 +1,350 @@
+/**
+ * The WebAssembly backend: the LSNN, BPTT and both forms of e-prop computed by the SIMD core
+ * (core-wasm/), in float32 (fast path) or float64 (verification).
+ *
+ * @module
+ */
+import type {
+  Backend,
+  GradientOptions,
+  GradientResult,
+  Precision,
+  Trajectory,
+} from "../backend.ts";
+import { type NetworkConfig, resolveNetworkConfig, type ResolvedNetworkConfig } from "../../model/config.ts";
+import { checkWeights, type Matrix, type Weights } from "../../model/weights.ts";
+import {
+  type Batch,
+  checkBatch,
+  type Objective,
+  type RegularizationConfig,
+  resolveObjective,
+  type ResolvedObjective,
+} from "../../model/objective.ts";
+import { ReadoutError } from "../../grad/readout_error.ts";
+import { RateRegularizer } from "../../grad/rate_regularizer.ts";
+import { checkChoice, checkNumber } from "../../util/errors.ts";
+import { CoreInstance } from "./core_instance.ts";
+import { initWasm, type WasmSource } from "./module.ts";
+import { OnlineEprop } from "./online_eprop.ts";
+import { gradientMatrices } from "./gradient_readback.ts";
+
+/** Options of {@linkcode WasmBackend.create}. */
+export interface WasmBackendOptions {
+  /** "f32" (default, fast) or "f64" (verification). */
+  precision?: Precision;
+  /** Where the core comes from (default: the embedded module). */
+  module?: WasmSource;
+}
+
+/**
+ * The WebAssembly backend.
+ *
+ * @example Gradients of a tiny network
+ * ```ts
+ * import { WasmBackend } from "./wasm_backend.ts";
+ * import { initWeights } from "../../model/weights.ts";
+ * import { resolveNetworkConfig } from "../../model/config.ts";
+ * import { Rng } from "../../util/rng.ts";
+ * import assert from "node:assert/strict";
+ * const config = resolveNetworkConfig({ neuron: { nIn: 2, nRec: 3 }, readout: { nOut: 1 } });
+ * const backend = await WasmBackend.create(config, initWeights(config, new Rng(0)), { precision: "f64" });
+ * const batch = { batchSize: 1, steps: 4, inputs: new Float64Array(8).fill(1), targets: new Float64Array(4) };
+ * const r = backend.gradients(batch, { loss: { type: "mse" } }, { method: "bptt" });
+ * assert.equal(r.grads.wIn.rows, 2);
+ * ```
+ */
+export class WasmBackend implements Backend {
+  /** Backend name. */
+  readonly name = "wasm";
+  /** Arithmetic precision. */
+  readonly precision: Precision;
+  /** The network. */
+  readonly config: ResolvedNetworkConfig;
+  readonly #module: WebAssembly.Module;
+  readonly #core: CoreInstance;
+  #weights: Weights;
+
+  private constructor(
+    module: WebAssembly.Module,
+    config: ResolvedNetworkConfig,
+    weights: Weights,
+    precision: Precision,
+  ) {
+    this.#module = module;
+    this.config = config;
+    this.precision = precision;
+    this.#core = new CoreInstance(module, config, precision);
+    this.#weights = copyWeights(weights);
+    this.setWeights(weights);
+  }
+
+  /**
+   * @param config The network (validated here).
+   * @param weights Its initial weights.
+   * @param options Precision and module source.
+   * @returns A ready backend.
+   * @throws {TypeError|RangeError} For an invalid config or weights.
+   */
+  static async create(
+    config: NetworkConfig | ResolvedNetworkConfig,
+    weights: Weights,
+    options: WasmBackendOptions = {},
+  ): Promise<WasmBackend> {
+    const resolved = resolveNetworkConfig(config);
+    const precision = checkChoice("create backend", "precision", options.precision ?? "f32", ["f32", "f64"]);
+    checkWeights(resolved, weights);
+    return new WasmBackend(await initWasm(options.module), resolved, weights, precision);
+  }
+
+  /** Replaces the weights. */
+  setWeights(weights: Weights): void {
+    checkWeights(this.config, weights);
+    this.#weights = copyWeights(weights);
+    this.#core.loadWeights(weights);
+  }
+
+  /** @returns A copy of the current weights. */
+  getWeights(): Weights {
+    return copyWeights(this.#weights);
+  }
+
+  /** Runs the batch from the zero state and records spikes, voltages, thresholds, psi and y. */
+  simulate(batch: Batch): Trajectory {
+    checkBatch(this.config, batch);
+    const core = this.#core;
+    const mark = core.arena.mark();
+    try {
+      const { batchSize: B, steps: T } = batch;
+      const n = this.config.neuron.nRec;
+      const nOut = this.config.readout.nOut;
+      const rec = this.#forward(batch, true);
+      const y = core.alloc(T * B * nOut);
+      const zbar = core.alloc(T * B * n);
+      core.k.readoutForward(T, B, n, nOut, core.ptr.cst, rec.z, zbar, y, core.ptr.wOut, core.ptr.bias);
+      return {
+        batchSize: B,
+        steps: T,
+        z: this.#batchMajor(rec.z, B, T, n),
+        v: this.#batchMajor(rec.v, B, T, n),
+        thr: this.#batchMajor(rec.thr, B, T, n),
+        psi: this.#batchMajor(rec.psi, B, T, n),
+        y: this.#batchMajor(y, B, T, nOut),
+      };
+    } finally {
+      core.arena.release(mark);
+    }
+  }
+
+  /** Loss and gradients of the batch by the chosen method. */
+  gradients(batch: Batch, objective: Objective, options: GradientOptions): GradientResult {
+    const action = "compute gradients";
+    const obj = resolveObjective(this.config, objective, batch);
+    const method = checkChoice(action, "method", options?.method, ["bptt", "eprop", "eq1"]);
+    const form = checkChoice(action, "form", options.form ?? "factorized", ["online", "factorized"]);
+    const core = this.#core;
+    const mark = core.arena.mark();
+    try {
+      core.loadFeedback(method === "eprop" ? options.feedback : undefined);
+      const reg = this.#regularizer(obj, batch, options.rateEstimate);
+      if (method === "eprop" && form === "online") return this.#online(batch, obj, reg);
+      return this.#sequence(batch, obj, method, reg);
+    } finally {
+      core.arena.release(mark);
+    }
+  }
+
+  /**
+   * A step-by-step e-prop learner on its own core instance (a snapshot of the current weights).
+   *
+   * @param batchSize Number of parallel streams.
+   * @param options Feedback matrix (default w_out), and a regularizer with the number of steps
+   *   it averages over (`steps`, needed by the simple type).
+   * @returns The learner.
+   */
+  onlineEprop(
+    batchSize: number,
+    options: { feedback?: Matrix; regularization?: RegularizationConfig; steps?: number } = {},
+  ): OnlineEprop {
+    const action = "create online e-prop";
+    checkNumber(action, "batchSize", batchSize, { min: 1, integer: true });
+    const core = new CoreInstance(this.#module, this.config, this.precision);
+    core.loadWeights(this.#weights);
+    core.loadFeedback(options.feedback);
+    let reg: RateRegularizer | undefined;
+    if (options.regularization) {
+      const steps = checkNumber(action, "steps", options.steps, { min: 1, integer: true });
+      const batch = { batchSize, steps, inputs: new Float64Array(batchSize * steps * this.config.neuron.nIn) };
+      reg = this.#regularizer(
+        resolveObjective(this.config, { loss: { type: "mse" }, regularization: options.regularization }, {
+          ...batch,
+          targets: new Float64Array(batchSize * steps * this.config.readout.nOut),
+        }),
+        batch,
+        undefined,
+      );
+    }
+    return new OnlineEprop(core, batchSize, reg);
+  }
+
+  /** Frees nothing explicit: the instance's memory goes with the object. */
+  dispose(): void {}
+
+  #regularizer(obj: ResolvedObjective, batch: Batch, estimate?: Float64Array) {
+    if (!obj.regularization) return undefined;
+    return new RateRegularizer(obj.regularization, this.config.neuron.nRec, {
+      batchSize: batch.batchSize,
+      steps: batch.steps,
+      dt: this.config.neuron.dtMs,
+    }, estimate);
+  }
+
+  /** Copies the batch-major inputs into core memory, time-major. */
+  #inputs(batch: Batch): number {
+    const core = this.#core;
+    const { batchSize: B, steps: T } = batch;
+    const nIn = this.config.neuron.nIn;
+    const ptr = core.alloc(T * B * nIn);
+    const view = core.view(ptr, T * B * nIn);
+    const src = batch.inputs;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        view.set(src.subarray((b * T + t) * nIn, (b * T + t + 1) * nIn), (t * B + b) * nIn);
+      }
+    }
+    return ptr;
+  }
+
+  #forward(batch: Batch, record: boolean) {
+    const core = this.#core;
+    const { k, ptr } = core;
+    const { batchSize: B, steps: T } = batch;
+    const { nIn, nRec: n } = this.config.neuron;
+    const size = B * n;
+    const x = this.#inputs(batch);
+    const [v, a, r, cur, zInit] = [0, 0, 0, 0, 0].map(() => core.alloc(size));
+    const z = core.alloc(T * size);
+    const psi = core.alloc(T * size);
+    const vRec = record ? core.alloc(T * size) : 0;
+    const thr = record ? core.alloc(T * size) : 0;
+    k.lsnnForward(T, B, nIn, n, ptr.cst, x, ptr.wIn, ptr.wRec, ptr.beta, zInit, v, a, r, cur, z, psi, vRec, thr);
+    return { x, z, psi, v: vRec, thr };
+  }
+
+  #sequence(
+    batch: Batch,
+    obj: ResolvedObjective,
+    method: "bptt" | "eprop" | "eq1",
+    reg: RateRegularizer | undefined,
+  ): GradientResult {
+    const core = this.#core;
+    const { k, ptr } = core;
+    const { batchSize: B, steps: T } = batch;
+    const { nIn, nRec: n, dtMs } = this.config.neuron;
+    const nOut = this.config.readout.nOut;
+    const size = B * n;
+    const s = core.consts.s;
+    const fwd = this.#forward(batch, false);
+    const zbar = core.alloc(T * size);
+    const y = core.alloc(T * B * nOut);
+    k.readoutForward(T, B, n, nOut, ptr.cst, fwd.z, zbar, y, ptr.wOut, ptr.bias);
+    const dEdy = core.alloc(T * B * nOut);
+    const error = new ReadoutError(obj, batch, nOut);
+    const yView = core.view(y, T * B * nOut);
+    const dView = core.view(dEdy, T * B * nOut);
+    let readoutLoss = 0;
+    for (let t = 0; t < T; t++) readoutLoss += error.step(t, yView, t * B * nOut, dView, t * B * nOut);
+
+    const sumsPtr = core.alloc(n);
+    k.addColumnSums(T * B, n, fwd.z, sumsPtr);
+    const sums = core.read(sumsPtr, n);
+    let regPtr = 0;
+    let regStride = 0;
+    if (reg?.online) {
+      regPtr = core.alloc(T * n);
+      regStride = n;
+      const step = core.alloc(n);
+      for (let t = 0; t < T; t++) {
+        core.view(step, n).fill(0);
+        k.addColumnSums(B, n, core.at(fwd.z, t * size), step);
+        reg.step(core.view(step, n), core.view(regPtr, T * n), t * n);
+      }
+    } else if (reg) {
+      regPtr = core.alloc(n);
+      reg.finish(sums, core.view(regPtr, n));
+    }
+
+    const G = core.alloc(T * size);
+    const scratch = core.alloc(size);
+    const feedback = method === "eprop" ? ptr.fb : ptr.wOut;
+    k.learningSignal(T, B, n, nOut, ptr.cst, dEdy, feedback, regPtr, regStride, G, scratch);
+    let D = G;
+    if (method !== "eprop") {
+      const gv = core.alloc(T * size);
+      const ltrue = method === "eq1" ? core.alloc(T * size) : 0;
+      k.bpttBackward(T, B, n, ptr.cst, G, fwd.psi, ptr.wRecT, ptr.beta, gv, ltrue, scratch, core.alloc(size));
+      D = method === "bptt" ? gv : ltrue;
+    }
+    if (method !== "bptt") k.traceAdjoint(T, B, n, ptr.cst, D, fwd.psi, ptr.beta, D, scratch);
+
+    const gIn = core.alloc(nIn * n);
+    k.gemmTN(T * B, nIn, n, fwd.x, D, gIn, s);
+    const gRec = core.alloc(n * n);
+    if (T > 1) k.gemmTN((T - 1) * B, n, n, fwd.z, core.at(D, size), gRec, s);
+    const gOut = core.alloc(n * nOut);
+    k.gemmTN(T * B, n, nOut, zbar, dEdy, gOut, 1);
+    const gBias = core.alloc(nOut);
+    k.addColumnSums(T * B, nOut, dEdy, gBias);
+    const regularizationLoss = reg ? reg.loss(sums) : 0;
+    return {
+      loss: readoutLoss + regularizationLoss,
+      readoutLoss,
+      regularizationLoss,
+      spikes: sums.reduce((acc, v) => acc + v, 0) * dtMs,
+      grads: gradientMatrices(core, { wIn: gIn, wRec: gRec, wOut: gOut, bias: gBias }),
+      ...(reg?.online ? { rateEstimate: Float64Array.from(reg.estimate) } : {}),
+    };
+  }
+
+  #online(batch: Batch, obj: ResolvedObjective, reg: RateRegularizer | undefined): GradientResult {
+    const core = this.#core;
+    const { batchSize: B, steps: T } = batch;
+    const nIn = this.config.neuron.nIn;
+    const x = this.#inputs(batch);
+    const error = new ReadoutError(obj, batch, this.config.readout.nOut);
+    const learner = new OnlineEprop(core, B, reg);
+    const stepError = (t: number, y: Float32Array | Float64Array, dEdy: Float32Array | Float64Array) =>
+      error.step(t, y, 0, dEdy, 0);
+    for (let t = 0; t < T; t++) learner.stepAt(core.at(x, t * B * nIn), stepError);
+    const r = learner.finish();
+    return {
+      loss: r.readoutLoss + r.regularizationLoss,
+      readoutLoss: r.readoutLoss,
+      regularizationLoss: r.regularizationLoss,
+      spikes: r.spikes,
+      grads: r.grads,
+      ...(reg?.online ? { rateEstimate: Float64Array.from(reg.estimate) } : {}),
+    };
+  }
+
+  #batchMajor(ptr: number, B: number, T: number, C: number): Float64Array {
+    const view = this.#core.view(ptr, T * B * C);
+    const out = new Float64Array(T * B * C);
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        out.set(view.subarray((t * B + b) * C, (t * B + b + 1) * C), (b * T + t) * C);
+      }
+    }
+    return out;
+  }
+}
+
+function copyMatrix(m: Matrix): Matrix {
+  return { rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) };
+}
+
+function copyWeights(w: Weights): Weights {
+  const out: Weights = { wIn: copyMatrix(w.wIn), wRec: copyMatrix(w.wRec), wOut: copyMatrix(w.wOut) };
+  if (w.bOut) out.bOut = Float64Array.from(w.bOut);
+  return out;
+}

@@ -1,0 +1,98 @@
+/**
+ * Feedback matrices B[j][k] that turn readout errors into learning signals,
+ * L_j(t) = sum_k B[j][k] dE/dy_k(t) (EPROP.md 3.2).
+ *
+ * - symmetric: B = w_out (tracks w_out as it learns);
+ * - random: fixed N(0,1) draw, optionally scaled by 1/sqrt(n_rec);
+ * - adaptive (Kolen-Pollack): starts random; every update of w_out is applied to B too, then both
+ *   decay by (1 - lambda);
+ * - global: B[j][k] = 1/sqrt(n_rec) for every j (one signal for all neurons; a baseline).
+ *
+ * @module
+ */
+import { type Matrix, normalMatrix, zeroMatrix } from "../model/weights.ts";
+import type { Rng } from "../util/rng.ts";
+import { checkChoice, checkNumber } from "../util/errors.ts";
+
+/** The feedback variants. */
+export type FeedbackKind = "symmetric" | "random" | "adaptive" | "global";
+
+/** Options of {@linkcode createFeedback}. */
+export interface FeedbackOptions {
+  /** Random source (random and adaptive). */
+  rng?: Rng;
+  /** Scale random draws by 1/sqrt(n_rec) (default false). */
+  scaled?: boolean;
+  /** Kolen-Pollack decay lambda (adaptive; default 0.01). */
+  lambda?: number;
+}
+
+/** A feedback rule: the matrix for the current readout, and its reaction to readout updates. */
+export interface Feedback {
+  /** Which variant. */
+  readonly kind: FeedbackKind;
+  /**
+   * @param wOut The current readout weights (nRec x nOut).
+   * @returns The feedback matrix B (nRec x nOut).
+   */
+  matrix(wOut: Matrix): Matrix;
+  /**
+   * Called after the optimizer changed w_out by `delta` (in place). Adaptive feedback applies the
+   * same change to B and decays both B and w_out; the others do nothing.
+   */
+  afterReadoutUpdate(wOut: Matrix, delta: Matrix): void;
+}
+
+/**
+ * @param kind The variant.
+ * @param nRec Number of recurrent neurons.
+ * @param nOut Number of outputs.
+ * @param options Random source, scaling, lambda.
+ * @returns The feedback rule.
+ * @throws {RangeError} For an unknown kind or lambda outside [0, 1).
+ * @throws {TypeError} When a random variant has no rng.
+ *
+ * @example Global feedback
+ * ```ts
+ * import { createFeedback } from "./feedback.ts";
+ * import { zeroMatrix } from "../model/weights.ts";
+ * import assert from "node:assert/strict";
+ * const fb = createFeedback("global", 4, 1);
+ * assert.deepEqual([...fb.matrix(zeroMatrix(4, 1)).data], [0.5, 0.5, 0.5, 0.5]);
+ * ```
+ */
+export function createFeedback(
+  kind: FeedbackKind,
+  nRec: number,
+  nOut: number,
+  options: FeedbackOptions = {},
+): Feedback {
+  const action = "create feedback";
+  checkChoice(action, "kind", kind, ["symmetric", "random", "adaptive", "global"]);
+  switch (kind) {
+    case "symmetric":
+      return { kind, matrix: (wOut) => wOut, afterReadoutUpdate: () => {} };
+    case "global": {
+      const b = zeroMatrix(nRec, nOut);
+      b.data.fill(1 / Math.sqrt(nRec));
+      return { kind, matrix: () => b, afterReadoutUpdate: () => {} };
+    }
+    case "random":
+    case "adaptive": {
+      if (!options.rng) throw new TypeError(`Cannot ${action}: ${kind} feedback needs options.rng`);
+      const b = normalMatrix(nRec, nOut, options.rng, options.scaled ? 1 / Math.sqrt(nRec) : 1);
+      if (kind === "random") return { kind, matrix: () => b, afterReadoutUpdate: () => {} };
+      const lambda = checkNumber(action, "lambda", options.lambda ?? 0.01, { min: 0, max: 0.999999 });
+      return {
+        kind,
+        matrix: () => b,
+        afterReadoutUpdate(wOut, delta) {
+          for (let i = 0; i < b.data.length; i++) {
+            b.data[i] = (1 - lambda) * (b.data[i] + delta.data[i]);
+            wOut.data[i] *= 1 - lambda;
+          }
+        },
+      };
+    }
+  }
+}

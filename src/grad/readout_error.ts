@@ -1,0 +1,97 @@
+/**
+ * Loss values and their derivatives dE/dy on the readout (EPROP.md section 2), one step at a
+ * time so that the same code serves whole sequences and online streams. Backends keep y and
+ * dE/dy time-major ([T][B][nOut]); a step works on its [B][nOut] slice.
+ *
+ * @module
+ */
+import type { Batch, ResolvedObjective } from "../model/objective.ts";
+
+/** A float array of either precision. */
+export type FloatArray = Float32Array | Float64Array;
+
+/**
+ * The readout loss of one batch. For CE the averaging factor of every active step
+ * (1 / (B * window), or 1 / sum(mask)) is folded into dE/dy, as autodiff would.
+ */
+export class ReadoutError {
+  readonly #loss: ResolvedObjective["loss"];
+  readonly #batch: Batch;
+  readonly #nOut: number;
+  readonly #weight: Float64Array | undefined;
+
+  /**
+   * @param objective A resolved objective (validated against the batch).
+   * @param batch The batch whose targets or labels are used.
+   * @param nOut Number of readout units.
+   */
+  constructor(objective: ResolvedObjective, batch: Batch, nOut: number) {
+    this.#loss = objective.loss;
+    this.#batch = batch;
+    this.#nOut = nOut;
+    if (objective.loss.type === "ce") this.#weight = ceWeights(objective.loss.window, batch);
+  }
+
+  /**
+   * Writes dE/dy of step t and returns that step's contribution to the loss.
+   * @param t Step index.
+   * @param y Readout of step t at `y[yOffset ..]`, [B][nOut].
+   * @param dEdy Output, at `dEdy[outOffset ..]`, [B][nOut].
+   * @returns The loss contribution of step t.
+   */
+  step(t: number, y: FloatArray, yOffset: number, dEdy: FloatArray, outOffset: number): number {
+    const { batchSize: B, steps: T } = this.#batch;
+    const nOut = this.#nOut;
+    let loss = 0;
+    if (this.#loss.type === "mse") {
+      const targets = this.#batch.targets!;
+      for (let b = 0; b < B; b++) {
+        const tgt = (b * T + t) * nOut;
+        for (let k = 0; k < nOut; k++) {
+          const d = y[yOffset + b * nOut + k] - targets[tgt + k];
+          dEdy[outOffset + b * nOut + k] = d;
+          loss += 0.5 * d * d;
+        }
+      }
+      return loss;
+    }
+    const labels = this.#batch.labels!;
+    const weight = this.#weight!;
+    for (let b = 0; b < B; b++) {
+      const w = weight[t * B + b];
+      const base = b * nOut;
+      if (w === 0) {
+        for (let k = 0; k < nOut; k++) dEdy[outOffset + base + k] = 0;
+        continue;
+      }
+      const label = labels.length === B ? labels[b] : labels[b * T + t];
+      let max = -Infinity;
+      for (let k = 0; k < nOut; k++) max = Math.max(max, y[yOffset + base + k]);
+      let sum = 0;
+      for (let k = 0; k < nOut; k++) sum += Math.exp(y[yOffset + base + k] - max);
+      const logZ = max + Math.log(sum);
+      for (let k = 0; k < nOut; k++) {
+        const p = Math.exp(y[yOffset + base + k] - logZ);
+        dEdy[outOffset + base + k] = w * (p - (k === label ? 1 : 0));
+      }
+      loss += w * (logZ - y[yOffset + base + label]);
+    }
+    return loss;
+  }
+}
+
+/** Averaging weight of every (t, b), time-major: 1/(B*window) on the window, or mask / sum(mask). */
+function ceWeights(window: number, batch: Batch): Float64Array {
+  const { batchSize: B, steps: T, mask } = batch;
+  const w = new Float64Array(T * B);
+  if (mask) {
+    let total = 0;
+    for (let i = 0; i < mask.length; i++) total += mask[i];
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) w[t * B + b] = mask[b * T + t] / total;
+    }
+  } else {
+    for (let t = T - window; t < T; t++) w.fill(1 / (B * window), t * B, (t + 1) * B);
+  }
+  return w;
+}
