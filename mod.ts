@@ -62,7 +62,12 @@ export type {
 export { checkBatch, resolveObjective } from "./src/model/objective.ts";
 export { type FloatArray, ReadoutError } from "./src/grad/readout_error.ts";
 export { RateRegularizer } from "./src/grad/rate_regularizer.ts";
-export { createFeedback, type Feedback, type FeedbackKind, type FeedbackOptions } from "./src/grad/feedback.ts";
+export {
+  createFeedback,
+  type Feedback,
+  type FeedbackKind,
+  type FeedbackOptions,
+} from "./src/grad/feedback.ts";
 export type {
   Backend,
   EpropForm,
@@ -74,7 +79,11 @@ export type {
   Trajectory,
 } from "./src/backend/backend.ts";
 export { WasmBackend, type WasmBackendOptions } from "./src/backend/wasm/wasm_backend.ts";
-export { OnlineEprop, type OnlineEpropResult, type StepError } from "./src/backend/wasm/online_eprop.ts";
+export {
+  OnlineEprop,
+  type OnlineEpropResult,
+  type StepError,
+} from "./src/backend/wasm/online_eprop.ts";
 export { initWasm, simdSupported, type WasmSource } from "./src/backend/wasm/module.ts";
 export {
   type GradientCase,

@@ -65,7 +65,9 @@ async function compile(sources: Map<string, string>): Promise<Uint8Array> {
     stderr: sink,
   });
   if (error || !binary) {
-    throw new Error(`Cannot build core-wasm: ${error?.message ?? "no binary"}\n${diagnostics.join("")}`);
+    throw new Error(
+      `Cannot build core-wasm: ${error?.message ?? "no binary"}\n${diagnostics.join("")}`,
+    );
   }
   return binary;
 }
@@ -114,7 +116,9 @@ async function main(): Promise<number> {
   try {
     committed = await Deno.readTextFile(generatedFile);
   } catch {
-    console.error("check:wasm: core-wasm/generated/core_wasm.ts is missing; run deno task build:wasm");
+    console.error(
+      "check:wasm: core-wasm/generated/core_wasm.ts is missing; run deno task build:wasm",
+    );
     return 1;
   }
   const committedHash = committed.match(/source-hash: ([0-9a-f]+)/)?.[1] ?? "(none)";

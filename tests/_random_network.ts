@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { resolveNetworkConfig, type ResolvedNetworkConfig } from "../src/model/config.ts";
+import { type ResolvedNetworkConfig, resolveNetworkConfig } from "../src/model/config.ts";
 import { normalMatrix, type Weights } from "../src/model/weights.ts";
 import type { Batch, Objective } from "../src/model/objective.ts";
 import { Rng } from "../src/util/rng.ts";
@@ -114,10 +114,25 @@ export function invariantSpecs(): RandomNetworkSpec[] {
     }
   }
   specs.push({ seed: seed++, mix: "mixed", nRef: 2, loss: "ce", regularization: "online" });
-  specs.push({ seed: seed++, mix: "mixed", nRef: 0, loss: "mse", regularization: "online", bias: true });
+  specs.push({
+    seed: seed++,
+    mix: "mixed",
+    nRef: 0,
+    loss: "mse",
+    regularization: "online",
+    bias: true,
+  });
   specs.push({ seed: seed++, mix: "lif", nRef: 0, loss: "mse", inputScaling: "leaky" });
   specs.push({ seed: seed++, mix: "alif", nRef: 2, loss: "ce", filter: "paper", bias: true });
-  specs.push({ seed: seed++, mix: "mixed", nRef: 5, loss: "mse", regularization: "simple", filter: "paper", inputScaling: "leaky" });
+  specs.push({
+    seed: seed++,
+    mix: "mixed",
+    nRef: 5,
+    loss: "mse",
+    regularization: "simple",
+    filter: "paper",
+    inputScaling: "leaky",
+  });
   return specs;
 }
 

@@ -54,7 +54,12 @@ for (const name of CASES) {
 Deno.test("deno task grad prints only the result JSON, matching every golden case", async () => {
   for (const name of CASES) {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", "src/cli/grad.ts", new URL(`${name}.case.json`, GOLDEN).pathname],
+      args: [
+        "run",
+        "--allow-read",
+        "src/cli/grad.ts",
+        new URL(`${name}.case.json`, GOLDEN).pathname,
+      ],
       cwd: new URL("..", import.meta.url),
       stdout: "piped",
       stderr: "piped",
@@ -63,6 +68,8 @@ Deno.test("deno task grad prints only the result JSON, matching every golden cas
     const result = JSON.parse(new TextDecoder().decode(out.stdout)) as GradientCaseResult;
     const expected = await readJson(`${name}.expected.json`) as GradientCaseResult;
     assert.equal(result.spikes, expected.spikes);
-    for (const [key, err] of compare(result, expected)) assert.ok(err < 1e-9, `${name} ${key}: ${err}`);
+    for (const [key, err] of compare(result, expected)) {
+      assert.ok(err < 1e-9, `${name} ${key}: ${err}`);
+    }
   }
 });

@@ -22,10 +22,20 @@ for (const spec of invariantSpecs()) {
     }
     assert.equal(eq1.loss, bptt.loss);
 
-    const fb = createFeedback("random", p.config.neuron.nRec, p.config.readout.nOut, { rng: p.rng });
+    const fb = createFeedback("random", p.config.neuron.nRec, p.config.readout.nOut, {
+      rng: p.rng,
+    });
     for (const feedback of [undefined, fb.matrix(p.weights.wOut)]) {
-      const fact = backend.gradients(p.batch, p.objective, { method: "eprop", feedback, form: "factorized" });
-      const online = backend.gradients(p.batch, p.objective, { method: "eprop", feedback, form: "online" });
+      const fact = backend.gradients(p.batch, p.objective, {
+        method: "eprop",
+        feedback,
+        form: "factorized",
+      });
+      const online = backend.gradients(p.batch, p.objective, {
+        method: "eprop",
+        feedback,
+        form: "online",
+      });
       for (const key of ["wIn", "wRec", "wOut"] as const) {
         const err = relativeError(online.grads[key].data, fact.grads[key].data);
         assert.ok(err < TOL, `online vs factorized ${key}: ${err}`);
@@ -59,11 +69,23 @@ Deno.test("wasm-f64 symmetric e-prop is not BPTT on recurrent networks", async (
 });
 
 Deno.test("wasm-f64 online regularizer carries its rate estimate between calls", async () => {
-  const p = randomProblem({ seed: 7, mix: "mixed", nRef: 2, loss: "mse", regularization: "online" });
+  const p = randomProblem({
+    seed: 7,
+    mix: "mixed",
+    nRef: 2,
+    loss: "mse",
+    regularization: "online",
+  });
   const backend = await WasmBackend.create(p.config, p.weights, { precision: "f64" });
   const first = backend.gradients(p.batch, p.objective, { method: "bptt" });
-  const again = backend.gradients(p.batch, p.objective, { method: "bptt", rateEstimate: first.rateEstimate });
+  const again = backend.gradients(p.batch, p.objective, {
+    method: "bptt",
+    rateEstimate: first.rateEstimate,
+  });
   assert.notDeepEqual(first.rateEstimate, again.rateEstimate);
-  const eq1 = backend.gradients(p.batch, p.objective, { method: "eq1", rateEstimate: first.rateEstimate });
+  const eq1 = backend.gradients(p.batch, p.objective, {
+    method: "eq1",
+    rateEstimate: first.rateEstimate,
+  });
   assert.ok(relativeError(eq1.grads.wRec.data, again.grads.wRec.data) < TOL);
 });

@@ -27,13 +27,17 @@ function referenceForward(p: RandomProblem) {
       for (let j = 0; j < n; j++) {
         as[j] = k.rho * as[j] + zPrev[j];
         let input = 0;
-        for (let i = 0; i < nIn; i++) input += weights.wIn.data[i * n + j] * batch.inputs[(b * T + t) * nIn + i];
+        for (let i = 0; i < nIn; i++) {
+          input += weights.wIn.data[i * n + j] * batch.inputs[(b * T + t) * nIn + i];
+        }
         for (let i = 0; i < n; i++) if (i !== j) input += weights.wRec.data[i * n + j] * zPrev[i];
         vs[j] = k.alpha * vs[j] + k.s * input - k.thr * zPrev[j];
         const thr = k.thr + beta[j] * as[j];
         const refractory = rs[j] > 0;
         zNow[j] = refractory ? 0 : (vs[j] - thr > 0 ? 1 / k.dt : 0);
-        const ps = refractory ? 0 : (k.gamma / k.thr) * Math.max(0, 1 - Math.abs(vs[j] - thr) / k.thr);
+        const ps = refractory
+          ? 0
+          : (k.gamma / k.thr) * Math.max(0, 1 - Math.abs(vs[j] - thr) / k.thr);
         rs[j] = Math.min(Math.max(rs[j] + k.nRef * zNow[j] * k.dt - 1, 0), k.nRef);
         const at = (b * T + t) * n + j;
         z[at] = zNow[j];
@@ -53,11 +57,13 @@ function referenceForward(p: RandomProblem) {
   return { z, v, thr: A, psi, y };
 }
 
-for (const spec of [
-  { seed: 1, mix: "mixed", nRef: 3, loss: "mse" },
-  { seed: 2, mix: "alif", nRef: 0, loss: "ce", filter: "paper", bias: true },
-  { seed: 3, mix: "lif", nRef: 5, loss: "mse", inputScaling: "leaky" },
-] as const) {
+for (
+  const spec of [
+    { seed: 1, mix: "mixed", nRef: 3, loss: "mse" },
+    { seed: 2, mix: "alif", nRef: 0, loss: "ce", filter: "paper", bias: true },
+    { seed: 3, mix: "lif", nRef: 5, loss: "mse", inputScaling: "leaky" },
+  ] as const
+) {
   Deno.test(`wasm-f64 forward follows EPROP.md section 1 (seed ${spec.seed})`, async () => {
     const p = randomProblem(spec);
     const backend = await WasmBackend.create(p.config, p.weights, { precision: "f64" });

@@ -90,7 +90,10 @@ export interface Backend {
   readonly config: ResolvedNetworkConfig;
   /** Replaces the weights (validated; the diagonal of wRec is ignored). */
   setWeights(weights: Weights): void;
-  /** @returns A copy of the current weights. */
+  /**
+   * Returns a copy of the current weights.
+   * @returns A copy of the current weights.
+   */
   getWeights(): Weights;
   /** Runs the network on a batch from the zero state and records everything. */
   simulate(batch: Batch): Trajectory;

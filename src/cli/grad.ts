@@ -48,12 +48,16 @@ export async function main(args: string[]): Promise<number> {
     console.error(`grad: ${message}\n\n${USAGE}`);
     return 2;
   };
-  if (positionals.length !== 1) return usageError(`expected one CASE.json, got ${positionals.length}`);
+  if (positionals.length !== 1) {
+    return usageError(`expected one CASE.json, got ${positionals.length}`);
+  }
   if (values.precision !== "f64" && values.precision !== "f32") {
     return usageError(`--precision must be f64 or f32, got "${values.precision}"`);
   }
   if (values.backend !== "wasm") {
-    return usageError(`--backend must be wasm (the tfjs backend is not available yet), got "${values.backend}"`);
+    return usageError(
+      `--backend must be wasm (the tfjs backend is not available yet), got "${values.backend}"`,
+    );
   }
   const form = values["eprop-form"];
   if (form !== "factorized" && form !== "online") {

@@ -41,7 +41,9 @@ export interface GradientCaseResult {
 }
 
 function fail(message: string, range = false): never {
-  throw range ? new RangeError(`Cannot ${ACTION}: ${message}`) : new TypeError(`Cannot ${ACTION}: ${message}`);
+  throw range
+    ? new RangeError(`Cannot ${ACTION}: ${message}`)
+    : new TypeError(`Cannot ${ACTION}: ${message}`);
 }
 
 function object(value: unknown, field: string): Record<string, unknown> {
@@ -70,8 +72,12 @@ export function readTensor(value: unknown, shape: readonly number[], field: stri
       out[offset++] = num(v, path);
       return;
     }
-    if (!Array.isArray(v)) fail(`${path} must be an array of length ${shape[depth]}, got ${describe(v)}`);
-    if (v.length !== shape[depth]) fail(`${path} must have length ${shape[depth]}, got ${v.length}`);
+    if (!Array.isArray(v)) {
+      fail(`${path} must be an array of length ${shape[depth]}, got ${describe(v)}`);
+    }
+    if (v.length !== shape[depth]) {
+      fail(`${path} must have length ${shape[depth]}, got ${v.length}`);
+    }
     v.forEach((item, i) => walk(item, depth + 1, `${path}[${i}]`));
   };
   walk(value, 0, field);
@@ -92,8 +98,21 @@ export function parseGradientCase(json: unknown): GradientCase {
   const root = object(json, "case");
   const neuron = object(root.neuron, "neuron");
   const readout = object(root.readout, "readout");
-  const known = ["n_in", "n_rec", "tau_m", "tau_a", "thr", "beta", "dampening", "n_ref", "dt", "input_scaling"];
-  for (const key of Object.keys(neuron)) if (!known.includes(key)) fail(`neuron.${key} is not a known field`);
+  const known = [
+    "n_in",
+    "n_rec",
+    "tau_m",
+    "tau_a",
+    "thr",
+    "beta",
+    "dampening",
+    "n_ref",
+    "dt",
+    "input_scaling",
+  ];
+  for (const key of Object.keys(neuron)) {
+    if (!known.includes(key)) fail(`neuron.${key} is not a known field`);
+  }
   const nRec = num(neuron.n_rec, "neuron.n_rec");
   const netConfig: NetworkConfig = {
     neuron: {
@@ -102,7 +121,9 @@ export function parseGradientCase(json: unknown): GradientCase {
       tauMMs: num(neuron.tau_m, "neuron.tau_m"),
       tauAMs: num(neuron.tau_a, "neuron.tau_a"),
       thr: num(neuron.thr, "neuron.thr"),
-      beta: Array.isArray(neuron.beta) ? readTensor(neuron.beta, [neuron.beta.length], "neuron.beta") : num(neuron.beta, "neuron.beta"),
+      beta: Array.isArray(neuron.beta)
+        ? readTensor(neuron.beta, [neuron.beta.length], "neuron.beta")
+        : num(neuron.beta, "neuron.beta"),
       dampening: num(neuron.dampening, "neuron.dampening"),
       nRef: num(neuron.n_ref ?? 0, "neuron.n_ref"),
       dtMs: num(neuron.dt ?? 1, "neuron.dt"),
@@ -119,7 +140,10 @@ export function parseGradientCase(json: unknown): GradientCase {
   try {
     config = resolveNetworkConfig(netConfig);
   } catch (e) {
-    fail(caseFieldNames((e as Error).message.replace(/^Cannot build network: /, "")), e instanceof RangeError);
+    fail(
+      caseFieldNames((e as Error).message.replace(/^Cannot build network: /, "")),
+      e instanceof RangeError,
+    );
   }
   const { nIn } = config.neuron;
   const nOut = config.readout.nOut;
@@ -134,7 +158,11 @@ export function parseGradientCase(json: unknown): GradientCase {
   const B = root.inputs.length;
   const T = (root.inputs[0] as unknown[]).length;
   if (T === 0) fail("inputs must have at least one time step");
-  const batch: Batch = { batchSize: B, steps: T, inputs: readTensor(root.inputs, [B, T, nIn], "inputs") };
+  const batch: Batch = {
+    batchSize: B,
+    steps: T,
+    inputs: readTensor(root.inputs, [B, T, nIn], "inputs"),
+  };
   const loss = object(root.loss, "loss");
   let objective: Objective;
   if (loss.type === "mse") {
@@ -147,7 +175,9 @@ export function parseGradientCase(json: unknown): GradientCase {
     }
     const labels = readTensor(root.labels, [B], "labels");
     labels.forEach((l, b) => {
-      if (!Number.isInteger(l) || l < 0 || l >= nOut) fail(`labels[${b}] must be an integer in [0, ${nOut - 1}], got ${l}`, true);
+      if (!Number.isInteger(l) || l < 0 || l >= nOut) {
+        fail(`labels[${b}] must be an integer in [0, ${nOut - 1}], got ${l}`, true);
+      }
     });
     batch.labels = Int32Array.from(labels);
     objective = { loss: { type: "ce", window } };

@@ -32,6 +32,8 @@ export interface Feedback {
   /** Which variant. */
   readonly kind: FeedbackKind;
   /**
+   * The feedback matrix for the current readout.
+   *
    * @param wOut The current readout weights (nRec x nOut).
    * @returns The feedback matrix B (nRec x nOut).
    */
@@ -44,6 +46,8 @@ export interface Feedback {
 }
 
 /**
+ * Creates a feedback rule.
+ *
  * @param kind The variant.
  * @param nRec Number of recurrent neurons.
  * @param nOut Number of outputs.
@@ -82,7 +86,10 @@ export function createFeedback(
       if (!options.rng) throw new TypeError(`Cannot ${action}: ${kind} feedback needs options.rng`);
       const b = normalMatrix(nRec, nOut, options.rng, options.scaled ? 1 / Math.sqrt(nRec) : 1);
       if (kind === "random") return { kind, matrix: () => b, afterReadoutUpdate: () => {} };
-      const lambda = checkNumber(action, "lambda", options.lambda ?? 0.01, { min: 0, max: 0.999999 });
+      const lambda = checkNumber(action, "lambda", options.lambda ?? 0.01, {
+        min: 0,
+        max: 0.999999,
+      });
       return {
         kind,
         matrix: () => b,

@@ -14,7 +14,9 @@ Deno.test("random feedback is a fixed N(0,1) draw, optionally scaled by 1/sqrt(n
   assert.equal(fb.matrix(normalMatrix(400, 2, new Rng(3))), b);
   const variance = b.data.reduce((s, v) => s + v * v, 0) / b.data.length;
   assert.ok(Math.abs(variance - 1) < 0.1, `variance ${variance}`);
-  const scaled = createFeedback("random", 400, 2, { rng: new Rng(2), scaled: true }).matrix(zeroMatrix(400, 2));
+  const scaled = createFeedback("random", 400, 2, { rng: new Rng(2), scaled: true }).matrix(
+    zeroMatrix(400, 2),
+  );
   assert.ok(Math.abs(scaled.data[7] - b.data[7] / 20) < 1e-15);
 });
 
@@ -39,7 +41,10 @@ Deno.test("adaptive (Kolen-Pollack) feedback gets w_out's update, then both deca
 
 Deno.test("feedback rejects unknown kinds and missing rng", () => {
   assert.throws(() => createFeedback("mirror" as never, 2, 1), {
-    message: 'Cannot create feedback: kind must be one of "symmetric", "random", "adaptive", "global", got "mirror"',
+    message:
+      'Cannot create feedback: kind must be one of "symmetric", "random", "adaptive", "global", got "mirror"',
   });
-  assert.throws(() => createFeedback("random", 2, 1), { message: "Cannot create feedback: random feedback needs options.rng" });
+  assert.throws(() => createFeedback("random", 2, 1), {
+    message: "Cannot create feedback: random feedback needs options.rng",
+  });
 });

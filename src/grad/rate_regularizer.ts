@@ -25,6 +25,8 @@ export class RateRegularizer {
   readonly estimate: Float64Array;
 
   /**
+   * Prepares the regularizer of one batch.
+   *
    * @param cfg A resolved regularizer.
    * @param nRec Number of neurons.
    * @param sizes Batch size, steps and dt (ms).
@@ -46,7 +48,9 @@ export class RateRegularizer {
         `Cannot regularize: rateEstimate must have length ${nRec}, got ${estimate.length}`,
       );
     }
-    this.estimate = estimate ? Float64Array.from(estimate) : new Float64Array(nRec).fill(cfg.fTarget);
+    this.estimate = estimate
+      ? Float64Array.from(estimate)
+      : new Float64Array(nRec).fill(cfg.fTarget);
   }
 
   /** Whether the signal is known at every step (online) or only after the last (simple). */
@@ -81,6 +85,8 @@ export class RateRegularizer {
   }
 
   /**
+   * The regularizer's loss.
+   *
    * @param totalSums sum over batch and time of z_j (used by the simple type).
    * @returns The regularizer's loss.
    */

@@ -18,11 +18,17 @@ Deno.test("simple regularizer signal is dE_reg/dz (finite differences on the spi
     assert.ok(Math.abs(fd - signal[j]) < 1e-10, `${fd} vs ${signal[j]}`);
   }
   // fbar of neuron 3 = 30 / (3 * 50) = 0.2 spikes per ms.
-  assert.ok(Math.abs(reg.loss(Float64Array.of(0, 0, 0, 30)) - 0.7 * (3 * 0.01 ** 2 + 0.19 ** 2)) < 1e-15);
+  assert.ok(
+    Math.abs(reg.loss(Float64Array.of(0, 0, 0, 30)) - 0.7 * (3 * 0.01 ** 2 + 0.19 ** 2)) < 1e-15,
+  );
 });
 
 Deno.test("online regularizer tracks the running rate and starts at the target", () => {
-  const reg = new RateRegularizer({ ...cfg, type: "online", tauMs: 10 }, 1, { batchSize: 2, steps: 100, dt: 1 });
+  const reg = new RateRegularizer({ ...cfg, type: "online", tauMs: 10 }, 1, {
+    batchSize: 2,
+    steps: 100,
+    dt: 1,
+  });
   assert.equal(reg.estimate[0], 0.01);
   const out = new Float64Array(1);
   // Both trials spike every step: the estimate approaches 1 spike per ms.
@@ -32,7 +38,16 @@ Deno.test("online regularizer tracks the running rate and starts at the target",
 });
 
 Deno.test("online regularizer rejects an estimate of the wrong length", () => {
-  assert.throws(() => new RateRegularizer({ ...cfg, type: "online" }, 3, { batchSize: 1, steps: 1, dt: 1 }, new Float64Array(2)), {
-    message: "Cannot regularize: rateEstimate must have length 3, got 2",
-  });
+  assert.throws(
+    () =>
+      new RateRegularizer(
+        { ...cfg, type: "online" },
+        3,
+        { batchSize: 1, steps: 1, dt: 1 },
+        new Float64Array(2),
+      ),
+    {
+      message: "Cannot regularize: rateEstimate must have length 3, got 2",
+    },
+  );
 });

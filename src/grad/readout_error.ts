@@ -21,6 +21,8 @@ export class ReadoutError {
   readonly #weight: Float64Array | undefined;
 
   /**
+   * Prepares the loss of one batch.
+   *
    * @param objective A resolved objective (validated against the batch).
    * @param batch The batch whose targets or labels are used.
    * @param nOut Number of readout units.

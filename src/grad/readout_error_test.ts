@@ -13,7 +13,10 @@ function totalLoss(err: ReadoutError, y: Float64Array, B: number, T: number): nu
   return loss;
 }
 
-function checkAgainstFiniteDifferences(batch: Batch, objective: Parameters<typeof resolveObjective>[1]) {
+function checkAgainstFiniteDifferences(
+  batch: Batch,
+  objective: Parameters<typeof resolveObjective>[1],
+) {
   const { batchSize: B, steps: T } = batch;
   const err = new ReadoutError(resolveObjective(config, objective, batch), batch, 3);
   const rng = new Rng(5);
@@ -32,7 +35,12 @@ function checkAgainstFiniteDifferences(batch: Batch, objective: Parameters<typeo
 
 Deno.test("cross-entropy dE/dy carries the window averaging (finite differences)", () => {
   const B = 2, T = 5;
-  const batch: Batch = { batchSize: B, steps: T, inputs: new Float64Array(B * T), labels: Int32Array.of(2, 0) };
+  const batch: Batch = {
+    batchSize: B,
+    steps: T,
+    inputs: new Float64Array(B * T),
+    labels: Int32Array.of(2, 0),
+  };
   checkAgainstFiniteDifferences(batch, { loss: { type: "ce", window: 3 } });
 });
 
@@ -62,7 +70,16 @@ Deno.test("mse dE/dy is y - target (finite differences)", () => {
 
 Deno.test("cross-entropy of uniform logits is log(nOut) averaged over the window", () => {
   const B = 2, T = 4;
-  const batch: Batch = { batchSize: B, steps: T, inputs: new Float64Array(B * T), labels: Int32Array.of(1, 2) };
-  const err = new ReadoutError(resolveObjective(config, { loss: { type: "ce", window: 2 } }, batch), batch, 3);
+  const batch: Batch = {
+    batchSize: B,
+    steps: T,
+    inputs: new Float64Array(B * T),
+    labels: Int32Array.of(1, 2),
+  };
+  const err = new ReadoutError(
+    resolveObjective(config, { loss: { type: "ce", window: 2 } }, batch),
+    batch,
+    3,
+  );
   assert.ok(Math.abs(totalLoss(err, new Float64Array(T * B * 3), B, T) - Math.log(3)) < 1e-15);
 });

@@ -29,6 +29,8 @@ export interface ModelConstants {
 }
 
 /**
+ * Derives the per-step constants of a network.
+ *
  * @param config A resolved configuration.
  * @returns Its per-step constants.
  */

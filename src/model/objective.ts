@@ -90,7 +90,9 @@ export function resolveObjective(
   batch: Batch,
 ): ResolvedObjective {
   if (typeof objective !== "object" || objective === null) {
-    throw new TypeError(`Cannot ${ACTION}: objective must be an object, got ${describe(objective)}`);
+    throw new TypeError(
+      `Cannot ${ACTION}: objective must be an object, got ${describe(objective)}`,
+    );
   }
   checkBatch(config, batch);
   const type = checkChoice(ACTION, "loss.type", objective.loss?.type, ["mse", "ce"]);
@@ -106,12 +108,16 @@ export function resolveObjective(
     const labels = batch.labels;
     if (!(labels instanceof Int32Array) || (labels.length !== B && labels.length !== B * T)) {
       throw new TypeError(
-        `Cannot ${ACTION}: labels must be an Int32Array of length ${B} or ${B * T}, got ${describe(labels)}`,
+        `Cannot ${ACTION}: labels must be an Int32Array of length ${B} or ${B * T}, got ${
+          describe(labels)
+        }`,
       );
     }
     labels.forEach((l, i) => {
       if (l < 0 || l >= nOut) {
-        throw new RangeError(`Cannot ${ACTION}: labels[${i}] must be in [0, ${nOut - 1}], got ${l}`);
+        throw new RangeError(
+          `Cannot ${ACTION}: labels[${i}] must be in [0, ${nOut - 1}], got ${l}`,
+        );
       }
     });
     if (batch.mask !== undefined) {
@@ -130,15 +136,25 @@ export function resolveObjective(
       type: checkChoice(ACTION, "regularization.type", reg.type ?? "simple", ["simple", "online"]),
       c: checkNumber(ACTION, "regularization.c", reg.c, { min: 0 }),
       fTarget: checkNumber(ACTION, "regularization.fTarget", reg.fTarget, { min: 0 }),
-      tauMs: checkNumber(ACTION, "regularization.tauMs", reg.tauMs ?? 1000, { min: 0, exclusiveMin: true }),
+      tauMs: checkNumber(ACTION, "regularization.tauMs", reg.tauMs ?? 1000, {
+        min: 0,
+        exclusiveMin: true,
+      }),
     },
   };
 }
 
-function checkLength(field: string, value: ArrayLike<number> | undefined, length: number, shape: string) {
+function checkLength(
+  field: string,
+  value: ArrayLike<number> | undefined,
+  length: number,
+  shape: string,
+) {
   if (value === undefined || value.length !== length) {
     throw new TypeError(
-      `Cannot ${ACTION}: ${field} must have shape ${shape} (${length} values), got ${describe(value)}`,
+      `Cannot ${ACTION}: ${field} must have shape ${shape} (${length} values), got ${
+        describe(value)
+      }`,
     );
   }
   for (let i = 0; i < value.length; i++) {

@@ -31,6 +31,8 @@ export interface Weights {
 }
 
 /**
+ * Creates a zero matrix.
+ *
  * @param rows Number of rows.
  * @param cols Number of columns.
  * @returns A zero matrix.
@@ -40,6 +42,8 @@ export function zeroMatrix(rows: number, cols: number): Matrix {
 }
 
 /**
+ * Builds a matrix from nested rows.
+ *
  * @param rows Nested arrays, one per row.
  * @returns The matrix they describe.
  * @throws {TypeError} If rows differ in length or hold a non-finite value.
@@ -50,28 +54,41 @@ export function matrixFromRows(rows: readonly (readonly number[])[], field = "ma
   }
   const cols = rows[0].length;
   const m = zeroMatrix(rows.length, cols);
-  rows.forEach((row, r) => m.data.set(checkFiniteArray("read matrix", `${field}[${r}]`, row, cols), r * cols));
+  rows.forEach((row, r) =>
+    m.data.set(checkFiniteArray("read matrix", `${field}[${r}]`, row, cols), r * cols)
+  );
   return m;
 }
 
 /**
+ * Converts a matrix to nested rows.
+ *
  * @param m A matrix.
  * @returns Its rows as nested arrays (for JSON).
  */
 export function matrixToRows(m: Matrix): number[][] {
   const out: number[][] = [];
-  for (let r = 0; r < m.rows; r++) out.push(Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
+  for (let r = 0; r < m.rows; r++) {
+    out.push(Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
+  }
   return out;
 }
 
 /**
+ * Draws a matrix of scaled normal deviates.
+ *
  * @param rows Number of rows (fan-in).
  * @param cols Number of columns.
  * @param rng Random source.
  * @param scale Standard deviation (default 1 / sqrt(rows)).
  * @returns A matrix of N(0, scale^2) entries.
  */
-export function normalMatrix(rows: number, cols: number, rng: Rng, scale = 1 / Math.sqrt(rows)): Matrix {
+export function normalMatrix(
+  rows: number,
+  cols: number,
+  rng: Rng,
+  scale: number = 1 / Math.sqrt(rows),
+): Matrix {
   const m = zeroMatrix(rows, cols);
   for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal() * scale;
   return m;

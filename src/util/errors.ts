@@ -31,7 +31,9 @@ export function checkNumber(
   options: { min?: number; max?: number; exclusiveMin?: boolean; integer?: boolean } = {},
 ): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new TypeError(`Cannot ${action}: ${field} must be a finite number, got ${describe(value)}`);
+    throw new TypeError(
+      `Cannot ${action}: ${field} must be a finite number, got ${describe(value)}`,
+    );
   }
   if (options.integer && !Number.isInteger(value)) {
     throw new TypeError(`Cannot ${action}: ${field} must be an integer, got ${value}`);
@@ -80,7 +82,9 @@ export function checkFiniteArray(
   length: number,
 ): Float64Array {
   if (!Array.isArray(value) && !(ArrayBuffer.isView(value) && !(value instanceof DataView))) {
-    throw new TypeError(`Cannot ${action}: ${field} must be an array of ${length} numbers, got ${describe(value)}`);
+    throw new TypeError(
+      `Cannot ${action}: ${field} must be an array of ${length} numbers, got ${describe(value)}`,
+    );
   }
   const arr = value as ArrayLike<unknown>;
   if (arr.length !== length) {
@@ -90,7 +94,9 @@ export function checkFiniteArray(
   for (let i = 0; i < length; i++) {
     const v = arr[i];
     if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new TypeError(`Cannot ${action}: ${field}[${i}] must be a finite number, got ${describe(v)}`);
+      throw new TypeError(
+        `Cannot ${action}: ${field}[${i}] must be a finite number, got ${describe(v)}`,
+      );
     }
     out[i] = v;
   }

@@ -30,6 +30,8 @@ export class Rng {
   #spare: number | null = null;
 
   /**
+   * Creates a generator from a seed.
+   *
    * @param seed Any integer; equal seeds give equal streams.
    * @throws {TypeError} If the seed is not a finite integer.
    */
@@ -49,7 +51,10 @@ export class Rng {
     if (this.#s.every((w) => w === 0)) this.#s[0] = 1;
   }
 
-  /** @returns The next 32-bit unsigned integer. */
+  /**
+   * Draws 32 random bits.
+   * @returns The next 32-bit unsigned integer.
+   */
   nextUint32(): number {
     const s = this.#s;
     const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
@@ -63,14 +68,20 @@ export class Rng {
     return result;
   }
 
-  /** @returns A uniform deviate in [0, 1) with 53 random bits. */
+  /**
+   * Draws a uniform deviate.
+   * @returns A uniform deviate in [0, 1) with 53 random bits.
+   */
   uniform(): number {
     const hi = this.nextUint32() >>> 5;
     const lo = this.nextUint32() >>> 6;
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
-  /** @returns A standard normal deviate. */
+  /**
+   * Draws a standard normal deviate.
+   * @returns A standard normal deviate.
+   */
   normal(): number {
     if (this.#spare !== null) {
       const v = this.#spare;
@@ -86,6 +97,8 @@ export class Rng {
   }
 
   /**
+   * Draws a uniform integer.
+   *
    * @param n Exclusive upper bound, a positive integer.
    * @returns A uniform integer in [0, n).
    */
@@ -93,13 +106,18 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
-  /** @returns A copy of the state, for {@linkcode Rng.fromState}. */
+  /**
+   * Saves the generator's state.
+   * @returns A copy of the state, for {@linkcode Rng.fromState}.
+   */
   state(): RngState {
     const s = this.#s;
     return { s: [s[0], s[1], s[2], s[3]], spare: this.#spare };
   }
 
   /**
+   * Restores a generator from a saved state.
+   *
    * @param state A state from {@linkcode Rng.state}.
    * @returns A generator that continues exactly where the saved one was.
    */

@@ -35,5 +35,7 @@ Deno.test("rng: a saved state resumes the exact stream", () => {
 });
 
 Deno.test("rng: rejects a non-integer seed", () => {
-  assert.throws(() => new Rng(1.5), { message: "Cannot create Rng: seed must be an integer, got 1.5" });
+  assert.throws(() => new Rng(1.5), {
+    message: "Cannot create Rng: seed must be an integer, got 1.5",
+  });
 });

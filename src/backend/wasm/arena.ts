@@ -35,7 +35,9 @@ export class Arena {
     const end = align(ptr + count * bytes);
     if (end > MAX_BYTES) {
       throw new RangeError(
-        `Cannot allocate core memory: needs ${Math.ceil(end / 2 ** 20)} MiB, more than the 4 GiB a ` +
+        `Cannot allocate core memory: needs ${
+          Math.ceil(end / 2 ** 20)
+        } MiB, more than the 4 GiB a ` +
           "wasm32 memory can hold; use a smaller batch or fewer steps",
       );
     }

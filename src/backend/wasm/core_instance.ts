@@ -135,7 +135,9 @@ export class CoreInstance {
     }
     for (let i = 0; i < feedback.data.length; i++) {
       if (!Number.isFinite(feedback.data[i])) {
-        throw new TypeError(`Cannot compute gradients: feedback.data[${i}] must be finite, got ${feedback.data[i]}`);
+        throw new TypeError(
+          `Cannot compute gradients: feedback.data[${i}] must be finite, got ${feedback.data[i]}`,
+        );
       }
     }
     this.write(this.ptr.fb, feedback.data);

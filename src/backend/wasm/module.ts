@@ -15,11 +15,43 @@ let pending: Promise<WebAssembly.Module> | undefined;
 
 /** A tiny module using one v128 instruction, to detect SIMD support. */
 const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15,
-  253, 98, 11,
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0,
+  1,
+  5,
+  1,
+  96,
+  0,
+  1,
+  123,
+  3,
+  2,
+  1,
+  0,
+  10,
+  10,
+  1,
+  8,
+  0,
+  65,
+  0,
+  253,
+  15,
+  253,
+  98,
+  11,
 ]);
 
-/** @returns Whether this runtime supports WebAssembly SIMD. */
+/**
+ * Detects WebAssembly SIMD support.
+ * @returns Whether this runtime supports WebAssembly SIMD.
+ */
 export function simdSupported(): boolean {
   return WebAssembly.validate(SIMD_PROBE);
 }

@@ -39,6 +39,8 @@ export class OnlineEprop {
   #readoutLoss = 0;
 
   /**
+   * Allocates the traces and state of B streams in the core's memory.
+   *
    * @param core The core instance (its weights and feedback matrix are used as loaded).
    * @param batchSize Number of parallel streams B.
    * @param regularizer Optional firing-rate regularizer.
@@ -119,10 +121,36 @@ export class OnlineEprop {
     const [psiPrev, psiCur] = t % 2 === 0 ? [p.psi0, p.psi1] : [p.psi1, p.psi0];
     const [zbarPrev, zbarCur] = t % 2 === 0 ? [p.zbar0, p.zbar1] : [p.zbar1, p.zbar0];
     k.lsnnStep(
-      B, nIn, n, ptr.cst, xPtr, ptr.wIn, ptr.wRec, ptr.beta,
-      zPrev, p.v, p.adapt, p.r, p.cur, zCur, psiCur, 0, 0,
+      B,
+      nIn,
+      n,
+      ptr.cst,
+      xPtr,
+      ptr.wIn,
+      ptr.wRec,
+      ptr.beta,
+      zPrev,
+      p.v,
+      p.adapt,
+      p.r,
+      p.cur,
+      zCur,
+      psiCur,
+      0,
+      0,
     );
-    k.readoutStep(B, n, nOut, ptr.cst, zCur, t === 0 ? 0 : zbarPrev, zbarCur, p.y, ptr.wOut, ptr.bias);
+    k.readoutStep(
+      B,
+      n,
+      nOut,
+      ptr.cst,
+      zCur,
+      t === 0 ? 0 : zbarPrev,
+      zbarCur,
+      p.y,
+      ptr.wOut,
+      ptr.bias,
+    );
     this.#readoutLoss += error(t, core.view(p.y, B * nOut), core.view(p.dEdy, B * nOut));
     k.projectError(B, n, nOut, p.dEdy, ptr.fb, p.L);
     let regPtr = 0;
@@ -133,8 +161,23 @@ export class OnlineEprop {
       regPtr = p.reg;
     }
     k.onlineTraceStep(
-      B, nIn, n, ptr.cst, xPtr, zPrev, psiPrev, psiCur, p.L, regPtr, ptr.beta,
-      p.epsV, p.epsA, p.ebar, p.g, p.S, p.coef,
+      B,
+      nIn,
+      n,
+      ptr.cst,
+      xPtr,
+      zPrev,
+      psiPrev,
+      psiCur,
+      p.L,
+      regPtr,
+      ptr.beta,
+      p.epsV,
+      p.epsA,
+      p.ebar,
+      p.g,
+      p.S,
+      p.coef,
     );
     k.gemmTN(B, n, nOut, zbarCur, p.dEdy, p.gOut, 1);
     if (ptr.bias !== 0) k.addColumnSums(B, nOut, p.dEdy, p.gBias);
@@ -142,7 +185,10 @@ export class OnlineEprop {
     this.#t = t + 1;
   }
 
-  /** @returns Copies of the current neuron state of every stream, [B][nRec] each. */
+  /**
+   * Reads the current neuron state.
+   * @returns Copies of the current neuron state of every stream, [B][nRec] each.
+   */
   state(): { v: Float64Array; a: Float64Array; refractory: Float64Array; z: Float64Array } {
     const core = this.#core;
     const size = this.#B * core.config.neuron.nRec;
@@ -179,7 +225,12 @@ export class OnlineEprop {
       readoutLoss: this.#readoutLoss,
       regularizationLoss: regLoss,
       spikes: sums.reduce((acc, s) => acc + s, 0) * dtMs,
-      grads: gradientMatrices(core, { wIn: p.g, wRec: core.at(p.g, nIn * n), wOut: p.gOut, bias: p.gBias }),
+      grads: gradientMatrices(core, {
+        wIn: p.g,
+        wRec: core.at(p.g, nIn * n),
+        wOut: p.gOut,
+        bias: p.gBias,
+      }),
     };
   }
 }

@@ -11,15 +11,19 @@ import type {
   Precision,
   Trajectory,
 } from "../backend.ts";
-import { type NetworkConfig, resolveNetworkConfig, type ResolvedNetworkConfig } from "../../model/config.ts";
+import {
+  type NetworkConfig,
+  type ResolvedNetworkConfig,
+  resolveNetworkConfig,
+} from "../../model/config.ts";
 import { checkWeights, type Matrix, type Weights } from "../../model/weights.ts";
 import {
   type Batch,
   checkBatch,
   type Objective,
   type RegularizationConfig,
-  resolveObjective,
   type ResolvedObjective,
+  resolveObjective,
 } from "../../model/objective.ts";
 import { ReadoutError } from "../../grad/readout_error.ts";
 import { RateRegularizer } from "../../grad/rate_regularizer.ts";
@@ -80,6 +84,8 @@ export class WasmBackend implements Backend {
   }
 
   /**
+   * Creates a backend for a network, compiling the core on first use.
+   *
    * @param config The network (validated here).
    * @param weights Its initial weights.
    * @param options Precision and module source.
@@ -92,7 +98,10 @@ export class WasmBackend implements Backend {
     options: WasmBackendOptions = {},
   ): Promise<WasmBackend> {
     const resolved = resolveNetworkConfig(config);
-    const precision = checkChoice("create backend", "precision", options.precision ?? "f32", ["f32", "f64"]);
+    const precision = checkChoice("create backend", "precision", options.precision ?? "f32", [
+      "f32",
+      "f64",
+    ]);
     checkWeights(resolved, weights);
     return new WasmBackend(await initWasm(options.module), resolved, weights, precision);
   }
@@ -104,7 +113,10 @@ export class WasmBackend implements Backend {
     this.#core.loadWeights(weights);
   }
 
-  /** @returns A copy of the current weights. */
+  /**
+   * Returns a copy of the current weights.
+   * @returns A copy of the current weights.
+   */
   getWeights(): Weights {
     return copyWeights(this.#weights);
   }
@@ -121,7 +133,18 @@ export class WasmBackend implements Backend {
       const rec = this.#forward(batch, true);
       const y = core.alloc(T * B * nOut);
       const zbar = core.alloc(T * B * n);
-      core.k.readoutForward(T, B, n, nOut, core.ptr.cst, rec.z, zbar, y, core.ptr.wOut, core.ptr.bias);
+      core.k.readoutForward(
+        T,
+        B,
+        n,
+        nOut,
+        core.ptr.cst,
+        rec.z,
+        zbar,
+        y,
+        core.ptr.wOut,
+        core.ptr.bias,
+      );
       return {
         batchSize: B,
         steps: T,
@@ -141,7 +164,10 @@ export class WasmBackend implements Backend {
     const action = "compute gradients";
     const obj = resolveObjective(this.config, objective, batch);
     const method = checkChoice(action, "method", options?.method, ["bptt", "eprop", "eq1"]);
-    const form = checkChoice(action, "form", options.form ?? "factorized", ["online", "factorized"]);
+    const form = checkChoice(action, "form", options.form ?? "factorized", [
+      "online",
+      "factorized",
+    ]);
     const core = this.#core;
     const mark = core.arena.mark();
     try {
@@ -174,9 +200,16 @@ export class WasmBackend implements Backend {
     let reg: RateRegularizer | undefined;
     if (options.regularization) {
       const steps = checkNumber(action, "steps", options.steps, { min: 1, integer: true });
-      const batch = { batchSize, steps, inputs: new Float64Array(batchSize * steps * this.config.neuron.nIn) };
+      const batch = {
+        batchSize,
+        steps,
+        inputs: new Float64Array(batchSize * steps * this.config.neuron.nIn),
+      };
       reg = this.#regularizer(
-        resolveObjective(this.config, { loss: { type: "mse" }, regularization: options.regularization }, {
+        resolveObjective(this.config, {
+          loss: { type: "mse" },
+          regularization: options.regularization,
+        }, {
           ...batch,
           targets: new Float64Array(batchSize * steps * this.config.readout.nOut),
         }),
@@ -227,7 +260,26 @@ export class WasmBackend implements Backend {
     const psi = core.alloc(T * size);
     const vRec = record ? core.alloc(T * size) : 0;
     const thr = record ? core.alloc(T * size) : 0;
-    k.lsnnForward(T, B, nIn, n, ptr.cst, x, ptr.wIn, ptr.wRec, ptr.beta, zInit, v, a, r, cur, z, psi, vRec, thr);
+    k.lsnnForward(
+      T,
+      B,
+      nIn,
+      n,
+      ptr.cst,
+      x,
+      ptr.wIn,
+      ptr.wRec,
+      ptr.beta,
+      zInit,
+      v,
+      a,
+      r,
+      cur,
+      z,
+      psi,
+      vRec,
+      thr,
+    );
     return { x, z, psi, v: vRec, thr };
   }
 
@@ -253,7 +305,9 @@ export class WasmBackend implements Backend {
     const yView = core.view(y, T * B * nOut);
     const dView = core.view(dEdy, T * B * nOut);
     let readoutLoss = 0;
-    for (let t = 0; t < T; t++) readoutLoss += error.step(t, yView, t * B * nOut, dView, t * B * nOut);
+    for (let t = 0; t < T; t++) {
+      readoutLoss += error.step(t, yView, t * B * nOut, dView, t * B * nOut);
+    }
 
     const sumsPtr = core.alloc(n);
     k.addColumnSums(T * B, n, fwd.z, sumsPtr);
@@ -282,7 +336,20 @@ export class WasmBackend implements Backend {
     if (method !== "eprop") {
       const gv = core.alloc(T * size);
       const ltrue = method === "eq1" ? core.alloc(T * size) : 0;
-      k.bpttBackward(T, B, n, ptr.cst, G, fwd.psi, ptr.wRecT, ptr.beta, gv, ltrue, scratch, core.alloc(size));
+      k.bpttBackward(
+        T,
+        B,
+        n,
+        ptr.cst,
+        G,
+        fwd.psi,
+        ptr.wRecT,
+        ptr.beta,
+        gv,
+        ltrue,
+        scratch,
+        core.alloc(size),
+      );
       D = method === "bptt" ? gv : ltrue;
     }
     if (method !== "bptt") k.traceAdjoint(T, B, n, ptr.cst, D, fwd.psi, ptr.beta, D, scratch);
@@ -313,8 +380,11 @@ export class WasmBackend implements Backend {
     const x = this.#inputs(batch);
     const error = new ReadoutError(obj, batch, this.config.readout.nOut);
     const learner = new OnlineEprop(core, B, reg);
-    const stepError = (t: number, y: Float32Array | Float64Array, dEdy: Float32Array | Float64Array) =>
-      error.step(t, y, 0, dEdy, 0);
+    const stepError = (
+      t: number,
+      y: Float32Array | Float64Array,
+      dEdy: Float32Array | Float64Array,
+    ) => error.step(t, y, 0, dEdy, 0);
     for (let t = 0; t < T; t++) learner.stepAt(core.at(x, t * B * nIn), stepError);
     const r = learner.finish();
     return {
@@ -344,7 +414,11 @@ function copyMatrix(m: Matrix): Matrix {
 }
 
 function copyWeights(w: Weights): Weights {
-  const out: Weights = { wIn: copyMatrix(w.wIn), wRec: copyMatrix(w.wRec), wOut: copyMatrix(w.wOut) };
+  const out: Weights = {
+    wIn: copyMatrix(w.wIn),
+    wRec: copyMatrix(w.wRec),
+    wOut: copyMatrix(w.wOut),
+  };
   if (w.bOut) out.bOut = Float64Array.from(w.bOut);
   return out;
 }
