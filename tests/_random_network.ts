@@ -13,7 +13,7 @@ import { Rng } from "../src/util/rng.ts";
 /** What varies between random networks. */
 export interface RandomNetworkSpec {
   seed: number;
-  mix: "lif" | "alif" | "mixed";
+  mix: "lif" | "alif" | "mixed" | "lif-first";
   nRef: number;
   loss: "mse" | "ce";
   regularization?: "simple" | "online";
@@ -61,6 +61,7 @@ export function randomProblem(spec: RandomNetworkSpec): RandomProblem {
   const beta = Array.from({ length: nRec }, (_, j) => {
     if (spec.mix === "lif") return 0;
     if (spec.mix === "alif") return 0.05 + 0.1 * rng.uniform();
+    if (spec.mix === "lif-first") return j < nRec / 2 ? 0 : 0.05 + 0.1 * rng.uniform();
     return j % 2 === 0 ? 0 : 0.05 + 0.1 * rng.uniform();
   });
   const leaky = spec.inputScaling === "leaky";
@@ -123,6 +124,22 @@ export function invariantSpecs(): RandomNetworkSpec[] {
     bias: true,
   });
   specs.push({ seed: seed++, mix: "lif", nRef: 0, loss: "mse", inputScaling: "leaky" });
+  specs.push({
+    seed: seed++,
+    mix: "lif-first",
+    nRef: 3,
+    loss: "ce",
+    regularization: "simple",
+    nRec: 13,
+  });
+  specs.push({
+    seed: seed++,
+    mix: "lif-first",
+    nRef: 0,
+    loss: "mse",
+    regularization: "online",
+    nRec: 20,
+  });
   specs.push({ seed: seed++, mix: "alif", nRef: 2, loss: "ce", filter: "paper", bias: true });
   specs.push({
     seed: seed++,

@@ -89,3 +89,24 @@ Deno.test("wasm-f64 online regularizer carries its rate estimate between calls",
   });
   assert.ok(relativeError(eq1.grads.wRec.data, again.grads.wRec.data) < TOL);
 });
+
+Deno.test("wasm-f32 online e-prop equals factorized e-prop within f32 rounding", async () => {
+  for (const mix of ["lif-first", "mixed", "alif"] as const) {
+    const p = randomProblem({
+      seed: 31,
+      mix,
+      nRef: 2,
+      loss: "ce",
+      regularization: "simple",
+      nRec: 24,
+    });
+    const backend = await WasmBackend.create(p.config, p.weights, { precision: "f32" });
+    const fact = backend.gradients(p.batch, p.objective, { method: "eprop", form: "factorized" });
+    const online = backend.gradients(p.batch, p.objective, { method: "eprop", form: "online" });
+    assert.equal(online.spikes, fact.spikes);
+    for (const key of ["wIn", "wRec", "wOut"] as const) {
+      const err = relativeError(online.grads[key].data, fact.grads[key].data);
+      assert.ok(err < 1e-4, `${mix} ${key}: ${err}`);
+    }
+  }
+});

@@ -47,9 +47,11 @@ for (const precision of ["f32", "f64"] as const) {
             for (let kk = 0; kk < K; kk++) expected[m * N + n] += A[m * K + kk] * B[kk * N + n];
           }
         }
-        const pc = put(C0);
-        k.gemmNN(M, K, N, put(A), put(B), pc);
-        assert.ok(relativeError(get(pc, M * N), expected) < tol, `${M}x${K}x${N}`);
+        for (const kernel of [k.gemmNN, k.gemmNNEvent, k.gemmNNDense]) {
+          const pc = put(C0);
+          kernel(M, K, N, put(A), put(B), pc);
+          assert.ok(relativeError(get(pc, M * N), expected) < tol, `${kernel.name} ${M}x${K}x${N}`);
+        }
       }
     });
 
@@ -65,9 +67,11 @@ for (const precision of ["f32", "f64"] as const) {
             for (let j = 0; j < N; j++) expected[i * N + j] += 0.5 * P[r * K + i] * D[r * N + j];
           }
         }
-        const pg = put(G0);
-        k.gemmTN(R, K, N, put(P), put(D), pg, 0.5);
-        assert.ok(relativeError(get(pg, K * N), expected) < tol, `${R}x${K}x${N}`);
+        for (const kernel of [k.gemmTN, k.gemmTNEvent, k.gemmTNDense]) {
+          const pg = put(G0);
+          kernel(R, K, N, put(P), put(D), pg, 0.5);
+          assert.ok(relativeError(get(pg, K * N), expected) < tol, `${kernel.name} ${R}x${K}x${N}`);
+        }
       }
     });
   }

@@ -29,17 +29,37 @@ export function traceAdjoint<T>(
   const rho = constant<T>(cst, C_RHO);
   const size = B * n;
   memory.fill(la, 0, <usize>size << alignof<T>());
+  const L = lanes<T>();
+  const nv = n - n % L;
+  const vAlpha = v128.splat<T>(alpha);
+  const vRho = v128.splat<T>(rho);
   for (let t = steps - 1; t >= 0; t--) {
     const last = t == steps - 1;
     for (let b = 0; b < B; b++) {
-      for (let j = 0; j < n; j++) {
+      let j = 0;
+      for (; j < nv; j += L) {
+        const idx = b * n + j;
+        const p = v128.load(at<T>(psi, t * size + idx));
+        const q = v128.mul<T>(v128.load(at<T>(G, t * size + idx)), p);
+        const pla = at<T>(la, idx);
+        const lNext = v128.load(pla);
+        const bj = v128.load(at<T>(beta, j));
+        const m = v128.add<T>(q, v128.mul<T>(p, lNext));
+        v128.store(
+          pla,
+          v128.sub<T>(v128.mul<T>(v128.sub<T>(vRho, v128.mul<T>(bj, p)), lNext), v128.mul<T>(bj, q)),
+        );
+        const next = last ? v128.splat<T>(<T>0) : v128.load(at<T>(Mt, (t + 1) * size + idx));
+        v128.store(at<T>(Mt, t * size + idx), v128.add<T>(m, v128.mul<T>(vAlpha, next)));
+      }
+      for (; j < n; j++) {
         const idx = b * n + j;
         const p = load<T>(at<T>(psi, t * size + idx));
         const q = load<T>(at<T>(G, t * size + idx)) * p;
         const lNext = load<T>(at<T>(la, idx));
         const bj = load<T>(at<T>(beta, j));
         const m = q + p * lNext;
-        store<T>(at<T>(la, idx), -bj * q + (rho - bj * p) * lNext);
+        store<T>(at<T>(la, idx), (rho - bj * p) * lNext - bj * q);
         const next = last ? <T>0 : load<T>(at<T>(Mt, (t + 1) * size + idx));
         store<T>(at<T>(Mt, t * size + idx), m + alpha * next);
       }
@@ -53,12 +73,14 @@ export function traceAdjoint<T>(
  * Accumulates g += L ebar + reg e and S += e ([nPre][n], summed over the batch). reg: [n], a
  * regularizer signal known at this step (online rate estimate), or 0; a signal known only after
  * the last step (simple regularizer) multiplies S instead. psiPrev, psi, L: [B][n].
- * coef: [3][n] scratch.
+ * scratch: [3 n] floats.
+ * The step is memory-bound (epsA and ebar stream through once); columns of a leading run of LIF
+ * neurons (beta = 0) skip epsA, which they never use.
  */
 export function onlineTraceStep<T>(
   B: i32, nIn: i32, n: i32, cst: usize,
   x: usize, zPrev: usize, psiPrev: usize, psi: usize, L: usize, reg: usize, beta: usize,
-  epsV: usize, epsA: usize, ebar: usize, g: usize, S: usize, coef: usize,
+  epsV: usize, epsA: usize, ebar: usize, g: usize, S: usize, scratch: usize,
 ): void {
   const alpha = constant<T>(cst, C_ALPHA);
   const rho = constant<T>(cst, C_RHO);
@@ -68,9 +90,12 @@ export function onlineTraceStep<T>(
   const nPre = nIn + n;
   const Ln = lanes<T>();
   const nv = n - n % Ln;
-  const decayA = coef;
-  const betaPsi = at<T>(coef, n);
-  const regJ = at<T>(coef, 2 * n);
+  let nLif = 0;
+  while (nLif < n && load<T>(at<T>(beta, nLif)) == <T>0) nLif++;
+  const nlv = nLif - nLif % Ln;
+  const decayA = scratch;
+  const betaPsi = at<T>(scratch, n);
+  const regJ = at<T>(scratch, 2 * n);
   if (reg != 0) memory.copy(regJ, reg, <usize>n << alignof<T>());
   else memory.fill(regJ, 0, <usize>n << alignof<T>());
   const vKappa = v128.splat<T>(kappa);
@@ -98,6 +123,20 @@ export function onlineTraceStep<T>(
       const vEo = v128.splat<T>(eo);
       const vEn = v128.splat<T>(en);
       let j = 0;
+      for (; j < nlv; j += Ln) {
+        const e = v128.mul<T>(v128.load(at<T>(psiB, j)), vEn);
+        const pb = at<T>(eb, j);
+        const e1 = v128.add<T>(v128.mul<T>(vKappa, v128.load(pb)), v128.mul<T>(vC, e));
+        v128.store(pb, e1);
+        const pg = at<T>(gRow, j);
+        const dg = v128.add<T>(
+          v128.mul<T>(v128.load(at<T>(LB, j)), e1),
+          v128.mul<T>(v128.load(at<T>(regJ, j)), e),
+        );
+        v128.store(pg, v128.add<T>(v128.load(pg), dg));
+        const ps = at<T>(sRow, j);
+        v128.store(ps, v128.add<T>(v128.load(ps), e));
+      }
       for (; j < nv; j += Ln) {
         const pa = at<T>(ea, j);
         const a1 = v128.add<T>(

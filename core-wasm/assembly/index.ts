@@ -1,7 +1,7 @@
 // Exports of the e-prop core, each kernel in float32 (`_f32`, the fast path) and float64
 // (`_f64`, for verification). All pointers are byte addresses into the exported memory; the
 // TypeScript side (src/backend/wasm/) validates sizes once and owns the memory layout.
-import { addColumnSums, gemmNN, gemmTN, transpose } from "./linalg";
+import { addColumnSums, gemmNN, gemmNNDense, gemmNNEvent, gemmTN, gemmTNDense, gemmTNEvent, transpose } from "./linalg";
 import { lsnnForward, lsnnStep } from "./neuron";
 import { learningSignal, projectError, readoutForward, readoutStep } from "./readout";
 import { bpttBackward } from "./bptt";
@@ -25,29 +25,29 @@ export function lsnnForward_f32(steps: i32, B: i32, nIn: i32, n: i32, cst: usize
 export function lsnnForward_f64(steps: i32, B: i32, nIn: i32, n: i32, cst: usize, x: usize, wIn: usize, wRec: usize, beta: usize, zInit: usize, v: usize, a: usize, r: usize, cur: usize, zRec: usize, psiRec: usize, vRec: usize, thrRec: usize): void {
   lsnnForward<f64>(steps, B, nIn, n, cst, x, wIn, wRec, beta, zInit, v, a, r, cur, zRec, psiRec, vRec, thrRec);
 }
-export function readoutStep_f32(B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbarPrev: usize, zbar: usize, y: usize, wOut: usize, bias: usize): void {
-  readoutStep<f32>(B, n, nOut, cst, z, zbarPrev, zbar, y, wOut, bias);
+export function readoutStep_f32(B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbarPrev: usize, zbar: usize, y: usize, wOutT: usize, bias: usize): void {
+  readoutStep<f32>(B, n, nOut, cst, z, zbarPrev, zbar, y, wOutT, bias);
 }
-export function readoutStep_f64(B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbarPrev: usize, zbar: usize, y: usize, wOut: usize, bias: usize): void {
-  readoutStep<f64>(B, n, nOut, cst, z, zbarPrev, zbar, y, wOut, bias);
+export function readoutStep_f64(B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbarPrev: usize, zbar: usize, y: usize, wOutT: usize, bias: usize): void {
+  readoutStep<f64>(B, n, nOut, cst, z, zbarPrev, zbar, y, wOutT, bias);
 }
-export function readoutForward_f32(steps: i32, B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbar: usize, y: usize, wOut: usize, bias: usize): void {
-  readoutForward<f32>(steps, B, n, nOut, cst, z, zbar, y, wOut, bias);
+export function readoutForward_f32(steps: i32, B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbar: usize, y: usize, wOutT: usize, bias: usize): void {
+  readoutForward<f32>(steps, B, n, nOut, cst, z, zbar, y, wOutT, bias);
 }
-export function readoutForward_f64(steps: i32, B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbar: usize, y: usize, wOut: usize, bias: usize): void {
-  readoutForward<f64>(steps, B, n, nOut, cst, z, zbar, y, wOut, bias);
+export function readoutForward_f64(steps: i32, B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbar: usize, y: usize, wOutT: usize, bias: usize): void {
+  readoutForward<f64>(steps, B, n, nOut, cst, z, zbar, y, wOutT, bias);
 }
-export function projectError_f32(B: i32, n: i32, nOut: i32, dEdy: usize, fb: usize, out: usize): void {
-  projectError<f32>(B, n, nOut, dEdy, fb, out);
+export function projectError_f32(B: i32, n: i32, nOut: i32, dEdy: usize, fbT: usize, out: usize): void {
+  projectError<f32>(B, n, nOut, dEdy, fbT, out);
 }
-export function projectError_f64(B: i32, n: i32, nOut: i32, dEdy: usize, fb: usize, out: usize): void {
-  projectError<f64>(B, n, nOut, dEdy, fb, out);
+export function projectError_f64(B: i32, n: i32, nOut: i32, dEdy: usize, fbT: usize, out: usize): void {
+  projectError<f64>(B, n, nOut, dEdy, fbT, out);
 }
-export function learningSignal_f32(steps: i32, B: i32, n: i32, nOut: i32, cst: usize, dEdy: usize, fb: usize, reg: usize, regStride: i32, out: usize, acc: usize): void {
-  learningSignal<f32>(steps, B, n, nOut, cst, dEdy, fb, reg, regStride, out, acc);
+export function learningSignal_f32(steps: i32, B: i32, n: i32, nOut: i32, cst: usize, dEdy: usize, fbT: usize, reg: usize, regStride: i32, out: usize, acc: usize): void {
+  learningSignal<f32>(steps, B, n, nOut, cst, dEdy, fbT, reg, regStride, out, acc);
 }
-export function learningSignal_f64(steps: i32, B: i32, n: i32, nOut: i32, cst: usize, dEdy: usize, fb: usize, reg: usize, regStride: i32, out: usize, acc: usize): void {
-  learningSignal<f64>(steps, B, n, nOut, cst, dEdy, fb, reg, regStride, out, acc);
+export function learningSignal_f64(steps: i32, B: i32, n: i32, nOut: i32, cst: usize, dEdy: usize, fbT: usize, reg: usize, regStride: i32, out: usize, acc: usize): void {
+  learningSignal<f64>(steps, B, n, nOut, cst, dEdy, fbT, reg, regStride, out, acc);
 }
 export function bpttBackward_f32(steps: i32, B: i32, n: i32, cst: usize, G: usize, psi: usize, wRecT: usize, beta: usize, gv: usize, ltrue: usize, ga: usize, rec: usize): void {
   bpttBackward<f32>(steps, B, n, cst, G, psi, wRecT, beta, gv, ltrue, ga, rec);
@@ -61,11 +61,11 @@ export function traceAdjoint_f32(steps: i32, B: i32, n: i32, cst: usize, G: usiz
 export function traceAdjoint_f64(steps: i32, B: i32, n: i32, cst: usize, G: usize, psi: usize, beta: usize, Mt: usize, la: usize): void {
   traceAdjoint<f64>(steps, B, n, cst, G, psi, beta, Mt, la);
 }
-export function onlineTraceStep_f32(B: i32, nIn: i32, n: i32, cst: usize, x: usize, zPrev: usize, psiPrev: usize, psi: usize, L: usize, reg: usize, beta: usize, epsV: usize, epsA: usize, ebar: usize, g: usize, S: usize, coef: usize): void {
-  onlineTraceStep<f32>(B, nIn, n, cst, x, zPrev, psiPrev, psi, L, reg, beta, epsV, epsA, ebar, g, S, coef);
+export function onlineTraceStep_f32(B: i32, nIn: i32, n: i32, cst: usize, x: usize, zPrev: usize, psiPrev: usize, psi: usize, L: usize, reg: usize, beta: usize, epsV: usize, epsA: usize, ebar: usize, g: usize, S: usize, scratch: usize): void {
+  onlineTraceStep<f32>(B, nIn, n, cst, x, zPrev, psiPrev, psi, L, reg, beta, epsV, epsA, ebar, g, S, scratch);
 }
-export function onlineTraceStep_f64(B: i32, nIn: i32, n: i32, cst: usize, x: usize, zPrev: usize, psiPrev: usize, psi: usize, L: usize, reg: usize, beta: usize, epsV: usize, epsA: usize, ebar: usize, g: usize, S: usize, coef: usize): void {
-  onlineTraceStep<f64>(B, nIn, n, cst, x, zPrev, psiPrev, psi, L, reg, beta, epsV, epsA, ebar, g, S, coef);
+export function onlineTraceStep_f64(B: i32, nIn: i32, n: i32, cst: usize, x: usize, zPrev: usize, psiPrev: usize, psi: usize, L: usize, reg: usize, beta: usize, epsV: usize, epsA: usize, ebar: usize, g: usize, S: usize, scratch: usize): void {
+  onlineTraceStep<f64>(B, nIn, n, cst, x, zPrev, psiPrev, psi, L, reg, beta, epsV, epsA, ebar, g, S, scratch);
 }
 export function gemmNN_f32(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
   gemmNN<f32>(M, K, N, A, B, C);
@@ -78,6 +78,30 @@ export function gemmTN_f32(R: i32, K: i32, N: i32, P: usize, D: usize, G: usize,
 }
 export function gemmTN_f64(R: i32, K: i32, N: i32, P: usize, D: usize, G: usize, scale: f64): void {
   gemmTN<f64>(R, K, N, P, D, G, scale);
+}
+export function gemmNNEvent_f32(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
+  gemmNNEvent<f32>(M, K, N, A, B, C);
+}
+export function gemmNNDense_f32(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
+  gemmNNDense<f32>(M, K, N, A, B, C);
+}
+export function gemmTNEvent_f32(R: i32, K: i32, N: i32, P: usize, D: usize, G: usize, scale: f32): void {
+  gemmTNEvent<f32>(R, K, N, P, D, G, scale);
+}
+export function gemmTNDense_f32(R: i32, K: i32, N: i32, P: usize, D: usize, G: usize, scale: f32): void {
+  gemmTNDense<f32>(R, K, N, P, D, G, scale);
+}
+export function gemmNNEvent_f64(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
+  gemmNNEvent<f64>(M, K, N, A, B, C);
+}
+export function gemmNNDense_f64(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
+  gemmNNDense<f64>(M, K, N, A, B, C);
+}
+export function gemmTNEvent_f64(R: i32, K: i32, N: i32, P: usize, D: usize, G: usize, scale: f64): void {
+  gemmTNEvent<f64>(R, K, N, P, D, G, scale);
+}
+export function gemmTNDense_f64(R: i32, K: i32, N: i32, P: usize, D: usize, G: usize, scale: f64): void {
+  gemmTNDense<f64>(R, K, N, P, D, G, scale);
 }
 export function transpose_f32(rows: i32, cols: i32, src: usize, dst: usize): void {
   transpose<f32>(rows, cols, src, dst);

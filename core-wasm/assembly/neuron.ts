@@ -7,7 +7,7 @@
 //   psi_j = refractory ? 0 : (gamma / thr) max(0, 1 - |v_j - A_j| / thr)
 //   r_j   = clip(r_j + n_ref [spike] - 1, 0, n_ref)
 // The caller zeroes the diagonal of w_rec (no autapses).
-import { at, zero } from "./simd";
+import { at, lanes, zero } from "./simd";
 import { gemmNN } from "./linalg";
 import { C_ALPHA, C_DT, C_GAMMA, C_NREF, C_RHO, C_S, C_THR, constant } from "./consts";
 
@@ -33,8 +33,45 @@ export function lsnnStep<T>(
   const nRef = constant<T>(cst, C_NREF);
   const invDt = <T>1 / constant<T>(cst, C_DT);
   const slope = constant<T>(cst, C_GAMMA) / thr;
+  const L = lanes<T>();
+  const nv = n - n % L;
+  const vAlpha = v128.splat<T>(alpha);
+  const vRho = v128.splat<T>(rho);
+  const vThr = v128.splat<T>(thr);
+  const vS = v128.splat<T>(s);
+  const vNRef = v128.splat<T>(nRef);
+  const vInvDt = v128.splat<T>(invDt);
+  const vSlope = v128.splat<T>(slope);
+  const vZero = v128.splat<T>(<T>0);
+  const vOne = v128.splat<T>(<T>1);
   for (let b = 0; b < B; b++) {
-    for (let j = 0; j < n; j++) {
+    let j = 0;
+    for (; j < nv; j += L) {
+      const idx = b * n + j;
+      const zp = v128.load(at<T>(zPrev, idx));
+      const aj = v128.add<T>(v128.mul<T>(vRho, v128.load(at<T>(a, idx))), zp);
+      const vj = v128.sub<T>(
+        v128.add<T>(v128.mul<T>(vAlpha, v128.load(at<T>(v, idx))), v128.mul<T>(vS, v128.load(at<T>(cur, idx)))),
+        v128.mul<T>(vThr, zp),
+      );
+      const Aj = v128.add<T>(vThr, v128.mul<T>(v128.load(at<T>(beta, j)), aj));
+      const rj = v128.load(at<T>(r, idx));
+      const d = v128.sub<T>(vj, Aj);
+      const free = v128.le<T>(rj, vZero);
+      const spike = v128.and(free, v128.gt<T>(d, vZero));
+      const m = v128.sub<T>(vOne, v128.div<T>(v128.abs<T>(d), vThr));
+      const psi = v128.and(free, v128.mul<T>(vSlope, v128.max<T>(m, vZero)));
+      let rNext = v128.add<T>(v128.sub<T>(rj, vOne), v128.and(spike, vNRef));
+      rNext = v128.min<T>(v128.max<T>(rNext, vZero), vNRef);
+      v128.store(at<T>(a, idx), aj);
+      v128.store(at<T>(v, idx), vj);
+      v128.store(at<T>(r, idx), rNext);
+      v128.store(at<T>(zOut, idx), v128.and(spike, vInvDt));
+      v128.store(at<T>(psiOut, idx), psi);
+      if (vOut != 0) v128.store(at<T>(vOut, idx), vj);
+      if (thrOut != 0) v128.store(at<T>(thrOut, idx), Aj);
+    }
+    for (; j < n; j++) {
       const idx = b * n + j;
       const zp = load<T>(at<T>(zPrev, idx));
       const aj = rho * load<T>(at<T>(a, idx)) + zp;

@@ -42,3 +42,18 @@ export function countNonZero<T>(x: usize, n: i32): i32 {
   }
   return c;
 }
+
+/** sum_j x[j] y[j] over [0..n). */
+export function dot<T>(x: usize, y: usize, n: i32): T {
+  const L = lanes<T>();
+  const nv = n - n % L;
+  let acc = v128.splat<T>(<T>0);
+  let j = 0;
+  for (; j < nv; j += L) {
+    acc = v128.add<T>(acc, v128.mul<T>(v128.load(at<T>(x, j)), v128.load(at<T>(y, j))));
+  }
+  let sum: T = v128.extract_lane<T>(acc, 0) + v128.extract_lane<T>(acc, 1);
+  if (sizeof<T>() == 4) sum += v128.extract_lane<T>(acc, 2) + v128.extract_lane<T>(acc, 3);
+  for (; j < n; j++) sum += load<T>(at<T>(x, j)) * load<T>(at<T>(y, j));
+  return sum;
+}

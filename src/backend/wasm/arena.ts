@@ -26,11 +26,12 @@ export class Arena {
   }
 
   /**
-   * Allocates `count` elements of `bytes` bytes each, zero-filled.
+   * Allocates `count` elements of `bytes` bytes each.
+   * @param zeroed Whether to clear the bytes (default true).
    * @returns The byte address.
    * @throws {RangeError} When 4 GiB of wasm memory would not suffice.
    */
-  alloc(count: number, bytes: number): number {
+  alloc(count: number, bytes: number, zeroed = true): number {
     const ptr = this.#top;
     const end = align(ptr + count * bytes);
     if (end > MAX_BYTES) {
@@ -43,7 +44,7 @@ export class Arena {
     }
     const have = this.#memory.buffer.byteLength;
     if (end > have) this.#memory.grow(Math.ceil((end - have) / PAGE));
-    new Uint8Array(this.#memory.buffer, ptr, end - ptr).fill(0);
+    if (zeroed) new Uint8Array(this.#memory.buffer, ptr, end - ptr).fill(0);
     this.#top = end;
     return ptr;
   }

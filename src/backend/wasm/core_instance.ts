@@ -28,12 +28,12 @@ export interface NetworkPointers {
   wRec: number;
   /** w_rec transposed, zero diagonal. */
   wRecT: number;
-  /** w_out [n][nOut]. */
-  wOut: number;
+  /** w_out transposed, [nOut][n]. */
+  wOutT: number;
   /** Readout bias [nOut], or 0 when the readout has none. */
   bias: number;
-  /** Feedback matrix B [n][nOut] for e-prop. */
-  fb: number;
+  /** e-prop feedback matrix B transposed, [nOut][n]. */
+  fbT: number;
 }
 
 /** A core instance bound to one network and precision. */
@@ -76,16 +76,21 @@ export class CoreInstance {
       wIn: this.alloc(nIn * n),
       wRec: this.alloc(n * n),
       wRecT: this.alloc(n * n),
-      wOut: this.alloc(n * nOut),
+      wOutT: this.alloc(n * nOut),
       bias: config.readout.bias ? this.alloc(nOut) : 0,
-      fb: this.alloc(n * nOut),
+      fbT: this.alloc(n * nOut),
     };
     this.write(this.ptr.beta, config.neuron.beta);
   }
 
-  /** @returns The address of `count` zeroed floats. */
-  alloc(count: number): number {
-    return this.arena.alloc(count, this.bytes);
+  /**
+   * Allocates floats in this instance's memory.
+   * @param count Number of floats.
+   * @param zeroed Whether to clear them (default true); skip it for buffers a kernel overwrites.
+   * @returns Their byte address.
+   */
+  alloc(count: number, zeroed = true): number {
+    return this.arena.alloc(count, this.bytes, zeroed);
   }
 
   /** @returns A live view of `length` floats at `ptr` (invalid after the next allocation). */
@@ -116,7 +121,7 @@ export class CoreInstance {
     for (let j = 0; j < n; j++) rec[j * n + j] = 0;
     this.write(this.ptr.wRec, rec);
     this.k.transpose(n, n, this.ptr.wRec, this.ptr.wRecT);
-    this.write(this.ptr.wOut, w.wOut.data);
+    this.write(this.ptr.wOutT, transposed(w.wOut));
     if (this.ptr.bias !== 0 && w.bOut) this.write(this.ptr.bias, w.bOut);
   }
 
@@ -125,7 +130,7 @@ export class CoreInstance {
     const { nRec } = this.config.neuron;
     const nOut = this.config.readout.nOut;
     if (feedback === undefined) {
-      this.view(this.ptr.fb, nRec * nOut).set(this.view(this.ptr.wOut, nRec * nOut));
+      this.view(this.ptr.fbT, nRec * nOut).set(this.view(this.ptr.wOutT, nRec * nOut));
       return;
     }
     if (feedback.rows !== nRec || feedback.cols !== nOut) {
@@ -140,6 +145,15 @@ export class CoreInstance {
         );
       }
     }
-    this.write(this.ptr.fb, feedback.data);
+    this.write(this.ptr.fbT, transposed(feedback));
   }
+}
+
+/** @returns The values of m transposed, row-major [cols][rows]. */
+export function transposed(m: Matrix): Float64Array {
+  const out = new Float64Array(m.rows * m.cols);
+  for (let r = 0; r < m.rows; r++) {
+    for (let c = 0; c < m.cols; c++) out[c * m.rows + r] = m.data[r * m.cols + c];
+  }
+  return out;
 }

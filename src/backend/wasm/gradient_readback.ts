@@ -4,16 +4,17 @@
  * @module
  */
 import type { Gradients } from "../backend.ts";
-import type { CoreInstance } from "./core_instance.ts";
+import { type CoreInstance, transposed } from "./core_instance.ts";
 
 /**
  * @param core The core instance.
- * @param at Addresses of the w_in [nIn][n], w_rec [n][n], w_out [n][nOut] and bias gradients.
+ * @param at Addresses of the w_in [nIn][n], w_rec [n][n], transposed w_out [nOut][n] and bias
+ *   gradients.
  * @returns Float64 gradients; the diagonal of w_rec is zeroed (no autapses).
  */
 export function gradientMatrices(
   core: CoreInstance,
-  at: { wIn: number; wRec: number; wOut: number; bias: number },
+  at: { wIn: number; wRec: number; wOutT: number; bias: number },
 ): Gradients {
   const { nIn, nRec: n } = core.config.neuron;
   const { nOut, bias } = core.config.readout;
@@ -22,7 +23,11 @@ export function gradientMatrices(
   const grads: Gradients = {
     wIn: { rows: nIn, cols: n, data: core.read(at.wIn, nIn * n) },
     wRec: { rows: n, cols: n, data: wRec },
-    wOut: { rows: n, cols: nOut, data: core.read(at.wOut, n * nOut) },
+    wOut: {
+      rows: n,
+      cols: nOut,
+      data: transposed({ rows: nOut, cols: n, data: core.read(at.wOutT, n * nOut) }),
+    },
   };
   if (bias) grads.bOut = core.read(at.bias, nOut);
   return grads;

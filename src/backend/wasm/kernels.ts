@@ -22,6 +22,10 @@ export const KERNEL_NAMES = [
   "onlineTraceStep",
   "gemmNN",
   "gemmTN",
+  "gemmNNEvent",
+  "gemmNNDense",
+  "gemmTNEvent",
+  "gemmTNDense",
   "transpose",
   "addColumnSums",
 ] as const;

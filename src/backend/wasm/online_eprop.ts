@@ -77,9 +77,9 @@ export class OnlineEprop {
       ebar: a(batchSize * nPre * n),
       g: a(nPre * n),
       S: a(nPre * n),
-      gOut: a(n * nOut),
+      gOutT: a(n * nOut),
       gBias: a(nOut),
-      coef: a(3 * n),
+      scratch: a(3 * n),
     };
   }
 
@@ -148,11 +148,11 @@ export class OnlineEprop {
       t === 0 ? 0 : zbarPrev,
       zbarCur,
       p.y,
-      ptr.wOut,
+      ptr.wOutT,
       ptr.bias,
     );
     this.#readoutLoss += error(t, core.view(p.y, B * nOut), core.view(p.dEdy, B * nOut));
-    k.projectError(B, n, nOut, p.dEdy, ptr.fb, p.L);
+    k.projectError(B, n, nOut, p.dEdy, ptr.fbT, p.L);
     let regPtr = 0;
     if (this.#reg?.online) {
       core.view(p.stepSums, n).fill(0);
@@ -177,9 +177,9 @@ export class OnlineEprop {
       p.ebar,
       p.g,
       p.S,
-      p.coef,
+      p.scratch,
     );
-    k.gemmTN(B, n, nOut, zbarCur, p.dEdy, p.gOut, 1);
+    k.gemmTN(B, nOut, n, p.dEdy, zbarCur, p.gOutT, 1);
     if (ptr.bias !== 0) k.addColumnSums(B, nOut, p.dEdy, p.gBias);
     k.addColumnSums(B, n, zCur, p.sums);
     this.#t = t + 1;
@@ -228,7 +228,7 @@ export class OnlineEprop {
       grads: gradientMatrices(core, {
         wIn: p.g,
         wRec: core.at(p.g, nIn * n),
-        wOut: p.gOut,
+        wOutT: p.gOutT,
         bias: p.gBias,
       }),
     };

@@ -131,8 +131,8 @@ export class WasmBackend implements Backend {
       const n = this.config.neuron.nRec;
       const nOut = this.config.readout.nOut;
       const rec = this.#forward(batch, true);
-      const y = core.alloc(T * B * nOut);
-      const zbar = core.alloc(T * B * n);
+      const y = core.alloc(T * B * nOut, false);
+      const zbar = core.alloc(T * B * n, false);
       core.k.readoutForward(
         T,
         B,
@@ -142,7 +142,7 @@ export class WasmBackend implements Backend {
         rec.z,
         zbar,
         y,
-        core.ptr.wOut,
+        core.ptr.wOutT,
         core.ptr.bias,
       );
       return {
@@ -237,7 +237,7 @@ export class WasmBackend implements Backend {
     const core = this.#core;
     const { batchSize: B, steps: T } = batch;
     const nIn = this.config.neuron.nIn;
-    const ptr = core.alloc(T * B * nIn);
+    const ptr = core.alloc(T * B * nIn, false);
     const view = core.view(ptr, T * B * nIn);
     const src = batch.inputs;
     for (let b = 0; b < B; b++) {
@@ -256,10 +256,10 @@ export class WasmBackend implements Backend {
     const size = B * n;
     const x = this.#inputs(batch);
     const [v, a, r, cur, zInit] = [0, 0, 0, 0, 0].map(() => core.alloc(size));
-    const z = core.alloc(T * size);
-    const psi = core.alloc(T * size);
-    const vRec = record ? core.alloc(T * size) : 0;
-    const thr = record ? core.alloc(T * size) : 0;
+    const z = core.alloc(T * size, false);
+    const psi = core.alloc(T * size, false);
+    const vRec = record ? core.alloc(T * size, false) : 0;
+    const thr = record ? core.alloc(T * size, false) : 0;
     k.lsnnForward(
       T,
       B,
@@ -297,10 +297,10 @@ export class WasmBackend implements Backend {
     const size = B * n;
     const s = core.consts.s;
     const fwd = this.#forward(batch, false);
-    const zbar = core.alloc(T * size);
-    const y = core.alloc(T * B * nOut);
-    k.readoutForward(T, B, n, nOut, ptr.cst, fwd.z, zbar, y, ptr.wOut, ptr.bias);
-    const dEdy = core.alloc(T * B * nOut);
+    const zbar = core.alloc(T * size, false);
+    const y = core.alloc(T * B * nOut, false);
+    k.readoutForward(T, B, n, nOut, ptr.cst, fwd.z, zbar, y, ptr.wOutT, ptr.bias);
+    const dEdy = core.alloc(T * B * nOut, false);
     const error = new ReadoutError(obj, batch, nOut);
     const yView = core.view(y, T * B * nOut);
     const dView = core.view(dEdy, T * B * nOut);
@@ -328,14 +328,14 @@ export class WasmBackend implements Backend {
       reg.finish(sums, core.view(regPtr, n));
     }
 
-    const G = core.alloc(T * size);
+    const G = core.alloc(T * size, false);
     const scratch = core.alloc(size);
-    const feedback = method === "eprop" ? ptr.fb : ptr.wOut;
+    const feedback = method === "eprop" ? ptr.fbT : ptr.wOutT;
     k.learningSignal(T, B, n, nOut, ptr.cst, dEdy, feedback, regPtr, regStride, G, scratch);
     let D = G;
     if (method !== "eprop") {
-      const gv = core.alloc(T * size);
-      const ltrue = method === "eq1" ? core.alloc(T * size) : 0;
+      const gv = core.alloc(T * size, false);
+      const ltrue = method === "eq1" ? core.alloc(T * size, false) : 0;
       k.bpttBackward(
         T,
         B,
@@ -358,8 +358,8 @@ export class WasmBackend implements Backend {
     k.gemmTN(T * B, nIn, n, fwd.x, D, gIn, s);
     const gRec = core.alloc(n * n);
     if (T > 1) k.gemmTN((T - 1) * B, n, n, fwd.z, core.at(D, size), gRec, s);
-    const gOut = core.alloc(n * nOut);
-    k.gemmTN(T * B, n, nOut, zbar, dEdy, gOut, 1);
+    const gOutT = core.alloc(n * nOut);
+    k.gemmTN(T * B, nOut, n, dEdy, zbar, gOutT, 1);
     const gBias = core.alloc(nOut);
     k.addColumnSums(T * B, nOut, dEdy, gBias);
     const regularizationLoss = reg ? reg.loss(sums) : 0;
@@ -368,7 +368,7 @@ export class WasmBackend implements Backend {
       readoutLoss,
       regularizationLoss,
       spikes: sums.reduce((acc, v) => acc + v, 0) * dtMs,
-      grads: gradientMatrices(core, { wIn: gIn, wRec: gRec, wOut: gOut, bias: gBias }),
+      grads: gradientMatrices(core, { wIn: gIn, wRec: gRec, wOutT: gOutT, bias: gBias }),
       ...(reg?.online ? { rateEstimate: Float64Array.from(reg.estimate) } : {}),
     };
   }

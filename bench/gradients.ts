@@ -1,0 +1,138 @@
+/**
+ * `deno task bench`: speed of one gradient on the Fig. 3 network (40 inputs, 50 LIF + 50 ALIF,
+ * T = 2250, batch 64, f32) for BPTT, factorized e-prop and online e-prop, as iterations per second,
+ * synaptic updates per second and the ratio to BPTT measured in the same process; then the
+ * event-driven and dense matrix kernels across spike densities (the crossover behind the core's
+ * DENSE_ABOVE switch).
+ *
+ * Flags: --batch N --steps N --iterations N --precision f32|f64 --seed N
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
+import { resolveNetworkConfig } from "../src/model/config.ts";
+import { fig3Network } from "../src/model/presets.ts";
+import { initWeights } from "../src/model/weights.ts";
+import type { Batch, Objective } from "../src/model/objective.ts";
+import type { GradientOptions } from "../src/backend/backend.ts";
+import { Rng } from "../src/util/rng.ts";
+import { initWasm, instantiateCore } from "../src/backend/wasm/module.ts";
+import { Arena } from "../src/backend/wasm/arena.ts";
+import { bindKernels } from "../src/backend/wasm/kernels.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    batch: { type: "string", default: "64" },
+    steps: { type: "string", default: "2250" },
+    iterations: { type: "string", default: "3" },
+    precision: { type: "string", default: "f32" },
+    seed: { type: "string", default: "1" },
+  },
+});
+const B = Number(values.batch), T = Number(values.steps), iterations = Number(values.iterations);
+const precision = values.precision as "f32" | "f64";
+const rng = new Rng(Number(values.seed));
+
+const config = resolveNetworkConfig(fig3Network());
+const { nIn, nRec: n } = config.neuron;
+const backend = await WasmBackend.create(config, initWeights(config, rng), { precision });
+// Poisson input at the Fig. 3 rates: 10 Hz background on every channel plus 40 Hz cue bursts.
+const inputs = new Float64Array(B * T * nIn);
+for (let b = 0; b < B; b++) {
+  for (let t = 0; t < T; t++) {
+    const cue = t < 1050 && t % 150 >= 50 ? (t % 300 < 150 ? 0 : 1) : -1;
+    for (let i = 0; i < nIn; i++) {
+      const rate = Math.floor(i / 10) === cue ? 0.04 : 0.01;
+      inputs[(b * T + t) * nIn + i] = rng.uniform() < rate ? 1 : 0;
+    }
+  }
+}
+const batch: Batch = {
+  batchSize: B,
+  steps: T,
+  inputs,
+  labels: Int32Array.from({ length: B }, () => rng.int(2)),
+};
+const objective: Objective = {
+  loss: { type: "ce", window: Math.min(150, T) },
+  regularization: { c: 1, fTarget: 0.01 },
+};
+
+function time(options: GradientOptions): { ms: number; spikes: number } {
+  backend.gradients(batch, objective, options); // warm-up
+  const start = performance.now();
+  let spikes = 0;
+  for (let i = 0; i < iterations; i++) spikes = backend.gradients(batch, objective, options).spikes;
+  return { ms: (performance.now() - start) / iterations, spikes };
+}
+
+const synapses = nIn * n + n * (n - 1);
+const runs: [string, GradientOptions][] = [
+  ["BPTT", { method: "bptt" }],
+  ["e-prop factorized", { method: "eprop", form: "factorized" }],
+  ["e-prop online", { method: "eprop", form: "online" }],
+];
+console.log(
+  `Fig. 3 network: ${nIn} inputs, 50 LIF + 50 ALIF, T = ${T}, batch ${B}, ${precision}, ` +
+    `${iterations} timed iterations after one warm-up`,
+);
+const results = runs.map(([name, options]) => ({ name, ...time(options) }));
+const base = results[0].ms;
+console.log(
+  `spike density: ${(results[0].spikes / (B * T * n)).toFixed(4)} spikes per neuron per step\n`,
+);
+console.log("| gradient | ms / iteration | iterations / s | synaptic updates / s | time vs BPTT |");
+console.log("|---|---:|---:|---:|---:|");
+for (const r of results) {
+  const ups = synapses * B * T / (r.ms / 1000);
+  console.log(
+    `| ${r.name} | ${r.ms.toFixed(1)} | ${(1000 / r.ms).toFixed(3)} | ${ups.toExponential(2)} | ${
+      (r.ms / base).toFixed(2)
+    } |`,
+  );
+}
+
+// Event-driven vs dense kernels across densities of the sparse operand.
+const core = instantiateCore(await initWasm());
+const arena = new Arena(core.memory, core.heapBase());
+const k = bindKernels(core, precision);
+const bytes = precision === "f32" ? 4 : 8;
+const buffer = (count: number, fill: () => number) => {
+  const ptr = arena.alloc(count, bytes);
+  const view = arena.floats(ptr, count, precision);
+  for (let i = 0; i < count; i++) view[i] = fill();
+  return ptr;
+};
+function kernelTime(fn: () => void, repeats: number): number {
+  fn();
+  const start = performance.now();
+  for (let i = 0; i < repeats; i++) fn();
+  return (performance.now() - start) / repeats;
+}
+console.log(
+  "\nrecurrent input Z[64x100] @ W[100x100] and weight gradient P[4096x100]^T @ D[4096x100]:",
+);
+console.log(
+  "| density | gemmNN event us | gemmNN dense us | dense / event | gemmTN event us | gemmTN dense us | dense / event |",
+);
+console.log("|---:|---:|---:|---:|---:|---:|---:|");
+const W = buffer(n * n, () => rng.normal());
+const C = buffer(64 * n, () => 0);
+const R = 4096;
+const D = buffer(R * n, () => rng.normal());
+const G = buffer(n * n, () => 0);
+for (const density of [0.005, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1]) {
+  const Z = buffer(64 * n, () => (rng.uniform() < density ? 1 : 0));
+  const P = buffer(R * n, () => (rng.uniform() < density ? 1 : 0));
+  const nnE = kernelTime(() => k.gemmNNEvent(64, n, n, Z, W, C), 400) * 1000;
+  const nnD = kernelTime(() => k.gemmNNDense(64, n, n, Z, W, C), 400) * 1000;
+  const tnE = kernelTime(() => k.gemmTNEvent(R, n, n, P, D, G, 1), 10) * 1000;
+  const tnD = kernelTime(() => k.gemmTNDense(R, n, n, P, D, G, 1), 10) * 1000;
+  console.log(
+    `| ${density} | ${nnE.toFixed(1)} | ${nnD.toFixed(1)} | ${(nnD / nnE).toFixed(2)} | ${
+      tnE.toFixed(0)
+    } | ${tnD.toFixed(0)} | ${(tnD / tnE).toFixed(2)} |`,
+  );
+}
