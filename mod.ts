@@ -20,7 +20,7 @@
  * const objective = { loss: { type: "mse" as const } };
  * const bptt = backend.gradients(batch, objective, { method: "bptt" });
  * const eq1 = backend.gradients(batch, objective, { method: "eq1" });
- * const feedback = createFeedback("random", 8, 2, { rng }).matrix(backend.getWeights().wOut);
+ * const feedback = createFeedback("random", { nRec: 8, nOut: 2, rng }).matrix(backend.getWeights().wOut);
  * const eprop = backend.gradients(batch, objective, { method: "eprop", feedback });
  * assert.ok(Math.abs(bptt.grads.wIn.data[0] - eq1.grads.wIn.data[0]) < 1e-12);
  * assert.equal(eprop.grads.wIn.rows, 3);

@@ -56,11 +56,11 @@ const rules: [string, GradientOptions][] = [
   ["e-prop, symmetric feedback", { method: "eprop" }],
   ["e-prop, random feedback", {
     method: "eprop",
-    feedback: createFeedback("random", nRec, 2, { rng }).matrix(wOut),
+    feedback: createFeedback("random", { nRec, nOut: 2, rng }).matrix(wOut),
   }],
   ["e-prop, global signal", {
     method: "eprop",
-    feedback: createFeedback("global", nRec, 2).matrix(wOut),
+    feedback: createFeedback("global", { nRec, nOut: 2 }).matrix(wOut),
   }],
 ];
 const bptt = backend.gradients(batch, objective, { method: "bptt" });

@@ -81,9 +81,9 @@ export function randomProblem(spec: RandomNetworkSpec): RandomProblem {
   });
   const gain = leaky ? 20 : 1;
   const weights: Weights = {
-    wIn: normalMatrix(nIn, nRec, rng, 1.2 * gain),
-    wRec: normalMatrix(nRec, nRec, rng, 0.4 * gain),
-    wOut: normalMatrix(nRec, nOut, rng, 1),
+    wIn: normalMatrix([nIn, nRec], rng, { scale: 1.2 * gain }),
+    wRec: normalMatrix([nRec, nRec], rng, { scale: 0.4 * gain }),
+    wOut: normalMatrix([nRec, nOut], rng, { scale: 1 }),
   };
   if (spec.bias) weights.bOut = Float64Array.from({ length: nOut }, () => rng.normal());
   const inputs = new Float64Array(B * T * nIn).map(() => (rng.uniform() < 0.15 ? 1 : 0));

@@ -22,7 +22,9 @@ for (const spec of invariantSpecs()) {
     }
     assert.equal(eq1.loss, bptt.loss);
 
-    const fb = createFeedback("random", p.config.neuron.nRec, p.config.readout.nOut, {
+    const fb = createFeedback("random", {
+      nRec: p.config.neuron.nRec,
+      nOut: p.config.readout.nOut,
       rng: p.rng,
     });
     for (const feedback of [undefined, fb.matrix(p.weights.wOut)]) {

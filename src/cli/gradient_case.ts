@@ -64,7 +64,11 @@ function num(value: unknown, field: string): number {
  * Reads a nested array of the given shape into a flat Float64Array.
  * @throws {TypeError} Naming the first element of the wrong length or value.
  */
-export function readTensor(value: unknown, shape: readonly number[], field: string): Float64Array {
+export function readTensor(
+  value: unknown,
+  spec: { shape: readonly number[]; field: string },
+): Float64Array {
+  const { shape, field } = spec;
   const out = new Float64Array(shape.reduce((a, b) => a * b, 1));
   let offset = 0;
   const walk = (v: unknown, depth: number, path: string) => {
@@ -85,7 +89,7 @@ export function readTensor(value: unknown, shape: readonly number[], field: stri
 }
 
 function matrix(value: unknown, rows: number, cols: number, field: string): Matrix {
-  return { rows, cols, data: readTensor(value, [rows, cols], field) };
+  return { rows, cols, data: readTensor(value, { shape: [rows, cols], field }) };
 }
 
 /**
@@ -122,7 +126,7 @@ export function parseGradientCase(json: unknown): GradientCase {
       tauAMs: num(neuron.tau_a, "neuron.tau_a"),
       thr: num(neuron.thr, "neuron.thr"),
       beta: Array.isArray(neuron.beta)
-        ? readTensor(neuron.beta, [neuron.beta.length], "neuron.beta")
+        ? readTensor(neuron.beta, { shape: [neuron.beta.length], field: "neuron.beta" })
         : num(neuron.beta, "neuron.beta"),
       dampening: num(neuron.dampening, "neuron.dampening"),
       nRef: num(neuron.n_ref ?? 0, "neuron.n_ref"),
@@ -161,19 +165,19 @@ export function parseGradientCase(json: unknown): GradientCase {
   const batch: Batch = {
     batchSize: B,
     steps: T,
-    inputs: readTensor(root.inputs, [B, T, nIn], "inputs"),
+    inputs: readTensor(root.inputs, { shape: [B, T, nIn], field: "inputs" }),
   };
   const loss = object(root.loss, "loss");
   let objective: Objective;
   if (loss.type === "mse") {
-    batch.targets = readTensor(root.targets, [B, T, nOut], "targets");
+    batch.targets = readTensor(root.targets, { shape: [B, T, nOut], field: "targets" });
     objective = { loss: { type: "mse" } };
   } else if (loss.type === "ce") {
     const window = num(loss.window ?? T, "loss.window");
     if (!Number.isInteger(window) || window < 1 || window > T) {
       fail(`loss.window must be an integer in [1, ${T}], got ${window}`, true);
     }
-    const labels = readTensor(root.labels, [B], "labels");
+    const labels = readTensor(root.labels, { shape: [B], field: "labels" });
     labels.forEach((l, b) => {
       if (!Number.isInteger(l) || l < 0 || l >= nOut) {
         fail(`labels[${b}] must be an integer in [0, ${nOut - 1}], got ${l}`, true);
@@ -192,7 +196,7 @@ export function parseGradientCase(json: unknown): GradientCase {
     if (f < 0) fail(`regularization.f_target must be >= 0, got ${f}`, true);
     objective.regularization = { type: "simple", c, fTarget: f };
   }
-  resolveObjective(config, objective, batch);
+  resolveObjective(objective, { config, batch });
   return { config, weights, batch, objective };
 }
 

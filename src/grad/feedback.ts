@@ -19,6 +19,10 @@ export type FeedbackKind = "symmetric" | "random" | "adaptive" | "global";
 
 /** Options of {@linkcode createFeedback}. */
 export interface FeedbackOptions {
+  /** Number of recurrent neurons. */
+  nRec: number;
+  /** Number of outputs. */
+  nOut: number;
   /** Random source (random and adaptive). */
   rng?: Rng;
   /** Scale random draws by 1/sqrt(n_rec) (default false). */
@@ -49,9 +53,7 @@ export interface Feedback {
  * Creates a feedback rule.
  *
  * @param kind The variant.
- * @param nRec Number of recurrent neurons.
- * @param nOut Number of outputs.
- * @param options Random source, scaling, lambda.
+ * @param options Sizes, random source, scaling, lambda.
  * @returns The feedback rule.
  * @throws {RangeError} For an unknown kind or lambda outside [0, 1).
  * @throws {TypeError} When a random variant has no rng.
@@ -61,17 +63,14 @@ export interface Feedback {
  * import { createFeedback } from "./feedback.ts";
  * import { zeroMatrix } from "../model/weights.ts";
  * import assert from "node:assert/strict";
- * const fb = createFeedback("global", 4, 1);
+ * const fb = createFeedback("global", { nRec: 4, nOut: 1 });
  * assert.deepEqual([...fb.matrix(zeroMatrix(4, 1)).data], [0.5, 0.5, 0.5, 0.5]);
  * ```
  */
-export function createFeedback(
-  kind: FeedbackKind,
-  nRec: number,
-  nOut: number,
-  options: FeedbackOptions = {},
-): Feedback {
+export function createFeedback(kind: FeedbackKind, options: FeedbackOptions): Feedback {
   const action = "create feedback";
+  const nRec = checkNumber(action, "nRec", options?.nRec, { min: 1, integer: true });
+  const nOut = checkNumber(action, "nOut", options.nOut, { min: 1, integer: true });
   checkChoice(action, "kind", kind, ["symmetric", "random", "adaptive", "global"]);
   switch (kind) {
     case "symmetric":
@@ -84,7 +83,9 @@ export function createFeedback(
     case "random":
     case "adaptive": {
       if (!options.rng) throw new TypeError(`Cannot ${action}: ${kind} feedback needs options.rng`);
-      const b = normalMatrix(nRec, nOut, options.rng, options.scaled ? 1 / Math.sqrt(nRec) : 1);
+      const b = normalMatrix([nRec, nOut], options.rng, {
+        scale: options.scaled ? 1 / Math.sqrt(nRec) : 1,
+      });
       if (kind === "random") return { kind, matrix: () => b, afterReadoutUpdate: () => {} };
       const lambda = checkNumber(action, "lambda", options.lambda ?? 0.01, {
         min: 0,

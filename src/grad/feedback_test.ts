@@ -4,25 +4,26 @@ import { normalMatrix, zeroMatrix } from "../model/weights.ts";
 import { Rng } from "../util/rng.ts";
 
 Deno.test("symmetric feedback is w_out itself", () => {
-  const wOut = normalMatrix(5, 2, new Rng(1));
-  assert.equal(createFeedback("symmetric", 5, 2).matrix(wOut), wOut);
+  const wOut = normalMatrix([5, 2], new Rng(1));
+  assert.equal(createFeedback("symmetric", { nRec: 5, nOut: 2 }).matrix(wOut), wOut);
 });
 
 Deno.test("random feedback is a fixed N(0,1) draw, optionally scaled by 1/sqrt(n_rec)", () => {
-  const fb = createFeedback("random", 400, 2, { rng: new Rng(2) });
+  const fb = createFeedback("random", { nRec: 400, nOut: 2, rng: new Rng(2) });
   const b = fb.matrix(zeroMatrix(400, 2));
-  assert.equal(fb.matrix(normalMatrix(400, 2, new Rng(3))), b);
+  assert.equal(fb.matrix(normalMatrix([400, 2], new Rng(3))), b);
   const variance = b.data.reduce((s, v) => s + v * v, 0) / b.data.length;
   assert.ok(Math.abs(variance - 1) < 0.1, `variance ${variance}`);
-  const scaled = createFeedback("random", 400, 2, { rng: new Rng(2), scaled: true }).matrix(
-    zeroMatrix(400, 2),
-  );
+  const scaled = createFeedback("random", { nRec: 400, nOut: 2, rng: new Rng(2), scaled: true })
+    .matrix(
+      zeroMatrix(400, 2),
+    );
   assert.ok(Math.abs(scaled.data[7] - b.data[7] / 20) < 1e-15);
 });
 
 Deno.test("adaptive (Kolen-Pollack) feedback gets w_out's update, then both decay", () => {
-  const fb = createFeedback("adaptive", 3, 1, { rng: new Rng(4), lambda: 0.1 });
-  const wOut = normalMatrix(3, 1, new Rng(5));
+  const fb = createFeedback("adaptive", { nRec: 3, nOut: 1, rng: new Rng(4), lambda: 0.1 });
+  const wOut = normalMatrix([3, 1], new Rng(5));
   const b0 = Float64Array.from(fb.matrix(wOut).data);
   const w0 = Float64Array.from(wOut.data);
   const delta = { rows: 3, cols: 1, data: Float64Array.of(0.5, -1, 2) };
@@ -40,11 +41,11 @@ Deno.test("adaptive (Kolen-Pollack) feedback gets w_out's update, then both deca
 });
 
 Deno.test("feedback rejects unknown kinds and missing rng", () => {
-  assert.throws(() => createFeedback("mirror" as never, 2, 1), {
+  assert.throws(() => createFeedback("mirror" as never, { nRec: 2, nOut: 1 }), {
     message:
       'Cannot create feedback: kind must be one of "symmetric", "random", "adaptive", "global", got "mirror"',
   });
-  assert.throws(() => createFeedback("random", 2, 1), {
+  assert.throws(() => createFeedback("random", { nRec: 2, nOut: 1 }), {
     message: "Cannot create feedback: random feedback needs options.rng",
   });
 });

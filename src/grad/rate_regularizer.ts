@@ -28,16 +28,14 @@ export class RateRegularizer {
    * Prepares the regularizer of one batch.
    *
    * @param cfg A resolved regularizer.
-   * @param nRec Number of neurons.
-   * @param sizes Batch size, steps and dt (ms).
-   * @param estimate Online type: the estimate carried from the previous batch (default fTarget).
+   * @param sizes Neurons, batch size, steps, dt (ms), and for the online type the estimate carried
+   *   from the previous batch (default fTarget).
    */
   constructor(
     cfg: Required<RegularizationConfig>,
-    nRec: number,
-    sizes: { batchSize: number; steps: number; dt: number },
-    estimate?: Float64Array,
+    sizes: { nRec: number; batchSize: number; steps: number; dt: number; estimate?: Float64Array },
   ) {
+    const { nRec, estimate } = sizes;
     this.#cfg = cfg;
     this.#dt = sizes.dt;
     this.#batchSize = sizes.batchSize;
@@ -61,14 +59,14 @@ export class RateRegularizer {
   /**
    * Online type: updates the estimate with one step's spike sums and writes L^reg(t).
    * @param stepSums sum over the batch of z_j at this step, per neuron.
-   * @param out L^reg_j(t), at `out[offset ..]`.
+   * @param out L^reg_j(t), per neuron.
    */
-  step(stepSums: FloatArray, out: FloatArray, offset: number): void {
+  step(stepSums: FloatArray, out: FloatArray): void {
     const { c, fTarget } = this.#cfg;
     for (let j = 0; j < this.estimate.length; j++) {
       const rate = stepSums[j] / this.#batchSize / this.#dt;
       this.estimate[j] += this.#lambda * (rate - this.estimate[j]);
-      out[offset + j] = 2 * c * (this.estimate[j] - fTarget) * this.#scale;
+      out[j] = 2 * c * (this.estimate[j] - fTarget) * this.#scale;
     }
   }
 

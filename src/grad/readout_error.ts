@@ -24,10 +24,10 @@ export class ReadoutError {
    * Prepares the loss of one batch.
    *
    * @param objective A resolved objective (validated against the batch).
-   * @param batch The batch whose targets or labels are used.
-   * @param nOut Number of readout units.
+   * @param data The batch whose targets or labels are used, and the number of readout units.
    */
-  constructor(objective: ResolvedObjective, batch: Batch, nOut: number) {
+  constructor(objective: ResolvedObjective, data: { batch: Batch; nOut: number }) {
+    const { batch, nOut } = data;
     this.#loss = objective.loss;
     this.#batch = batch;
     this.#nOut = nOut;
@@ -37,11 +37,11 @@ export class ReadoutError {
   /**
    * Writes dE/dy of step t and returns that step's contribution to the loss.
    * @param t Step index.
-   * @param y Readout of step t at `y[yOffset ..]`, [B][nOut].
-   * @param dEdy Output, at `dEdy[outOffset ..]`, [B][nOut].
+   * @param io `y`: the readout of step t, [B][nOut]; `dEdy`: where its derivative goes, [B][nOut].
    * @returns The loss contribution of step t.
    */
-  step(t: number, y: FloatArray, yOffset: number, dEdy: FloatArray, outOffset: number): number {
+  step(t: number, io: { y: FloatArray; dEdy: FloatArray }): number {
+    const { y, dEdy } = io;
     const { batchSize: B, steps: T } = this.#batch;
     const nOut = this.#nOut;
     let loss = 0;
@@ -50,8 +50,8 @@ export class ReadoutError {
       for (let b = 0; b < B; b++) {
         const tgt = (b * T + t) * nOut;
         for (let k = 0; k < nOut; k++) {
-          const d = y[yOffset + b * nOut + k] - targets[tgt + k];
-          dEdy[outOffset + b * nOut + k] = d;
+          const d = y[b * nOut + k] - targets[tgt + k];
+          dEdy[b * nOut + k] = d;
           loss += 0.5 * d * d;
         }
       }
@@ -63,20 +63,20 @@ export class ReadoutError {
       const w = weight[t * B + b];
       const base = b * nOut;
       if (w === 0) {
-        for (let k = 0; k < nOut; k++) dEdy[outOffset + base + k] = 0;
+        for (let k = 0; k < nOut; k++) dEdy[base + k] = 0;
         continue;
       }
       const label = labels.length === B ? labels[b] : labels[b * T + t];
       let max = -Infinity;
-      for (let k = 0; k < nOut; k++) max = Math.max(max, y[yOffset + base + k]);
+      for (let k = 0; k < nOut; k++) max = Math.max(max, y[base + k]);
       let sum = 0;
-      for (let k = 0; k < nOut; k++) sum += Math.exp(y[yOffset + base + k] - max);
+      for (let k = 0; k < nOut; k++) sum += Math.exp(y[base + k] - max);
       const logZ = max + Math.log(sum);
       for (let k = 0; k < nOut; k++) {
-        const p = Math.exp(y[yOffset + base + k] - logZ);
-        dEdy[outOffset + base + k] = w * (p - (k === label ? 1 : 0));
+        const p = Math.exp(y[base + k] - logZ);
+        dEdy[base + k] = w * (p - (k === label ? 1 : 0));
       }
-      loss += w * (logZ - y[yOffset + base + label]);
+      loss += w * (logZ - y[base + label]);
     }
     return loss;
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ReadoutError } from "./readout_error.ts";
 import { resolveNetworkConfig } from "../model/config.ts";
-import { type Batch, resolveObjective } from "../model/objective.ts";
+import { type Batch, type Objective, resolveObjective } from "../model/objective.ts";
 import { Rng } from "../util/rng.ts";
 
 const config = resolveNetworkConfig({ neuron: { nIn: 1, nRec: 2 }, readout: { nOut: 3 } });
@@ -9,20 +9,25 @@ const config = resolveNetworkConfig({ neuron: { nIn: 1, nRec: 2 }, readout: { nO
 function totalLoss(err: ReadoutError, y: Float64Array, B: number, T: number): number {
   const d = new Float64Array(B * 3);
   let loss = 0;
-  for (let t = 0; t < T; t++) loss += err.step(t, y, t * B * 3, d, 0);
+  for (let t = 0; t < T; t++) {
+    loss += err.step(t, { y: y.subarray(t * B * 3, (t + 1) * B * 3), dEdy: d });
+  }
   return loss;
 }
 
 function checkAgainstFiniteDifferences(
   batch: Batch,
-  objective: Parameters<typeof resolveObjective>[1],
+  objective: Objective,
 ) {
   const { batchSize: B, steps: T } = batch;
-  const err = new ReadoutError(resolveObjective(config, objective, batch), batch, 3);
+  const err = new ReadoutError(resolveObjective(objective, { config, batch }), { batch, nOut: 3 });
   const rng = new Rng(5);
   const y = new Float64Array(T * B * 3).map(() => rng.normal());
   const dEdy = new Float64Array(T * B * 3);
-  for (let t = 0; t < T; t++) err.step(t, y, t * B * 3, dEdy, t * B * 3);
+  for (let t = 0; t < T; t++) {
+    const range = [t * B * 3, (t + 1) * B * 3] as const;
+    err.step(t, { y: y.subarray(...range), dEdy: dEdy.subarray(...range) });
+  }
   for (let i = 0; i < y.length; i++) {
     const h = 1e-6;
     const yp = y.slice(), ym = y.slice();
@@ -77,9 +82,8 @@ Deno.test("cross-entropy of uniform logits is log(nOut) averaged over the window
     labels: Int32Array.of(1, 2),
   };
   const err = new ReadoutError(
-    resolveObjective(config, { loss: { type: "ce", window: 2 } }, batch),
-    batch,
-    3,
+    resolveObjective({ loss: { type: "ce", window: 2 } }, { config, batch }),
+    { batch, nOut: 3 },
   );
   assert.ok(Math.abs(totalLoss(err, new Float64Array(T * B * 3), B, T) - Math.log(3)) < 1e-15);
 });

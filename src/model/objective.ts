@@ -81,14 +81,16 @@ const ACTION = "evaluate objective";
 
 /**
  * Validates an objective against a batch and a network.
+ * @param objective The loss and regularizer.
+ * @param context The network and the batch it is evaluated on.
  * @returns The resolved objective.
  * @throws {TypeError|RangeError} Naming the offending field.
  */
 export function resolveObjective(
-  config: ResolvedNetworkConfig,
   objective: Objective,
-  batch: Batch,
+  context: { config: ResolvedNetworkConfig; batch: Batch },
 ): ResolvedObjective {
+  const { config, batch } = context;
   if (typeof objective !== "object" || objective === null) {
     throw new TypeError(
       `Cannot ${ACTION}: objective must be an object, got ${describe(objective)}`,
@@ -130,17 +132,29 @@ export function resolveObjective(
   }
   const reg = objective.regularization;
   if (reg === undefined) return { loss };
+  return { loss, regularization: resolveRegularization(reg) };
+}
+
+/**
+ * Validates a regularizer and fills in defaults.
+ * @param reg The regularizer.
+ * @returns It, resolved.
+ * @throws {TypeError|RangeError} Naming the offending field.
+ */
+export function resolveRegularization(
+  reg: RegularizationConfig,
+): Required<RegularizationConfig> {
+  if (typeof reg !== "object" || reg === null) {
+    throw new TypeError(`Cannot ${ACTION}: regularization must be an object, got ${describe(reg)}`);
+  }
   return {
-    loss,
-    regularization: {
-      type: checkChoice(ACTION, "regularization.type", reg.type ?? "simple", ["simple", "online"]),
-      c: checkNumber(ACTION, "regularization.c", reg.c, { min: 0 }),
-      fTarget: checkNumber(ACTION, "regularization.fTarget", reg.fTarget, { min: 0 }),
-      tauMs: checkNumber(ACTION, "regularization.tauMs", reg.tauMs ?? 1000, {
-        min: 0,
-        exclusiveMin: true,
-      }),
-    },
+    type: checkChoice(ACTION, "regularization.type", reg.type ?? "simple", ["simple", "online"]),
+    c: checkNumber(ACTION, "regularization.c", reg.c, { min: 0 }),
+    fTarget: checkNumber(ACTION, "regularization.fTarget", reg.fTarget, { min: 0 }),
+    tauMs: checkNumber(ACTION, "regularization.tauMs", reg.tauMs ?? 1000, {
+      min: 0,
+      exclusiveMin: true,
+    }),
   };
 }
 

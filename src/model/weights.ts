@@ -77,18 +77,18 @@ export function matrixToRows(m: Matrix): number[][] {
 /**
  * Draws a matrix of scaled normal deviates.
  *
- * @param rows Number of rows (fan-in).
- * @param cols Number of columns.
+ * @param shape [rows (fan-in), cols].
  * @param rng Random source.
- * @param scale Standard deviation (default 1 / sqrt(rows)).
+ * @param options `scale`: the standard deviation (default 1 / sqrt(rows)).
  * @returns A matrix of N(0, scale^2) entries.
  */
 export function normalMatrix(
-  rows: number,
-  cols: number,
+  shape: readonly [number, number],
   rng: Rng,
-  scale: number = 1 / Math.sqrt(rows),
+  options: { scale?: number } = {},
 ): Matrix {
+  const [rows, cols] = shape;
+  const scale = options.scale ?? 1 / Math.sqrt(rows);
   const m = zeroMatrix(rows, cols);
   for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal() * scale;
   return m;
@@ -96,9 +96,12 @@ export function normalMatrix(
 
 /**
  * Glorot (Xavier) uniform: U(-l, l), l = sqrt(6 / (rows + cols)).
+ * @param shape [rows, cols].
+ * @param rng Random source.
  * @returns The initialised matrix.
  */
-export function glorotUniformMatrix(rows: number, cols: number, rng: Rng): Matrix {
+export function glorotUniformMatrix(shape: readonly [number, number], rng: Rng): Matrix {
+  const [rows, cols] = shape;
   const limit = Math.sqrt(6 / (rows + cols));
   const m = zeroMatrix(rows, cols);
   for (let i = 0; i < m.data.length; i++) m.data[i] = (2 * rng.uniform() - 1) * limit;
@@ -135,12 +138,12 @@ export function initWeights(
 ): Weights {
   const { nIn, nRec } = config.neuron;
   const { nOut, bias } = config.readout;
-  const wIn = normalMatrix(nIn, nRec, rng);
-  const wRec = normalMatrix(nRec, nRec, rng);
+  const wIn = normalMatrix([nIn, nRec], rng);
+  const wRec = normalMatrix([nRec, nRec], rng);
   for (let j = 0; j < nRec; j++) wRec.data[j * nRec + j] = 0;
   const wOut = (options.readout ?? "glorot") === "glorot"
-    ? glorotUniformMatrix(nRec, nOut, rng)
-    : normalMatrix(nRec, nOut, rng);
+    ? glorotUniformMatrix([nRec, nOut], rng)
+    : normalMatrix([nRec, nOut], rng);
   return bias ? { wIn, wRec, wOut, bOut: new Float64Array(nOut) } : { wIn, wRec, wOut };
 }
 

@@ -12,10 +12,10 @@ import type { CoreInstance } from "./core_instance.ts";
 import { gradientMatrices } from "./gradient_readback.ts";
 
 /**
- * Computes dE/dy of one step: reads y ([B][nOut]), writes dEdy ([B][nOut]), returns the step's
- * loss contribution.
+ * Computes dE/dy of one step: reads `io.y` ([B][nOut]), writes `io.dEdy` ([B][nOut]), returns the
+ * step's loss contribution. `ReadoutError.step` has this shape.
  */
-export type StepError = (t: number, y: FloatArray, dEdy: FloatArray) => number;
+export type StepError = (t: number, io: { y: FloatArray; dEdy: FloatArray }) => number;
 
 /** What {@linkcode OnlineEprop.finish} returns. */
 export interface OnlineEpropResult {
@@ -42,10 +42,13 @@ export class OnlineEprop {
    * Allocates the traces and state of B streams in the core's memory.
    *
    * @param core The core instance (its weights and feedback matrix are used as loaded).
-   * @param batchSize Number of parallel streams B.
-   * @param regularizer Optional firing-rate regularizer.
+   * @param options Number of parallel streams B, and an optional firing-rate regularizer.
    */
-  constructor(core: CoreInstance, batchSize: number, regularizer?: RateRegularizer) {
+  constructor(
+    core: CoreInstance,
+    options: { batchSize: number; regularizer?: RateRegularizer },
+  ) {
+    const { batchSize, regularizer } = options;
     this.#core = core;
     this.#B = batchSize;
     this.#reg = regularizer;
@@ -151,13 +154,16 @@ export class OnlineEprop {
       ptr.wOutT,
       ptr.bias,
     );
-    this.#readoutLoss += error(t, core.view(p.y, B * nOut), core.view(p.dEdy, B * nOut));
+    this.#readoutLoss += error(t, {
+      y: core.view(p.y, B * nOut),
+      dEdy: core.view(p.dEdy, B * nOut),
+    });
     k.projectError(B, n, nOut, p.dEdy, ptr.fbT, p.L);
     let regPtr = 0;
     if (this.#reg?.online) {
       core.view(p.stepSums, n).fill(0);
       k.addColumnSums(B, n, zCur, p.stepSums);
-      this.#reg.step(core.view(p.stepSums, n), core.view(p.reg, n), 0);
+      this.#reg.step(core.view(p.stepSums, n), core.view(p.reg, n));
       regPtr = p.reg;
     }
     k.onlineTraceStep(

@@ -24,13 +24,14 @@ import {
   type RegularizationConfig,
   type ResolvedObjective,
   resolveObjective,
+  resolveRegularization,
 } from "../../model/objective.ts";
 import { ReadoutError } from "../../grad/readout_error.ts";
 import { RateRegularizer } from "../../grad/rate_regularizer.ts";
 import { checkChoice, checkNumber } from "../../util/errors.ts";
 import { CoreInstance } from "./core_instance.ts";
 import { initWasm, type WasmSource } from "./module.ts";
-import { OnlineEprop } from "./online_eprop.ts";
+import { OnlineEprop, type StepError } from "./online_eprop.ts";
 import { gradientMatrices } from "./gradient_readback.ts";
 
 /** Options of {@linkcode WasmBackend.create}. */
@@ -162,7 +163,7 @@ export class WasmBackend implements Backend {
   /** Loss and gradients of the batch by the chosen method. */
   gradients(batch: Batch, objective: Objective, options: GradientOptions): GradientResult {
     const action = "compute gradients";
-    const obj = resolveObjective(this.config, objective, batch);
+    const obj = resolveObjective(objective, { config: this.config, batch });
     const method = checkChoice(action, "method", options?.method, ["bptt", "eprop", "eq1"]);
     const form = checkChoice(action, "form", options.form ?? "factorized", [
       "online",
@@ -199,25 +200,14 @@ export class WasmBackend implements Backend {
     core.loadFeedback(options.feedback);
     let reg: RateRegularizer | undefined;
     if (options.regularization) {
-      const steps = checkNumber(action, "steps", options.steps, { min: 1, integer: true });
-      const batch = {
+      reg = new RateRegularizer(resolveRegularization(options.regularization), {
+        nRec: this.config.neuron.nRec,
         batchSize,
-        steps,
-        inputs: new Float64Array(batchSize * steps * this.config.neuron.nIn),
-      };
-      reg = this.#regularizer(
-        resolveObjective(this.config, {
-          loss: { type: "mse" },
-          regularization: options.regularization,
-        }, {
-          ...batch,
-          targets: new Float64Array(batchSize * steps * this.config.readout.nOut),
-        }),
-        batch,
-        undefined,
-      );
+        steps: checkNumber(action, "steps", options.steps, { min: 1, integer: true }),
+        dt: this.config.neuron.dtMs,
+      });
     }
-    return new OnlineEprop(core, batchSize, reg);
+    return new OnlineEprop(core, { batchSize, regularizer: reg });
   }
 
   /** Frees nothing explicit: the instance's memory goes with the object. */
@@ -225,11 +215,13 @@ export class WasmBackend implements Backend {
 
   #regularizer(obj: ResolvedObjective, batch: Batch, estimate?: Float64Array) {
     if (!obj.regularization) return undefined;
-    return new RateRegularizer(obj.regularization, this.config.neuron.nRec, {
+    return new RateRegularizer(obj.regularization, {
+      nRec: this.config.neuron.nRec,
       batchSize: batch.batchSize,
       steps: batch.steps,
       dt: this.config.neuron.dtMs,
-    }, estimate);
+      estimate,
+    });
   }
 
   /** Copies the batch-major inputs into core memory, time-major. */
@@ -301,12 +293,13 @@ export class WasmBackend implements Backend {
     const y = core.alloc(T * B * nOut, false);
     k.readoutForward(T, B, n, nOut, ptr.cst, fwd.z, zbar, y, ptr.wOutT, ptr.bias);
     const dEdy = core.alloc(T * B * nOut, false);
-    const error = new ReadoutError(obj, batch, nOut);
+    const error = new ReadoutError(obj, { batch, nOut });
     const yView = core.view(y, T * B * nOut);
     const dView = core.view(dEdy, T * B * nOut);
     let readoutLoss = 0;
     for (let t = 0; t < T; t++) {
-      readoutLoss += error.step(t, yView, t * B * nOut, dView, t * B * nOut);
+      const range = [t * B * nOut, (t + 1) * B * nOut] as const;
+      readoutLoss += error.step(t, { y: yView.subarray(...range), dEdy: dView.subarray(...range) });
     }
 
     const sumsPtr = core.alloc(n);
@@ -321,7 +314,7 @@ export class WasmBackend implements Backend {
       for (let t = 0; t < T; t++) {
         core.view(step, n).fill(0);
         k.addColumnSums(B, n, core.at(fwd.z, t * size), step);
-        reg.step(core.view(step, n), core.view(regPtr, T * n), t * n);
+        reg.step(core.view(step, n), core.view(core.at(regPtr, t * n), n));
       }
     } else if (reg) {
       regPtr = core.alloc(n);
@@ -378,13 +371,9 @@ export class WasmBackend implements Backend {
     const { batchSize: B, steps: T } = batch;
     const nIn = this.config.neuron.nIn;
     const x = this.#inputs(batch);
-    const error = new ReadoutError(obj, batch, this.config.readout.nOut);
-    const learner = new OnlineEprop(core, B, reg);
-    const stepError = (
-      t: number,
-      y: Float32Array | Float64Array,
-      dEdy: Float32Array | Float64Array,
-    ) => error.step(t, y, 0, dEdy, 0);
+    const error = new ReadoutError(obj, { batch, nOut: this.config.readout.nOut });
+    const learner = new OnlineEprop(core, { batchSize: B, regularizer: reg });
+    const stepError: StepError = (t, io) => error.step(t, io);
     for (let t = 0; t < T; t++) learner.stepAt(core.at(x, t * B * nIn), stepError);
     const r = learner.finish();
     return {
