@@ -158,6 +158,11 @@ Deno.test("backend rejects bad weights, batches, objectives and options", async 
       }),
     { message: "Cannot evaluate objective: regularization.c must be >= 0, got -1" },
   );
+  const disposed = await WasmBackend.create(config, weights);
+  disposed.dispose();
+  assert.throws(() => disposed.gradients(good, mse, { method: "bptt" }), {
+    message: "Cannot use a disposed WasmBackend",
+  });
   const wrongFeedback = createFeedback("global", { nRec: 4, nOut: 2 }).matrix(weights.wOut);
   assert.throws(() => backend.gradients(good, mse, { method: "eprop", feedback: wrongFeedback }), {
     message: "Cannot compute gradients: feedback must be 3x2, got 4x2",

@@ -125,17 +125,7 @@ export function onlineTraceStep<T>(
       let j = 0;
       for (; j < nlv; j += Ln) {
         const e = v128.mul<T>(v128.load(at<T>(psiB, j)), vEn);
-        const pb = at<T>(eb, j);
-        const e1 = v128.add<T>(v128.mul<T>(vKappa, v128.load(pb)), v128.mul<T>(vC, e));
-        v128.store(pb, e1);
-        const pg = at<T>(gRow, j);
-        const dg = v128.add<T>(
-          v128.mul<T>(v128.load(at<T>(LB, j)), e1),
-          v128.mul<T>(v128.load(at<T>(regJ, j)), e),
-        );
-        v128.store(pg, v128.add<T>(v128.load(pg), dg));
-        const ps = at<T>(sRow, j);
-        v128.store(ps, v128.add<T>(v128.load(ps), e));
+        accumulateTrace<T>(e, at<T>(eb, j), at<T>(gRow, j), at<T>(sRow, j), at<T>(LB, j), at<T>(regJ, j), vKappa, vC);
       }
       for (; j < nv; j += Ln) {
         const pa = at<T>(ea, j);
@@ -148,17 +138,7 @@ export function onlineTraceStep<T>(
           v128.mul<T>(v128.load(at<T>(psiB, j)), vEn),
           v128.mul<T>(v128.load(at<T>(betaPsi, j)), a1),
         );
-        const pb = at<T>(eb, j);
-        const e1 = v128.add<T>(v128.mul<T>(vKappa, v128.load(pb)), v128.mul<T>(vC, e));
-        v128.store(pb, e1);
-        const pg = at<T>(gRow, j);
-        const dg = v128.add<T>(
-          v128.mul<T>(v128.load(at<T>(LB, j)), e1),
-          v128.mul<T>(v128.load(at<T>(regJ, j)), e),
-        );
-        v128.store(pg, v128.add<T>(v128.load(pg), dg));
-        const ps = at<T>(sRow, j);
-        v128.store(ps, v128.add<T>(v128.load(ps), e));
+        accumulateTrace<T>(e, at<T>(eb, j), at<T>(gRow, j), at<T>(sRow, j), at<T>(LB, j), at<T>(regJ, j), vKappa, vC);
       }
       for (; j < n; j++) {
         const pa = at<T>(ea, j);
@@ -175,4 +155,16 @@ export function onlineTraceStep<T>(
       }
     }
   }
+}
+
+/** ebar = kappa ebar + c e; g += L ebar + reg e; S += e, for one vector of eligibility traces e. */
+// @ts-ignore: decorator
+@inline function accumulateTrace<T>(
+  e: v128, pb: usize, pg: usize, ps: usize, pL: usize, pReg: usize, vKappa: v128, vC: v128,
+): void {
+  const e1 = v128.add<T>(v128.mul<T>(vKappa, v128.load(pb)), v128.mul<T>(vC, e));
+  v128.store(pb, e1);
+  const dg = v128.add<T>(v128.mul<T>(v128.load(pL), e1), v128.mul<T>(v128.load(pReg), e));
+  v128.store(pg, v128.add<T>(v128.load(pg), dg));
+  v128.store(ps, v128.add<T>(v128.load(ps), e));
 }

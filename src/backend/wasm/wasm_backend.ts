@@ -67,7 +67,7 @@ export class WasmBackend implements Backend {
   /** The network. */
   readonly config: ResolvedNetworkConfig;
   readonly #module: WebAssembly.Module;
-  readonly #core: CoreInstance;
+  #instance: CoreInstance | undefined;
   #weights: Weights;
 
   private constructor(
@@ -79,7 +79,7 @@ export class WasmBackend implements Backend {
     this.#module = module;
     this.config = config;
     this.precision = precision;
-    this.#core = new CoreInstance(module, config, precision);
+    this.#instance = new CoreInstance(module, config, precision);
     this.#weights = copyWeights(weights);
     this.setWeights(weights);
   }
@@ -210,8 +210,15 @@ export class WasmBackend implements Backend {
     return new OnlineEprop(core, { batchSize, regularizer: reg });
   }
 
-  /** Frees nothing explicit: the instance's memory goes with the object. */
-  dispose(): void {}
+  /** Releases the core instance and its memory; later calls throw. */
+  dispose(): void {
+    this.#instance = undefined;
+  }
+
+  get #core(): CoreInstance {
+    if (!this.#instance) throw new Error("Cannot use a disposed WasmBackend");
+    return this.#instance;
+  }
 
   #regularizer(obj: ResolvedObjective, batch: Batch, estimate?: Float64Array) {
     if (!obj.regularization) return undefined;
