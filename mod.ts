@@ -40,6 +40,7 @@ export { resolveNetworkConfig } from "./src/model/config.ts";
 export { adaptationBeta, deriveConstants, type ModelConstants } from "./src/model/constants.ts";
 export {
   checkWeights,
+  copyWeights,
   glorotUniformMatrix,
   initWeights,
   type Matrix,
@@ -59,8 +60,8 @@ export type {
   RegularizationConfig,
   ResolvedObjective,
 } from "./src/model/objective.ts";
-export { checkBatch, resolveObjective } from "./src/model/objective.ts";
-export { type FloatArray, ReadoutError } from "./src/grad/readout_error.ts";
+export { checkBatch, resolveObjective, resolveRegularization } from "./src/model/objective.ts";
+export { ceWeights, type FloatArray, ReadoutError } from "./src/grad/readout_error.ts";
 export { RateRegularizer } from "./src/grad/rate_regularizer.ts";
 export {
   createFeedback,
@@ -71,6 +72,7 @@ export {
 export type {
   Backend,
   EpropForm,
+  EpropImplementation,
   GradientMethod,
   GradientOptions,
   GradientResult,
@@ -92,3 +94,4 @@ export {
   runGradientCase,
 } from "./src/cli/gradient_case.ts";
 export { Rng, type RngState } from "./src/util/rng.ts";
+export { fig3Network, type Fig3NetworkOptions } from "./src/model/presets.ts";

@@ -22,14 +22,22 @@ export type GradientMethod = "bptt" | "eprop" | "eq1";
 /** The two computations of the e-prop gradient (EPROP.md 3.3); they agree to rounding error. */
 export type EpropForm = "online" | "factorized";
 
+/**
+ * How e-prop is implemented: "hardcoded" (eligibility traces and learning signals written out,
+ * both backends) or "autodiff" (automatic differentiation with the stop-gradient trick, tfjs only).
+ */
+export type EpropImplementation = "hardcoded" | "autodiff";
+
 /** Options of {@linkcode Backend.gradients}. */
 export interface GradientOptions {
   /** Which gradient. */
   method: GradientMethod;
   /** e-prop feedback matrix B (nRec x nOut); default w_out (symmetric). */
   feedback?: Matrix;
-  /** e-prop computation (default "factorized"). */
+  /** e-prop computation of the wasm backend (default "factorized"). */
   form?: EpropForm;
+  /** e-prop implementation (default "hardcoded"; "autodiff" needs the tfjs backend). */
+  implementation?: EpropImplementation;
   /** Online regularizer: the rate estimate carried from the previous batch. */
   rateEstimate?: Float64Array;
 }
@@ -82,7 +90,7 @@ export interface Trajectory {
 
 /** A compute backend for one network. */
 export interface Backend {
-  /** Backend name, e.g. "wasm". */
+  /** Backend name, e.g. "wasm" or "tfjs-cpu". */
   readonly name: string;
   /** Arithmetic precision. */
   readonly precision: Precision;

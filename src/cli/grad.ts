@@ -1,5 +1,6 @@
 /**
- * `deno task grad CASE.json [--precision f64|f32] [--backend wasm] [--eprop-form factorized|online]`
+ * `deno task grad CASE.json [--backend wasm|tfjs] [--precision f64|f32] [--eprop-form factorized|online]
+ *  [--eprop-impl hardcoded|autodiff] [--tf-backend cpu|wasm]`
  *
  * Reads a gradient case (shared/spec/GRADIENT_CASE.md) and prints the result JSON on stdout, and
  * nothing else there. A malformed case gives an error on stderr naming the field, and exit code 2.
@@ -16,9 +17,11 @@ Computes BPTT, symmetric e-prop and eq. (1) gradients of a gradient case and pri
 result JSON of GRADIENT_CASE.md on stdout.
 
 options:
-  --precision f64|f32              arithmetic precision (default f64)
-  --backend wasm                   compute backend (default wasm)
-  --eprop-form factorized|online   e-prop computation (default factorized)
+  --backend wasm|tfjs              compute backend (default wasm)
+  --precision f64|f32              arithmetic precision (default f64 on wasm; tfjs is f32 only)
+  --eprop-form factorized|online   e-prop computation of the wasm core (default factorized)
+  --eprop-impl hardcoded|autodiff  e-prop implementation (default hardcoded; autodiff needs tfjs)
+  --tf-backend cpu|wasm            TensorFlow.js backend for --backend tfjs (default cpu)
   -h, --help                       this text`;
 
 /** Runs the command; returns the exit code. */
@@ -29,9 +32,11 @@ export async function main(args: string[]): Promise<number> {
       args,
       allowPositionals: true,
       options: {
-        precision: { type: "string", default: "f64" },
+        precision: { type: "string" },
         backend: { type: "string", default: "wasm" },
         "eprop-form": { type: "string", default: "factorized" },
+        "eprop-impl": { type: "string", default: "hardcoded" },
+        "tf-backend": { type: "string", default: "cpu" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -51,17 +56,31 @@ export async function main(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     return usageError(`expected one CASE.json, got ${positionals.length}`);
   }
-  if (values.precision !== "f64" && values.precision !== "f32") {
-    return usageError(`--precision must be f64 or f32, got "${values.precision}"`);
+  const backendName = values.backend;
+  if (backendName !== "wasm" && backendName !== "tfjs") {
+    return usageError(`--backend must be wasm or tfjs, got "${backendName}"`);
   }
-  if (values.backend !== "wasm") {
-    return usageError(
-      `--backend must be wasm (the tfjs backend is not available yet), got "${values.backend}"`,
-    );
+  const precision = values.precision ?? (backendName === "tfjs" ? "f32" : "f64");
+  if (precision !== "f64" && precision !== "f32") {
+    return usageError(`--precision must be f64 or f32, got "${precision}"`);
+  }
+  if (backendName === "tfjs" && precision !== "f32") {
+    return usageError("--backend tfjs computes in float32; use --precision f32");
   }
   const form = values["eprop-form"];
   if (form !== "factorized" && form !== "online") {
     return usageError(`--eprop-form must be factorized or online, got "${form}"`);
+  }
+  const implementation = values["eprop-impl"];
+  if (implementation !== "hardcoded" && implementation !== "autodiff") {
+    return usageError(`--eprop-impl must be hardcoded or autodiff, got "${implementation}"`);
+  }
+  if (implementation === "autodiff" && backendName !== "tfjs") {
+    return usageError("--eprop-impl autodiff needs --backend tfjs");
+  }
+  const tfBackend = values["tf-backend"];
+  if (tfBackend !== "cpu" && tfBackend !== "wasm") {
+    return usageError(`--tf-backend must be cpu or wasm, got "${tfBackend}"`);
   }
   let text: string;
   try {
@@ -79,8 +98,17 @@ export async function main(args: string[]): Promise<number> {
   }
   try {
     const c = parseGradientCase(json);
-    const backend = await WasmBackend.create(c.config, c.weights, { precision: values.precision });
-    const result = runGradientCase(backend, c, { form });
+    const backend = backendName === "wasm"
+      ? await WasmBackend.create(c.config, c.weights, { precision })
+      : await (await import("../backend/tfjs/tfjs_backend.ts")).TfjsBackend.create(
+        c.config,
+        c.weights,
+        {
+          tfBackend,
+        },
+      );
+    const result = runGradientCase(backend, c, { form, implementation });
+    backend.dispose();
     console.log(JSON.stringify(result));
     return 0;
   } catch (e) {

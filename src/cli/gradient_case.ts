@@ -9,7 +9,13 @@ import { resolveNetworkConfig } from "../model/config.ts";
 import type { Batch, Objective } from "../model/objective.ts";
 import { resolveObjective } from "../model/objective.ts";
 import { type Matrix, matrixToRows, type Weights } from "../model/weights.ts";
-import type { Backend, GradientResult, Gradients } from "../backend/backend.ts";
+import type {
+  Backend,
+  EpropForm,
+  EpropImplementation,
+  GradientResult,
+  Gradients,
+} from "../backend/backend.ts";
 import { describe } from "../util/errors.ts";
 
 const ACTION = "read gradient case";
@@ -224,16 +230,16 @@ function rows(g: Gradients) {
  * Computes the result of a case on a backend loaded with the case's weights.
  * @param backend A backend for `c.config` holding `c.weights`.
  * @param c The case.
- * @param options The e-prop form (default "factorized").
+ * @param options The e-prop form and implementation (defaults: "factorized", "hardcoded").
  * @returns The result object of GRADIENT_CASE.md.
  */
 export function runGradientCase(
   backend: Backend,
   c: GradientCase,
-  options: { form?: "online" | "factorized" } = {},
+  options: { form?: EpropForm; implementation?: EpropImplementation } = {},
 ): GradientCaseResult {
   const bptt: GradientResult = backend.gradients(c.batch, c.objective, { method: "bptt" });
-  const eprop = backend.gradients(c.batch, c.objective, { method: "eprop", form: options.form });
+  const eprop = backend.gradients(c.batch, c.objective, { method: "eprop", ...options });
   const eq1 = backend.gradients(c.batch, c.objective, { method: "eq1" });
   const e1 = rows(eq1.grads);
   return {

@@ -82,8 +82,15 @@ export class ReadoutError {
   }
 }
 
-/** Averaging weight of every (t, b), time-major: 1/(B*window) on the window, or mask / sum(mask). */
-function ceWeights(window: number, batch: Batch): Float64Array {
+/**
+ * Averaging weight of every step of every trial in the cross-entropy, time-major [T][B]:
+ * 1 / (B * window) on the final window, or mask / sum(mask).
+ *
+ * @param window Number of final active steps (ignored when the batch has a mask).
+ * @param batch The batch.
+ * @returns The weights.
+ */
+export function ceWeights(window: number, batch: Batch): Float64Array {
   const { batchSize: B, steps: T, mask } = batch;
   const w = new Float64Array(T * B);
   if (mask) {

@@ -169,3 +169,19 @@ export function checkWeights(config: ResolvedNetworkConfig, w: Weights): void {
   }
   if (bias) checkFiniteArray("set weights", "bOut", w.bOut, nOut);
 }
+
+/**
+ * Deep-copies weights.
+ * @param w The weights.
+ * @returns An independent copy.
+ */
+export function copyWeights(w: Weights): Weights {
+  const m = (x: Matrix): Matrix => ({
+    rows: x.rows,
+    cols: x.cols,
+    data: Float64Array.from(x.data),
+  });
+  const out: Weights = { wIn: m(w.wIn), wRec: m(w.wRec), wOut: m(w.wOut) };
+  if (w.bOut) out.bOut = Float64Array.from(w.bOut);
+  return out;
+}

@@ -16,7 +16,7 @@ import {
   type ResolvedNetworkConfig,
   resolveNetworkConfig,
 } from "../../model/config.ts";
-import { checkWeights, type Matrix, type Weights } from "../../model/weights.ts";
+import { checkWeights, copyWeights, type Matrix, type Weights } from "../../model/weights.ts";
 import {
   type Batch,
   checkBatch,
@@ -169,6 +169,21 @@ export class WasmBackend implements Backend {
       "online",
       "factorized",
     ]);
+    const implementation = checkChoice(
+      action,
+      "implementation",
+      options.implementation ?? "hardcoded",
+      [
+        "hardcoded",
+        "autodiff",
+      ],
+    );
+    if (implementation === "autodiff") {
+      throw new RangeError(
+        `Cannot ${action}: the wasm backend computes e-prop from its traces (implementation "hardcoded"); ` +
+          "automatic differentiation needs the tfjs backend",
+      );
+    }
     const core = this.#core;
     const mark = core.arena.mark();
     try {
@@ -403,18 +418,4 @@ export class WasmBackend implements Backend {
     }
     return out;
   }
-}
-
-function copyMatrix(m: Matrix): Matrix {
-  return { rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) };
-}
-
-function copyWeights(w: Weights): Weights {
-  const out: Weights = {
-    wIn: copyMatrix(w.wIn),
-    wRec: copyMatrix(w.wRec),
-    wOut: copyMatrix(w.wOut),
-  };
-  if (w.bOut) out.bOut = Float64Array.from(w.bOut);
-  return out;
 }
