@@ -197,6 +197,61 @@ export class WasmBackend implements Backend {
   }
 
   /**
+   * Per-neuron learning signals of a batch, batch-major [B][T][nRec].
+   *
+   * @param batch The batch.
+   * @param objective Loss and regularizer.
+   * @param options `kind` "true": dE/dz_j(t) of eq. (1), through everything outside the neuron's own
+   *   adaptation (readout, regularizer, recurrence, reset); "feedback": L_j(t) = sum_k B[j][k]
+   *   dE/dy_k(t) for `feedback` (default w_out), without the regularizer.
+   * @returns The signals.
+   */
+  learningSignals(
+    batch: Batch,
+    objective: Objective,
+    options: { kind: "true" | "feedback"; feedback?: Matrix; rateEstimate?: Float64Array },
+  ): Float64Array {
+    const obj = resolveObjective(objective, { config: this.config, batch });
+    const kind = checkChoice("compute learning signals", "kind", options?.kind, [
+      "true",
+      "feedback",
+    ]);
+    const core = this.#core;
+    const { batchSize: B, steps: T } = batch;
+    const n = this.config.neuron.nRec;
+    const nOut = this.config.readout.nOut;
+    const mark = core.arena.mark();
+    try {
+      let out: Float64Array = new Float64Array(0);
+      const reg = this.#regularizer(obj, batch, options.rateEstimate);
+      this.#sequence(batch, obj, "eq1", reg, ({ dEdy, ltrue }) => {
+        if (kind === "true") {
+          out = this.#batchMajor(ltrue, B, T, n);
+          return;
+        }
+        const fb = options.feedback ?? this.#weights.wOut;
+        if (fb.rows !== n || fb.cols !== nOut) {
+          throw new TypeError(
+            `Cannot compute learning signals: feedback must be ${n}x${nOut}, got ${fb.rows}x${fb.cols}`,
+          );
+        }
+        const dy = this.#batchMajor(dEdy, B, T, nOut);
+        out = new Float64Array(B * T * n);
+        for (let r = 0; r < B * T; r++) {
+          for (let j = 0; j < n; j++) {
+            let acc = 0;
+            for (let o = 0; o < nOut; o++) acc += fb.data[j * nOut + o] * dy[r * nOut + o];
+            out[r * n + j] = acc;
+          }
+        }
+      });
+      return out;
+    } finally {
+      core.arena.release(mark);
+    }
+  }
+
+  /**
    * A step-by-step e-prop learner on its own core instance (a snapshot of the current weights).
    *
    * @param batchSize Number of parallel streams.
@@ -302,6 +357,7 @@ export class WasmBackend implements Backend {
     obj: ResolvedObjective,
     method: "bptt" | "eprop" | "eq1",
     reg: RateRegularizer | undefined,
+    inspect?: (buffers: { dEdy: number; ltrue: number }) => void,
   ): GradientResult {
     const core = this.#core;
     const { k, ptr } = core;
@@ -367,6 +423,7 @@ export class WasmBackend implements Backend {
       );
       D = method === "bptt" ? gv : ltrue;
     }
+    inspect?.({ dEdy, ltrue: method === "eq1" ? D : 0 });
     if (method !== "bptt") k.traceAdjoint(T, B, n, ptr.cst, D, fwd.psi, ptr.beta, D, scratch);
 
     const gIn = core.alloc(nIn * n);
