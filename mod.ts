@@ -73,6 +73,8 @@ export type {
   Backend,
   EpropForm,
   EpropImplementation,
+  EvaluateOptions,
+  Evaluation,
   GradientMethod,
   GradientOptions,
   GradientResult,

@@ -70,6 +70,28 @@ export interface GradientResult {
   rateEstimate?: Float64Array;
 }
 
+/** Options of {@linkcode Backend.evaluate}. */
+export interface EvaluateOptions {
+  /** Online regularizer: the rate estimate carried from the previous batch. */
+  rateEstimate?: Float64Array;
+}
+
+/** What {@linkcode Backend.evaluate} returns. */
+export interface Evaluation {
+  /** Total loss (readout + regularizer). */
+  loss: number;
+  /** Readout loss. */
+  readoutLoss: number;
+  /** Regularizer loss. */
+  regularizationLoss: number;
+  /** Total number of recurrent spikes. */
+  spikes: number;
+  /** Mean firing rate of each neuron over batch and time, in spikes per ms. */
+  rates: Float64Array;
+  /** Readout y, batch-major [B][T][nOut]. */
+  y: Float64Array;
+}
+
 /** A recorded forward pass, batch-major. */
 export interface Trajectory {
   /** Number of trials. */
@@ -105,6 +127,8 @@ export interface Backend {
   getWeights(): Weights;
   /** Runs the network on a batch from the zero state and records everything. */
   simulate(batch: Batch): Trajectory;
+  /** Forward pass only: loss, readout and firing rates (validation and testing). */
+  evaluate(batch: Batch, objective: Objective, options?: EvaluateOptions): Evaluation;
   /** Computes loss and gradients on a batch. */
   gradients(batch: Batch, objective: Objective, options: GradientOptions): GradientResult;
   /** Frees the backend's memory. */

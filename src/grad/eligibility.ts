@@ -28,6 +28,10 @@ export interface Synapse {
 export interface SynapseTraces {
   /** The synapse. */
   synapse: Synapse;
+  /** Presynaptic term eps_v(t) (the filtered presynaptic spikes), T values. */
+  presynaptic: Float64Array;
+  /** Postsynaptic term psi_j(t), T values. */
+  postsynaptic: Float64Array;
   /** e(t), T values. */
   e: Float64Array;
   /** ebar(t), T values. */
@@ -62,7 +66,10 @@ export function eligibilityTraces(
     }
     const j = syn.post;
     const e = new Float64Array(T), ebar = new Float64Array(T);
-    if (syn.kind === "rec" && syn.pre === j) return { synapse: syn, e, ebar };
+    const presynaptic = new Float64Array(T), postsynaptic = new Float64Array(T);
+    if (syn.kind === "rec" && syn.pre === j) {
+      return { synapse: syn, presynaptic, postsynaptic, e, ebar };
+    }
     let epsV = 0, epsA = 0, eb = 0, psiPrev = 0;
     for (let t = 0; t < T; t++) {
       const pre = syn.kind === "in"
@@ -71,11 +78,48 @@ export function eligibilityTraces(
       const psi = trajectory.psi[(b * T + t) * n + j];
       epsA = (k.rho - beta[j] * psiPrev) * epsA + psiPrev * epsV;
       epsV = k.alpha * epsV + k.s * pre;
+      presynaptic[t] = epsV;
+      postsynaptic[t] = psi;
       e[t] = psi * (epsV - beta[j] * epsA);
       eb = k.kappa * eb + k.c * e[t];
       ebar[t] = eb;
       psiPrev = psi;
     }
-    return { synapse: syn, e, ebar };
+    return { synapse: syn, presynaptic, postsynaptic, e, ebar };
   });
+}
+
+/**
+ * Picks four synapses whose traces are not trivially zero in one trial: onto the neurons with the
+ * most pseudo-derivative, from the most active inputs and neurons (for figures).
+ * @param config The network.
+ * @param record The batch, its trajectory and the trial.
+ * @returns Two input and two recurrent synapses.
+ */
+export function activeSynapses(
+  config: ResolvedNetworkConfig,
+  record: { batch: Batch; trajectory: Trajectory; trial: number },
+): Synapse[] {
+  const { nIn, nRec: n } = config.neuron;
+  const { batch, trajectory, trial: b } = record;
+  const T = batch.steps;
+  const total = (data: ArrayLike<number>, width: number, unit: number) => {
+    let sum = 0;
+    for (let t = 0; t < T; t++) sum += Math.abs(data[(b * T + t) * width + unit]);
+    return sum;
+  };
+  const ranked = (width: number, data: ArrayLike<number>) =>
+    Array.from({ length: width }, (_, u) => u).sort((x, y) =>
+      total(data, width, y) - total(data, width, x)
+    );
+  const posts = ranked(n, trajectory.psi);
+  const inputs = ranked(nIn, batch.inputs);
+  const neurons = ranked(n, trajectory.z);
+  const fromOther = (post: number) => neurons.find((i) => i !== post) ?? 0;
+  return [
+    { kind: "in", pre: inputs[0], post: posts[0] },
+    { kind: "in", pre: inputs[Math.min(1, nIn - 1)], post: posts[Math.min(1, n - 1)] },
+    { kind: "rec", pre: fromOther(posts[0]), post: posts[0] },
+    { kind: "rec", pre: fromOther(posts[Math.min(2, n - 1)]), post: posts[Math.min(2, n - 1)] },
+  ];
 }

@@ -29,6 +29,8 @@ export interface FeedbackOptions {
   scaled?: boolean;
   /** Kolen-Pollack decay lambda (adaptive; default 0.01). */
   lambda?: number;
+  /** Random and adaptive: start from this matrix (e.g. a checkpoint) instead of a draw. */
+  initial?: Matrix;
 }
 
 /** A feedback rule: the matrix for the current readout, and its reaction to readout updates. */
@@ -47,6 +49,11 @@ export interface Feedback {
    * same change to B and decays both B and w_out; the others do nothing.
    */
   afterReadoutUpdate(wOut: Matrix, delta: Matrix): void;
+  /**
+   * The rule's own matrix, for checkpoints (random and adaptive), or null (symmetric, global).
+   * @returns A copy of B, or null.
+   */
+  state(): Matrix | null;
 }
 
 /**
@@ -74,19 +81,33 @@ export function createFeedback(kind: FeedbackKind, options: FeedbackOptions): Fe
   checkChoice(action, "kind", kind, ["symmetric", "random", "adaptive", "global"]);
   switch (kind) {
     case "symmetric":
-      return { kind, matrix: (wOut) => wOut, afterReadoutUpdate: () => {} };
+      return { kind, matrix: (wOut) => wOut, afterReadoutUpdate: () => {}, state: () => null };
     case "global": {
       const b = zeroMatrix(nRec, nOut);
       b.data.fill(1 / Math.sqrt(nRec));
-      return { kind, matrix: () => b, afterReadoutUpdate: () => {} };
+      return { kind, matrix: () => b, afterReadoutUpdate: () => {}, state: () => null };
     }
     case "random":
     case "adaptive": {
-      if (!options.rng) throw new TypeError(`Cannot ${action}: ${kind} feedback needs options.rng`);
-      const b = normalMatrix([nRec, nOut], options.rng, {
-        scale: options.scaled ? 1 / Math.sqrt(nRec) : 1,
-      });
-      if (kind === "random") return { kind, matrix: () => b, afterReadoutUpdate: () => {} };
+      let b: Matrix;
+      if (options.initial) {
+        const m = options.initial;
+        if (m.rows !== nRec || m.cols !== nOut) {
+          throw new TypeError(
+            `Cannot ${action}: initial must be ${nRec}x${nOut}, got ${m.rows}x${m.cols}`,
+          );
+        }
+        b = { rows: nRec, cols: nOut, data: Float64Array.from(m.data) };
+      } else {
+        if (!options.rng) {
+          throw new TypeError(`Cannot ${action}: ${kind} feedback needs options.rng`);
+        }
+        b = normalMatrix([nRec, nOut], options.rng, {
+          scale: options.scaled ? 1 / Math.sqrt(nRec) : 1,
+        });
+      }
+      const state = () => ({ rows: nRec, cols: nOut, data: Float64Array.from(b.data) });
+      if (kind === "random") return { kind, matrix: () => b, afterReadoutUpdate: () => {}, state };
       const lambda = checkNumber(action, "lambda", options.lambda ?? 0.01, {
         min: 0,
         max: 0.999999,
@@ -94,6 +115,7 @@ export function createFeedback(kind: FeedbackKind, options: FeedbackOptions): Fe
       return {
         kind,
         matrix: () => b,
+        state,
         afterReadoutUpdate(wOut, delta) {
           for (let i = 0; i < b.data.length; i++) {
             b.data[i] = (1 - lambda) * (b.data[i] + delta.data[i]);

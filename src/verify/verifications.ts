@@ -14,7 +14,7 @@ import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
 import type { Backend, GradientResult } from "../backend/backend.ts";
 import type { TfBackendName } from "../backend/tfjs/tf.ts";
 import { createFeedback } from "../grad/feedback.ts";
-import { eligibilityTraces, type Synapse } from "../grad/eligibility.ts";
+import { activeSynapses, eligibilityTraces } from "../grad/eligibility.ts";
 import { heatmap, lines, raster, row, stack } from "../plot/charts.ts";
 import type { FigureSpec } from "../plot/render.ts";
 import type { Matrix } from "../model/weights.ts";
@@ -285,7 +285,7 @@ function activityFigure(
   const trajectory = backend.simulate(p.batch);
   const trial = (data: ArrayLike<number>, width: number) =>
     Array.from({ length: T * width }, (_, i) => data[i]);
-  const synapses = liveSynapses(p, trajectory);
+  const synapses = activeSynapses(p.config, { batch: p.batch, trajectory, trial: 0 });
   const traces = eligibilityTraces(p.config, { batch: p.batch, trajectory, trial: 0, synapses });
   const perNeuron = (data: Float64Array) =>
     Array.from({ length: n }, (_, j) => ({
@@ -326,32 +326,4 @@ function activityFigure(
       },
     ),
   ], { title: options.title });
-}
-
-/** Four synapses whose traces are not zero: onto the neurons with the most pseudo-derivative, from the most active inputs and neurons. */
-function liveSynapses(
-  p: VerificationProblem,
-  trajectory: { z: Float64Array; psi: Float64Array },
-): Synapse[] {
-  const { nIn, nRec: n } = p.config.neuron;
-  const T = p.batch.steps;
-  const total = (data: ArrayLike<number>, width: number, unit: number) => {
-    let sum = 0;
-    for (let t = 0; t < T; t++) sum += Math.abs(data[t * width + unit]);
-    return sum;
-  };
-  const ranked = (width: number, data: ArrayLike<number>) =>
-    Array.from({ length: width }, (_, u) => u).sort((a, b) =>
-      total(data, width, b) - total(data, width, a)
-    );
-  const posts = ranked(n, trajectory.psi);
-  const inputs = ranked(nIn, p.batch.inputs);
-  const neurons = ranked(n, trajectory.z);
-  const fromOther = (post: number) => neurons.find((i) => i !== post)!;
-  return [
-    { kind: "in", pre: inputs[0], post: posts[0] },
-    { kind: "in", pre: inputs[1], post: posts[1] },
-    { kind: "rec", pre: fromOther(posts[0]), post: posts[0] },
-    { kind: "rec", pre: fromOther(posts[2]), post: posts[2] },
-  ];
 }

@@ -12,6 +12,8 @@ import { objectiveTensors, readoutLossGraph, simpleRegularizerGraph } from "./ob
 import { traceGradient } from "./hardcoded_eprop.ts";
 import type {
   Backend,
+  EvaluateOptions,
+  Evaluation,
   GradientOptions,
   GradientResult,
   Gradients,
@@ -150,6 +152,51 @@ export class TfjsBackend implements Backend {
         v: batchMajor(rec.v),
         thr: batchMajor(rec.thr),
         psi: batchMajor(rec.psi),
+        y: batchMajor(rec.y),
+      };
+    });
+    return out!;
+  }
+
+  /** Forward pass only: loss, readout y (batch-major) and per-neuron rates. */
+  evaluate(batch: Batch, objective: Objective, options: EvaluateOptions = {}): Evaluation {
+    const obj = resolveObjective(objective, { config: this.config, batch });
+    const w = this.#active();
+    const { nIn, nRec: n, dtMs } = this.config.neuron;
+    const nOut = this.config.readout.nOut;
+    const { batchSize: B, steps: T } = batch;
+    let out: Evaluation | undefined;
+    tf.tidy(() => {
+      const rec = runGraph(this.#k, graphWeights(w), inputsTensor(batch, nIn), { mode: "bptt" });
+      const readoutLoss =
+        readoutLossGraph(obj, objectiveTensors(obj, { batch, nOut }), rec.y).dataSync()[0];
+      const z = rec.z.dataSync();
+      const sums = new Float64Array(n);
+      for (let i = 0; i < z.length; i++) sums[i % n] += z[i];
+      const reg = obj.regularization
+        ? new RateRegularizer(obj.regularization, {
+          nRec: n,
+          batchSize: B,
+          steps: T,
+          dt: dtMs,
+          estimate: options.rateEstimate,
+        })
+        : undefined;
+      if (reg?.online) {
+        const step = new Float64Array(n), signal = new Float64Array(n);
+        for (let t = 0; t < T; t++) {
+          step.fill(0);
+          for (let i = t * B * n; i < (t + 1) * B * n; i++) step[i % n] += z[i];
+          reg.step(step, signal);
+        }
+      }
+      const regularizationLoss = reg ? reg.loss(sums) : 0;
+      out = {
+        loss: readoutLoss + regularizationLoss,
+        readoutLoss,
+        regularizationLoss,
+        spikes: sums.reduce((a, v) => a + v, 0) * dtMs,
+        rates: sums.map((v) => v / (B * T)),
         y: batchMajor(rec.y),
       };
     });

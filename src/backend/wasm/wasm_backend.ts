@@ -6,6 +6,8 @@
  */
 import type {
   Backend,
+  EvaluateOptions,
+  Evaluation,
   GradientOptions,
   GradientResult,
   Precision,
@@ -153,6 +155,67 @@ export class WasmBackend implements Backend {
         v: this.#batchMajor(rec.v, B, T, n),
         thr: this.#batchMajor(rec.thr, B, T, n),
         psi: this.#batchMajor(rec.psi, B, T, n),
+        y: this.#batchMajor(y, B, T, nOut),
+      };
+    } finally {
+      core.arena.release(mark);
+    }
+  }
+
+  /** Forward pass only: loss, readout y (batch-major) and per-neuron rates. */
+  evaluate(batch: Batch, objective: Objective, options: EvaluateOptions = {}): Evaluation {
+    const obj = resolveObjective(objective, { config: this.config, batch });
+    const core = this.#core;
+    const mark = core.arena.mark();
+    try {
+      const { batchSize: B, steps: T } = batch;
+      const { nRec: n, dtMs } = this.config.neuron;
+      const nOut = this.config.readout.nOut;
+      const fwd = this.#forward(batch, false);
+      const zbar = core.alloc(T * B * n, false);
+      const y = core.alloc(T * B * nOut, false);
+      core.k.readoutForward(
+        T,
+        B,
+        n,
+        nOut,
+        core.ptr.cst,
+        fwd.z,
+        zbar,
+        y,
+        core.ptr.wOutT,
+        core.ptr.bias,
+      );
+      const error = new ReadoutError(obj, { batch, nOut });
+      const yView = core.view(y, T * B * nOut);
+      const scratch = new Float64Array(B * nOut);
+      let readoutLoss = 0;
+      for (let t = 0; t < T; t++) {
+        readoutLoss += error.step(t, {
+          y: yView.subarray(t * B * nOut, (t + 1) * B * nOut),
+          dEdy: scratch,
+        });
+      }
+      const sums = core.alloc(n);
+      core.k.addColumnSums(T * B, n, fwd.z, sums);
+      const totals = core.read(sums, n);
+      const reg = this.#regularizer(obj, batch, options.rateEstimate);
+      if (reg?.online) {
+        const step = core.alloc(n);
+        const out = new Float64Array(n);
+        for (let t = 0; t < T; t++) {
+          core.view(step, n).fill(0);
+          core.k.addColumnSums(B, n, core.at(fwd.z, t * B * n), step);
+          reg.step(core.view(step, n), out);
+        }
+      }
+      const regularizationLoss = reg ? reg.loss(totals) : 0;
+      return {
+        loss: readoutLoss + regularizationLoss,
+        readoutLoss,
+        regularizationLoss,
+        spikes: totals.reduce((a, v) => a + v, 0) * dtMs,
+        rates: totals.map((v) => v / (B * T)),
         y: this.#batchMajor(y, B, T, nOut),
       };
     } finally {

@@ -1,0 +1,285 @@
+/**
+ * Fig. 3, evidence accumulation with an LSNN of 50 LIF + 50 ALIF neurons (EPROP.md section 7),
+ * trained by e-prop (or BPTT) as in the authors' tutorial: Adam, cross-entropy over the recall
+ * period, firing-rate regularization, early stopping at 7% error.
+ *
+ * @module
+ */
+import { createFeedback } from "../grad/feedback.ts";
+import { fig3Network } from "../model/presets.ts";
+import { resolveNetworkConfig } from "../model/config.ts";
+import { initWeights } from "../model/weights.ts";
+import type { Objective } from "../model/objective.ts";
+import type { Backend } from "../backend/backend.ts";
+import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
+import { Rng } from "../util/rng.ts";
+import { createOptimizer } from "../train/optimizer.ts";
+import {
+  initialTrainingState,
+  train,
+  type TrainingTask,
+  type Validation,
+} from "../train/trainer.ts";
+import type { TrainingState } from "../train/checkpoint.ts";
+import { decisions, errorRate, evidenceAccumulationBatch } from "../tasks/evidence_accumulation.ts";
+import type { FlagSpecs, FlagValues } from "../cli/flags.ts";
+import { checkpointPath } from "./run_dir.ts";
+
+/** The flags of `deno task fig3` (the original's, in kebab case). */
+export const FIG3_FLAGS: FlagSpecs = {
+  "n-batch": { type: "int", default: 32, min: 1, help: "trials per batch" },
+  "n-iter": { type: "int", default: 2000, min: 1, help: "maximum number of iterations" },
+  "learning-rate": {
+    type: "number",
+    default: 5e-3,
+    min: 0,
+    exclusiveMin: true,
+    help: "Adam learning rate",
+  },
+  "stop-crit": {
+    type: "number",
+    default: 0.07,
+    min: 0,
+    help: "stop when the validation error falls below this",
+  },
+  "print-every": { type: "int", default: 20, min: 0, help: "iterations between progress lines" },
+  "validate-every": { type: "int", default: 10, min: 1, help: "iterations between validations" },
+  method: { type: "string", default: "eprop", choices: ["eprop", "bptt"], help: "learning rule" },
+  "eprop-impl": {
+    type: "string",
+    default: "hardcoded",
+    choices: ["hardcoded", "autodiff"],
+    help: "e-prop implementation (autodiff needs --backend tfjs)",
+  },
+  feedback: {
+    type: "string",
+    default: "random",
+    choices: ["random", "symmetric"],
+    help: "e-prop feedback",
+  },
+  "reg-type": {
+    type: "string",
+    default: "simple",
+    choices: ["simple", "online"],
+    help: "firing-rate regularizer",
+  },
+  "tau-a": {
+    type: "number",
+    default: 2000,
+    min: 0,
+    exclusiveMin: true,
+    help: "adaptation time constant (ms)",
+  },
+  thr: { type: "number", default: 0.6, min: 0, exclusiveMin: true, help: "base threshold" },
+  "tau-v": {
+    type: "number",
+    default: 20,
+    min: 0,
+    exclusiveMin: true,
+    help: "membrane time constant (ms)",
+  },
+  "tau-out": {
+    type: "number",
+    default: 20,
+    min: 0,
+    exclusiveMin: true,
+    help: "readout time constant (ms)",
+  },
+  "reg-f": {
+    type: "number",
+    default: 1,
+    min: 0,
+    help: "firing-rate regularization strength c_reg",
+  },
+  "reg-rate": { type: "number", default: 10, min: 0, help: "target firing rate (Hz)" },
+  "n-ref": { type: "int", default: 5, min: 0, help: "refractory steps" },
+  dt: { type: "number", default: 1, min: 0, exclusiveMin: true, help: "time step (ms)" },
+  "dampening-factor": {
+    type: "number",
+    default: 0.3,
+    min: 0,
+    help: "pseudo-derivative dampening gamma",
+  },
+  "n-regular": { type: "int", default: 50, min: 0, help: "LIF neurons" },
+  "n-adaptive": { type: "int", default: 50, min: 0, help: "ALIF neurons" },
+  seed: { type: "int", default: 0, help: "random seed (weights, feedback, data)" },
+  backend: { type: "string", default: "wasm", choices: ["wasm", "tfjs"], help: "compute backend" },
+  out: {
+    type: "string",
+    default: "out/fig3",
+    help: "output folder (figures, results, checkpoints)",
+  },
+  resume: {
+    type: "boolean",
+    default: false,
+    help: "continue the run in --out from its checkpoint",
+  },
+};
+
+/** Flags that may differ when resuming. */
+export const FIG3_MUTABLE_FLAGS: readonly string[] = ["n-iter", "print-every", "out", "resume"];
+
+/** Test error of the trained network. */
+export interface TestStatistics {
+  /** Mean error over the test batches. */
+  error: number;
+  /** Standard deviation across batches. */
+  errorStd: number;
+  /** Number of test trials. */
+  trials: number;
+}
+
+/** Everything a run produced. */
+export interface Fig3Run {
+  /** The flags used. */
+  flags: FlagValues;
+  /** The final training state. */
+  state: TrainingState;
+  /** Test statistics. */
+  test: TestStatistics;
+  /** The backend, holding the trained weights. */
+  backend: Backend;
+}
+
+/** Seeds of the separate random streams of a run. */
+export function fig3Seeds(
+  seed: number,
+): { init: number; train: number; validation: number; test: number } {
+  return {
+    init: seed,
+    train: seed + 1_000_003,
+    validation: seed + 2_000_003,
+    test: seed + 3_000_017,
+  };
+}
+
+/** @returns The network configuration the flags describe. */
+export function fig3Config(f: FlagValues) {
+  return resolveNetworkConfig(fig3Network({
+    nRegular: f["n-regular"] as number,
+    nAdaptive: f["n-adaptive"] as number,
+    tauAMs: f["tau-a"] as number,
+    tauMMs: f["tau-v"] as number,
+    tauOutMs: f["tau-out"] as number,
+    thr: f.thr as number,
+    nRef: f["n-ref"] as number,
+    dampening: f["dampening-factor"] as number,
+    dtMs: f.dt as number,
+  }));
+}
+
+/** @returns The objective: CE over the recall period plus the rate regularizer. */
+export function fig3Objective(f: FlagValues, recallSteps: number): Objective {
+  return {
+    loss: { type: "ce", window: recallSteps },
+    regularization: {
+      type: f["reg-type"] as "simple" | "online",
+      c: f["reg-f"] as number,
+      fTarget: (f["reg-rate"] as number) / 1000,
+    },
+  };
+}
+
+/**
+ * Error of the network on a batch: decisions from the readout averaged over the recall period.
+ * @returns Loss, error and rate.
+ */
+export function fig3Validate(backend: Backend, rng: Rng, f: FlagValues): Validation {
+  const batch = evidenceAccumulationBatch(rng, f["n-batch"] as number, { dtMs: f.dt as number });
+  const ev = backend.evaluate(batch, fig3Objective(f, batch.recallSteps));
+  const predicted = decisions(ev.y, {
+    batchSize: batch.batchSize,
+    steps: batch.steps,
+    nOut: 2,
+    window: batch.recallSteps,
+  });
+  const rateHz = ev.rates.reduce((a, r) => a + r, 0) / ev.rates.length * 1000;
+  return { loss: ev.loss, error: errorRate(predicted, batch.labels), rateHz };
+}
+
+/**
+ * Trains (or resumes) a Fig. 3 run.
+ * @param f The flags.
+ * @param options Where to resume from, and where to print.
+ * @returns The run.
+ */
+export async function runFig3(
+  f: FlagValues,
+  options: { state?: TrainingState; log?: (line: string) => void } = {},
+): Promise<Fig3Run> {
+  const log = options.log ?? console.log;
+  const config = fig3Config(f);
+  const seeds = fig3Seeds(f.seed as number);
+  const initRng = new Rng(seeds.init);
+  const weights = initWeights(config, initRng);
+  const nRec = config.neuron.nRec;
+  const feedback = createFeedback(f.feedback as "random" | "symmetric", {
+    nRec,
+    nOut: 2,
+    rng: initRng,
+    initial: options.state?.feedback ?? undefined,
+  });
+  const backend = f.backend === "tfjs"
+    ? await (await import("../backend/tfjs/tfjs_backend.ts")).TfjsBackend.create(config, weights)
+    : await WasmBackend.create(config, weights, { precision: "f32" });
+  const optimizer = createOptimizer("adam", { learningRate: f["learning-rate"] as number });
+  const stopCrit = f["stop-crit"] as number;
+  const recallSteps = Math.round(150 / (f.dt as number));
+  const task: TrainingTask = {
+    objective: fig3Objective(f, recallSteps),
+    trainBatch: (rng) =>
+      evidenceAccumulationBatch(rng, f["n-batch"] as number, { dtMs: f.dt as number }),
+    validate: (b, rng) => fig3Validate(b, rng, f),
+    shouldStop: (v, b, rng) => {
+      if (!(v.error < stopCrit)) return false;
+      let sum = 0;
+      for (let i = 0; i < 8; i++) sum += fig3Validate(b, rng, f).error;
+      return sum / 8 < stopCrit;
+    },
+  };
+  const state = options.state ?? initialTrainingState(weights, {
+    train: seeds.train,
+    validation: seeds.validation,
+    feedback,
+    optimizer,
+  });
+  const method = f.method as "eprop" | "bptt";
+  log(
+    `fig3: ${
+      method === "eprop" ? `e-prop (${f["eprop-impl"]}, ${f.feedback} feedback)` : "BPTT"
+    } on ` +
+      `${backend.name}-${backend.precision}, ${f["n-regular"]} LIF + ${
+        f["n-adaptive"]
+      } ALIF, batch ${f["n-batch"]}, ` +
+      `up to ${f["n-iter"]} iterations, stop below ${
+        (100 * stopCrit).toFixed(1)
+      }% validation error` +
+      (state.iteration > 0 ? `; resuming at iteration ${state.iteration}` : ""),
+  );
+  const final = await train(
+    {
+      backend,
+      method,
+      implementation: f["eprop-impl"] as "hardcoded" | "autodiff",
+      feedback,
+      optimizer,
+      iterations: f["n-iter"] as number,
+      printEvery: f["print-every"] as number,
+      validateEvery: f["validate-every"] as number,
+      checkpoint: { path: checkpointPath(f.out as string), every: 50, flags: f },
+      log,
+    },
+    task,
+    state,
+  );
+  const testRng = new Rng(seeds.test);
+  const errors = Array.from({ length: 8 }, () => fig3Validate(backend, testRng, f).error);
+  const mean = errors.reduce((a, e) => a + e, 0) / errors.length;
+  const std = Math.sqrt(errors.reduce((a, e) => a + (e - mean) ** 2, 0) / errors.length);
+  return {
+    flags: f,
+    state: final,
+    test: { error: mean, errorStd: std, trials: errors.length * (f["n-batch"] as number) },
+    backend,
+  };
+}

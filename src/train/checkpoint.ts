@@ -1,0 +1,150 @@
+/**
+ * Training checkpoints: everything needed to resume a run exactly (weights, optimizer state,
+ * random generator states, feedback matrix, regularizer estimate, history), as JSON. Numbers are
+ * written in the shortest form that reads back to the same float64, so a resumed run continues
+ * bit for bit. Writes go to a temporary file first and are renamed into place.
+ *
+ * @module
+ */
+import type { Matrix, Weights } from "../model/weights.ts";
+import type { OptimizerState } from "./optimizer.ts";
+import type { RngState } from "../util/rng.ts";
+
+/** One training iteration's record. */
+export interface TrainRecord {
+  /** Iteration (1-based). */
+  iteration: number;
+  /** Total loss of the training batch. */
+  loss: number;
+  /** Readout loss. */
+  readoutLoss: number;
+  /** Regularizer loss. */
+  regularizationLoss: number;
+  /** Mean firing rate in Hz. */
+  rateHz: number;
+}
+
+/** One validation's record. */
+export interface ValidationRecord {
+  /** Iteration after which it ran. */
+  iteration: number;
+  /** Validation loss. */
+  loss: number;
+  /** Validation error (task-specific; NaN when the task has none). */
+  error: number;
+  /** Mean firing rate in Hz. */
+  rateHz: number;
+}
+
+/** The resumable state of a run. */
+export interface TrainingState {
+  /** Iterations completed. */
+  iteration: number;
+  /** Current weights. */
+  weights: Weights;
+  /** Optimizer state. */
+  optimizer: OptimizerState;
+  /** Generator of training batches. */
+  trainRng: RngState;
+  /** Generator of validation batches. */
+  validRng: RngState;
+  /** Feedback matrix of random or adaptive feedback, or null. */
+  feedback: Matrix | null;
+  /** Online regularizer estimate, or null. */
+  rateEstimate: number[] | null;
+  /** Per-iteration records. */
+  train: TrainRecord[];
+  /** Validation records. */
+  validation: ValidationRecord[];
+  /** Whether the stopping criterion was met. */
+  stopped: boolean;
+  /** Training time so far in seconds (not part of the computation). */
+  seconds: number;
+}
+
+/** A checkpoint file: the state and the flags of the run that wrote it. */
+export interface Checkpoint {
+  /** Format version. */
+  version: 1;
+  /** The run's flags. */
+  flags: Record<string, unknown>;
+  /** The state. */
+  state: TrainingState;
+}
+
+function matrixToJson(m: Matrix) {
+  return { rows: m.rows, cols: m.cols, data: Array.from(m.data) };
+}
+
+function matrixFromJson(m: { rows: number; cols: number; data: number[] }, field: string): Matrix {
+  if (!m || !Array.isArray(m.data) || m.data.length !== m.rows * m.cols) {
+    throw new TypeError(`Cannot read checkpoint: ${field} is malformed`);
+  }
+  return { rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) };
+}
+
+/**
+ * Writes a checkpoint atomically.
+ * @param path Target file.
+ * @param checkpoint Flags and state.
+ */
+export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
+  const s = checkpoint.state;
+  const json = {
+    ...checkpoint,
+    state: {
+      ...s,
+      weights: {
+        wIn: matrixToJson(s.weights.wIn),
+        wRec: matrixToJson(s.weights.wRec),
+        wOut: matrixToJson(s.weights.wOut),
+        bOut: s.weights.bOut ? Array.from(s.weights.bOut) : null,
+      },
+      feedback: s.feedback ? matrixToJson(s.feedback) : null,
+    },
+  };
+  const tmp = `${path}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(json));
+  await Deno.rename(tmp, path);
+}
+
+/**
+ * Reads a checkpoint.
+ * @param path The file.
+ * @returns Flags and state.
+ * @throws {Error} When the file is missing or malformed, naming the problem.
+ */
+export async function loadCheckpoint(path: string): Promise<Checkpoint> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new Error(`Cannot resume: ${path} cannot be read (${(e as Error).message})`);
+  }
+  // deno-lint-ignore no-explicit-any
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`Cannot resume: ${path} is not valid JSON (${(e as Error).message})`);
+  }
+  if (json?.version !== 1 || typeof json.state !== "object") {
+    throw new Error(`Cannot resume: ${path} is not a version-1 checkpoint`);
+  }
+  const s = json.state;
+  const weights: Weights = {
+    wIn: matrixFromJson(s.weights?.wIn, "weights.wIn"),
+    wRec: matrixFromJson(s.weights?.wRec, "weights.wRec"),
+    wOut: matrixFromJson(s.weights?.wOut, "weights.wOut"),
+  };
+  if (Array.isArray(s.weights.bOut)) weights.bOut = Float64Array.from(s.weights.bOut);
+  return {
+    version: 1,
+    flags: json.flags ?? {},
+    state: {
+      ...s,
+      weights,
+      feedback: s.feedback ? matrixFromJson(s.feedback, "feedback") : null,
+    },
+  };
+}
