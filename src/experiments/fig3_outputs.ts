@@ -67,5 +67,6 @@ export async function writeFig3Outputs(run: Fig3Run): Promise<string> {
     `${
       (s.seconds / Math.max(1, s.iteration)).toFixed(3)
     } s per iteration; results in ${out}/results.json`,
+    `figures: ${written.join(", ")} (and .svg)`,
   ].join("\n");
 }

@@ -43,7 +43,7 @@ async function activityFigure(run: FigS7Run): Promise<FigureSpec> {
       values: Array.from({ length: T }, (_, t) => batch.targets![t * nOut + k]),
     },
   ]).flat();
-  const label = `neuron ${syn.pre} -> neuron ${syn.post}`;
+  const label = `w_rec ${syn.pre}->${syn.post}`;
   const small = { dtMs: dt, height: 90 };
   return stack([
     raster(batch.inputs, {
