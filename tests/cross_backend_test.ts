@@ -158,3 +158,25 @@ Deno.test("tfjs rejects a wrong feedback shape and use after dispose", async () 
     message: "Cannot use a disposed TfjsBackend",
   });
 });
+
+Deno.test("evaluate: forward-only loss equals the gradient call's, on both backends", async () => {
+  for (const p of randomProblems()) {
+    const ref = await WasmBackend.create(p.config, p.weights, { precision: "f64" });
+    const tfb = await TfjsBackend.create(p.config, p.weights, { tfBackend: "cpu" });
+    const a = ref.evaluate(p.batch, p.objective);
+    const g = ref.gradients(p.batch, p.objective, { method: "bptt" });
+    assert.equal(a.loss, g.loss);
+    assert.equal(a.spikes, g.spikes);
+    const meanRate = a.rates.reduce((s, r) => s + r, 0) / a.rates.length;
+    assert.ok(
+      Math.abs(meanRate - a.spikes / (p.batch.batchSize * p.batch.steps * p.config.neuron.nRec)) <
+        1e-15,
+    );
+    const b = tfb.evaluate(p.batch, p.objective);
+    if (b.spikes === a.spikes) {
+      assert.ok(Math.abs(b.loss - a.loss) <= F32 * Math.max(1, a.loss), p.name);
+      assert.ok(relativeError(b.y, a.y) < F32, p.name);
+    }
+    tfb.dispose();
+  }
+});

@@ -27,7 +27,13 @@ import {
 } from "../../model/config.ts";
 import { deriveConstants, type ModelConstants } from "../../model/constants.ts";
 import { checkWeights, copyWeights, type Matrix, type Weights } from "../../model/weights.ts";
-import { type Batch, checkBatch, type Objective, resolveObjective } from "../../model/objective.ts";
+import {
+  type Batch,
+  checkBatch,
+  type Objective,
+  type ResolvedObjective,
+  resolveObjective,
+} from "../../model/objective.ts";
 import { RateRegularizer } from "../../grad/rate_regularizer.ts";
 import { checkChoice } from "../../util/errors.ts";
 
@@ -170,27 +176,11 @@ export class TfjsBackend implements Backend {
       const rec = runGraph(this.#k, graphWeights(w), inputsTensor(batch, nIn), { mode: "bptt" });
       const readoutLoss =
         readoutLossGraph(obj, objectiveTensors(obj, { batch, nOut }), rec.y).dataSync()[0];
-      const z = rec.z.dataSync();
-      const sums = new Float64Array(n);
-      for (let i = 0; i < z.length; i++) sums[i % n] += z[i];
-      const reg = obj.regularization
-        ? new RateRegularizer(obj.regularization, {
-          nRec: n,
-          batchSize: B,
-          steps: T,
-          dt: dtMs,
-          estimate: options.rateEstimate,
-        })
-        : undefined;
-      if (reg?.online) {
-        const step = new Float64Array(n), signal = new Float64Array(n);
-        for (let t = 0; t < T; t++) {
-          step.fill(0);
-          for (let i = t * B * n; i < (t + 1) * B * n; i++) step[i % n] += z[i];
-          reg.step(step, signal);
-        }
-      }
-      const regularizationLoss = reg ? reg.loss(sums) : 0;
+      const { sums, loss: regularizationLoss } = regularize(
+        this.#regularizer(obj.regularization, { B, T, estimate: options.rateEstimate }),
+        rec.z.dataSync(),
+        { B, T, n },
+      );
       out = {
         loss: readoutLoss + regularizationLoss,
         readoutLoss,
@@ -231,37 +221,14 @@ export class TfjsBackend implements Backend {
       const x = inputsTensor(batch, nIn);
       const c = objectiveTensors(obj, { batch, nOut });
       const fwd = runGraph(k, graphWeights(w), x, { mode: "bptt" });
-      const z = fwd.z.dataSync();
-      const sums = new Float64Array(n);
-      for (let i = 0; i < z.length; i++) sums[i % n] += z[i];
-      const reg = obj.regularization
-        ? new RateRegularizer(obj.regularization, {
-          nRec: n,
-          batchSize: B,
-          steps: T,
-          dt: dtMs,
-          estimate: options.rateEstimate,
-        })
-        : undefined;
-      let regSignal: tf.Tensor3D | undefined; // [T, 1, n], multiplies unfiltered traces
-      if (reg) {
-        const signal = new Float32Array(T * n);
-        if (reg.online) {
-          const step = new Float64Array(n);
-          const out = new Float64Array(n);
-          for (let t = 0; t < T; t++) {
-            step.fill(0);
-            for (let i = t * B * n; i < (t + 1) * B * n; i++) step[i % n] += z[i];
-            reg.step(step, out);
-            signal.set(out, t * n);
-          }
-        } else {
-          const out = new Float64Array(n);
-          reg.finish(sums, out);
-          for (let t = 0; t < T; t++) signal.set(out, t * n);
-        }
-        regSignal = tf.tensor3d(signal, [T, 1, n]);
-      }
+      const reg = this.#regularizer(obj.regularization, { B, T, estimate: options.rateEstimate });
+      const { sums, signal, loss: regularizationLoss } = regularize(reg, fwd.z.dataSync(), {
+        B,
+        T,
+        n,
+      });
+      // [T, 1, n]: the regularizer's signal, which multiplies unfiltered traces.
+      const regSignal = signal ? tf.tensor3d(signal, [T, 1, n]) : undefined;
       const lossOf = (rec: GraphRecord): tf.Scalar => {
         let loss = readoutLossGraph(obj, c, rec.y);
         if (reg && !reg.online) {
@@ -318,7 +285,6 @@ export class TfjsBackend implements Backend {
         grads = this.#toGradients(gIn, gRec, gOut, gBias);
         traces.dispose();
       }
-      const regularizationLoss = reg ? reg.loss(sums) : 0;
       result = {
         loss: readoutLoss + regularizationLoss,
         readoutLoss,
@@ -352,6 +318,21 @@ export class TfjsBackend implements Backend {
     return this.#tensors;
   }
 
+  #regularizer(
+    cfg: ResolvedObjective["regularization"],
+    sizes: { B: number; T: number; estimate?: Float64Array },
+  ): RateRegularizer | undefined {
+    if (!cfg) return undefined;
+    const { nRec, dtMs } = this.config.neuron;
+    return new RateRegularizer(cfg, {
+      nRec,
+      batchSize: sizes.B,
+      steps: sizes.T,
+      dt: dtMs,
+      estimate: sizes.estimate,
+    });
+  }
+
   #feedback(m: Matrix | undefined): tf.Tensor2D | undefined {
     if (m === undefined) return undefined;
     const { nRec } = this.config.neuron;
@@ -383,6 +364,36 @@ export class TfjsBackend implements Backend {
     if (bias && gBias) grads.bOut = read(gBias);
     return grads;
   }
+}
+
+/**
+ * Spike totals per neuron from time-major spikes [T][B][n], and the regularizer's signal per step
+ * ([T][n]: the online estimate's, or the simple type's end-of-batch signal repeated).
+ */
+function regularize(
+  reg: RateRegularizer | undefined,
+  z: ArrayLike<number>,
+  shape: { B: number; T: number; n: number },
+): { sums: Float64Array; signal?: Float32Array; loss: number } {
+  const { B, T, n } = shape;
+  const sums = new Float64Array(n);
+  for (let i = 0; i < z.length; i++) sums[i % n] += z[i];
+  if (!reg) return { sums, loss: 0 };
+  const signal = new Float32Array(T * n);
+  const out = new Float64Array(n);
+  if (reg.online) {
+    const step = new Float64Array(n);
+    for (let t = 0; t < T; t++) {
+      step.fill(0);
+      for (let i = t * B * n; i < (t + 1) * B * n; i++) step[i % n] += z[i];
+      reg.step(step, out);
+      signal.set(out, t * n);
+    }
+  } else {
+    reg.finish(sums, out);
+    for (let t = 0; t < T; t++) signal.set(out, t * n);
+  }
+  return { sums, signal, loss: reg.loss(sums) };
 }
 
 function graphWeights(w: WeightTensors): GraphWeights {

@@ -132,22 +132,7 @@ export class WasmBackend implements Backend {
     try {
       const { batchSize: B, steps: T } = batch;
       const n = this.config.neuron.nRec;
-      const nOut = this.config.readout.nOut;
       const rec = this.#forward(batch, true);
-      const y = core.alloc(T * B * nOut, false);
-      const zbar = core.alloc(T * B * n, false);
-      core.k.readoutForward(
-        T,
-        B,
-        n,
-        nOut,
-        core.ptr.cst,
-        rec.z,
-        zbar,
-        y,
-        core.ptr.wOutT,
-        core.ptr.bias,
-      );
       return {
         batchSize: B,
         steps: T,
@@ -155,7 +140,7 @@ export class WasmBackend implements Backend {
         v: this.#batchMajor(rec.v, B, T, n),
         thr: this.#batchMajor(rec.thr, B, T, n),
         psi: this.#batchMajor(rec.psi, B, T, n),
-        y: this.#batchMajor(y, B, T, nOut),
+        y: this.#batchMajor(rec.y, B, T, this.config.readout.nOut),
       };
     } finally {
       core.arena.release(mark);
@@ -169,54 +154,20 @@ export class WasmBackend implements Backend {
     const mark = core.arena.mark();
     try {
       const { batchSize: B, steps: T } = batch;
-      const { nRec: n, dtMs } = this.config.neuron;
-      const nOut = this.config.readout.nOut;
       const fwd = this.#forward(batch, false);
-      const zbar = core.alloc(T * B * n, false);
-      const y = core.alloc(T * B * nOut, false);
-      core.k.readoutForward(
-        T,
-        B,
-        n,
-        nOut,
-        core.ptr.cst,
+      const readoutLoss = this.#readoutError(batch, obj, fwd.y).loss;
+      const reg = this.#regularize(
+        this.#regularizer(obj, batch, options.rateEstimate),
         fwd.z,
-        zbar,
-        y,
-        core.ptr.wOutT,
-        core.ptr.bias,
+        batch,
       );
-      const error = new ReadoutError(obj, { batch, nOut });
-      const yView = core.view(y, T * B * nOut);
-      const scratch = new Float64Array(B * nOut);
-      let readoutLoss = 0;
-      for (let t = 0; t < T; t++) {
-        readoutLoss += error.step(t, {
-          y: yView.subarray(t * B * nOut, (t + 1) * B * nOut),
-          dEdy: scratch,
-        });
-      }
-      const sums = core.alloc(n);
-      core.k.addColumnSums(T * B, n, fwd.z, sums);
-      const totals = core.read(sums, n);
-      const reg = this.#regularizer(obj, batch, options.rateEstimate);
-      if (reg?.online) {
-        const step = core.alloc(n);
-        const out = new Float64Array(n);
-        for (let t = 0; t < T; t++) {
-          core.view(step, n).fill(0);
-          core.k.addColumnSums(B, n, core.at(fwd.z, t * B * n), step);
-          reg.step(core.view(step, n), out);
-        }
-      }
-      const regularizationLoss = reg ? reg.loss(totals) : 0;
       return {
-        loss: readoutLoss + regularizationLoss,
+        loss: readoutLoss + reg.loss,
         readoutLoss,
-        regularizationLoss,
-        spikes: totals.reduce((a, v) => a + v, 0) * dtMs,
-        rates: totals.map((v) => v / (B * T)),
-        y: this.#batchMajor(y, B, T, nOut),
+        regularizationLoss: reg.loss,
+        spikes: reg.sums.reduce((a, v) => a + v, 0) * this.config.neuron.dtMs,
+        rates: reg.sums.map((v) => v / (B * T)),
+        y: this.#batchMajor(fwd.y, B, T, this.config.readout.nOut),
       };
     } finally {
       core.arena.release(mark);
@@ -412,7 +363,57 @@ export class WasmBackend implements Backend {
       vRec,
       thr,
     );
-    return { x, z, psi, v: vRec, thr };
+    const nOut = this.config.readout.nOut;
+    const zbar = core.alloc(T * size, false);
+    const y = core.alloc(T * B * nOut, false);
+    k.readoutForward(T, B, n, nOut, ptr.cst, z, zbar, y, ptr.wOutT, ptr.bias);
+    return { x, z, psi, v: vRec, thr, zbar, y };
+  }
+
+  /** Writes dE/dy of every step into a new buffer; returns it with the readout loss. */
+  #readoutError(batch: Batch, obj: ResolvedObjective, y: number): { dEdy: number; loss: number } {
+    const core = this.#core;
+    const { batchSize: B, steps: T } = batch;
+    const nOut = this.config.readout.nOut;
+    const dEdy = core.alloc(T * B * nOut, false);
+    const error = new ReadoutError(obj, { batch, nOut });
+    const yView = core.view(y, T * B * nOut);
+    const dView = core.view(dEdy, T * B * nOut);
+    let loss = 0;
+    for (let t = 0; t < T; t++) {
+      const range = [t * B * nOut, (t + 1) * B * nOut] as const;
+      loss += error.step(t, { y: yView.subarray(...range), dEdy: dView.subarray(...range) });
+    }
+    return { dEdy, loss };
+  }
+
+  /**
+   * Spike totals per neuron, and the regularizer's signal: per step ([T][n], online type) or per
+   * neuron ([n], simple type) at `signal` (0 without a regularizer).
+   */
+  #regularize(reg: RateRegularizer | undefined, z: number, batch: Batch) {
+    const core = this.#core;
+    const { k } = core;
+    const { batchSize: B, steps: T } = batch;
+    const n = this.config.neuron.nRec;
+    const sumsPtr = core.alloc(n);
+    k.addColumnSums(T * B, n, z, sumsPtr);
+    const sums = core.read(sumsPtr, n);
+    let signal = 0, stride = 0;
+    if (reg?.online) {
+      signal = core.alloc(T * n);
+      stride = n;
+      const step = core.alloc(n);
+      for (let t = 0; t < T; t++) {
+        core.view(step, n).fill(0);
+        k.addColumnSums(B, n, core.at(z, t * B * n), step);
+        reg.step(core.view(step, n), core.view(core.at(signal, t * n), n));
+      }
+    } else if (reg) {
+      signal = core.alloc(n);
+      reg.finish(sums, core.view(signal, n));
+    }
+    return { sums, signal, stride, loss: reg ? reg.loss(sums) : 0 };
   }
 
   #sequence(
@@ -430,37 +431,12 @@ export class WasmBackend implements Backend {
     const size = B * n;
     const s = core.consts.s;
     const fwd = this.#forward(batch, false);
-    const zbar = core.alloc(T * size, false);
-    const y = core.alloc(T * B * nOut, false);
-    k.readoutForward(T, B, n, nOut, ptr.cst, fwd.z, zbar, y, ptr.wOutT, ptr.bias);
-    const dEdy = core.alloc(T * B * nOut, false);
-    const error = new ReadoutError(obj, { batch, nOut });
-    const yView = core.view(y, T * B * nOut);
-    const dView = core.view(dEdy, T * B * nOut);
-    let readoutLoss = 0;
-    for (let t = 0; t < T; t++) {
-      const range = [t * B * nOut, (t + 1) * B * nOut] as const;
-      readoutLoss += error.step(t, { y: yView.subarray(...range), dEdy: dView.subarray(...range) });
-    }
-
-    const sumsPtr = core.alloc(n);
-    k.addColumnSums(T * B, n, fwd.z, sumsPtr);
-    const sums = core.read(sumsPtr, n);
-    let regPtr = 0;
-    let regStride = 0;
-    if (reg?.online) {
-      regPtr = core.alloc(T * n);
-      regStride = n;
-      const step = core.alloc(n);
-      for (let t = 0; t < T; t++) {
-        core.view(step, n).fill(0);
-        k.addColumnSums(B, n, core.at(fwd.z, t * size), step);
-        reg.step(core.view(step, n), core.view(core.at(regPtr, t * n), n));
-      }
-    } else if (reg) {
-      regPtr = core.alloc(n);
-      reg.finish(sums, core.view(regPtr, n));
-    }
+    const { dEdy, loss: readoutLoss } = this.#readoutError(batch, obj, fwd.y);
+    const { sums, signal: regPtr, stride: regStride, loss: regularizationLoss } = this.#regularize(
+      reg,
+      fwd.z,
+      batch,
+    );
 
     const G = core.alloc(T * size, false);
     const scratch = core.alloc(size);
@@ -494,10 +470,9 @@ export class WasmBackend implements Backend {
     const gRec = core.alloc(n * n);
     if (T > 1) k.gemmTN((T - 1) * B, n, n, fwd.z, core.at(D, size), gRec, s);
     const gOutT = core.alloc(n * nOut);
-    k.gemmTN(T * B, nOut, n, dEdy, zbar, gOutT, 1);
+    k.gemmTN(T * B, nOut, n, dEdy, fwd.zbar, gOutT, 1);
     const gBias = core.alloc(nOut);
     k.addColumnSums(T * B, nOut, dEdy, gBias);
-    const regularizationLoss = reg ? reg.loss(sums) : 0;
     return {
       loss: readoutLoss + regularizationLoss,
       readoutLoss,
