@@ -139,7 +139,7 @@ export function learningCurveFigure(state: TrainingState, stopCrit?: number): Fi
     lines([
       { name: "training loss", values: state.train.map((r) => r.loss), x: iters },
       {
-        name: "training loss (10-iteration mean)",
+        name: "10-iteration mean",
         values: smooth(state.train.map((r) => r.loss)),
         x: iters,
       },
