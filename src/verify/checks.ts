@@ -5,7 +5,6 @@
  * @module
  */
 import type { GradientResult } from "../backend/backend.ts";
-import type { Matrix } from "../model/weights.ts";
 
 /** One comparison of two gradients. */
 export interface Check {
@@ -90,19 +89,6 @@ export function compareGradients(
     relativeError,
     passed: relativeError <= meta.tolerance,
   };
-}
-
-/** Formats a matrix for the terminal, like the original scripts' printouts. */
-export function formatMatrix(m: Matrix, digits = 3): string {
-  const rows = [];
-  for (let r = 0; r < m.rows; r++) {
-    const cells = [];
-    for (let c = 0; c < m.cols; c++) {
-      cells.push(m.data[r * m.cols + c].toExponential(digits - 1).padStart(digits + 8));
-    }
-    rows.push(`  [${cells.join(" ")}]`);
-  }
-  return rows.join("\n");
 }
 
 /** Formats checks as a Markdown table. */
