@@ -126,3 +126,26 @@ export function createFeedback(kind: FeedbackKind, options: FeedbackOptions): Fe
     }
   }
 }
+
+/**
+ * Checks a feedback matrix B against the network's sizes.
+ * @param m The matrix.
+ * @param expected nRec, nOut, and the action for the message (default "compute gradients").
+ * @throws {TypeError} On a wrong shape or a non-finite entry.
+ */
+export function checkFeedbackMatrix(
+  m: Matrix,
+  expected: { nRec: number; nOut: number; action?: string },
+): void {
+  const action = expected.action ?? "compute gradients";
+  if (m.rows !== expected.nRec || m.cols !== expected.nOut) {
+    throw new TypeError(
+      `Cannot ${action}: feedback must be ${expected.nRec}x${expected.nOut}, got ${m.rows}x${m.cols}`,
+    );
+  }
+  for (let i = 0; i < m.data.length; i++) {
+    if (!Number.isFinite(m.data[i])) {
+      throw new TypeError(`Cannot ${action}: feedback.data[${i}] must be finite, got ${m.data[i]}`);
+    }
+  }
+}

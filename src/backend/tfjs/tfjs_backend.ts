@@ -35,6 +35,7 @@ import {
   resolveObjective,
 } from "../../model/objective.ts";
 import { RateRegularizer } from "../../grad/rate_regularizer.ts";
+import { checkFeedbackMatrix } from "../../grad/feedback.ts";
 import { checkChoice } from "../../util/errors.ts";
 
 /** Options of {@linkcode TfjsBackend.create}. */
@@ -337,18 +338,7 @@ export class TfjsBackend implements Backend {
     if (m === undefined) return undefined;
     const { nRec } = this.config.neuron;
     const nOut = this.config.readout.nOut;
-    if (m.rows !== nRec || m.cols !== nOut) {
-      throw new TypeError(
-        `Cannot compute gradients: feedback must be ${nRec}x${nOut}, got ${m.rows}x${m.cols}`,
-      );
-    }
-    for (let i = 0; i < m.data.length; i++) {
-      if (!Number.isFinite(m.data[i])) {
-        throw new TypeError(
-          `Cannot compute gradients: feedback.data[${i}] must be finite, got ${m.data[i]}`,
-        );
-      }
-    }
+    checkFeedbackMatrix(m, { nRec, nOut });
     return tf.tensor2d(Float32Array.from(m.data), [nRec, nOut]);
   }
 

@@ -10,6 +10,7 @@ import { deriveConstants, type ModelConstants } from "../../model/constants.ts";
 import type { Matrix, Weights } from "../../model/weights.ts";
 import type { FloatArray } from "../../grad/readout_error.ts";
 import { Arena } from "./arena.ts";
+import { checkFeedbackMatrix } from "../../grad/feedback.ts";
 import { bindKernels, type Kernels } from "./kernels.ts";
 import { instantiateCore } from "./module.ts";
 
@@ -133,18 +134,7 @@ export class CoreInstance {
       this.view(this.ptr.fbT, nRec * nOut).set(this.view(this.ptr.wOutT, nRec * nOut));
       return;
     }
-    if (feedback.rows !== nRec || feedback.cols !== nOut) {
-      throw new TypeError(
-        `Cannot compute gradients: feedback must be ${nRec}x${nOut}, got ${feedback.rows}x${feedback.cols}`,
-      );
-    }
-    for (let i = 0; i < feedback.data.length; i++) {
-      if (!Number.isFinite(feedback.data[i])) {
-        throw new TypeError(
-          `Cannot compute gradients: feedback.data[${i}] must be finite, got ${feedback.data[i]}`,
-        );
-      }
-    }
+    checkFeedbackMatrix(feedback, { nRec, nOut });
     this.write(this.ptr.fbT, transposed(feedback));
   }
 }

@@ -30,6 +30,7 @@ import {
 } from "../../model/objective.ts";
 import { ReadoutError } from "../../grad/readout_error.ts";
 import { RateRegularizer } from "../../grad/rate_regularizer.ts";
+import { checkFeedbackMatrix } from "../../grad/feedback.ts";
 import { checkChoice, checkNumber } from "../../util/errors.ts";
 import { CoreInstance } from "./core_instance.ts";
 import { initWasm, type WasmSource } from "./module.ts";
@@ -244,11 +245,7 @@ export class WasmBackend implements Backend {
           return;
         }
         const fb = options.feedback ?? this.#weights.wOut;
-        if (fb.rows !== n || fb.cols !== nOut) {
-          throw new TypeError(
-            `Cannot compute learning signals: feedback must be ${n}x${nOut}, got ${fb.rows}x${fb.cols}`,
-          );
-        }
+        checkFeedbackMatrix(fb, { nRec: n, nOut, action: "compute learning signals" });
         const dy = this.#batchMajor(dEdy, B, T, nOut);
         out = new Float64Array(B * T * n);
         for (let r = 0; r < B * T; r++) {
