@@ -64,6 +64,7 @@ export { checkBatch, resolveObjective, resolveRegularization } from "./src/model
 export { ceWeights, type FloatArray, ReadoutError } from "./src/grad/readout_error.ts";
 export { RateRegularizer } from "./src/grad/rate_regularizer.ts";
 export {
+  checkFeedbackMatrix,
   createFeedback,
   type Feedback,
   type FeedbackKind,
