@@ -76,6 +76,19 @@ for (const precision of ["f32", "f64"] as const) {
     });
   }
 
+  Deno.test(`wasm-${precision} counts non-zero elements (the density behind the kernel choice)`, () => {
+    const core = instantiateCore(module);
+    const arena = new Arena(core.memory, core.heapBase());
+    const rng = new Rng(14);
+    for (const n of [0, 1, 3, 4, 7, 64, 101]) {
+      const data = new Float64Array(n).map(() => (rng.uniform() < 0.3 ? rng.normal() : 0));
+      const ptr = arena.alloc(n, precision === "f32" ? 4 : 8);
+      arena.floats(ptr, n, precision).set(data);
+      const count = core[`countNonZero_${precision}`](ptr, n);
+      assert.equal(count, data.filter((v) => v !== 0).length, `n = ${n}`);
+    }
+  });
+
   Deno.test(`wasm-${precision} transpose and column sums`, () => {
     const { k, put, get } = setup(precision);
     const rng = new Rng(13);

@@ -7,6 +7,7 @@ import { learningSignal, projectError, readoutForward, readoutStep } from "./rea
 import { bpttBackward } from "./bptt";
 import { onlineTraceStep, traceAdjoint } from "./eprop";
 import { DENSE_ABOVE } from "./linalg";
+import { countNonZero } from "./simd";
 
 /** Density above which the dense kernels are used. */
 export function denseAbove(): f64 {
@@ -102,6 +103,12 @@ export function gemmTNEvent_f64(R: i32, K: i32, N: i32, P: usize, D: usize, G: u
 }
 export function gemmTNDense_f64(R: i32, K: i32, N: i32, P: usize, D: usize, G: usize, scale: f64): void {
   gemmTNDense<f64>(R, K, N, P, D, G, scale);
+}
+export function countNonZero_f32(x: usize, n: i32): i32 {
+  return countNonZero<f32>(x, n);
+}
+export function countNonZero_f64(x: usize, n: i32): i32 {
+  return countNonZero<f64>(x, n);
 }
 export function transpose_f32(rows: i32, cols: i32, src: usize, dst: usize): void {
   transpose<f32>(rows, cols, src, dst);

@@ -34,10 +34,22 @@ export function zero<T>(y: usize, n: i32): void {
   memory.fill(y, 0, <usize>n << alignof<T>());
 }
 
-/** Number of non-zero elements of x[0..n). */
+/** Number of non-zero elements of x[0..n) (lane masks summed in vector registers). */
 export function countNonZero<T>(x: usize, n: i32): i32 {
-  let c = 0;
-  for (let j = 0; j < n; j++) {
+  const L = lanes<T>();
+  const nv = n - n % L;
+  const zeroT = v128.splat<T>(<T>0);
+  let acc = i32x4.splat(0);
+  let j = 0;
+  for (; j < nv; j += L) {
+    const mask = v128.ne<T>(v128.load(at<T>(x, j)), zeroT);
+    // A true lane is all ones: -1 per i32 (f32), or -1 in each i32 half of an i64 (f64).
+    acc = i32x4.sub(acc, mask);
+  }
+  let c = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) +
+    i32x4.extract_lane(acc, 3);
+  if (sizeof<T>() == 8) c >>= 1;
+  for (; j < n; j++) {
     if (load<T>(at<T>(x, j)) != <T>0) c++;
   }
   return c;

@@ -11,6 +11,7 @@
 import type { Batch } from "../model/objective.ts";
 import type { Rng } from "../util/rng.ts";
 import { checkNumber } from "../util/errors.ts";
+import { bernoulliSpikes } from "./spike_trains.ts";
 
 /** Timing and rates of the task (defaults: the paper's). */
 export interface EvidenceTaskOptions {
@@ -127,21 +128,19 @@ export function evidenceAccumulationBatch(
       right += side;
     }
     labels[b] = right > o.nCues / 2 ? 1 : 0;
-    for (let t = 0; t < T; t++) {
-      const base = (b * T + t) * nIn;
-      const ms = t * o.dtMs;
-      const slot = Math.floor(ms / (o.gapMs + o.cueMs));
-      const inCue = slot < o.nCues && ms - slot * (o.gapMs + o.cueMs) >= o.gapMs;
-      const cueGroup = inCue ? cues[b * o.nCues + slot] : -1;
-      const recall = t >= T - recallSteps;
-      for (let i = 0; i < nIn; i++) {
-        const group = Math.floor(i / C);
-        const p = group === 3
-          ? pNoise
-          : group === 2
-          ? (recall ? pCue : 0)
-          : (group === cueGroup ? pCue : 0);
-        if (p > 0 && rng.uniform() < p) inputs[base + i] = 1;
+    const set = (i: number) => (t: number) => (inputs[(b * T + t) * nIn + i] = 1);
+    for (let i = 3 * C; i < 4 * C; i++) {
+      bernoulliSpikes(rng, pNoise, { from: 0, to: T, spike: set(i) });
+    }
+    for (let i = 2 * C; i < 3 * C; i++) {
+      bernoulliSpikes(rng, pCue, { from: T - recallSteps, to: T, spike: set(i) });
+    }
+    for (let k = 0; k < o.nCues; k++) {
+      const from = steps(k * (o.gapMs + o.cueMs) + o.gapMs);
+      const to = steps((k + 1) * (o.gapMs + o.cueMs));
+      const group = cues[b * o.nCues + k];
+      for (let i = group * C; i < (group + 1) * C; i++) {
+        bernoulliSpikes(rng, pCue, { from, to, spike: set(i) });
       }
     }
   }

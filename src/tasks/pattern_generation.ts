@@ -7,6 +7,7 @@
  */
 import type { Rng } from "../util/rng.ts";
 import { checkNumber } from "../util/errors.ts";
+import { bernoulliSpikes } from "./spike_trains.ts";
 
 /** The periods of the target's sines, in ms. */
 export const TARGET_PERIODS_MS: readonly number[] = [1000, 500, 333, 200];
@@ -60,5 +61,13 @@ export function poissonPattern(
   checkNumber(a, "nIn", shape.nIn, { min: 1, integer: true });
   checkNumber(a, "rateHz", shape.rateHz, { min: 0 });
   const p = shape.rateHz / 1000 * (shape.dtMs ?? 1);
-  return new Float64Array(shape.steps * shape.nIn).map(() => (rng.uniform() < p ? 1 : 0));
+  const out = new Float64Array(shape.steps * shape.nIn);
+  for (let i = 0; i < shape.nIn; i++) {
+    bernoulliSpikes(rng, p, {
+      from: 0,
+      to: shape.steps,
+      spike: (t) => (out[t * shape.nIn + i] = 1),
+    });
+  }
+  return out;
 }
