@@ -98,3 +98,46 @@ export {
 } from "./src/cli/gradient_case.ts";
 export { Rng, type RngState } from "./src/util/rng.ts";
 export { fig3Network, type Fig3NetworkOptions } from "./src/model/presets.ts";
+export {
+  createOptimizer,
+  type Optimizer,
+  type OptimizerOptions,
+  type OptimizerState,
+  type ParameterSet,
+} from "./src/train/optimizer.ts";
+export {
+  DivergenceError,
+  initialTrainingState,
+  train,
+  type TrainerOptions,
+  type TrainingTask,
+  type Validation,
+} from "./src/train/trainer.ts";
+export {
+  type Checkpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainingState,
+  type TrainRecord,
+  type ValidationRecord,
+} from "./src/train/checkpoint.ts";
+export {
+  decisions,
+  errorRate,
+  evidenceAccumulationBatch,
+  type EvidenceBatch,
+  type EvidenceTaskOptions,
+  evidenceTaskSteps,
+} from "./src/tasks/evidence_accumulation.ts";
+export {
+  poissonPattern,
+  sumOfSinesTarget,
+  TARGET_PERIODS_MS,
+} from "./src/tasks/pattern_generation.ts";
+export { bernoulliSpikes } from "./src/tasks/spike_trains.ts";
+export {
+  activeSynapses,
+  eligibilityTraces,
+  type Synapse,
+  type SynapseTraces,
+} from "./src/grad/eligibility.ts";

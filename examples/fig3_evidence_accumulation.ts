@@ -9,6 +9,7 @@
 import { FlagError, flagHelp, parseFlags } from "../src/cli/flags.ts";
 import { FIG3_FLAGS, FIG3_MUTABLE_FLAGS, runFig3 } from "../src/experiments/fig3.ts";
 import { prepareRunDir } from "../src/experiments/run_dir.ts";
+import { DivergenceError } from "../src/train/trainer.ts";
 import { writeFig3Outputs } from "../src/experiments/fig3_outputs.ts";
 
 const USAGE = `usage: deno task fig3 [options]
@@ -44,6 +45,10 @@ async function main(args: string[]): Promise<number> {
     if (e instanceof FlagError) {
       console.error(`fig3: ${e.message}\n(see deno task fig3 --help)`);
       return 2;
+    }
+    if (e instanceof DivergenceError) {
+      console.error(`fig3: ${e.message}`);
+      return 1;
     }
     throw e;
   }

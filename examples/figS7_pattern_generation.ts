@@ -10,6 +10,7 @@ import { FlagError, flagHelp, parseFlags } from "../src/cli/flags.ts";
 import { FIGS7_FLAGS, FIGS7_MUTABLE_FLAGS, runFigS7 } from "../src/experiments/figs7.ts";
 import { writeFigS7Outputs } from "../src/experiments/figs7_outputs.ts";
 import { prepareRunDir } from "../src/experiments/run_dir.ts";
+import { DivergenceError } from "../src/train/trainer.ts";
 
 const USAGE = `usage: deno task figS7 [options]
 
@@ -43,6 +44,10 @@ async function main(args: string[]): Promise<number> {
     if (e instanceof FlagError) {
       console.error(`figS7: ${e.message}\n(see deno task figS7 --help)`);
       return 2;
+    }
+    if (e instanceof DivergenceError) {
+      console.error(`figS7: ${e.message}`);
+      return 1;
     }
     throw e;
   }

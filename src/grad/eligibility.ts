@@ -39,6 +39,7 @@ export interface SynapseTraces {
 }
 
 /**
+ * Computes the traces of single synapses over one trial.
  * @param config The network.
  * @param record The batch and its recorded trajectory, and the trial to read.
  * @returns The traces of each synapse.

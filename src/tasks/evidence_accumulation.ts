@@ -174,6 +174,7 @@ export function decisions(
 }
 
 /**
+ * The fraction of wrong decisions.
  * @param predicted Decisions.
  * @param labels True labels.
  * @returns The fraction of wrong decisions.

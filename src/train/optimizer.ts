@@ -38,7 +38,10 @@ export interface Optimizer {
    * @param grads Their gradients (same names and lengths).
    */
   step(params: ParameterSet, grads: ParameterSet): void;
-  /** @returns A copy of the state. */
+  /**
+   * Saves the state.
+   * @returns A copy of the state.
+   */
   state(): OptimizerState;
   /** Restores a saved state. */
   restore(state: OptimizerState): void;

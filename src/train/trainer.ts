@@ -11,6 +11,7 @@ import type {
   EpropForm,
   EpropImplementation,
   GradientMethod,
+  GradientResult,
 } from "../backend/backend.ts";
 import type { Batch, Objective } from "../model/objective.ts";
 import { copyWeights, type Weights } from "../model/weights.ts";
@@ -103,6 +104,37 @@ export function initialTrainingState(
   };
 }
 
+/** A run whose loss or gradient stopped being finite. */
+export class DivergenceError extends Error {
+  /**
+   * Creates the error.
+   * @param message What diverged, and where.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "DivergenceError";
+  }
+}
+
+function assertFinite(r: GradientResult, iteration: number): void {
+  const bad = (what: string) => {
+    throw new DivergenceError(
+      `Training diverged at iteration ${iteration}: ${what} is not finite; the weights were not updated ` +
+        "and the last checkpoint is intact (try a lower learning rate)",
+    );
+  };
+  if (!Number.isFinite(r.loss)) bad(`the loss (${r.loss})`);
+  const { wIn, wRec, wOut, bOut } = r.grads;
+  for (
+    const [name, data] of [["wIn", wIn.data], ["wRec", wRec.data], ["wOut", wOut.data], [
+      "bOut",
+      bOut,
+    ]] as const
+  ) {
+    if (data?.some((v) => !Number.isFinite(v))) bad(`the gradient of ${name}`);
+  }
+}
+
 function parameters(w: Weights): ParameterSet {
   const p: ParameterSet = { wIn: w.wIn.data, wRec: w.wRec.data, wOut: w.wOut.data };
   if (w.bOut) p.bOut = w.bOut;
@@ -171,6 +203,7 @@ export async function train(
       feedback: options.method === "eprop" ? feedback.matrix(weights.wOut) : undefined,
       rateEstimate,
     });
+    assertFinite(result, s.iteration + 1);
     rateEstimate = result.rateEstimate ?? rateEstimate;
     const before = Float64Array.from(weights.wOut.data);
     const grads: ParameterSet = {
