@@ -237,25 +237,26 @@ export class WasmBackend implements Backend {
     const nOut = this.config.readout.nOut;
     const mark = core.arena.mark();
     try {
-      let out: Float64Array = new Float64Array(0);
-      const reg = this.#regularizer(obj, batch, options.rateEstimate);
-      this.#sequence(batch, obj, "eq1", reg, ({ dEdy, ltrue }) => {
-        if (kind === "true") {
-          out = this.#batchMajor(ltrue, B, T, n);
-          return;
+      if (kind === "true") {
+        const reg = this.#regularizer(obj, batch, options.rateEstimate);
+        return this.#batchMajor(this.#neuronSignals(batch, obj, "eq1", reg).D, B, T, n);
+      }
+      const fb = options.feedback ?? this.#weights.wOut;
+      checkFeedbackMatrix(fb, { nRec: n, nOut, action: "compute learning signals" });
+      const dy = this.#batchMajor(
+        this.#readoutError(batch, obj, this.#forward(batch, false).y).dEdy,
+        B,
+        T,
+        nOut,
+      );
+      const out = new Float64Array(B * T * n);
+      for (let r = 0; r < B * T; r++) {
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          for (let o = 0; o < nOut; o++) acc += fb.data[j * nOut + o] * dy[r * nOut + o];
+          out[r * n + j] = acc;
         }
-        const fb = options.feedback ?? this.#weights.wOut;
-        checkFeedbackMatrix(fb, { nRec: n, nOut, action: "compute learning signals" });
-        const dy = this.#batchMajor(dEdy, B, T, nOut);
-        out = new Float64Array(B * T * n);
-        for (let r = 0; r < B * T; r++) {
-          for (let j = 0; j < n; j++) {
-            let acc = 0;
-            for (let o = 0; o < nOut; o++) acc += fb.data[j * nOut + o] * dy[r * nOut + o];
-            out[r * n + j] = acc;
-          }
-        }
-      });
+      }
       return out;
     } finally {
       core.arena.release(mark);
@@ -413,32 +414,42 @@ export class WasmBackend implements Backend {
     return { sums, signal, stride, loss: reg ? reg.loss(sums) : 0 };
   }
 
-  #sequence(
+  /**
+   * Forward pass, readout error, regularizer, and the per-neuron signal D [T][B][n] that the
+   * traces multiply: the filtered learning signal (e-prop), dE/dv (BPTT) or the true learning
+   * signal (eq. 1), before the trace adjoint.
+   */
+  #neuronSignals(
     batch: Batch,
     obj: ResolvedObjective,
     method: "bptt" | "eprop" | "eq1",
     reg: RateRegularizer | undefined,
-    inspect?: (buffers: { dEdy: number; ltrue: number }) => void,
-  ): GradientResult {
+  ) {
     const core = this.#core;
     const { k, ptr } = core;
     const { batchSize: B, steps: T } = batch;
-    const { nIn, nRec: n, dtMs } = this.config.neuron;
+    const n = this.config.neuron.nRec;
     const nOut = this.config.readout.nOut;
     const size = B * n;
-    const s = core.consts.s;
     const fwd = this.#forward(batch, false);
     const { dEdy, loss: readoutLoss } = this.#readoutError(batch, obj, fwd.y);
-    const { sums, signal: regPtr, stride: regStride, loss: regularizationLoss } = this.#regularize(
-      reg,
-      fwd.z,
-      batch,
-    );
-
+    const regularization = this.#regularize(reg, fwd.z, batch);
     const G = core.alloc(T * size, false);
     const scratch = core.alloc(size);
     const feedback = method === "eprop" ? ptr.fbT : ptr.wOutT;
-    k.learningSignal(T, B, n, nOut, ptr.cst, dEdy, feedback, regPtr, regStride, G, scratch);
+    k.learningSignal(
+      T,
+      B,
+      n,
+      nOut,
+      ptr.cst,
+      dEdy,
+      feedback,
+      regularization.signal,
+      regularization.stride,
+      G,
+      scratch,
+    );
     let D = G;
     if (method !== "eprop") {
       const gv = core.alloc(T * size, false);
@@ -459,7 +470,29 @@ export class WasmBackend implements Backend {
       );
       D = method === "bptt" ? gv : ltrue;
     }
-    inspect?.({ dEdy, ltrue: method === "eq1" ? D : 0 });
+    return { fwd, dEdy, readoutLoss, regularization, D, scratch };
+  }
+
+  #sequence(
+    batch: Batch,
+    obj: ResolvedObjective,
+    method: "bptt" | "eprop" | "eq1",
+    reg: RateRegularizer | undefined,
+  ): GradientResult {
+    const core = this.#core;
+    const { k, ptr } = core;
+    const { batchSize: B, steps: T } = batch;
+    const { nIn, nRec: n, dtMs } = this.config.neuron;
+    const nOut = this.config.readout.nOut;
+    const size = B * n;
+    const s = core.consts.s;
+    const { fwd, dEdy, readoutLoss, regularization, D, scratch } = this.#neuronSignals(
+      batch,
+      obj,
+      method,
+      reg,
+    );
+    const { sums, loss: regularizationLoss } = regularization;
     if (method !== "bptt") k.traceAdjoint(T, B, n, ptr.cst, D, fwd.psi, ptr.beta, D, scratch);
 
     const gIn = core.alloc(nIn * n);
