@@ -19,6 +19,7 @@ import type { TrainingState } from "../train/checkpoint.ts";
 import { poissonPattern, sumOfSinesTarget } from "../tasks/pattern_generation.ts";
 import type { FlagSpecs, FlagValues } from "../cli/flags.ts";
 import { checkpointPath } from "./run_dir.ts";
+import { compareGradients } from "../verify/checks.ts";
 
 /** The flags of `deno task figS7` (the original's, in kebab case). */
 export const FIGS7_FLAGS: FlagSpecs = {
@@ -165,15 +166,6 @@ function flat(r: GradientResult): Float64Array {
   return Float64Array.of(...r.grads.wIn.data, ...r.grads.wRec.data);
 }
 
-function relative(a: Float64Array, b: Float64Array): number {
-  let d = 0, s = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return s === 0 ? d : d / s;
-}
-
 /** Everything a run produced. */
 export interface FigS7Run {
   /** The flags used. */
@@ -233,9 +225,12 @@ export async function runFigS7(
     const a = flat(eprop), b = flat(bptt);
     const dot = (x: Float64Array, y: Float64Array) => x.reduce((s, v, i) => s + v * y[i], 0);
     check = {
-      eq1VsBptt: relative(flat(eq1), b),
+      eq1VsBptt: compareGradients(eq1, bptt, { name: "eq1", backend: "wasm-f64", tolerance: 1e-10 })
+        .relativeError,
       epropCosine: dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b)),
-      onlineVsFactorized: relative(flat(online), a),
+      onlineVsFactorized:
+        compareGradients(online, eprop, { name: "online", backend: "wasm-f64", tolerance: 1e-10 })
+          .relativeError,
       spikes: bptt.spikes,
     };
     log(
