@@ -6,11 +6,14 @@
  *
  * @module
  */
-import { FlagError, flagHelp, parseFlags } from "../src/cli/flags.ts";
-import { FIG3_FLAGS, FIG3_MUTABLE_FLAGS, runFig3 } from "../src/experiments/fig3.ts";
-import { prepareRunDir } from "../src/experiments/run_dir.ts";
-import { DivergenceError } from "../src/train/trainer.ts";
+import {
+  checkFig3Flags,
+  FIG3_FLAGS,
+  FIG3_MUTABLE_FLAGS,
+  runFig3,
+} from "../src/experiments/fig3.ts";
 import { writeFig3Outputs } from "../src/experiments/fig3_outputs.ts";
+import { experimentMain } from "../src/experiments/cli.ts";
 
 const USAGE = `usage: deno task fig3 [options]
 
@@ -18,40 +21,16 @@ Trains an LSNN of LIF and ALIF neurons on the evidence-accumulation task of Fig.
 (or BPTT), stops when the validation error falls below --stop-crit, reports the test error, and
 writes figures, results.json and checkpoints to --out.`;
 
-async function main(args: string[]): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
-    console.log(flagHelp(USAGE, FIG3_FLAGS));
-    return 0;
-  }
-  try {
-    const parsed = parseFlags(args, FIG3_FLAGS);
-    const { values, state } = await prepareRunDir(parsed.values.out as string, {
-      values: parsed.values,
-      given: parsed.given,
-      resume: parsed.values.resume as boolean,
+if (import.meta.main) {
+  Deno.exit(
+    await experimentMain({
+      name: "fig3",
+      usage: USAGE,
+      flags: FIG3_FLAGS,
       mutable: FIG3_MUTABLE_FLAGS,
-    });
-    if (values["n-regular"] as number + (values["n-adaptive"] as number) < 1) {
-      throw new FlagError("--n-regular plus --n-adaptive must be at least 1");
-    }
-    if (values["eprop-impl"] === "autodiff" && values.backend !== "tfjs") {
-      throw new FlagError("--eprop-impl autodiff needs --backend tfjs");
-    }
-    const run = await runFig3(values, { state });
-    const summary = await writeFig3Outputs(run);
-    console.log(summary);
-    return 0;
-  } catch (e) {
-    if (e instanceof FlagError) {
-      console.error(`fig3: ${e.message}\n(see deno task fig3 --help)`);
-      return 2;
-    }
-    if (e instanceof DivergenceError) {
-      console.error(`fig3: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
+      check: checkFig3Flags,
+      run: (values, state) => runFig3(values, { state }),
+      write: writeFig3Outputs,
+    }, Deno.args),
+  );
 }
-
-if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { FlagError, parseFlags } from "../src/cli/flags.ts";
-import { FIG3_FLAGS, runFig3 } from "../src/experiments/fig3.ts";
-import { prepareRunDir } from "../src/experiments/run_dir.ts";
+import { FlagError } from "../src/cli/flags.ts";
+import { checkFig3Flags, FIG3_FLAGS, runFig3 } from "../src/experiments/fig3.ts";
+import { startRun } from "../src/experiments/run_dir.ts";
 import { writeFig3Outputs } from "../src/experiments/fig3_outputs.ts";
 
 async function main(args: string[]): Promise<number> {
@@ -30,15 +30,16 @@ async function main(args: string[]): Promise<number> {
   const rows: string[] = [];
   try {
     for (const seed of seeds) {
-      const parsed = parseFlags(
-        [...rest, "--seed", String(seed), "--out", `${out}/seed${seed}`],
-        FIG3_FLAGS,
-      );
-      const { values } = await prepareRunDir(parsed.values.out as string, {
-        values: parsed.values,
-        given: parsed.given,
-        resume: false,
+      const { values } = await startRun([
+        ...rest,
+        "--seed",
+        String(seed),
+        "--out",
+        `${out}/seed${seed}`,
+      ], {
+        flags: FIG3_FLAGS,
         mutable: [],
+        check: checkFig3Flags,
       });
       const run = await runFig3(values);
       console.log(await writeFig3Outputs(run));

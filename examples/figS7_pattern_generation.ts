@@ -6,51 +6,30 @@
  *
  * @module
  */
-import { FlagError, flagHelp, parseFlags } from "../src/cli/flags.ts";
-import { FIGS7_FLAGS, FIGS7_MUTABLE_FLAGS, runFigS7 } from "../src/experiments/figs7.ts";
+import {
+  checkFigS7Flags,
+  FIGS7_FLAGS,
+  FIGS7_MUTABLE_FLAGS,
+  runFigS7,
+} from "../src/experiments/figs7.ts";
 import { writeFigS7Outputs } from "../src/experiments/figs7_outputs.ts";
-import { prepareRunDir } from "../src/experiments/run_dir.ts";
-import { DivergenceError } from "../src/train/trainer.ts";
+import { experimentMain } from "../src/experiments/cli.ts";
 
 const USAGE = `usage: deno task figS7 [options]
 
 Trains 100 LIF neurons to generate a sum of sines from a frozen Poisson input (Fig. S7) with
 e-prop or BPTT, and writes figures, results.json and checkpoints to --out.`;
 
-async function main(args: string[]): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
-    console.log(flagHelp(USAGE, FIGS7_FLAGS));
-    return 0;
-  }
-  try {
-    const parsed = parseFlags(args, FIGS7_FLAGS);
-    if (parsed.values["gradient-check"] && (parsed.values["seq-len"] as number) > 20) {
-      throw new FlagError(
-        `--gradient-check compares with BPTT on short sequences only: use --seq-len <= 20, got ${
-          parsed.values["seq-len"]
-        }`,
-      );
-    }
-    const { values, state } = await prepareRunDir(parsed.values.out as string, {
-      values: parsed.values,
-      given: parsed.given,
-      resume: parsed.values.resume as boolean,
+if (import.meta.main) {
+  Deno.exit(
+    await experimentMain({
+      name: "figS7",
+      usage: USAGE,
+      flags: FIGS7_FLAGS,
       mutable: FIGS7_MUTABLE_FLAGS,
-    });
-    const run = await runFigS7(values, { state });
-    console.log(await writeFigS7Outputs(run));
-    return 0;
-  } catch (e) {
-    if (e instanceof FlagError) {
-      console.error(`figS7: ${e.message}\n(see deno task figS7 --help)`);
-      return 2;
-    }
-    if (e instanceof DivergenceError) {
-      console.error(`figS7: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
+      check: checkFigS7Flags,
+      run: (values, state) => runFigS7(values, { state }),
+      write: writeFigS7Outputs,
+    }, Deno.args),
+  );
 }
-
-if (import.meta.main) Deno.exit(await main(Deno.args));

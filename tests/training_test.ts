@@ -5,11 +5,20 @@
  */
 import assert from "node:assert/strict";
 import { parseFlags } from "../src/cli/flags.ts";
-import { FIG3_FLAGS, FIG3_MUTABLE_FLAGS, runFig3 } from "../src/experiments/fig3.ts";
-import { FIGS7_FLAGS, FIGS7_MUTABLE_FLAGS, runFigS7 } from "../src/experiments/figs7.ts";
-import { checkpointPath, prepareRunDir } from "../src/experiments/run_dir.ts";
+import {
+  checkFig3Flags,
+  FIG3_FLAGS,
+  FIG3_MUTABLE_FLAGS,
+  runFig3,
+} from "../src/experiments/fig3.ts";
+import {
+  checkFigS7Flags,
+  FIGS7_FLAGS,
+  FIGS7_MUTABLE_FLAGS,
+  runFigS7,
+} from "../src/experiments/figs7.ts";
+import { checkpointPath, startRun } from "../src/experiments/run_dir.ts";
 import { loadCheckpoint, saveCheckpoint } from "../src/train/checkpoint.ts";
-import type { FlagSpecs } from "../src/cli/flags.ts";
 import type { TrainingState } from "../src/train/checkpoint.ts";
 
 const quiet = () => {};
@@ -18,14 +27,12 @@ async function run(
   kind: "fig3" | "figS7",
   args: string[],
 ): Promise<TrainingState> {
-  const specs: FlagSpecs = kind === "fig3" ? FIG3_FLAGS : FIGS7_FLAGS;
-  const parsed = parseFlags(args, specs);
-  const { values, state } = await prepareRunDir(parsed.values.out as string, {
-    values: parsed.values,
-    given: parsed.given,
-    resume: parsed.values.resume as boolean,
-    mutable: kind === "fig3" ? FIG3_MUTABLE_FLAGS : FIGS7_MUTABLE_FLAGS,
-  });
+  const { values, state } = await startRun(
+    args,
+    kind === "fig3"
+      ? { flags: FIG3_FLAGS, mutable: FIG3_MUTABLE_FLAGS, check: checkFig3Flags }
+      : { flags: FIGS7_FLAGS, mutable: FIGS7_MUTABLE_FLAGS, check: checkFigS7Flags },
+  );
   const result = kind === "fig3"
     ? await runFig3(values, { state, log: quiet })
     : await runFigS7(values, { state, log: quiet });
@@ -126,7 +133,7 @@ Deno.test("checkpoints round-trip float64 values exactly", async () => {
   }
 });
 
-Deno.test("experiment flags are validated with the flag named", () => {
+Deno.test("experiment flags are validated with the flag named", async () => {
   assert.throws(() => parseFlags(["--n-batch", "0"], FIG3_FLAGS), {
     message: "--n-batch must be >= 1, got 0",
   });
@@ -136,6 +143,27 @@ Deno.test("experiment flags are validated with the flag named", () => {
   assert.throws(() => parseFlags(["--tau-a", "abc"], FIG3_FLAGS), {
     message: '--tau-a must be a number, got "abc"',
   });
+  const dir = Deno.makeTempDirSync();
+  try {
+    await assert.rejects(
+      startRun(["--eprop-impl", "autodiff", "--out", dir], {
+        flags: FIG3_FLAGS,
+        mutable: FIG3_MUTABLE_FLAGS,
+        check: checkFig3Flags,
+      }),
+      { message: "--eprop-impl autodiff needs --backend tfjs" },
+    );
+    await assert.rejects(
+      startRun(["--gradient-check", "--out", `${dir}/s7`], {
+        flags: FIGS7_FLAGS,
+        mutable: FIGS7_MUTABLE_FLAGS,
+        check: checkFigS7Flags,
+      }),
+      { message: /use --seq-len <= 20, got 1000/ },
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
   assert.throws(() => parseFlags(["--bogus"], FIGS7_FLAGS), {
     message: /Unknown option '--bogus'/,
   });

@@ -22,7 +22,7 @@ import {
 } from "../train/trainer.ts";
 import type { TrainingState } from "../train/checkpoint.ts";
 import { decisions, errorRate, evidenceAccumulationBatch } from "../tasks/evidence_accumulation.ts";
-import type { FlagSpecs, FlagValues } from "../cli/flags.ts";
+import { FlagError, type FlagSpecs, type FlagValues } from "../cli/flags.ts";
 import { checkpointPath } from "./run_dir.ts";
 
 /** The flags of `deno task fig3` (the original's, in kebab case). */
@@ -118,6 +118,20 @@ export const FIG3_FLAGS: FlagSpecs = {
 
 /** Flags that may differ when resuming. */
 export const FIG3_MUTABLE_FLAGS: readonly string[] = ["n-iter", "print-every", "out", "resume"];
+
+/**
+ * Checks combinations of flags that each look valid alone.
+ * @param f The flags.
+ * @throws {FlagError} Naming the conflict.
+ */
+export function checkFig3Flags(f: FlagValues): void {
+  if ((f["n-regular"] as number) + (f["n-adaptive"] as number) < 1) {
+    throw new FlagError("--n-regular plus --n-adaptive must be at least 1");
+  }
+  if (f["eprop-impl"] === "autodiff" && f.backend !== "tfjs") {
+    throw new FlagError("--eprop-impl autodiff needs --backend tfjs");
+  }
+}
 
 /** Test error of the trained network. */
 export interface TestStatistics {

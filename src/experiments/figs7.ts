@@ -17,7 +17,7 @@ import { createOptimizer } from "../train/optimizer.ts";
 import { initialTrainingState, train } from "../train/trainer.ts";
 import type { TrainingState } from "../train/checkpoint.ts";
 import { poissonPattern, sumOfSinesTarget } from "../tasks/pattern_generation.ts";
-import type { FlagSpecs, FlagValues } from "../cli/flags.ts";
+import { FlagError, type FlagSpecs, type FlagValues } from "../cli/flags.ts";
 import { checkpointPath } from "./run_dir.ts";
 import { compareGradients } from "../verify/checks.ts";
 
@@ -92,6 +92,21 @@ export const FIGS7_MUTABLE_FLAGS: readonly string[] = [
   "resume",
   "gradient-check",
 ];
+
+/**
+ * Checks combinations of flags that each look valid alone.
+ * @param f The flags.
+ * @throws {FlagError} Naming the conflict.
+ */
+export function checkFigS7Flags(f: FlagValues): void {
+  if (f["gradient-check"] && (f["seq-len"] as number) > 20) {
+    throw new FlagError(
+      `--gradient-check compares with BPTT on short sequences only: use --seq-len <= 20, got ${
+        f["seq-len"]
+      }`,
+    );
+  }
+}
 
 /** Membrane and readout time constants of the task (ms). */
 export const FIGS7_TAU_MS = 30;

@@ -5,7 +5,7 @@
  * @module
  */
 import { loadCheckpoint, type TrainingState } from "../train/checkpoint.ts";
-import { FlagError, type FlagValues } from "../cli/flags.ts";
+import { FlagError, type FlagSpecs, type FlagValues, parseFlags } from "../cli/flags.ts";
 
 /** The checkpoint file of a run folder. */
 export function checkpointPath(out: string): string {
@@ -61,4 +61,28 @@ export async function prepareRunDir(
     }
   }
   return { values, state: checkpoint.state };
+}
+
+/**
+ * Parses an experiment's flags, checks them and prepares its run folder (see
+ * {@linkcode prepareRunDir}).
+ * @param args Command-line arguments.
+ * @param spec The flags, those that may change on resume, and a check of the final values.
+ * @returns The flags to use and the state to resume from, if any.
+ * @throws {FlagError} For a bad flag, a folder that holds a run, or a contradicting resume.
+ */
+export async function startRun(
+  args: string[],
+  spec: { flags: FlagSpecs; mutable: readonly string[]; check?: (values: FlagValues) => void },
+): Promise<{ values: FlagValues; state?: TrainingState }> {
+  const parsed = parseFlags(args, spec.flags);
+  if (!parsed.values.resume) spec.check?.(parsed.values); // before the run folder is made
+  const prepared = await prepareRunDir(parsed.values.out as string, {
+    values: parsed.values,
+    given: parsed.given,
+    resume: parsed.values.resume as boolean,
+    mutable: spec.mutable,
+  });
+  spec.check?.(prepared.values);
+  return prepared;
 }
