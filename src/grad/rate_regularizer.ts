@@ -13,6 +13,7 @@
  */
 import type { RegularizationConfig } from "../model/objective.ts";
 import type { FloatArray } from "./readout_error.ts";
+import type { ResolvedNetworkConfig } from "../model/config.ts";
 
 /** The regularizer of one batch of B trials of T steps. */
 export class RateRegularizer {
@@ -97,4 +98,30 @@ export class RateRegularizer {
     }
     return e;
   }
+}
+
+/**
+ * The regularizer of one batch of a network, if the objective has one.
+ * @param cfg The resolved regularizer, or undefined.
+ * @param context The network, the batch's size and length, and the carried online estimate.
+ * @returns The regularizer, or undefined.
+ */
+export function batchRegularizer(
+  cfg: Required<RegularizationConfig> | undefined,
+  context: {
+    config: ResolvedNetworkConfig;
+    batchSize: number;
+    steps: number;
+    estimate?: Float64Array;
+  },
+): RateRegularizer | undefined {
+  if (!cfg) return undefined;
+  const { nRec, dtMs } = context.config.neuron;
+  return new RateRegularizer(cfg, {
+    nRec,
+    batchSize: context.batchSize,
+    steps: context.steps,
+    dt: dtMs,
+    estimate: context.estimate,
+  });
 }

@@ -27,14 +27,8 @@ import {
 } from "../../model/config.ts";
 import { deriveConstants, type ModelConstants } from "../../model/constants.ts";
 import { checkWeights, copyWeights, type Matrix, type Weights } from "../../model/weights.ts";
-import {
-  type Batch,
-  checkBatch,
-  type Objective,
-  type ResolvedObjective,
-  resolveObjective,
-} from "../../model/objective.ts";
-import { RateRegularizer } from "../../grad/rate_regularizer.ts";
+import { type Batch, checkBatch, type Objective, resolveObjective } from "../../model/objective.ts";
+import { batchRegularizer, type RateRegularizer } from "../../grad/rate_regularizer.ts";
 import { checkFeedbackMatrix } from "../../grad/feedback.ts";
 import { checkChoice } from "../../util/errors.ts";
 
@@ -178,7 +172,12 @@ export class TfjsBackend implements Backend {
       const readoutLoss =
         readoutLossGraph(obj, objectiveTensors(obj, { batch, nOut }), rec.y).dataSync()[0];
       const { sums, loss: regularizationLoss } = regularize(
-        this.#regularizer(obj.regularization, { B, T, estimate: options.rateEstimate }),
+        batchRegularizer(obj.regularization, {
+          config: this.config,
+          batchSize: B,
+          steps: T,
+          estimate: options.rateEstimate,
+        }),
         rec.z.dataSync(),
         { B, T, n },
       );
@@ -222,7 +221,12 @@ export class TfjsBackend implements Backend {
       const x = inputsTensor(batch, nIn);
       const c = objectiveTensors(obj, { batch, nOut });
       const fwd = runGraph(k, graphWeights(w), x, { mode: "bptt" });
-      const reg = this.#regularizer(obj.regularization, { B, T, estimate: options.rateEstimate });
+      const reg = batchRegularizer(obj.regularization, {
+        config: this.config,
+        batchSize: B,
+        steps: T,
+        estimate: options.rateEstimate,
+      });
       const { sums, signal, loss: regularizationLoss } = regularize(reg, fwd.z.dataSync(), {
         B,
         T,
@@ -317,21 +321,6 @@ export class TfjsBackend implements Backend {
       );
     }
     return this.#tensors;
-  }
-
-  #regularizer(
-    cfg: ResolvedObjective["regularization"],
-    sizes: { B: number; T: number; estimate?: Float64Array },
-  ): RateRegularizer | undefined {
-    if (!cfg) return undefined;
-    const { nRec, dtMs } = this.config.neuron;
-    return new RateRegularizer(cfg, {
-      nRec,
-      batchSize: sizes.B,
-      steps: sizes.T,
-      dt: dtMs,
-      estimate: sizes.estimate,
-    });
   }
 
   #feedback(m: Matrix | undefined): tf.Tensor2D | undefined {

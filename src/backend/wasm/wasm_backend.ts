@@ -29,7 +29,7 @@ import {
   resolveRegularization,
 } from "../../model/objective.ts";
 import { ReadoutError } from "../../grad/readout_error.ts";
-import { RateRegularizer } from "../../grad/rate_regularizer.ts";
+import { batchRegularizer, type RateRegularizer } from "../../grad/rate_regularizer.ts";
 import { checkFeedbackMatrix } from "../../grad/feedback.ts";
 import { checkChoice, checkNumber } from "../../util/errors.ts";
 import { CoreInstance } from "./core_instance.ts";
@@ -280,15 +280,13 @@ export class WasmBackend implements Backend {
     const core = new CoreInstance(this.#module, this.config, this.precision);
     core.loadWeights(this.#weights);
     core.loadFeedback(options.feedback);
-    let reg: RateRegularizer | undefined;
-    if (options.regularization) {
-      reg = new RateRegularizer(resolveRegularization(options.regularization), {
-        nRec: this.config.neuron.nRec,
+    const reg = options.regularization
+      ? batchRegularizer(resolveRegularization(options.regularization), {
+        config: this.config,
         batchSize,
         steps: checkNumber(action, "steps", options.steps, { min: 1, integer: true }),
-        dt: this.config.neuron.dtMs,
-      });
-    }
+      })
+      : undefined;
     return new OnlineEprop(core, { batchSize, regularizer: reg });
   }
 
@@ -303,12 +301,11 @@ export class WasmBackend implements Backend {
   }
 
   #regularizer(obj: ResolvedObjective, batch: Batch, estimate?: Float64Array) {
-    if (!obj.regularization) return undefined;
-    return new RateRegularizer(obj.regularization, {
-      nRec: this.config.neuron.nRec,
-      batchSize: batch.batchSize,
-      steps: batch.steps,
-      dt: this.config.neuron.dtMs,
+    const { batchSize, steps } = batch;
+    return batchRegularizer(obj.regularization, {
+      config: this.config,
+      batchSize,
+      steps,
       estimate,
     });
   }
