@@ -2,7 +2,8 @@
 // (`_f64`, for verification). All pointers are byte addresses into the exported memory; the
 // TypeScript side (src/backend/wasm/) validates sizes once and owns the memory layout.
 import { addColumnSums, gemmNN, gemmNNDense, gemmNNEvent, gemmTN, gemmTNDense, gemmTNEvent, transpose } from "./linalg";
-import { lsnnForward, lsnnStep } from "./neuron";
+import { lsnnForward, lsnnForwardFrames, lsnnStep } from "./neuron";
+import { addRowVector, copyColumns, poolFrames, reverseWithin, spreadFrames } from "./sequence";
 import { learningSignal, projectError, readoutForward, readoutStep } from "./readout";
 import { bpttBackward } from "./bptt";
 import { onlineTraceStep, traceAdjoint } from "./eprop";
@@ -121,6 +122,43 @@ export function addColumnSums_f32(rows: i32, cols: i32, src: usize, dst: usize):
 }
 export function addColumnSums_f64(rows: i32, cols: i32, src: usize, dst: usize): void {
   addColumnSums<f64>(rows, cols, src, dst);
+}
+
+export function lsnnForwardFrames_f32(steps: i32, repeat: i32, B: i32, n: i32, cst: usize, I: usize, wRec: usize, beta: usize, lens: usize, zInit: usize, v: usize, a: usize, r: usize, cur: usize, zRec: usize, psiRec: usize, vRec: usize, thrRec: usize): void {
+  lsnnForwardFrames<f32>(steps, repeat, B, n, cst, I, wRec, beta, lens, zInit, v, a, r, cur, zRec, psiRec, vRec, thrRec);
+}
+export function reverseWithin_f32(steps: i32, B: i32, n: i32, lens: usize, src: usize, dst: usize): void {
+  reverseWithin<f32>(steps, B, n, lens, src, dst);
+}
+export function poolFrames_f32(frames: i32, repeat: i32, B: i32, n: i32, src: usize, dst: usize, scale: f32): void {
+  poolFrames<f32>(frames, repeat, B, n, src, dst, scale);
+}
+export function spreadFrames_f32(frames: i32, repeat: i32, B: i32, n: i32, src: usize, dst: usize, scale: f32): void {
+  spreadFrames<f32>(frames, repeat, B, n, src, dst, scale);
+}
+export function copyColumns_f32(rows: i32, count: i32, nSrc: i32, src: usize, srcOff: i32, nDst: i32, dst: usize, dstOff: i32, accumulate: i32): void {
+  copyColumns<f32>(rows, count, nSrc, src, srcOff, nDst, dst, dstOff, accumulate);
+}
+export function addRowVector_f32(steps: i32, B: i32, n: i32, vec: usize, stride: i32, dst: usize): void {
+  addRowVector<f32>(steps, B, n, vec, stride, dst);
+}
+export function lsnnForwardFrames_f64(steps: i32, repeat: i32, B: i32, n: i32, cst: usize, I: usize, wRec: usize, beta: usize, lens: usize, zInit: usize, v: usize, a: usize, r: usize, cur: usize, zRec: usize, psiRec: usize, vRec: usize, thrRec: usize): void {
+  lsnnForwardFrames<f64>(steps, repeat, B, n, cst, I, wRec, beta, lens, zInit, v, a, r, cur, zRec, psiRec, vRec, thrRec);
+}
+export function reverseWithin_f64(steps: i32, B: i32, n: i32, lens: usize, src: usize, dst: usize): void {
+  reverseWithin<f64>(steps, B, n, lens, src, dst);
+}
+export function poolFrames_f64(frames: i32, repeat: i32, B: i32, n: i32, src: usize, dst: usize, scale: f64): void {
+  poolFrames<f64>(frames, repeat, B, n, src, dst, scale);
+}
+export function spreadFrames_f64(frames: i32, repeat: i32, B: i32, n: i32, src: usize, dst: usize, scale: f64): void {
+  spreadFrames<f64>(frames, repeat, B, n, src, dst, scale);
+}
+export function copyColumns_f64(rows: i32, count: i32, nSrc: i32, src: usize, srcOff: i32, nDst: i32, dst: usize, dstOff: i32, accumulate: i32): void {
+  copyColumns<f64>(rows, count, nSrc, src, srcOff, nDst, dst, dstOff, accumulate);
+}
+export function addRowVector_f64(steps: i32, B: i32, n: i32, vec: usize, stride: i32, dst: usize): void {
+  addRowVector<f64>(steps, B, n, vec, stride, dst);
 }
 
 /** First free byte after the module's static data: the TypeScript arena starts here. */

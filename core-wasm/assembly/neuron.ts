@@ -22,10 +22,21 @@ export function lsnnStep<T>(
   zPrev: usize, v: usize, a: usize, r: usize, cur: usize,
   zOut: usize, psiOut: usize, vOut: usize, thrOut: usize,
 ): void {
-  const size = B * n;
-  zero<T>(cur, size);
+  zero<T>(cur, B * n);
   gemmNN<T>(B, nIn, n, x, wIn, cur);
   gemmNN<T>(B, n, n, zPrev, wRec, cur);
+  lsnnUpdate<T>(B, n, cst, beta, zPrev, v, a, r, cur, zOut, psiOut, vOut, thrOut);
+}
+
+/**
+ * The element-wise part of a step: given the total input current cur ([B][n], before the
+ * input scaling s), updates (v, a, r) and writes z and psi (and v, A when non-zero).
+ */
+export function lsnnUpdate<T>(
+  B: i32, n: i32, cst: usize, beta: usize,
+  zPrev: usize, v: usize, a: usize, r: usize, cur: usize,
+  zOut: usize, psiOut: usize, vOut: usize, thrOut: usize,
+): void {
   const alpha = constant<T>(cst, C_ALPHA);
   const rho = constant<T>(cst, C_RHO);
   const thr = constant<T>(cst, C_THR);
@@ -125,5 +136,41 @@ export function lsnnForward<T>(
       vRec != 0 ? at<T>(vRec, t * size) : 0,
       thrRec != 0 ? at<T>(thrRec, t * size) : 0,
     );
+  }
+}
+
+/**
+ * lsnnForward with the input current computed beforehand, once per frame: I [F][B][n] holds
+ * x(f) @ w_in, and step t reads frame floor(t / repeat). lens: [B] valid steps per trial (i32),
+ * or 0 when every trial is valid throughout; at and past a trial's length its z and psi are 0 (the
+ * dynamics are causal, so nothing before the length depends on what follows it).
+ */
+export function lsnnForwardFrames<T>(
+  steps: i32, repeat: i32, B: i32, n: i32, cst: usize,
+  I: usize, wRec: usize, beta: usize, lens: usize,
+  zInit: usize, v: usize, a: usize, r: usize, cur: usize,
+  zRec: usize, psiRec: usize, vRec: usize, thrRec: usize,
+): void {
+  const size = B * n;
+  const rowBytes = <usize>n << alignof<T>();
+  for (let t = 0; t < steps; t++) {
+    const zPrev = t == 0 ? zInit : at<T>(zRec, (t - 1) * size);
+    memory.copy(cur, at<T>(I, (t / repeat) * size), <usize>size << alignof<T>());
+    gemmNN<T>(B, n, n, zPrev, wRec, cur);
+    const zT = at<T>(zRec, t * size);
+    const psiT = at<T>(psiRec, t * size);
+    lsnnUpdate<T>(
+      B, n, cst, beta, zPrev, v, a, r, cur, zT, psiT,
+      vRec != 0 ? at<T>(vRec, t * size) : 0,
+      thrRec != 0 ? at<T>(thrRec, t * size) : 0,
+    );
+    if (lens != 0) {
+      for (let b = 0; b < B; b++) {
+        if (t >= load<i32>(lens + (<usize>b << 2))) {
+          memory.fill(at<T>(zT, b * n), 0, rowBytes);
+          memory.fill(at<T>(psiT, b * n), 0, rowBytes);
+        }
+      }
+    }
   }
 }

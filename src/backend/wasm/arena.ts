@@ -66,6 +66,11 @@ export class Arena {
       : new Float64Array(this.#memory.buffer, ptr, length);
   }
 
+  /** @returns A view of `length` int32 values at `ptr`. */
+  i32(ptr: number, length: number): Int32Array {
+    return new Int32Array(this.#memory.buffer, ptr, length);
+  }
+
   /** @returns A view of `length` float64 values at `ptr`. */
   f64(ptr: number, length: number): Float64Array {
     return new Float64Array(this.#memory.buffer, ptr, length);

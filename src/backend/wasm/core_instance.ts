@@ -15,7 +15,17 @@ import { bindKernels, type Kernels } from "./kernels.ts";
 import { instantiateCore } from "./module.ts";
 
 /** Slots of the f64 constants block (core-wasm/assembly/consts.ts). */
-const CONSTANT_ORDER = ["alpha", "rho", "thr", "gamma", "s", "dt", "nRef", "kappa", "c"] as const;
+export const CONSTANT_ORDER = [
+  "alpha",
+  "rho",
+  "thr",
+  "gamma",
+  "s",
+  "dt",
+  "nRef",
+  "kappa",
+  "c",
+] as const;
 
 /** Addresses of the network's resident buffers. */
 export interface NetworkPointers {
@@ -37,8 +47,8 @@ export interface NetworkPointers {
   fbT: number;
 }
 
-/** A core instance bound to one network and precision. */
-export class CoreInstance {
+/** One instance of the core: its memory, allocator and the kernels of one precision. */
+export class CoreMemory {
   /** Kernels of this precision. */
   readonly k: Kernels;
   /** Allocator over this instance's memory. */
@@ -47,41 +57,17 @@ export class CoreInstance {
   readonly precision: Precision;
   /** Bytes per float. */
   readonly bytes: number;
-  /** The network. */
-  readonly config: ResolvedNetworkConfig;
-  /** Its derived constants. */
-  readonly consts: ModelConstants;
-  /** Resident buffers. */
-  readonly ptr: NetworkPointers;
 
   /**
    * @param module The compiled core.
-   * @param config The network.
    * @param precision f32 or f64.
    */
-  constructor(module: WebAssembly.Module, config: ResolvedNetworkConfig, precision: Precision) {
+  constructor(module: WebAssembly.Module, precision: Precision) {
     const core = instantiateCore(module);
     this.k = bindKernels(core, precision);
     this.arena = new Arena(core.memory, core.heapBase());
     this.precision = precision;
     this.bytes = precision === "f32" ? 4 : 8;
-    this.config = config;
-    this.consts = deriveConstants(config);
-    const { nIn, nRec: n } = config.neuron;
-    const nOut = config.readout.nOut;
-    const cst = this.arena.alloc(CONSTANT_ORDER.length, 8);
-    this.arena.f64(cst, CONSTANT_ORDER.length).set(CONSTANT_ORDER.map((key) => this.consts[key]));
-    this.ptr = {
-      cst,
-      beta: this.alloc(n),
-      wIn: this.alloc(nIn * n),
-      wRec: this.alloc(n * n),
-      wRecT: this.alloc(n * n),
-      wOutT: this.alloc(n * nOut),
-      bias: config.readout.bias ? this.alloc(nOut) : 0,
-      fbT: this.alloc(n * nOut),
-    };
-    this.write(this.ptr.beta, config.neuron.beta);
   }
 
   /**
@@ -92,6 +78,28 @@ export class CoreInstance {
    */
   alloc(count: number, zeroed = true): number {
     return this.arena.alloc(count, this.bytes, zeroed);
+  }
+
+  /**
+   * Allocates and fills a constants block (always float64, read by every kernel).
+   * @param values The constants in the order of core-wasm/assembly/consts.ts.
+   * @returns Its byte address.
+   */
+  constants(values: ArrayLike<number>): number {
+    const ptr = this.arena.alloc(values.length, 8);
+    this.arena.f64(ptr, values.length).set(values);
+    return ptr;
+  }
+
+  /**
+   * Allocates int32 values (e.g. sequence lengths).
+   * @param values The values.
+   * @returns Their byte address.
+   */
+  int32(values: ArrayLike<number>): number {
+    const ptr = this.arena.alloc(values.length, 4);
+    this.arena.i32(ptr, values.length).set(values);
+    return ptr;
   }
 
   /** @returns A live view of `length` floats at `ptr` (invalid after the next allocation). */
@@ -112,6 +120,41 @@ export class CoreInstance {
   /** @returns The byte address of float number `index` of the buffer at `ptr`. */
   at(ptr: number, index: number): number {
     return ptr + index * this.bytes;
+  }
+}
+
+/** A core instance bound to one network and precision. */
+export class CoreInstance extends CoreMemory {
+  /** The network. */
+  readonly config: ResolvedNetworkConfig;
+  /** Its derived constants. */
+  readonly consts: ModelConstants;
+  /** Resident buffers. */
+  readonly ptr: NetworkPointers;
+
+  /**
+   * @param module The compiled core.
+   * @param config The network.
+   * @param precision f32 or f64.
+   */
+  constructor(module: WebAssembly.Module, config: ResolvedNetworkConfig, precision: Precision) {
+    super(module, precision);
+    this.config = config;
+    this.consts = deriveConstants(config);
+    const { nIn, nRec: n } = config.neuron;
+    const nOut = config.readout.nOut;
+    const cst = this.constants(CONSTANT_ORDER.map((key) => this.consts[key]));
+    this.ptr = {
+      cst,
+      beta: this.alloc(n),
+      wIn: this.alloc(nIn * n),
+      wRec: this.alloc(n * n),
+      wRecT: this.alloc(n * n),
+      wOutT: this.alloc(n * nOut),
+      bias: config.readout.bias ? this.alloc(nOut) : 0,
+      fbT: this.alloc(n * nOut),
+    };
+    this.write(this.ptr.beta, config.neuron.beta);
   }
 
   /** Writes validated weights (zeroing the diagonal of w_rec) and refreshes its transpose. */

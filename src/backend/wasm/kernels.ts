@@ -13,6 +13,12 @@ type Kernel = (...args: number[]) => void;
 export const KERNEL_NAMES = [
   "lsnnStep",
   "lsnnForward",
+  "lsnnForwardFrames",
+  "reverseWithin",
+  "poolFrames",
+  "spreadFrames",
+  "copyColumns",
+  "addRowVector",
   "readoutStep",
   "readoutForward",
   "projectError",

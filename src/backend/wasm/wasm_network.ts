@@ -1,0 +1,589 @@
+/**
+ * A composed network (stacked, bidirectional LSNN layers and readout heads) on the WebAssembly
+ * core: the assembly of {@linkcode WasmPopulation}s and {@linkcode WasmHead}s, with the routing
+ * of errors between them.
+ *
+ * - Forward: layer 0's populations read the input frames (each held `repeat` steps), upper
+ *   layers the features of the layer below; a backward population runs on its inputs reversed
+ *   within each sequence and its spikes are reversed back. Heads read (pooled) features.
+ * - BPTT / eq. (1): each head's dE/dy goes through w_out and its filter's adjoint to the features,
+ *   is spread over each frame's steps, and reaches each population with its regularizer term;
+ *   layers are processed top-down, each sending s gv w_in^T to the layer below.
+ * - e-prop: the same routing through each head's feedback matrix, but layer-local (nothing
+ *   crosses layers or recurrent synapses); the traces run in each population's own time.
+ *
+ * @module
+ */
+import type { Precision } from "../backend.ts";
+import type {
+  NetworkBackend,
+  NetworkEvaluation,
+  NetworkGradientOptions,
+  NetworkGradientResult,
+  NetworkTrajectory,
+} from "../../net/backend.ts";
+import { type NetworkSpec, type ResolvedNetwork, resolveNetwork } from "../../net/network.ts";
+import {
+  checkNetworkParams,
+  copyNetworkParams,
+  type NetworkParams,
+  populationParams,
+} from "../../net/params.ts";
+import { checkSequenceBatch, type SequenceBatch, timeMajorInputs } from "../../net/batch.ts";
+import {
+  addL2,
+  type NetworkObjective,
+  type ResolvedNetworkObjective,
+  resolveNetworkObjective,
+} from "../../net/objective.ts";
+import { RateRegularizer } from "../../grad/rate_regularizer.ts";
+import { checkChoice } from "../../util/errors.ts";
+import { CoreMemory } from "./core_instance.ts";
+import { initWasm, type WasmSource } from "./module.ts";
+import {
+  type PopulationInput,
+  type PopulationRecord,
+  type SequenceShape,
+  WasmPopulation,
+} from "./lsnn_population.ts";
+import { type HeadRecord, WasmHead } from "./readout_head.ts";
+
+/** Options of {@linkcode WasmNetwork.create}. */
+export interface WasmNetworkOptions {
+  /** "f32" (default, fast) or "f64" (verification). */
+  precision?: Precision;
+  /** Where the core comes from (default: the embedded module). */
+  module?: WasmSource;
+}
+
+/** Everything one forward pass leaves in core memory. */
+interface ForwardPass {
+  shape: SequenceShape;
+  frames: number;
+  lengths: Int32Array;
+  /** Valid frames per sequence (int32 buffer). */
+  lensFrames: number;
+  records: PopulationRecord[];
+  /** Per layer: features [T][B][width] in input time. */
+  features: number[];
+  heads: HeadRecord[];
+}
+
+/** Spike totals and the regularizer of each population in one pass. */
+interface RegularizerPass {
+  sums: Float64Array[];
+  signals: ({ ptr: number; stride: number } | undefined)[];
+  regs: (RateRegularizer | undefined)[];
+  loss: number;
+}
+
+/**
+ * A composed network on the WebAssembly core.
+ *
+ * @example A bidirectional layer with a frame-pooled head: eq. (1) equals BPTT
+ * ```ts
+ * import { WasmNetwork } from "./wasm_network.ts";
+ * import { resolveNetwork } from "../../net/network.ts";
+ * import { initNetworkParams } from "../../net/params.ts";
+ * import { Rng } from "../../util/rng.ts";
+ * import assert from "node:assert/strict";
+ * const net = resolveNetwork({
+ *   nIn: 3, repeat: 2,
+ *   layers: [{ neuron: { nRec: 6, thr: 0.3, beta: 0.05, nRef: 2 }, bidirectional: true }],
+ *   heads: [{ nOut: 2, pool: "frame_mean", tauOut: 3, filter: "paper", bias: true }],
+ * });
+ * const rng = new Rng(3);
+ * const wasm = await WasmNetwork.create(net, initNetworkParams(net, rng), { precision: "f64" });
+ * const batch = {
+ *   batchSize: 2, frames: 5, lengths: Int32Array.of(5, 3),
+ *   inputs: new Float64Array(2 * 5 * 3).map(() => rng.normal()),
+ * };
+ * const objective = { losses: [{ type: "ce_frames" as const, labels: new Int32Array(10) }] };
+ * const bptt = wasm.gradients(batch, objective, { method: "bptt" });
+ * const eq1 = wasm.gradients(batch, objective, { method: "eq1" });
+ * const a = bptt.grads.layers[0].backward!.wIn.data, b = eq1.grads.layers[0].backward!.wIn.data;
+ * assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-12));
+ * ```
+ */
+export class WasmNetwork implements NetworkBackend {
+  /** Backend name. */
+  readonly name = "wasm";
+  /** Arithmetic precision. */
+  readonly precision: Precision;
+  /** The network. */
+  readonly net: ResolvedNetwork;
+  #core: CoreMemory | undefined;
+  readonly #populations: WasmPopulation[];
+  readonly #heads: WasmHead[];
+  #params: NetworkParams;
+
+  private constructor(
+    module: WebAssembly.Module,
+    net: ResolvedNetwork,
+    params: NetworkParams,
+    precision: Precision,
+  ) {
+    this.net = net;
+    this.precision = precision;
+    const core = new CoreMemory(module, precision);
+    this.#core = core;
+    this.#populations = net.populations.map((p) => new WasmPopulation(core, p));
+    this.#heads = net.heads.map((h) => new WasmHead(core, h));
+    this.#params = copyNetworkParams(params);
+    this.setParams(params);
+  }
+
+  /**
+   * Builds the network on a new core instance.
+   *
+   * @param spec The network (resolved here if it is a spec).
+   * @param params Its parameters.
+   * @param options Precision and module source.
+   * @returns The ready network.
+   * @throws {TypeError|RangeError} For an invalid network or parameters.
+   */
+  static async create(
+    spec: NetworkSpec | ResolvedNetwork,
+    params: NetworkParams,
+    options: WasmNetworkOptions = {},
+  ): Promise<WasmNetwork> {
+    const net = "populations" in spec ? spec : resolveNetwork(spec);
+    const precision = checkChoice("create network", "precision", options.precision ?? "f32", [
+      "f32",
+      "f64",
+    ]);
+    checkNetworkParams(net, params);
+    return new WasmNetwork(await initWasm(options.module), net, params, precision);
+  }
+
+  /** Replaces the parameters (validated). */
+  setParams(params: NetworkParams): void {
+    checkNetworkParams(this.net, params);
+    this.#params = copyNetworkParams(params);
+    this.#populations.forEach((p, i) => p.load(populationParams(this.net, params, i)));
+    this.#heads.forEach((h, i) => h.load(params.heads[i]));
+  }
+
+  /** @returns A copy of the parameters. */
+  getParams(): NetworkParams {
+    return copyNetworkParams(this.#params);
+  }
+
+  /** Forward pass with v, thresholds and spikes of every population (input time) and outputs. */
+  simulate(batch: SequenceBatch): NetworkTrajectory {
+    return this.#scoped(() => {
+      const fwd = this.#forward(batch, true);
+      const core = this.#coreOrThrow;
+      const { B, T } = fwd.shape;
+      const toInput = (rec: PopulationRecord, ptr: number, i: number) => {
+        const n = this.net.populations[i].nRec;
+        if (this.net.populations[i].direction === "backward") {
+          const out = core.alloc(T * B * n, false);
+          core.k.reverseWithin(T, B, n, fwd.shape.lens, ptr, out);
+          return batchMajor(core.view(out, T * B * n), B, T, n);
+        }
+        return batchMajor(core.view(ptr, T * B * n), B, T, n);
+      };
+      return {
+        z: fwd.records.map((r, i) => toInput(r, r.z, i)),
+        v: fwd.records.map((r, i) => toInput(r, r.v, i)),
+        thr: fwd.records.map((r, i) => toInput(r, r.thr, i)),
+        outputs: this.#outputs(fwd),
+      };
+    });
+  }
+
+  /** Forward pass and objective. */
+  evaluate(
+    batch: SequenceBatch,
+    objective: NetworkObjective,
+    options: { rateEstimates?: Float64Array[] } = {},
+  ): NetworkEvaluation {
+    const obj = resolveNetworkObjective(this.net, objective);
+    return this.#scoped(() => {
+      const fwd = this.#forward(batch, false);
+      const losses = this.#losses(fwd, obj);
+      const reg = this.#regularize(fwd, obj, options.rateEstimates);
+      const l2Loss = addL2(obj.l2, this.#params, copyNetworkParams(this.#params));
+      return this.#evaluation(fwd, losses.values, reg, l2Loss);
+    });
+  }
+
+  /** Loss and gradients by BPTT, e-prop or eq. (1). */
+  gradients(
+    batch: SequenceBatch,
+    objective: NetworkObjective,
+    options: NetworkGradientOptions,
+  ): NetworkGradientResult {
+    const action = "compute gradients";
+    const obj = resolveNetworkObjective(this.net, objective);
+    const method = checkChoice(action, "method", options?.method, ["bptt", "eprop", "eq1"]);
+    const form = checkChoice(action, "form", options.form ?? "factorized", [
+      "online",
+      "factorized",
+    ]);
+    if ((options.implementation ?? "hardcoded") !== "hardcoded") {
+      throw new RangeError(
+        `Cannot ${action}: the wasm backend computes e-prop from its traces (implementation "hardcoded"); automatic differentiation needs the tfjs backend`,
+      );
+    }
+    const feedback = options.feedback ?? [];
+    if (!Array.isArray(feedback) || feedback.length > this.net.heads.length) {
+      throw new TypeError(
+        `Cannot ${action}: feedback must be an array with at most one matrix per head (${this.net.heads.length})`,
+      );
+    }
+    return this.#scoped(() => {
+      const core = this.#coreOrThrow;
+      const fwd = this.#forward(batch, false);
+      const { B, T } = fwd.shape;
+      const losses = this.#losses(fwd, obj);
+      const reg = this.#regularize(fwd, obj, options.rateEstimates);
+      const grads: NetworkParams = copyNetworkParams(this.#params);
+      // Heads: exact gradients, and the signal each sends to the features of the layers it reads.
+      const layerSignals = this.net.layers.map((l) => core.alloc(T * B * l.width));
+      this.#heads.forEach((head, h) => {
+        const dEdy = losses.dEdy[h];
+        const g = dEdy ? head.gradients(fwd.heads[h], dEdy, fwd.frames, B) : undefined;
+        grads.heads[h] = g ?? zeroHead(this.#params.heads[h]);
+        if (!dEdy) return;
+        const dS = head.featureSignal(dEdy, fwd.frames, B, {
+          feedback: method === "eprop" ? feedback[h] : undefined,
+        });
+        this.#spreadToLayers(head, dS, fwd, layerSignals);
+      });
+      // Populations, top layer first.
+      for (let l = this.net.layers.length - 1; l >= 0; l--) {
+        for (const pop of this.net.layers[l].populations) {
+          const unit = this.#populations[pop.index];
+          const rec = fwd.records[pop.index];
+          const G = this.#populationSignal(pop.index, layerSignals[l], fwd, reg.signals[pop.index]);
+          let result;
+          if (method === "eprop" && form === "online") {
+            result = unit.onlineGradients(rec, G, fwd.shape);
+          } else if (method === "eprop") {
+            unit.traceAdjoint(rec, G, fwd.shape);
+            result = unit.weightGradients(rec, G, fwd.shape);
+          } else {
+            const { gv, ltrue } = unit.backward(rec, G, fwd.shape, { ltrue: method === "eq1" });
+            if (l > 0) {
+              this.#sendDown(pop.index, unit.inputSignal(gv, fwd.shape), fwd, layerSignals[l - 1]);
+            }
+            if (method === "eq1") unit.traceAdjoint(rec, ltrue, fwd.shape);
+            result = unit.weightGradients(rec, method === "eq1" ? ltrue : gv, fwd.shape);
+          }
+          const m = unit.read(result);
+          const target = populationParams(this.net, grads, pop.index);
+          target.wIn = m.wIn;
+          target.wRec = m.wRec;
+        }
+      }
+      const l2Loss = addL2(obj.l2, this.#params, grads);
+      return { ...this.#evaluation(fwd, losses.values, reg, l2Loss), grads };
+    });
+  }
+
+  /** Releases the core instance; later calls throw. */
+  dispose(): void {
+    this.#core = undefined;
+  }
+
+  get #coreOrThrow(): CoreMemory {
+    if (!this.#core) throw new Error("Cannot use a disposed WasmNetwork");
+    return this.#core;
+  }
+
+  #scoped<R>(fn: () => R): R {
+    const core = this.#coreOrThrow;
+    const mark = core.arena.mark();
+    try {
+      return fn();
+    } finally {
+      core.arena.release(mark);
+    }
+  }
+
+  #forward(batch: SequenceBatch, record: boolean): ForwardPass {
+    const core = this.#coreOrThrow;
+    const net = this.net;
+    const lengths = checkSequenceBatch(net, batch);
+    const { batchSize: B, frames: F } = batch;
+    const R = net.repeat;
+    const T = F * R;
+    const allFull = lengths.every((l) => l === F);
+    const lensFrames = core.int32(lengths);
+    const lensSteps = core.int32(lengths.map((l) => l * R));
+    const shape: SequenceShape = { B, T, lens: allFull ? 0 : lensSteps };
+    const x = core.alloc(F * B * net.nIn, false);
+    core.write(x, timeMajorInputs(batch, net, lengths));
+    let below: PopulationInput = { x, frames: F, repeat: R };
+    let belowLens = lensFrames;
+    const records: PopulationRecord[] = [];
+    const features: number[] = [];
+    for (const layer of net.layers) {
+      const feat = core.alloc(T * B * layer.width, false);
+      for (const pop of layer.populations) {
+        let input = below;
+        if (pop.direction === "backward") {
+          const rev = core.alloc(below.frames * B * pop.nIn, false);
+          core.k.reverseWithin(below.frames, B, pop.nIn, belowLens, below.x, rev);
+          input = { ...below, x: rev };
+        }
+        const rec = this.#populations[pop.index].forward(input, shape, record);
+        records.push(rec);
+        let z = rec.z;
+        if (pop.direction === "backward") {
+          z = core.alloc(T * B * pop.nRec, false);
+          core.k.reverseWithin(T, B, pop.nRec, lensSteps, rec.z, z);
+        }
+        core.k.copyColumns(T * B, pop.nRec, pop.nRec, z, 0, layer.width, feat, pop.layerOffset, 0);
+      }
+      features.push(feat);
+      below = { x: feat, frames: T, repeat: 1 };
+      belowLens = lensSteps;
+    }
+    const fwd: ForwardPass = {
+      shape,
+      frames: F,
+      lengths,
+      lensFrames,
+      records,
+      features,
+      heads: [],
+    };
+    const pooled = new Map<number, number>();
+    fwd.heads = this.#heads.map((head) => {
+      const h = head.head;
+      const s = core.alloc(F * B * h.nFeat, false);
+      net.layers.forEach((layer, l) => {
+        const offset = layer.populations[0].offset - h.featureOffset;
+        if (offset < 0 || offset >= h.nFeat) return;
+        let src = features[l];
+        if (h.pool === "frame_mean") {
+          if (!pooled.has(l)) {
+            const p = core.alloc(F * B * layer.width, false);
+            core.k.poolFrames(F, R, B, layer.width, features[l], p, 1 / R);
+            pooled.set(l, p);
+          }
+          src = pooled.get(l)!;
+        }
+        core.k.copyColumns(F * B, layer.width, layer.width, src, 0, h.nFeat, s, offset, 0);
+      });
+      return head.forward(s, F, B);
+    });
+    return fwd;
+  }
+
+  /** Each head's loss and dE/dy ([U][B][nOut], or undefined for a head without a loss). */
+  #losses(fwd: ForwardPass, obj: ResolvedNetworkObjective) {
+    const core = this.#coreOrThrow;
+    const B = fwd.shape.B;
+    const U = fwd.frames;
+    const values: number[] = [];
+    const dEdy: (number | undefined)[] = [];
+    this.#heads.forEach((head, h) => {
+      const loss = obj.losses[h];
+      if (!loss) {
+        values.push(0);
+        dEdy.push(undefined);
+        return;
+      }
+      const { nOut } = head.head;
+      const ctx = { batchSize: B, units: U, nOut, lengths: fwd.lengths, field: `losses[${h}]` };
+      loss.check(ctx);
+      const d = core.alloc(U * B * nOut, false);
+      values.push(
+        loss.evaluate(core.view(fwd.heads[h].y, U * B * nOut), core.view(d, U * B * nOut), ctx),
+      );
+      dEdy.push(d);
+    });
+    return { values, dEdy };
+  }
+
+  /**
+   * Spike totals of each population and its regularizer: loss, and the signal dE/dz it adds at
+   * every step (own time): [n] (simple type, stride 0) or [T][n] (online type, stride n).
+   */
+  #regularize(
+    fwd: ForwardPass,
+    obj: ResolvedNetworkObjective,
+    estimates?: Float64Array[],
+  ): RegularizerPass {
+    const core = this.#coreOrThrow;
+    const { B, T } = fwd.shape;
+    const cfg = obj.regularization;
+    if (estimates !== undefined && estimates.length !== this.net.populations.length) {
+      throw new TypeError(
+        `Cannot compute gradients: rateEstimates must have one entry per population (${this.net.populations.length}), got ${estimates.length}`,
+      );
+    }
+    const sums: Float64Array[] = [];
+    const signals: ({ ptr: number; stride: number } | undefined)[] = [];
+    const regs: (RateRegularizer | undefined)[] = [];
+    let loss = 0;
+    this.net.populations.forEach((pop, i) => {
+      const n = pop.nRec;
+      const z = fwd.records[i].z;
+      const sumsPtr = core.alloc(n);
+      core.k.addColumnSums(T * B, n, z, sumsPtr);
+      sums.push(core.read(sumsPtr, n));
+      if (!cfg) {
+        signals.push(undefined);
+        regs.push(undefined);
+        return;
+      }
+      const reg = new RateRegularizer(cfg, {
+        nRec: n,
+        batchSize: B,
+        steps: T,
+        dt: pop.consts.dt,
+        estimate: estimates?.[i],
+      });
+      let ptr: number, stride: number;
+      if (reg.online) {
+        ptr = core.alloc(T * n);
+        stride = n;
+        const step = core.alloc(n);
+        for (let t = 0; t < T; t++) {
+          core.view(step, n).fill(0);
+          core.k.addColumnSums(B, n, core.at(z, t * B * n), step);
+          reg.step(core.view(step, n), core.view(core.at(ptr, t * n), n));
+        }
+      } else {
+        ptr = core.alloc(n);
+        stride = 0;
+        reg.finish(sums[i], core.view(ptr, n));
+      }
+      signals.push({ ptr, stride });
+      regs.push(reg);
+      loss += reg.loss(sums[i]);
+    });
+    return { sums, signals, regs, loss };
+  }
+
+  #evaluation(
+    fwd: ForwardPass,
+    headLosses: number[],
+    reg: RegularizerPass,
+    l2Loss: number,
+  ): NetworkEvaluation {
+    const { B, T } = fwd.shape;
+    let spikes = 0;
+    reg.sums.forEach((s, i) => {
+      const dt = this.net.populations[i].consts.dt;
+      for (const v of s) spikes += v * dt;
+    });
+    const taskLoss = headLosses.reduce((a, v) => a + v, 0);
+    const out: NetworkEvaluation = {
+      loss: taskLoss + reg.loss + l2Loss,
+      headLosses,
+      regularizationLoss: reg.loss,
+      l2Loss,
+      spikes,
+      rates: reg.sums.map((s) => s.map((v) => v / (B * T))),
+      outputs: this.#outputs(fwd),
+    };
+    if (reg.regs.some((r) => r?.online)) {
+      out.rateEstimates = reg.regs.map((r) => Float64Array.from(r!.estimate));
+    }
+    return out;
+  }
+
+  #outputs(fwd: ForwardPass): Float64Array[] {
+    const core = this.#coreOrThrow;
+    const B = fwd.shape.B, U = fwd.frames;
+    return fwd.heads.map((h, i) => {
+      const nOut = this.net.heads[i].nOut;
+      return batchMajor(core.view(h.y, U * B * nOut), B, U, nOut);
+    });
+  }
+
+  /** Adds a head's feature signal dS [U][B][nFeat] to each read layer's step signal [T][B][width]. */
+  #spreadToLayers(head: WasmHead, dS: number, fwd: ForwardPass, layerSignals: number[]): void {
+    const core = this.#coreOrThrow;
+    const h = head.head;
+    const { B } = fwd.shape;
+    const F = fwd.frames, R = this.net.repeat;
+    this.net.layers.forEach((layer, l) => {
+      const offset = layer.populations[0].offset - h.featureOffset;
+      if (offset < 0 || offset >= h.nFeat) return;
+      if (h.pool === "none") {
+        core.k.copyColumns(
+          F * B,
+          layer.width,
+          h.nFeat,
+          dS,
+          offset,
+          layer.width,
+          layerSignals[l],
+          0,
+          1,
+        );
+        return;
+      }
+      const part = core.alloc(F * B * layer.width, false);
+      core.k.copyColumns(F * B, layer.width, h.nFeat, dS, offset, layer.width, part, 0, 0);
+      core.k.spreadFrames(F, R, B, layer.width, part, layerSignals[l], 1 / R);
+    });
+  }
+
+  /** The population's own-time dE/dz: its columns of the layer signal, plus its regularizer. */
+  #populationSignal(
+    index: number,
+    layerSignal: number,
+    fwd: ForwardPass,
+    reg: { ptr: number; stride: number } | undefined,
+  ): number {
+    const core = this.#coreOrThrow;
+    const pop = this.net.populations[index];
+    const width = this.net.layers[pop.layer].width;
+    const { B, T } = fwd.shape;
+    const n = pop.nRec;
+    let G = core.alloc(T * B * n, false);
+    core.k.copyColumns(T * B, n, width, layerSignal, pop.layerOffset, n, G, 0, 0);
+    if (pop.direction === "backward") {
+      const own = core.alloc(T * B * n, false);
+      core.k.reverseWithin(T, B, n, this.#lensSteps(fwd), G, own);
+      G = own;
+    }
+    if (reg) core.k.addRowVector(T, B, n, reg.ptr, reg.stride, G);
+    return G;
+  }
+
+  /** Adds a population's own-time input signal to the layer below's step signal (input time). */
+  #sendDown(index: number, signal: number, fwd: ForwardPass, below: number): void {
+    const core = this.#coreOrThrow;
+    const pop = this.net.populations[index];
+    const { B, T } = fwd.shape;
+    let s = signal;
+    if (pop.direction === "backward") {
+      s = core.alloc(T * B * pop.nIn, false);
+      core.k.reverseWithin(T, B, pop.nIn, this.#lensSteps(fwd), signal, s);
+    }
+    core.k.copyColumns(T * B, pop.nIn, pop.nIn, s, 0, pop.nIn, below, 0, 1);
+  }
+
+  #lensSteps(fwd: ForwardPass): number {
+    const core = this.#coreOrThrow;
+    if (fwd.shape.lens !== 0) return fwd.shape.lens;
+    return core.int32(new Int32Array(fwd.shape.B).fill(fwd.shape.T));
+  }
+}
+
+function zeroHead(h: NetworkParams["heads"][number]): NetworkParams["heads"][number] {
+  const out = {
+    wOut: { rows: h.wOut.rows, cols: h.wOut.cols, data: new Float64Array(h.wOut.data.length) },
+  };
+  return h.bOut ? { ...out, bOut: new Float64Array(h.bOut.length) } : out;
+}
+
+/** Time-major [T][B][C] to batch-major [B][T][C], as float64. */
+function batchMajor(view: ArrayLike<number>, B: number, T: number, C: number): Float64Array {
+  const out = new Float64Array(T * B * C);
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      for (let c = 0; c < C; c++) out[(b * T + t) * C + c] = view[(t * B + b) * C + c];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,101 @@
+/**
+ * A batch of sequences for a composed network: input frames batch-major [B][F][nIn] and the valid
+ * length of each sequence in frames. Padding frames past a length may hold anything; every
+ * backend ignores them.
+ *
+ * @module
+ */
+import type { ResolvedNetwork } from "./network.ts";
+import { describe } from "../util/errors.ts";
+
+/** A batch of sequences. */
+export interface SequenceBatch {
+  /** Number of sequences B. */
+  batchSize: number;
+  /** Frames F of the longest sequence (the padded length). */
+  frames: number;
+  /** Input frames, batch-major [B][F][nIn]. */
+  inputs: Float64Array | Float32Array;
+  /** Valid frames per sequence (1..F); default F for every sequence. */
+  lengths?: Int32Array;
+}
+
+/**
+ * Checks a batch against a network.
+ *
+ * @param net The network.
+ * @param batch The batch.
+ * @returns The lengths in frames (all F when the batch gives none).
+ * @throws {TypeError|RangeError} Naming the first invalid field.
+ */
+export function checkSequenceBatch(net: ResolvedNetwork, batch: SequenceBatch): Int32Array {
+  const action = "check batch";
+  if (typeof batch !== "object" || batch === null) {
+    throw new TypeError(`Cannot ${action}: batch must be an object, got ${describe(batch)}`);
+  }
+  const { batchSize: B, frames: F } = batch;
+  if (!Number.isInteger(B) || B < 1) {
+    throw new RangeError(`Cannot ${action}: batchSize must be an integer >= 1, got ${B}`);
+  }
+  if (!Number.isInteger(F) || F < 1) {
+    throw new RangeError(`Cannot ${action}: frames must be an integer >= 1, got ${F}`);
+  }
+  const want = B * F * net.nIn;
+  if (
+    !(batch.inputs instanceof Float64Array || batch.inputs instanceof Float32Array) ||
+    batch.inputs.length !== want
+  ) {
+    throw new TypeError(
+      `Cannot ${action}: inputs must be a Float64Array or Float32Array of shape [${B}][${F}][${net.nIn}] (${want} values), got ${
+        describe(batch.inputs)
+      }`,
+    );
+  }
+  const lengths = batch.lengths ?? new Int32Array(B).fill(F);
+  if (!(lengths instanceof Int32Array) || lengths.length !== B) {
+    throw new TypeError(
+      `Cannot ${action}: lengths must be an Int32Array of length ${B}, got ${describe(lengths)}`,
+    );
+  }
+  lengths.forEach((l, b) => {
+    if (l < 1 || l > F) {
+      throw new RangeError(`Cannot ${action}: lengths[${b}] must be in [1, ${F}], got ${l}`);
+    }
+  });
+  for (let b = 0; b < B; b++) {
+    const end = (b * F + lengths[b]) * net.nIn;
+    for (let i = b * F * net.nIn; i < end; i++) {
+      if (!Number.isFinite(batch.inputs[i])) {
+        const f = Math.floor((i - b * F * net.nIn) / net.nIn);
+        throw new RangeError(
+          `Cannot ${action}: inputs[${b}][${f}][${i % net.nIn}] must be finite, got ${
+            batch.inputs[i]
+          }`,
+        );
+      }
+    }
+  }
+  return lengths;
+}
+
+/**
+ * @param batch The batch.
+ * @param net The network.
+ * @param lengths Valid frames per sequence.
+ * @returns The inputs time-major [F][B][nIn], zero past each sequence's length.
+ */
+export function timeMajorInputs(
+  batch: SequenceBatch,
+  net: ResolvedNetwork,
+  lengths: Int32Array,
+): Float64Array {
+  const { batchSize: B, frames: F } = batch;
+  const nIn = net.nIn;
+  const out = new Float64Array(F * B * nIn);
+  for (let b = 0; b < B; b++) {
+    for (let f = 0; f < lengths[b]; f++) {
+      out.set(batch.inputs.subarray((b * F + f) * nIn, (b * F + f + 1) * nIn), (f * B + b) * nIn);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,226 @@
+/**
+ * The parameter tree of a network: per layer the input and recurrent weights of each population,
+ * per head its readout weights and bias. Gradients have the same shape. Optimizers, the L2 term
+ * and checkpoints walk the tree's leaves ({@linkcode paramLeaves}) instead of naming matrices.
+ *
+ * @module
+ */
+import type { ResolvedNetwork } from "./network.ts";
+import { glorotUniformMatrix, type Matrix, normalMatrix, zeroMatrix } from "../model/weights.ts";
+import type { Rng } from "../util/rng.ts";
+import { checkFiniteArray, describe } from "../util/errors.ts";
+
+/** Weights of one population (pre x post). */
+export interface PopulationParams {
+  /** w_in, nIn x nRec. */
+  wIn: Matrix;
+  /** w_rec, nRec x nRec; the diagonal is ignored (no autapses). */
+  wRec: Matrix;
+}
+
+/** Weights of one layer. */
+export interface LayerParams {
+  /** The forward population. */
+  forward: PopulationParams;
+  /** The backward population, for a bidirectional layer. */
+  backward?: PopulationParams;
+}
+
+/** Weights of one head. */
+export interface HeadParams {
+  /** w_out, nFeat x nOut. */
+  wOut: Matrix;
+  /** Bias, when the head has one. */
+  bOut?: Float64Array;
+}
+
+/** All parameters (or gradients) of a network. */
+export interface NetworkParams {
+  /** One entry per layer. */
+  layers: LayerParams[];
+  /** One entry per head. */
+  heads: HeadParams[];
+}
+
+/** One leaf of a parameter tree. */
+export interface ParamLeaf {
+  /** Path, e.g. "layers[0].backward.wRec" or "heads[1].bOut". */
+  path: string;
+  /** Its values (shared with the tree). */
+  data: Float64Array;
+  /** Whether it is a recurrent matrix (diagonal excluded from L2 and gradients). */
+  recurrent?: number;
+}
+
+/**
+ * @param net The network.
+ * @param p A parameter tree.
+ * @returns The population parameters of population `index` of `net.populations`.
+ */
+export function populationParams(
+  net: ResolvedNetwork,
+  p: NetworkParams,
+  index: number,
+): PopulationParams {
+  const pop = net.populations[index];
+  const layer = p.layers[pop.layer];
+  return pop.direction === "forward" ? layer.forward : layer.backward!;
+}
+
+/**
+ * Draws initial weights: w_in N(0,1)/sqrt(nIn), w_rec N(0,1)/sqrt(nRec) (zero diagonal), w_out
+ * Glorot-uniform (or N(0,1)/sqrt(nFeat) with `readout: "normal"`), biases zero.
+ *
+ * @param net The network.
+ * @param rng Random numbers.
+ * @param options Readout initialiser.
+ * @returns Fresh parameters.
+ */
+export function initNetworkParams(
+  net: ResolvedNetwork,
+  rng: Rng,
+  options: { readout?: "glorot" | "normal" } = {},
+): NetworkParams {
+  const population = (nIn: number, nRec: number): PopulationParams => {
+    const wIn = normalMatrix([nIn, nRec], rng);
+    const wRec = normalMatrix([nRec, nRec], rng);
+    for (let j = 0; j < nRec; j++) wRec.data[j * nRec + j] = 0;
+    return { wIn, wRec };
+  };
+  const layers = net.layers.map((layer) => {
+    const [f, b] = layer.populations;
+    const out: LayerParams = { forward: population(f.nIn, f.nRec) };
+    if (b) out.backward = population(b.nIn, b.nRec);
+    return out;
+  });
+  const heads = net.heads.map((h): HeadParams => {
+    const wOut = (options.readout ?? "glorot") === "glorot"
+      ? glorotUniformMatrix([h.nFeat, h.nOut], rng)
+      : normalMatrix([h.nFeat, h.nOut], rng);
+    return h.bias ? { wOut, bOut: new Float64Array(h.nOut) } : { wOut };
+  });
+  return { layers, heads };
+}
+
+/**
+ * @param net The network.
+ * @returns A tree of zeros with the network's shapes.
+ */
+export function zeroNetworkParams(net: ResolvedNetwork): NetworkParams {
+  return {
+    layers: net.layers.map((layer) => {
+      const [f, b] = layer.populations;
+      const pop = (p: typeof f) => ({
+        wIn: zeroMatrix(p.nIn, p.nRec),
+        wRec: zeroMatrix(p.nRec, p.nRec),
+      });
+      return b ? { forward: pop(f), backward: pop(b) } : { forward: pop(f) };
+    }),
+    heads: net.heads.map((h) =>
+      h.bias
+        ? { wOut: zeroMatrix(h.nFeat, h.nOut), bOut: new Float64Array(h.nOut) }
+        : { wOut: zeroMatrix(h.nFeat, h.nOut) }
+    ),
+  };
+}
+
+/**
+ * Checks that parameters fit a network.
+ *
+ * @param net The network.
+ * @param p The parameters.
+ * @throws {TypeError} Naming the first leaf of the wrong shape or with a non-finite value.
+ */
+export function checkNetworkParams(net: ResolvedNetwork, p: NetworkParams): void {
+  const action = "set network parameters";
+  const matrix = (path: string, m: Matrix | undefined, rows: number, cols: number) => {
+    if (!m || typeof m !== "object" || m.rows !== rows || m.cols !== cols) {
+      throw new TypeError(
+        `Cannot ${action}: ${path} must be ${rows}x${cols}, got ${
+          m && typeof m === "object" ? `${m.rows}x${m.cols}` : describe(m)
+        }`,
+      );
+    }
+    checkFiniteArray(action, path, m.data, rows * cols);
+  };
+  if (!p || !Array.isArray(p.layers) || p.layers.length !== net.layers.length) {
+    throw new TypeError(
+      `Cannot ${action}: layers must be an array of ${net.layers.length}, got ${
+        describe(p?.layers)
+      }`,
+    );
+  }
+  if (!Array.isArray(p.heads) || p.heads.length !== net.heads.length) {
+    throw new TypeError(
+      `Cannot ${action}: heads must be an array of ${net.heads.length}, got ${describe(p?.heads)}`,
+    );
+  }
+  for (const pop of net.populations) {
+    const path = `layers[${pop.layer}].${pop.direction}`;
+    const pp = pop.direction === "forward"
+      ? p.layers[pop.layer]?.forward
+      : p.layers[pop.layer]?.backward;
+    if (!pp) throw new TypeError(`Cannot ${action}: ${path} is missing`);
+    matrix(`${path}.wIn`, pp.wIn, pop.nIn, pop.nRec);
+    matrix(`${path}.wRec`, pp.wRec, pop.nRec, pop.nRec);
+  }
+  net.layers.forEach((layer, l) => {
+    if (!layer.bidirectional && p.layers[l].backward !== undefined) {
+      throw new TypeError(
+        `Cannot ${action}: layers[${l}].backward given, but layer ${l} is not bidirectional`,
+      );
+    }
+  });
+  net.heads.forEach((h, i) => {
+    matrix(`heads[${i}].wOut`, p.heads[i]?.wOut, h.nFeat, h.nOut);
+    if (h.bias) checkFiniteArray(action, `heads[${i}].bOut`, p.heads[i].bOut, h.nOut);
+    else if (p.heads[i].bOut !== undefined) {
+      throw new TypeError(`Cannot ${action}: heads[${i}].bOut given, but the head has no bias`);
+    }
+  });
+}
+
+/**
+ * @param p A parameter tree.
+ * @returns Its leaves in a fixed order (layers bottom-up, forward before backward, w_in before
+ *   w_rec; then heads, w_out before b_out), sharing the tree's arrays.
+ */
+export function paramLeaves(p: NetworkParams): ParamLeaf[] {
+  const out: ParamLeaf[] = [];
+  p.layers.forEach((layer, l) => {
+    for (const dir of ["forward", "backward"] as const) {
+      const pp = layer[dir];
+      if (!pp) continue;
+      out.push({ path: `layers[${l}].${dir}.wIn`, data: pp.wIn.data });
+      out.push({ path: `layers[${l}].${dir}.wRec`, data: pp.wRec.data, recurrent: pp.wRec.rows });
+    }
+  });
+  p.heads.forEach((h, i) => {
+    out.push({ path: `heads[${i}].wOut`, data: h.wOut.data });
+    if (h.bOut) out.push({ path: `heads[${i}].bOut`, data: h.bOut });
+  });
+  return out;
+}
+
+/**
+ * @param p A parameter tree.
+ * @returns A deep copy.
+ */
+export function copyNetworkParams(p: NetworkParams): NetworkParams {
+  const m = (x: Matrix): Matrix => ({
+    rows: x.rows,
+    cols: x.cols,
+    data: Float64Array.from(x.data),
+  });
+  const pop = (x: PopulationParams) => ({ wIn: m(x.wIn), wRec: m(x.wRec) });
+  return {
+    layers: p.layers.map((l) =>
+      l.backward
+        ? { forward: pop(l.forward), backward: pop(l.backward) }
+        : { forward: pop(l.forward) }
+    ),
+    heads: p.heads.map((h) =>
+      h.bOut ? { wOut: m(h.wOut), bOut: Float64Array.from(h.bOut) } : { wOut: m(h.wOut) }
+    ),
+  };
+}
