@@ -175,7 +175,7 @@ export class WasmNetwork implements NetworkBackend {
       const fwd = this.#forward(batch, true);
       const core = this.#coreOrThrow;
       const { B, T } = fwd.shape;
-      const toInput = (rec: PopulationRecord, ptr: number, i: number) => {
+      const toInput = (ptr: number, i: number) => {
         const n = this.net.populations[i].nRec;
         if (this.net.populations[i].direction === "backward") {
           const out = core.alloc(T * B * n, false);
@@ -185,9 +185,9 @@ export class WasmNetwork implements NetworkBackend {
         return batchMajor(core.view(ptr, T * B * n), B, T, n);
       };
       return {
-        z: fwd.records.map((r, i) => toInput(r, r.z, i)),
-        v: fwd.records.map((r, i) => toInput(r, r.v, i)),
-        thr: fwd.records.map((r, i) => toInput(r, r.thr, i)),
+        z: fwd.records.map((r, i) => toInput(r.z, i)),
+        v: fwd.records.map((r, i) => toInput(r.v, i)),
+        thr: fwd.records.map((r, i) => toInput(r.thr, i)),
         outputs: this.#outputs(fwd),
       };
     });
