@@ -1,5 +1,5 @@
 /**
- * Writes a gradient case (shared/spec/GRADIENT_CASE.md) for a small random LSNN, to feed
+ * Writes a gradient case (docs/spec/GRADIENT_CASE.md) for a small random LSNN, to feed
  * `deno task grad` or another implementation.
  *
  *   deno task make-case [--seed N] [--loss mse|ce] [--steps T] [--batch B] [--out FILE]

@@ -32,7 +32,7 @@ interface Problem {
 async function goldenProblems(): Promise<Problem[]> {
   const out: Problem[] = [];
   for (const name of ["lif_mse", "alif_mse", "alif_ce_reg"]) {
-    const url = new URL(`../../shared/golden/${name}.case.json`, import.meta.url);
+    const url = new URL(`./golden/${name}.case.json`, import.meta.url);
     out.push({ name, ...parseGradientCase(JSON.parse(await Deno.readTextFile(url))) });
   }
   return out;

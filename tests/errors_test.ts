@@ -171,7 +171,7 @@ Deno.test("backend rejects bad weights, batches, objectives and options", async 
 
 async function golden(): Promise<Record<string, unknown>> {
   return JSON.parse(
-    await Deno.readTextFile(new URL("../../shared/golden/alif_ce_reg.case.json", import.meta.url)),
+    await Deno.readTextFile(new URL("./golden/alif_ce_reg.case.json", import.meta.url)),
   );
 }
 

@@ -1,5 +1,5 @@
 /**
- * Every golden case of shared/golden (reference gradients from an independent float64 autodiff
+ * Every golden case of tests/golden (copies of shared/golden) (reference gradients from an independent float64 autodiff
  * implementation): f64 within 1e-9 relative max-abs error with identical spike counts; f32
  * within 1e-4 where the spike counts agree. Also checks `deno task grad` end to end.
  */
@@ -9,7 +9,7 @@ import type { GradientCaseResult } from "../src/cli/gradient_case.ts";
 import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
 import { relativeError } from "./_random_network.ts";
 
-const GOLDEN = new URL("../../shared/golden/", import.meta.url);
+const GOLDEN = new URL("./golden/", import.meta.url);
 const CASES = ["lif_mse", "alif_mse", "alif_ce_reg"];
 
 async function readJson(name: string): Promise<unknown> {

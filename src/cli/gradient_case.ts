@@ -1,5 +1,5 @@
 /**
- * Gradient cases (shared/spec/GRADIENT_CASE.md): one small network, data and loss as JSON, and
+ * Gradient cases (docs/spec/GRADIENT_CASE.md): one small network, data and loss as JSON, and
  * the result format that `deno task grad` prints.
  *
  * @module

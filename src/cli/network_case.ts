@@ -98,6 +98,14 @@ const CASE_NAMES: [RegExp, string][] = [
 ];
 
 /**
+ * @param json A parsed case.
+ * @returns Whether it says it is format 2.
+ */
+export function isNetworkCase(json: unknown): boolean {
+  return typeof json === "object" && json !== null && (json as { format?: unknown }).format === 2;
+}
+
+/**
  * Parses and validates a format-2 case.
  *
  * @param json The parsed JSON.
