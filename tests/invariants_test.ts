@@ -56,7 +56,6 @@ for (const spec of invariantSpecs()) {
 }
 
 Deno.test("wasm-f64 symmetric e-prop is not BPTT on recurrent networks", async () => {
-  let differing = 0;
   for (const spec of invariantSpecs()) {
     const p = randomProblem(spec);
     const backend = await WasmBackend.create(p.config, p.weights, { precision: "f64" });
@@ -65,9 +64,7 @@ Deno.test("wasm-f64 symmetric e-prop is not BPTT on recurrent networks", async (
     const err = relativeError(eprop.grads.wRec.data, bptt.grads.wRec.data);
     // e-prop drops the recurrent and reset paths: it must differ clearly, never by rounding only.
     assert.ok(err > 1e-3, `${specName(spec)}: e-prop equals BPTT to ${err}`);
-    differing++;
   }
-  assert.equal(differing, invariantSpecs().length);
 });
 
 Deno.test("wasm-f64 online regularizer carries its rate estimate between calls", async () => {
