@@ -56,7 +56,7 @@ export interface NetworkGradientResult extends NetworkEvaluation {
   grads: NetworkParams;
 }
 
-/** A recorded forward pass: per population its own-time-free records in input time. */
+/** A recorded forward pass: every population's records in input time, and the heads' outputs. */
 export interface NetworkTrajectory {
   /** Per population: spikes [B][T][nRec] (1/dt per spike), in input time. */
   z: Float64Array[];
@@ -64,6 +64,8 @@ export interface NetworkTrajectory {
   v: Float64Array[];
   /** Per population: adaptive thresholds [B][T][nRec], in input time. */
   thr: Float64Array[];
+  /** Per population: pseudo-derivatives psi [B][T][nRec], in input time. */
+  psi: Float64Array[];
   /** Per head: outputs [B][U][nOut]. */
   outputs: Float64Array[];
 }

@@ -27,6 +27,8 @@ export class WasmHead {
   readonly head: ResolvedHead;
   readonly #core: CoreMemory;
   readonly #cst: number;
+  /** Constants of an identity filter (kappa 0, c 1): the projected error without the filter. */
+  readonly #cstUnfiltered: number;
   readonly #wOutT: number;
   readonly #bias: number;
   readonly #fbT: number;
@@ -40,6 +42,8 @@ export class WasmHead {
     this.head = head;
     const values: Record<string, number> = { kappa: head.kappa, c: head.c };
     this.#cst = core.constants(CONSTANT_ORDER.map((key) => values[key] ?? 0));
+    const identity: Record<string, number> = { kappa: 0, c: 1 };
+    this.#cstUnfiltered = core.constants(CONSTANT_ORDER.map((key) => identity[key] ?? 0));
     this.#wOutT = core.alloc(head.nFeat * head.nOut);
     this.#bias = head.bias ? core.alloc(head.nOut) : 0;
     this.#fbT = core.alloc(head.nFeat * head.nOut);
@@ -68,14 +72,15 @@ export class WasmHead {
    * dE/ds(u) = c sum_{u' >= u} kappa^(u'-u) B dE/dy(u') for B = w_out (exact) or a feedback
    * matrix (e-prop), by one backward pass.
    * @param dEdy [U][B][nOut].
-   * @param options Feedback matrix nFeat x nOut (default w_out).
+   * @param options Feedback matrix nFeat x nOut (default w_out); `unfiltered`: B dE/dy(u) alone,
+   *   without the filter's adjoint (the learning signal L(u) of EPROP.md 3.2).
    * @returns dE/ds [U][B][nFeat].
    */
   featureSignal(
     dEdy: number,
     U: number,
     B: number,
-    options: { feedback?: Matrix } = {},
+    options: { feedback?: Matrix; unfiltered?: boolean } = {},
   ): number {
     const core = this.#core;
     const { nFeat, nOut } = this.head;
@@ -86,7 +91,8 @@ export class WasmHead {
       fb = this.#fbT;
     }
     const out = core.alloc(U * B * nFeat, false);
-    core.k.learningSignal(U, B, nFeat, nOut, this.#cst, dEdy, fb, 0, 0, out, core.alloc(B * nFeat));
+    const cst = options.unfiltered ? this.#cstUnfiltered : this.#cst;
+    core.k.learningSignal(U, B, nFeat, nOut, cst, dEdy, fb, 0, 0, out, core.alloc(B * nFeat));
     return out;
   }
 

@@ -47,6 +47,7 @@ import {
   WasmPopulation,
 } from "./lsnn_population.ts";
 import { type HeadRecord, WasmHead } from "./readout_head.ts";
+import type { Matrix } from "../../model/weights.ts";
 
 /** Options of {@linkcode WasmNetwork.create}. */
 export interface WasmNetworkOptions {
@@ -188,6 +189,7 @@ export class WasmNetwork implements NetworkBackend {
         z: fwd.records.map((r, i) => toInput(r.z, i)),
         v: fwd.records.map((r, i) => toInput(r.v, i)),
         thr: fwd.records.map((r, i) => toInput(r.thr, i)),
+        psi: fwd.records.map((r, i) => toInput(r.psi, i)),
         outputs: this.#outputs(fwd),
       };
     });
@@ -234,23 +236,18 @@ export class WasmNetwork implements NetworkBackend {
       );
     }
     return this.#scoped(() => {
-      const core = this.#coreOrThrow;
       const fwd = this.#forward(batch, false);
-      const { B, T } = fwd.shape;
       const losses = this.#losses(fwd, obj);
       const reg = this.#regularize(fwd, obj, options.rateEstimates);
       const grads: NetworkParams = copyNetworkParams(this.#params);
-      // Heads: exact gradients, and the signal each sends to the features of the layers it reads.
-      const layerSignals = this.net.layers.map((l) => core.alloc(T * B * l.width));
       this.#heads.forEach((head, h) => {
         const dEdy = losses.dEdy[h];
-        const g = dEdy ? head.gradients(fwd.heads[h], dEdy, fwd.frames, B) : undefined;
-        grads.heads[h] = g ?? zeroHead(this.#params.heads[h]);
-        if (!dEdy) return;
-        const dS = head.featureSignal(dEdy, fwd.frames, B, {
-          feedback: method === "eprop" ? feedback[h] : undefined,
-        });
-        this.#spreadToLayers(head, dS, fwd, layerSignals);
+        grads.heads[h] = dEdy
+          ? head.gradients(fwd.heads[h], dEdy, fwd.frames, fwd.shape.B)
+          : zeroHead(this.#params.heads[h]);
+      });
+      const layerSignals = this.#layerSignals(fwd, losses.dEdy, {
+        feedback: method === "eprop" ? feedback : undefined,
       });
       // Populations, top layer first.
       for (let l = this.net.layers.length - 1; l >= 0; l--) {
@@ -281,6 +278,97 @@ export class WasmNetwork implements NetworkBackend {
       const l2Loss = addL2(obj.l2, this.#params, grads);
       return { ...this.#evaluation(fwd, losses.values, reg, l2Loss), grads };
     });
+  }
+
+  /**
+   * Per-population learning signals, batch-major [B][T][nRec] in input time.
+   *
+   * @param batch The batch.
+   * @param objective The objective.
+   * @param options `kind` "true": dE/dz_j(t) of eq. (1), through everything outside the neuron's
+   *   own adaptation (heads, regularizer, recurrence, reset, layers above); "feedback": the e-prop
+   *   learning signal L_j(t) = sum_k B[j][k] dE/dy_k(t) of every head that reads the population
+   *   (spread over a frame's steps for a pooled head), without the regularizer. `feedback` per head
+   *   (default w_out).
+   * @returns One array per population.
+   */
+  learningSignals(
+    batch: SequenceBatch,
+    objective: NetworkObjective,
+    options: {
+      kind: "true" | "feedback";
+      feedback?: (Matrix | undefined)[];
+      rateEstimates?: Float64Array[];
+    },
+  ): Float64Array[] {
+    const obj = resolveNetworkObjective(this.net, objective);
+    const kind = checkChoice("compute learning signals", "kind", options?.kind, [
+      "true",
+      "feedback",
+    ]);
+    return this.#scoped(() => {
+      const core = this.#coreOrThrow;
+      const fwd = this.#forward(batch, false);
+      const { B, T } = fwd.shape;
+      const losses = this.#losses(fwd, obj);
+      const reg = this.#regularize(fwd, obj, options.rateEstimates);
+      const layerSignals = this.#layerSignals(fwd, losses.dEdy, {
+        feedback: kind === "feedback" ? options.feedback : undefined,
+        unfiltered: kind === "feedback",
+      });
+      const out: Float64Array[] = new Array(this.net.populations.length);
+      for (let l = this.net.layers.length - 1; l >= 0; l--) {
+        for (const pop of this.net.layers[l].populations) {
+          const n = pop.nRec;
+          if (kind === "feedback") {
+            const G = core.alloc(T * B * n, false);
+            const width = this.net.layers[l].width;
+            core.k.copyColumns(T * B, n, width, layerSignals[l], pop.layerOffset, n, G, 0, 0);
+            out[pop.index] = batchMajor(core.view(G, T * B * n), B, T, n);
+            continue;
+          }
+          const unit = this.#populations[pop.index];
+          const G = this.#populationSignal(pop.index, layerSignals[l], fwd, reg.signals[pop.index]);
+          const { gv, ltrue } = unit.backward(fwd.records[pop.index], G, fwd.shape, {
+            ltrue: true,
+          });
+          if (l > 0) {
+            this.#sendDown(pop.index, unit.inputSignal(gv, fwd.shape), fwd, layerSignals[l - 1]);
+          }
+          let inputTime = ltrue;
+          if (pop.direction === "backward") {
+            inputTime = core.alloc(T * B * n, false);
+            core.k.reverseWithin(T, B, n, this.#lensSteps(fwd), ltrue, inputTime);
+          }
+          out[pop.index] = batchMajor(core.view(inputTime, T * B * n), B, T, n);
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Every head's dE/dy sent back through w_out (or its feedback matrix) and the filter's adjoint
+   * to the features it reads, spread over each frame's steps: per layer [T][B][width].
+   */
+  #layerSignals(
+    fwd: ForwardPass,
+    dEdy: (number | undefined)[],
+    options: { feedback?: (Matrix | undefined)[]; unfiltered?: boolean },
+  ): number[] {
+    const core = this.#coreOrThrow;
+    const { B, T } = fwd.shape;
+    const signals = this.net.layers.map((l) => core.alloc(T * B * l.width));
+    this.#heads.forEach((head, h) => {
+      const d = dEdy[h];
+      if (d === undefined) return;
+      const dS = head.featureSignal(d, fwd.frames, B, {
+        feedback: options.feedback?.[h],
+        unfiltered: options.unfiltered,
+      });
+      this.#spreadToLayers(head, dS, fwd, signals);
+    });
+    return signals;
   }
 
   /** Releases the core instance; later calls throw. */
