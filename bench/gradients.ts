@@ -1,11 +1,14 @@
 /**
  * `deno task bench`: speed of one gradient on the Fig. 3 network (40 inputs, 50 LIF + 50 ALIF,
  * T = 2250, batch 64, f32) for BPTT, factorized e-prop and online e-prop, as iterations per second,
- * synaptic updates per second and the ratio to BPTT measured in the same process; then the
- * event-driven and dense matrix kernels across spike densities (the crossover behind the core's
- * DENSE_ABOVE switch).
+ * synaptic updates per second and the ratio to BPTT measured in the same process; then the TIMIT
+ * network of Fig. 2 (one bidirectional layer of 300 LIF + 100 ALIF per direction, 123 real-valued
+ * inputs, each frame held 5 steps, 300 frames, batch 32) for BPTT and e-prop with the share of
+ * time in each part of the computation; then the event-driven and dense matrix kernels across
+ * spike densities (the crossover behind the core's DENSE_ABOVE switch).
  *
  * Flags: --batch N --steps N --iterations N --precision f32|f64 --seed N
+ *        --timit-frames N --timit-batch N --skip fig3|timit|kernels (repeatable as a comma list)
  *
  * @module
  */
@@ -20,6 +23,10 @@ import { Rng } from "../src/util/rng.ts";
 import { initWasm, instantiateCore } from "../src/backend/wasm/module.ts";
 import { Arena } from "../src/backend/wasm/arena.ts";
 import { bindKernels } from "../src/backend/wasm/kernels.ts";
+import { WasmNetwork } from "../src/backend/wasm/wasm_network.ts";
+import { resolveNetwork } from "../src/net/network.ts";
+import { initNetworkParams } from "../src/net/params.ts";
+import type { NetworkObjective } from "../src/net/objective.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -29,110 +36,218 @@ const { values } = parseArgs({
     iterations: { type: "string", default: "3" },
     precision: { type: "string", default: "f32" },
     seed: { type: "string", default: "1" },
+    "timit-frames": { type: "string", default: "300" },
+    "timit-batch": { type: "string", default: "32" },
+    skip: { type: "string", default: "" },
   },
 });
+const skip = new Set(values.skip.split(",").filter((x) => x !== ""));
 const B = Number(values.batch), T = Number(values.steps), iterations = Number(values.iterations);
 const precision = values.precision as "f32" | "f64";
 const rng = new Rng(Number(values.seed));
 
-const config = resolveNetworkConfig(fig3Network());
-const { nIn, nRec: n } = config.neuron;
-const backend = await WasmBackend.create(config, initWeights(config, rng), { precision });
-// Poisson input at the Fig. 3 rates: 10 Hz background on every channel plus 40 Hz cue bursts.
-const inputs = new Float64Array(B * T * nIn);
-for (let b = 0; b < B; b++) {
-  for (let t = 0; t < T; t++) {
-    const cue = t < 1050 && t % 150 >= 50 ? (t % 300 < 150 ? 0 : 1) : -1;
-    for (let i = 0; i < nIn; i++) {
-      const rate = Math.floor(i / 10) === cue ? 0.04 : 0.01;
-      inputs[(b * T + t) * nIn + i] = rng.uniform() < rate ? 1 : 0;
+if (!skip.has("fig3")) await benchFig3();
+if (!skip.has("timit")) await benchTimit();
+if (!skip.has("kernels")) await benchKernels();
+
+async function benchFig3() {
+  const config = resolveNetworkConfig(fig3Network());
+  const { nIn, nRec: n } = config.neuron;
+  const backend = await WasmBackend.create(config, initWeights(config, rng), { precision });
+  // Poisson input at the Fig. 3 rates: 10 Hz background on every channel plus 40 Hz cue bursts.
+  const inputs = new Float64Array(B * T * nIn);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const cue = t < 1050 && t % 150 >= 50 ? (t % 300 < 150 ? 0 : 1) : -1;
+      for (let i = 0; i < nIn; i++) {
+        const rate = Math.floor(i / 10) === cue ? 0.04 : 0.01;
+        inputs[(b * T + t) * nIn + i] = rng.uniform() < rate ? 1 : 0;
+      }
     }
   }
-}
-const batch: Batch = {
-  batchSize: B,
-  steps: T,
-  inputs,
-  labels: Int32Array.from({ length: B }, () => rng.int(2)),
-};
-const objective: Objective = {
-  loss: { type: "ce", window: Math.min(150, T) },
-  regularization: { c: 1, fTarget: 0.01 },
-};
+  const batch: Batch = {
+    batchSize: B,
+    steps: T,
+    inputs,
+    labels: Int32Array.from({ length: B }, () => rng.int(2)),
+  };
+  const objective: Objective = {
+    loss: { type: "ce", window: Math.min(150, T) },
+    regularization: { c: 1, fTarget: 0.01 },
+  };
 
-function time(options: GradientOptions): { ms: number; spikes: number } {
-  backend.gradients(batch, objective, options); // warm-up
-  const start = performance.now();
-  let spikes = 0;
-  for (let i = 0; i < iterations; i++) spikes = backend.gradients(batch, objective, options).spikes;
-  return { ms: (performance.now() - start) / iterations, spikes };
-}
+  function time(options: GradientOptions): { ms: number; spikes: number } {
+    backend.gradients(batch, objective, options); // warm-up
+    const start = performance.now();
+    let spikes = 0;
+    for (let i = 0; i < iterations; i++) {
+      spikes = backend.gradients(batch, objective, options).spikes;
+    }
+    return { ms: (performance.now() - start) / iterations, spikes };
+  }
 
-const synapses = nIn * n + n * (n - 1);
-const runs: [string, GradientOptions][] = [
-  ["BPTT", { method: "bptt" }],
-  ["e-prop factorized", { method: "eprop", form: "factorized" }],
-  ["e-prop online", { method: "eprop", form: "online" }],
-];
-console.log(
-  `Fig. 3 network: ${nIn} inputs, 50 LIF + 50 ALIF, T = ${T}, batch ${B}, ${precision}, ` +
-    `${iterations} timed iterations after one warm-up`,
-);
-const results = runs.map(([name, options]) => ({ name, ...time(options) }));
-const base = results[0].ms;
-console.log(
-  `spike density: ${(results[0].spikes / (B * T * n)).toFixed(4)} spikes per neuron per step\n`,
-);
-console.log("| gradient | ms / iteration | iterations / s | synaptic updates / s | time vs BPTT |");
-console.log("|---|---:|---:|---:|---:|");
-for (const r of results) {
-  const ups = synapses * B * T / (r.ms / 1000);
+  const synapses = nIn * n + n * (n - 1);
+  const runs: [string, GradientOptions][] = [
+    ["BPTT", { method: "bptt" }],
+    ["e-prop factorized", { method: "eprop", form: "factorized" }],
+    ["e-prop online", { method: "eprop", form: "online" }],
+  ];
   console.log(
-    `| ${r.name} | ${r.ms.toFixed(1)} | ${(1000 / r.ms).toFixed(3)} | ${ups.toExponential(2)} | ${
-      (r.ms / base).toFixed(2)
-    } |`,
+    `Fig. 3 network: ${nIn} inputs, 50 LIF + 50 ALIF, T = ${T}, batch ${B}, ${precision}, ` +
+      `${iterations} timed iterations after one warm-up`,
   );
+  const results = runs.map(([name, options]) => ({ name, ...time(options) }));
+  const base = results[0].ms;
+  console.log(
+    `spike density: ${(results[0].spikes / (B * T * n)).toFixed(4)} spikes per neuron per step\n`,
+  );
+  console.log(
+    "| gradient | ms / iteration | iterations / s | synaptic updates / s | time vs BPTT |",
+  );
+  console.log("|---|---:|---:|---:|---:|");
+  for (const r of results) {
+    const ups = synapses * B * T / (r.ms / 1000);
+    console.log(
+      `| ${r.name} | ${r.ms.toFixed(1)} | ${(1000 / r.ms).toFixed(3)} | ${ups.toExponential(2)} | ${
+        (r.ms / base).toFixed(2)
+      } |`,
+    );
+  }
 }
 
-// Event-driven vs dense kernels across densities of the sparse operand.
-const core = instantiateCore(await initWasm());
-const arena = new Arena(core.memory, core.heapBase());
-const k = bindKernels(core, precision);
-const bytes = precision === "f32" ? 4 : 8;
-const buffer = (count: number, fill: () => number) => {
-  const ptr = arena.alloc(count, bytes);
-  const view = arena.floats(ptr, count, precision);
-  for (let i = 0; i < count; i++) view[i] = fill();
-  return ptr;
-};
-function kernelTime(fn: () => void, repeats: number): number {
-  fn();
-  const start = performance.now();
-  for (let i = 0; i < repeats; i++) fn();
-  return (performance.now() - start) / repeats;
-}
-console.log(
-  "\nrecurrent input Z[64x100] @ W[100x100] and weight gradient P[4096x100]^T @ D[4096x100]:",
-);
-console.log(
-  "| density | gemmNN event us | gemmNN dense us | dense / event | gemmTN event us | gemmTN dense us | dense / event |",
-);
-console.log("|---:|---:|---:|---:|---:|---:|---:|");
-const W = buffer(n * n, () => rng.normal());
-const C = buffer(64 * n, () => 0);
-const R = 4096;
-const D = buffer(R * n, () => rng.normal());
-const G = buffer(n * n, () => 0);
-for (const density of [0.005, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1]) {
-  const Z = buffer(64 * n, () => (rng.uniform() < density ? 1 : 0));
-  const P = buffer(R * n, () => (rng.uniform() < density ? 1 : 0));
-  const nnE = kernelTime(() => k.gemmNNEvent(64, n, n, Z, W, C), 400) * 1000;
-  const nnD = kernelTime(() => k.gemmNNDense(64, n, n, Z, W, C), 400) * 1000;
-  const tnE = kernelTime(() => k.gemmTNEvent(R, n, n, P, D, G, 1), 10) * 1000;
-  const tnD = kernelTime(() => k.gemmTNDense(R, n, n, P, D, G, 1), 10) * 1000;
+/** The TIMIT network of Fig. 2, with the time per part of the computation. */
+async function benchTimit() {
+  const F = Number(values["timit-frames"]), TB = Number(values["timit-batch"]);
+  const net = resolveNetwork({
+    nIn: 123,
+    repeat: 5,
+    layers: [{
+      neuron: {
+        nRec: 400,
+        tauMMs: 20,
+        tauAMs: 200,
+        thr: 0.205,
+        beta: Array.from({ length: 400 }, (_, j) => (j < 300 ? 0 : 0.184)),
+        nRef: 2,
+      },
+      bidirectional: true,
+    }],
+    heads: [{ nOut: 61, pool: "frame_mean", tauOut: 3, filter: "paper", bias: true }],
+  });
+  const params = initNetworkParams(net, rng);
+  const profile = new Map<string, number>();
+  const network = await WasmNetwork.create(net, params, { precision, profile });
+  const batch = {
+    batchSize: TB,
+    frames: F,
+    inputs: new Float64Array(TB * F * 123).map(() => rng.normal()),
+    lengths: Int32Array.from({ length: TB }, () => F - rng.int(Math.ceil(F / 3))),
+  };
+  const objective: NetworkObjective = {
+    losses: [{ type: "ce_frames", labels: Int32Array.from({ length: TB * F }, () => rng.int(61)) }],
+    regularization: { c: 50, fTarget: 0.01 },
+    l2: 1e-5,
+  };
+  const groups: [string, string[]][] = [
+    ["input product", ["gemmNN"]],
+    ["neuron loops (with recurrent input)", ["lsnnForwardFrames", "bpttBackward", "traceAdjoint"]],
+    ["weight-gradient products", ["gemmTN"]],
+    ["readout and learning signals", ["readoutForward", "learningSignal"]],
+    ["layout (reversal, pooling, copies)", [
+      "reverseWithin",
+      "poolFrames",
+      "spreadFrames",
+      "copyColumns",
+      "addRowVector",
+      "addColumnSums",
+      "transpose",
+    ]],
+  ];
   console.log(
-    `| ${density} | ${nnE.toFixed(1)} | ${nnD.toFixed(1)} | ${(nnD / nnE).toFixed(2)} | ${
-      tnE.toFixed(0)
-    } | ${tnD.toFixed(0)} | ${(tnD / tnE).toFixed(2)} |`,
+    `\nTIMIT network: 123 inputs x 5 steps per frame, bidirectional 2 x (300 LIF + 100 ALIF), ` +
+      `61 outputs pooled per frame, ${F} frames (lengths ${Math.min(...batch.lengths)}-${
+        Math.max(...batch.lengths)
+      }), batch ${TB}, ${precision}, ${iterations} timed iterations after one warm-up`,
   );
+  const rows: string[] = [];
+  let density = 0;
+  for (
+    const [name, options] of [
+      ["BPTT", { method: "bptt" }],
+      ["e-prop factorized", { method: "eprop" }],
+    ] as const
+  ) {
+    network.gradients(batch, objective, options);
+    profile.clear();
+    const start = performance.now();
+    let spikes = 0;
+    for (let i = 0; i < iterations; i++) {
+      spikes = network.gradients(batch, objective, options).spikes;
+    }
+    const ms = (performance.now() - start) / iterations;
+    const valid = batch.lengths.reduce((a, l) => a + l, 0) * 5 * 800;
+    density = spikes / valid;
+    const shares = groups.map(([, kernels]) =>
+      kernels.reduce((a, k) => a + (profile.get(k) ?? 0), 0) / iterations
+    );
+    const other = ms - shares.reduce((a, v) => a + v, 0);
+    rows.push(
+      `| ${name} | ${ms.toFixed(0)} | ${
+        [...shares, other].map((v) => `${v.toFixed(0)} (${(100 * v / ms).toFixed(0)}%)`).join(" | ")
+      } |`,
+    );
+  }
+  console.log(`spike density: ${density.toFixed(4)} spikes per neuron per valid step\n`);
+  console.log(
+    `| gradient | ms | ${groups.map(([g]) => g).join(" | ")} | other (JS: loss, copies) |`,
+  );
+  console.log(`|---|---:|${groups.map(() => "---:|").join("")}---:|`);
+  for (const r of rows) console.log(r);
+  network.dispose();
+}
+
+/** Event-driven vs dense kernels across densities of the sparse operand. */
+async function benchKernels() {
+  const n = 100;
+  const core = instantiateCore(await initWasm());
+  const arena = new Arena(core.memory, core.heapBase());
+  const k = bindKernels(core, precision);
+  const bytes = precision === "f32" ? 4 : 8;
+  const buffer = (count: number, fill: () => number) => {
+    const ptr = arena.alloc(count, bytes);
+    const view = arena.floats(ptr, count, precision);
+    for (let i = 0; i < count; i++) view[i] = fill();
+    return ptr;
+  };
+  function kernelTime(fn: () => void, repeats: number): number {
+    fn();
+    const start = performance.now();
+    for (let i = 0; i < repeats; i++) fn();
+    return (performance.now() - start) / repeats;
+  }
+  console.log(
+    "\nrecurrent input Z[64x100] @ W[100x100] and weight gradient P[4096x100]^T @ D[4096x100]:",
+  );
+  console.log(
+    "| density | gemmNN event us | gemmNN dense us | dense / event | gemmTN event us | gemmTN dense us | dense / event |",
+  );
+  console.log("|---:|---:|---:|---:|---:|---:|---:|");
+  const W = buffer(n * n, () => rng.normal());
+  const C = buffer(64 * n, () => 0);
+  const R = 4096;
+  const D = buffer(R * n, () => rng.normal());
+  const G = buffer(n * n, () => 0);
+  for (const density of [0.005, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1]) {
+    const Z = buffer(64 * n, () => (rng.uniform() < density ? 1 : 0));
+    const P = buffer(R * n, () => (rng.uniform() < density ? 1 : 0));
+    const nnE = kernelTime(() => k.gemmNNEvent(64, n, n, Z, W, C), 400) * 1000;
+    const nnD = kernelTime(() => k.gemmNNDense(64, n, n, Z, W, C), 400) * 1000;
+    const tnE = kernelTime(() => k.gemmTNEvent(R, n, n, P, D, G, 1), 10) * 1000;
+    const tnD = kernelTime(() => k.gemmTNDense(R, n, n, P, D, G, 1), 10) * 1000;
+    console.log(
+      `| ${density} | ${nnE.toFixed(1)} | ${nnD.toFixed(1)} | ${(nnD / nnE).toFixed(2)} | ${
+        tnE.toFixed(0)
+      } | ${tnD.toFixed(0)} | ${(tnD / tnE).toFixed(2)} |`,
+    );
+  }
 }

@@ -72,23 +72,24 @@ export function resolveNetworkObjective(
 }
 
 /**
- * Adds the L2 term's gradient 2 l2 W to a gradient tree (zero diagonal for w_rec).
+ * The L2 term E_l2 = l2 * (sum of squares of every weight, w_rec without its diagonal), and, when
+ * a gradient tree is given, its gradient 2 l2 W added to it.
  *
  * @param l2 The coefficient.
  * @param params The weights.
- * @param grads The gradients, changed in place.
+ * @param grads The gradients, changed in place (optional).
  * @returns E_l2.
  */
-export function addL2(l2: number, params: NetworkParams, grads: NetworkParams): number {
+export function addL2(l2: number, params: NetworkParams, grads?: NetworkParams): number {
   if (l2 === 0) return 0;
-  const g = paramLeaves(grads);
+  const g = grads ? paramLeaves(grads) : undefined;
   let loss = 0;
   paramLeaves(params).forEach((leaf, i) => {
     const n = leaf.recurrent;
     for (let k = 0; k < leaf.data.length; k++) {
       if (n !== undefined && Math.floor(k / n) === k % n) continue;
       loss += leaf.data[k] * leaf.data[k];
-      g[i].data[k] += 2 * l2 * leaf.data[k];
+      if (g) g[i].data[k] += 2 * l2 * leaf.data[k];
     }
   });
   return l2 * loss;

@@ -11,7 +11,7 @@ import type { Matrix, Weights } from "../../model/weights.ts";
 import type { FloatArray } from "../../grad/readout_error.ts";
 import { Arena } from "./arena.ts";
 import { checkFeedbackMatrix } from "../../grad/feedback.ts";
-import { bindKernels, type Kernels } from "./kernels.ts";
+import { bindKernels, type Kernels, profiledKernels } from "./kernels.ts";
 import { instantiateCore } from "./module.ts";
 
 /** Slots of the f64 constants block (core-wasm/assembly/consts.ts). */
@@ -61,10 +61,16 @@ export class CoreMemory {
   /**
    * @param module The compiled core.
    * @param precision f32 or f64.
+   * @param options `profile`: accumulate each kernel's milliseconds there.
    */
-  constructor(module: WebAssembly.Module, precision: Precision) {
+  constructor(
+    module: WebAssembly.Module,
+    precision: Precision,
+    options: { profile?: Map<string, number> } = {},
+  ) {
     const core = instantiateCore(module);
-    this.k = bindKernels(core, precision);
+    const k = bindKernels(core, precision);
+    this.k = options.profile ? profiledKernels(k, options.profile) : k;
     this.arena = new Arena(core.memory, core.heapBase());
     this.precision = precision;
     this.bytes = precision === "f32" ? 4 : 8;

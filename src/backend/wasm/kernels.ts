@@ -59,3 +59,24 @@ export function bindKernels(core: CoreExports, precision: Precision): Kernels {
   }
   return out;
 }
+
+/**
+ * Wraps every kernel so that its wall time accumulates in `totals` (milliseconds by kernel name);
+ * for profiling (`deno task bench`), not for production use.
+ *
+ * @param k The kernels.
+ * @param totals Accumulated milliseconds per kernel.
+ * @returns The wrapped kernels.
+ */
+export function profiledKernels(k: Kernels, totals: Map<string, number>): Kernels {
+  const out = {} as Kernels;
+  for (const name of KERNEL_NAMES) {
+    const fn = k[name];
+    out[name] = (...args: number[]) => {
+      const start = performance.now();
+      fn(...args);
+      totals.set(name, (totals.get(name) ?? 0) + performance.now() - start);
+    };
+  }
+  return out;
+}

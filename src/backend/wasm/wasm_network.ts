@@ -55,6 +55,8 @@ export interface WasmNetworkOptions {
   precision?: Precision;
   /** Where the core comes from (default: the embedded module). */
   module?: WasmSource;
+  /** Profiling: each kernel's wall time accumulates here (milliseconds by kernel name). */
+  profile?: Map<string, number>;
 }
 
 /** Everything one forward pass leaves in core memory. */
@@ -122,11 +124,11 @@ export class WasmNetwork implements NetworkBackend {
     module: WebAssembly.Module,
     net: ResolvedNetwork,
     params: NetworkParams,
-    precision: Precision,
+    options: { precision: Precision; profile?: Map<string, number> },
   ) {
     this.net = net;
-    this.precision = precision;
-    const core = new CoreMemory(module, precision);
+    this.precision = options.precision;
+    const core = new CoreMemory(module, options.precision, { profile: options.profile });
     this.#core = core;
     this.#populations = net.populations.map((p) => new WasmPopulation(core, p));
     this.#heads = net.heads.map((h) => new WasmHead(core, h));
@@ -154,7 +156,10 @@ export class WasmNetwork implements NetworkBackend {
       "f64",
     ]);
     checkNetworkParams(net, params);
-    return new WasmNetwork(await initWasm(options.module), net, params, precision);
+    return new WasmNetwork(await initWasm(options.module), net, params, {
+      precision,
+      profile: options.profile,
+    });
   }
 
   /** Replaces the parameters (validated). */
@@ -206,7 +211,7 @@ export class WasmNetwork implements NetworkBackend {
       const fwd = this.#forward(batch, false);
       const losses = this.#losses(fwd, obj);
       const reg = this.#regularize(fwd, obj, options.rateEstimates);
-      const l2Loss = addL2(obj.l2, this.#params, copyNetworkParams(this.#params));
+      const l2Loss = addL2(obj.l2, this.#params);
       return this.#evaluation(fwd, losses.values, reg, l2Loss);
     });
   }
