@@ -97,6 +97,57 @@ export {
   runGradientCase,
 } from "./src/cli/gradient_case.ts";
 export { Rng, type RngState } from "./src/util/rng.ts";
+export {
+  type HeadPool,
+  headReads,
+  type HeadSource,
+  type HeadSpec,
+  type LayerNeuronSpec,
+  type LayerSpec,
+  type NetworkSpec,
+  type Population,
+  type PopulationConstants,
+  type ResolvedHead,
+  type ResolvedNetwork,
+  resolveNetwork,
+} from "./src/net/network.ts";
+export {
+  checkNetworkParams,
+  copyNetworkParams,
+  type HeadParams,
+  initNetworkParams,
+  type LayerParams,
+  type NetworkParams,
+  type ParamLeaf,
+  paramLeaves,
+  type PopulationParams,
+  populationParams,
+  zeroNetworkParams,
+} from "./src/net/params.ts";
+export { checkSequenceBatch, type SequenceBatch } from "./src/net/batch.ts";
+export {
+  createLoss,
+  type CrossEntropyLossSpec,
+  type FrameCrossEntropyLossSpec,
+  type LossContext,
+  type LossSpec,
+  type MseLossSpec,
+  type SequenceLoss,
+} from "./src/net/losses.ts";
+export {
+  addL2,
+  type NetworkObjective,
+  type ResolvedNetworkObjective,
+  resolveNetworkObjective,
+} from "./src/net/objective.ts";
+export type {
+  NetworkBackend,
+  NetworkEvaluation,
+  NetworkGradientOptions,
+  NetworkGradientResult,
+  NetworkTrajectory,
+} from "./src/net/backend.ts";
+export { WasmNetwork, type WasmNetworkOptions } from "./src/backend/wasm/wasm_network.ts";
 export { fig3Network, type Fig3NetworkOptions } from "./src/model/presets.ts";
 export {
   createOptimizer,
@@ -115,8 +166,9 @@ export {
 } from "./src/train/trainer.ts";
 export {
   type Checkpoint,
-  loadCheckpoint,
-  saveCheckpoint,
+  checkpointFromJson,
+  type CheckpointStore,
+  checkpointToJson,
   type TrainingState,
   type TrainRecord,
   type ValidationRecord,

@@ -18,7 +18,7 @@ import {
   runFigS7,
 } from "../src/experiments/figs7.ts";
 import { checkpointPath, startRun } from "../src/experiments/run_dir.ts";
-import { loadCheckpoint, saveCheckpoint } from "../src/train/checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint } from "../src/train/checkpoint_file.ts";
 import type { TrainingState } from "../src/train/checkpoint.ts";
 
 const quiet = () => {};

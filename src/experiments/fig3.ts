@@ -24,6 +24,7 @@ import type { TrainingState } from "../train/checkpoint.ts";
 import { decisions, errorRate, evidenceAccumulationBatch } from "../tasks/evidence_accumulation.ts";
 import { FlagError, type FlagSpecs, type FlagValues } from "../cli/flags.ts";
 import { checkpointPath } from "./run_dir.ts";
+import { saveCheckpoint } from "../train/checkpoint_file.ts";
 
 /** The flags of `deno task fig3` (the original's, in kebab case). */
 export const FIG3_FLAGS: FlagSpecs = {
@@ -280,7 +281,11 @@ export async function runFig3(
       iterations: f["n-iter"] as number,
       printEvery: f["print-every"] as number,
       validateEvery: f["validate-every"] as number,
-      checkpoint: { path: checkpointPath(f.out as string), every: 50, flags: f },
+      checkpoint: {
+        store: (cp) => saveCheckpoint(checkpointPath(f.out as string), cp),
+        every: 50,
+        flags: f,
+      },
       log,
     },
     task,

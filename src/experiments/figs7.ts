@@ -19,6 +19,7 @@ import type { TrainingState } from "../train/checkpoint.ts";
 import { poissonPattern, sumOfSinesTarget } from "../tasks/pattern_generation.ts";
 import { FlagError, type FlagSpecs, type FlagValues } from "../cli/flags.ts";
 import { checkpointPath } from "./run_dir.ts";
+import { saveCheckpoint } from "../train/checkpoint_file.ts";
 import { compareGradients } from "../verify/checks.ts";
 
 /** The flags of `deno task figS7` (the original's, in kebab case). */
@@ -277,7 +278,11 @@ export async function runFigS7(
       iterations: f["n-iter"] as number,
       printEvery: f["print-every"] as number,
       validateEvery: 0,
-      checkpoint: { path: checkpointPath(f.out as string), every: 200, flags: f },
+      checkpoint: {
+        store: (cp) => saveCheckpoint(checkpointPath(f.out as string), cp),
+        every: 200,
+        flags: f,
+      },
       log,
     },
     { objective, trainBatch: () => batch },

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { loadCheckpoint, type TrainingState } from "../train/checkpoint.ts";
+import type { TrainingState } from "../train/checkpoint.ts";
+import { loadCheckpoint } from "../train/checkpoint_file.ts";
 import { FlagError, type FlagSpecs, type FlagValues, parseFlags } from "../cli/flags.ts";
 
 /** The checkpoint file of a run folder. */

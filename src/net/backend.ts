@@ -80,7 +80,10 @@ export interface NetworkBackend {
   readonly net: ResolvedNetwork;
   /** Replaces the parameters (validated). */
   setParams(params: NetworkParams): void;
-  /** @returns A copy of the parameters. */
+  /**
+   * Returns a copy of the parameters.
+   * @returns A copy of the parameters.
+   */
   getParams(): NetworkParams;
   /** Forward pass with records of every population and head. */
   simulate(batch: SequenceBatch): NetworkTrajectory;

@@ -29,12 +29,15 @@ export interface SequenceLoss {
   readonly type: string;
   /**
    * Checks that the loss fits the head and batch.
+   * @param ctx The head and batch.
    * @throws {TypeError|RangeError} Naming the field.
    */
   check(ctx: LossContext): void;
   /**
+   * Computes the loss and dE/dy.
    * @param y Outputs, time-major [U][B][nOut].
    * @param dEdy Written: dE/dy, same layout (zero where the loss does not look).
+   * @param ctx The head and batch.
    * @returns The loss.
    */
   evaluate(y: FloatArray, dEdy: FloatArray, ctx: LossContext): number;
@@ -75,6 +78,8 @@ export interface FrameCrossEntropyLossSpec {
 export type LossSpec = MseLossSpec | CrossEntropyLossSpec | FrameCrossEntropyLossSpec;
 
 /**
+ * Builds a loss from its description.
+ *
  * @param spec A loss as data, or a ready {@linkcode SequenceLoss}.
  * @param field Field name for messages.
  * @returns The loss.

@@ -364,6 +364,8 @@ function resolveHead(
 }
 
 /**
+ * Lists the populations a head reads.
+ *
  * @param net The network.
  * @param head A head of it.
  * @returns The populations the head reads, with the rows of its w_out that read each one.

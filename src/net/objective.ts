@@ -34,6 +34,8 @@ export interface ResolvedNetworkObjective {
 }
 
 /**
+ * Validates an objective against a network.
+ *
  * @param net The network.
  * @param objective The objective.
  * @returns It validated (the losses are checked against a batch later).

@@ -53,6 +53,8 @@ export interface ParamLeaf {
 }
 
 /**
+ * Finds one population's weights in a parameter tree.
+ *
  * @param net The network.
  * @param p A parameter tree.
  * @returns The population parameters of population `index` of `net.populations`.
@@ -103,6 +105,8 @@ export function initNetworkParams(
 }
 
 /**
+ * Makes a parameter tree of zeros (e.g. for gradients).
+ *
  * @param net The network.
  * @returns A tree of zeros with the network's shapes.
  */
@@ -181,6 +185,8 @@ export function checkNetworkParams(net: ResolvedNetwork, p: NetworkParams): void
 }
 
 /**
+ * Lists the leaves of a parameter tree.
+ *
  * @param p A parameter tree.
  * @returns Its leaves in a fixed order (layers bottom-up, forward before backward, w_in before
  *   w_rec; then heads, w_out before b_out), sharing the tree's arrays.
@@ -203,6 +209,8 @@ export function paramLeaves(p: NetworkParams): ParamLeaf[] {
 }
 
 /**
+ * Deep-copies a parameter tree.
+ *
  * @param p A parameter tree.
  * @returns A deep copy.
  */

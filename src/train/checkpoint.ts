@@ -1,8 +1,9 @@
 /**
  * Training checkpoints: everything needed to resume a run exactly (weights, optimizer state,
- * random generator states, feedback matrix, regularizer estimate, history), as JSON. Numbers are
- * written in the shortest form that reads back to the same float64, so a resumed run continues
- * bit for bit. Writes go to a temporary file first and are renamed into place.
+ * random generator states, feedback matrix, regularizer estimate, history), as JSON text. Numbers
+ * are written in the shortest form that reads back to the same float64, so a resumed run
+ * continues bit for bit. Storage is the caller's (a file in Deno: checkpoint_file.ts; anything in
+ * a browser), so this module runs everywhere.
  *
  * @module
  */
@@ -83,14 +84,18 @@ function matrixFromJson(m: { rows: number; cols: number; data: number[] }, field
   return { rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) };
 }
 
+/** Where a trainer puts its checkpoints (a file, browser storage, memory). */
+export type CheckpointStore = (checkpoint: Checkpoint) => Promise<void>;
+
 /**
- * Writes a checkpoint atomically.
- * @param path Target file.
+ * Serialises a checkpoint.
+ *
  * @param checkpoint Flags and state.
+ * @returns The checkpoint as JSON text.
  */
-export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
+export function checkpointToJson(checkpoint: Checkpoint): string {
   const s = checkpoint.state;
-  const json = {
+  return JSON.stringify({
     ...checkpoint,
     state: {
       ...s,
@@ -102,34 +107,27 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
       },
       feedback: s.feedback ? matrixToJson(s.feedback) : null,
     },
-  };
-  const tmp = `${path}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(json));
-  await Deno.rename(tmp, path);
+  });
 }
 
 /**
- * Reads a checkpoint.
- * @param path The file.
+ * Reads a checkpoint back.
+ *
+ * @param text JSON text written by {@linkcode checkpointToJson}.
+ * @param source Where it came from, for messages.
  * @returns Flags and state.
- * @throws {Error} When the file is missing or malformed, naming the problem.
+ * @throws {Error} When the text is malformed, naming the problem.
  */
-export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new Error(`Cannot resume: ${path} cannot be read (${(e as Error).message})`);
-  }
+export function checkpointFromJson(text: string, source: string): Checkpoint {
   // deno-lint-ignore no-explicit-any
   let json: any;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`Cannot resume: ${path} is not valid JSON (${(e as Error).message})`);
+    throw new Error(`Cannot resume: ${source} is not valid JSON (${(e as Error).message})`);
   }
   if (json?.version !== 1 || typeof json.state !== "object") {
-    throw new Error(`Cannot resume: ${path} is not a version-1 checkpoint`);
+    throw new Error(`Cannot resume: ${source} is not a version-1 checkpoint`);
   }
   const s = json.state;
   const weights: Weights = {

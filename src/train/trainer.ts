@@ -18,12 +18,7 @@ import { copyWeights, type Weights } from "../model/weights.ts";
 import type { Feedback } from "../grad/feedback.ts";
 import { Rng } from "../util/rng.ts";
 import type { Optimizer, ParameterSet } from "./optimizer.ts";
-import {
-  type Checkpoint,
-  saveCheckpoint,
-  type TrainingState,
-  type ValidationRecord,
-} from "./checkpoint.ts";
+import type { Checkpoint, CheckpointStore, TrainingState, ValidationRecord } from "./checkpoint.ts";
 import { progressLine } from "./progress.ts";
 
 /** What a validation returns. */
@@ -71,8 +66,8 @@ export interface TrainerOptions {
   printEvery: number;
   /** Validate every this many iterations (0: never). */
   validateEvery: number;
-  /** Where and how often to checkpoint, with the flags to store. */
-  checkpoint?: { path: string; every: number; flags: Record<string, unknown> };
+  /** Where (a store, e.g. a file's saveCheckpoint) and how often to checkpoint, with the flags to store. */
+  checkpoint?: { store: CheckpointStore; every: number; flags: Record<string, unknown> };
   /** Output for progress lines (default console.log). */
   log?: (line: string) => void;
 }
@@ -191,7 +186,7 @@ export async function train(
       flags: options.checkpoint.flags,
       state: snapshot(),
     };
-    await saveCheckpoint(options.checkpoint.path, checkpoint);
+    await options.checkpoint.store(checkpoint);
   };
 
   while (s.iteration < options.iterations && !s.stopped) {

@@ -170,7 +170,10 @@ export class WasmNetwork implements NetworkBackend {
     this.#heads.forEach((h, i) => h.load(params.heads[i]));
   }
 
-  /** @returns A copy of the parameters. */
+  /**
+   * Returns a copy of the parameters.
+   * @returns A copy of the parameters.
+   */
   getParams(): NetworkParams {
     return copyNetworkParams(this.#params);
   }
