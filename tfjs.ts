@@ -25,3 +25,4 @@
  */
 export { TfjsBackend, type TfjsBackendOptions } from "./src/backend/tfjs/tfjs_backend.ts";
 export { TF_BACKENDS, type TfBackendName, useTfBackend } from "./src/backend/tfjs/tf.ts";
+export { TfjsNetwork, type TfjsNetworkOptions } from "./src/backend/tfjs/tfjs_network.ts";

@@ -71,3 +71,25 @@ Deno.test("deno task grad reads format 2 and matches both golden cases in f64", 
     assertMatches(result, await readJson(`${name}.v2.expected.json`) as NetworkCaseResult, 1e-9);
   }
 });
+
+Deno.test("deno task grad --backend tfjs reads format 2 and matches both golden cases (1e-4)", async () => {
+  for (const name of CASES) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-env",
+        "src/cli/grad.ts",
+        "--backend",
+        "tfjs",
+        new URL(`${name}.v2.case.json`, GOLDEN).pathname,
+      ],
+      cwd: new URL("..", import.meta.url),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const result = JSON.parse(new TextDecoder().decode(out.stdout)) as NetworkCaseResult;
+    assertMatches(result, await readJson(`${name}.v2.expected.json`) as NetworkCaseResult, 1e-4);
+  }
+});

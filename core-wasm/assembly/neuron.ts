@@ -142,8 +142,9 @@ export function lsnnForward<T>(
 /**
  * lsnnForward with the input current computed beforehand, once per frame: I [F][B][n] holds
  * x(f) @ w_in, and step t reads frame floor(t / repeat). lens: [B] valid steps per trial (i32),
- * or 0 when every trial is valid throughout; at and past a trial's length its z and psi are 0 (the
- * dynamics are causal, so nothing before the length depends on what follows it).
+ * or 0 when every trial is valid throughout; at and past a trial's length its z and psi (and the
+ * recorded v and A) are 0 (the dynamics are causal, so nothing before the length depends on what
+ * follows it).
  */
 export function lsnnForwardFrames<T>(
   steps: i32, repeat: i32, B: i32, n: i32, cst: usize,
@@ -169,6 +170,8 @@ export function lsnnForwardFrames<T>(
         if (t >= load<i32>(lens + (<usize>b << 2))) {
           memory.fill(at<T>(zT, b * n), 0, rowBytes);
           memory.fill(at<T>(psiT, b * n), 0, rowBytes);
+          if (vRec != 0) memory.fill(at<T>(vRec, t * size + b * n), 0, rowBytes);
+          if (thrRec != 0) memory.fill(at<T>(thrRec, t * size + b * n), 0, rowBytes);
         }
       }
     }

@@ -2,7 +2,7 @@
  * `deno task grad CASE.json [--backend wasm|tfjs] [--precision f64|f32] [--eprop-form factorized|online]
  *  [--eprop-impl hardcoded|autodiff] [--tf-backend cpu|wasm]`
  *
- * Reads a gradient case (shared/spec/GRADIENT_CASE.md) and prints the result JSON on stdout, and
+ * Reads a gradient case (docs/spec/GRADIENT_CASE.md) and prints the result JSON on stdout, and
  * nothing else there. A malformed case gives an error on stderr naming the field, and exit code 2.
  *
  * @module
@@ -10,11 +10,14 @@
 import { parseArgs } from "node:util";
 import { parseGradientCase, runGradientCase } from "./gradient_case.ts";
 import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
+import { WasmNetwork } from "../backend/wasm/wasm_network.ts";
+import { isNetworkCase, parseNetworkCase, runNetworkCase } from "./network_case.ts";
 
 const USAGE = `usage: deno task grad CASE.json [options]
 
 Computes BPTT, symmetric e-prop and eq. (1) gradients of a gradient case and prints the
-result JSON of GRADIENT_CASE.md on stdout.
+result JSON on stdout: format 1 (one LSNN population, docs/spec/GRADIENT_CASE.md) or format 2
+("format": 2: stacked and bidirectional layers, frame-pooled readout, docs/spec/NETWORK_CASE.md).
 
 options:
   --backend wasm|tfjs              compute backend (default wasm)
@@ -46,7 +49,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    console.error(USAGE);
+    console.log(USAGE);
     return 0;
   }
   const usageError = (message: string) => {
@@ -97,6 +100,20 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   try {
+    if (isNetworkCase(json)) {
+      const c = parseNetworkCase(json);
+      const backend = backendName === "wasm"
+        ? await WasmNetwork.create(c.net, c.params, { precision })
+        : await (await import("../backend/tfjs/tfjs_network.ts")).TfjsNetwork.create(
+          c.net,
+          c.params,
+          { tfBackend },
+        );
+      const result = runNetworkCase(backend, c, { form, implementation });
+      backend.dispose();
+      console.log(JSON.stringify(result));
+      return 0;
+    }
     const c = parseGradientCase(json);
     const backend = backendName === "wasm"
       ? await WasmBackend.create(c.config, c.weights, { precision })

@@ -24,7 +24,10 @@ export interface NetworkGradientOptions {
   feedback?: (Matrix | undefined)[];
   /** e-prop on the WebAssembly core: "factorized" (default) or "online" (per-synapse traces). */
   form?: EpropForm;
-  /** e-prop on tfjs: "hardcoded" (default where supported) or "autodiff". */
+  /**
+   * How e-prop is computed: on the WebAssembly core always "hardcoded" (traces and learning
+   * signals written out); on tfjs "autodiff" (default; the stop-gradient trick) or "hardcoded".
+   */
   implementation?: "hardcoded" | "autodiff";
   /** Online regularizer: each population's rate estimate carried from the previous batch. */
   rateEstimates?: Float64Array[];

@@ -76,11 +76,7 @@ export function runGraph(
   const [T, B] = x.shape;
   const n = w.wRec.shape[0];
   const spike = spikeFunction(k);
-  // The refractory counter is not differentiated: both ops are opaque to autodiff.
-  const refractoryStep = customOp(([r, z]) => ({
-    value: tf.clipByValue(tf.sub(tf.add(r, tf.mul(k.nRef * k.dt, z)), 1), 0, k.nRef),
-    gradFunc: () => [tf.zerosLike(r), tf.zerosLike(z)],
-  }));
+  const refractoryStep = refractoryCounter(k);
   const xs = tf.unstack(x) as tf.Tensor2D[];
   const probes = options.probes ? tf.unstack(options.probes) as tf.Tensor2D[] : undefined;
   let v: tf.Tensor = tf.zeros([B, n]);
@@ -104,7 +100,7 @@ export function runGraph(
     const A = tf.add(k.thr, tf.mul(w.beta, a));
     const free = freeMask(r);
     const z = spike(v, A, free);
-    const psi = pseudoDerivative(k, v, A, free);
+    const psi = pseudoDerivative(k, { v, A, free });
     r = refractoryStep(r, z);
     const zOut = probes ? tf.add(z, probes[t]) : z;
     zbar = tf.add(tf.mul(k.kappa, zbar), tf.mul(k.c, zOut));
@@ -131,8 +127,28 @@ export function runGraph(
   };
 }
 
-/** Builds an op with a custom gradient from a function of its input list. */
-function customOp(
+/**
+ * The refractory counter update r <- clip(r + n_ref * z * dt - 1, 0, n_ref), opaque to autodiff.
+ *
+ * @param k Refractory steps and time step.
+ * @returns The op (r, z) => next r, whose gradient is zero for both inputs.
+ */
+export function refractoryCounter(
+  k: Pick<ModelConstants, "nRef" | "dt">,
+): (r: tf.Tensor, z: tf.Tensor) => tf.Tensor {
+  return customOp(([r, z]) => ({
+    value: tf.clipByValue(tf.sub(tf.add(r, tf.mul(k.nRef * k.dt, z)), 1), 0, k.nRef),
+    gradFunc: () => [tf.zerosLike(r), tf.zerosLike(z)],
+  }));
+}
+
+/**
+ * Builds an op with a custom gradient from a function of its input list.
+ *
+ * @param fn Computes the value from the inputs and returns it with its gradient function.
+ * @returns The op.
+ */
+export function customOp(
   fn: (inputs: tf.Tensor[], save: tf.GradSaveFunc) => {
     value: tf.Tensor;
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
@@ -154,29 +170,40 @@ export const stopGradient: (x: tf.Tensor) => tf.Tensor = customOp(([x]) => ({
 }));
 
 /** 1 where the counter r is 0 (the neuron may spike), else 0; not differentiated. */
-const freeMask = customOp(([r]) => ({
+export const freeMask: (r: tf.Tensor) => tf.Tensor = customOp(([r]) => ({
   value: tf.cast(tf.lessEqual(r, 0), "float32"),
   gradFunc: () => tf.zerosLike(r),
 }));
 
-/** psi = free * (gamma/thr) max(0, 1 - |v - A| / thr), not differentiated. */
-function pseudoDerivative(
-  k: ModelConstants,
-  v: tf.Tensor,
-  A: tf.Tensor,
-  free: tf.Tensor,
+/**
+ * psi = free * (gamma/thr) max(0, 1 - |v - A| / thr), not differentiated.
+ *
+ * @param k Dampening and base threshold.
+ * @param state Membrane potentials v, adaptive thresholds A and the mask `free` (1 where the
+ *   neuron is not refractory).
+ * @returns psi.
+ */
+export function pseudoDerivative(
+  k: Pick<ModelConstants, "gamma" | "thr">,
+  state: { v: tf.Tensor; A: tf.Tensor; free: tf.Tensor },
 ): tf.Tensor {
+  const { v, A, free } = state;
   const d = stopGradient(tf.sub(v, A));
   return tf.mul(free, tf.mul(k.gamma / k.thr, tf.relu(tf.sub(1, tf.div(tf.abs(d), k.thr)))));
 }
 
-/** z = free * H(v - A) / dt with dz/dv = psi and dz/dA = -psi. */
-function spikeFunction(
-  k: ModelConstants,
+/**
+ * z = free * H(v - A) / dt with dz/dv = psi and dz/dA = -psi.
+ *
+ * @param k Dampening, base threshold and time step.
+ * @returns The spike op (v, A, free) => z.
+ */
+export function spikeFunction(
+  k: Pick<ModelConstants, "gamma" | "thr" | "dt">,
 ): (v: tf.Tensor, A: tf.Tensor, free: tf.Tensor) => tf.Tensor {
   return customOp(([v, A, free], save) => {
     const z = tf.mul(tf.cast(tf.greater(tf.sub(v, A), 0), "float32"), tf.mul(free, 1 / k.dt));
-    const psi = pseudoDerivative(k, v, A, free);
+    const psi = pseudoDerivative(k, { v, A, free });
     save([psi, free]);
     return {
       value: z,
@@ -189,7 +216,11 @@ function spikeFunction(
 }
 
 /** y = zbar @ w_out, whose gradient to zbar goes back through the feedback matrix B instead. */
-const readoutWithFeedback = customOp(([zbar, wOut, feedback], save) => {
+export const readoutWithFeedback: (
+  zbar: tf.Tensor2D,
+  wOut: tf.Tensor2D,
+  feedback: tf.Tensor2D,
+) => tf.Tensor2D = customOp(([zbar, wOut, feedback], save) => {
   save([zbar, feedback]);
   return {
     value: tf.matMul(zbar as tf.Tensor2D, wOut as tf.Tensor2D),
