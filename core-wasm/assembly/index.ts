@@ -2,7 +2,7 @@
 // (`_f64`, for verification). All pointers are byte addresses into the exported memory; the
 // TypeScript side (src/backend/wasm/) validates sizes once and owns the memory layout.
 import { addColumnSums, gemmNN, gemmNNDense, gemmNNEvent, gemmTN, gemmTNDense, gemmTNEvent, transpose } from "./linalg";
-import { lsnnForward, lsnnForwardFrames, lsnnStep } from "./neuron";
+import { lsnnForwardFrames, lsnnStep } from "./neuron";
 import { addRowVector, copyColumns, poolFrames, reverseWithin, spreadFrames } from "./sequence";
 import { learningSignal, projectError, readoutForward, readoutStep } from "./readout";
 import { bpttBackward } from "./bptt";
@@ -20,12 +20,6 @@ export function lsnnStep_f32(B: i32, nIn: i32, n: i32, cst: usize, x: usize, wIn
 }
 export function lsnnStep_f64(B: i32, nIn: i32, n: i32, cst: usize, x: usize, wIn: usize, wRec: usize, beta: usize, zPrev: usize, v: usize, a: usize, r: usize, cur: usize, zOut: usize, psiOut: usize, vOut: usize, thrOut: usize): void {
   lsnnStep<f64>(B, nIn, n, cst, x, wIn, wRec, beta, zPrev, v, a, r, cur, zOut, psiOut, vOut, thrOut);
-}
-export function lsnnForward_f32(steps: i32, B: i32, nIn: i32, n: i32, cst: usize, x: usize, wIn: usize, wRec: usize, beta: usize, zInit: usize, v: usize, a: usize, r: usize, cur: usize, zRec: usize, psiRec: usize, vRec: usize, thrRec: usize): void {
-  lsnnForward<f32>(steps, B, nIn, n, cst, x, wIn, wRec, beta, zInit, v, a, r, cur, zRec, psiRec, vRec, thrRec);
-}
-export function lsnnForward_f64(steps: i32, B: i32, nIn: i32, n: i32, cst: usize, x: usize, wIn: usize, wRec: usize, beta: usize, zInit: usize, v: usize, a: usize, r: usize, cur: usize, zRec: usize, psiRec: usize, vRec: usize, thrRec: usize): void {
-  lsnnForward<f64>(steps, B, nIn, n, cst, x, wIn, wRec, beta, zInit, v, a, r, cur, zRec, psiRec, vRec, thrRec);
 }
 export function readoutStep_f32(B: i32, n: i32, nOut: i32, cst: usize, z: usize, zbarPrev: usize, zbar: usize, y: usize, wOutT: usize, bias: usize): void {
   readoutStep<f32>(B, n, nOut, cst, z, zbarPrev, zbar, y, wOutT, bias);
@@ -124,8 +118,8 @@ export function addColumnSums_f64(rows: i32, cols: i32, src: usize, dst: usize):
   addColumnSums<f64>(rows, cols, src, dst);
 }
 
-export function lsnnForwardFrames_f32(steps: i32, repeat: i32, B: i32, n: i32, cst: usize, I: usize, wRec: usize, beta: usize, lens: usize, zInit: usize, v: usize, a: usize, r: usize, cur: usize, zRec: usize, psiRec: usize, vRec: usize, thrRec: usize): void {
-  lsnnForwardFrames<f32>(steps, repeat, B, n, cst, I, wRec, beta, lens, zInit, v, a, r, cur, zRec, psiRec, vRec, thrRec);
+export function lsnnForwardFrames_f32(steps: i32, repeat: i32, B: i32, nIn: i32, n: i32, cst: usize, x: usize, wIn: usize, I: usize, wRec: usize, beta: usize, lens: usize, zInit: usize, v: usize, a: usize, r: usize, cur: usize, zRec: usize, psiRec: usize, vRec: usize, thrRec: usize): void {
+  lsnnForwardFrames<f32>(steps, repeat, B, nIn, n, cst, x, wIn, I, wRec, beta, lens, zInit, v, a, r, cur, zRec, psiRec, vRec, thrRec);
 }
 export function reverseWithin_f32(steps: i32, B: i32, n: i32, lens: usize, src: usize, dst: usize): void {
   reverseWithin<f32>(steps, B, n, lens, src, dst);
@@ -142,8 +136,8 @@ export function copyColumns_f32(rows: i32, count: i32, nSrc: i32, src: usize, sr
 export function addRowVector_f32(steps: i32, B: i32, n: i32, vec: usize, stride: i32, dst: usize): void {
   addRowVector<f32>(steps, B, n, vec, stride, dst);
 }
-export function lsnnForwardFrames_f64(steps: i32, repeat: i32, B: i32, n: i32, cst: usize, I: usize, wRec: usize, beta: usize, lens: usize, zInit: usize, v: usize, a: usize, r: usize, cur: usize, zRec: usize, psiRec: usize, vRec: usize, thrRec: usize): void {
-  lsnnForwardFrames<f64>(steps, repeat, B, n, cst, I, wRec, beta, lens, zInit, v, a, r, cur, zRec, psiRec, vRec, thrRec);
+export function lsnnForwardFrames_f64(steps: i32, repeat: i32, B: i32, nIn: i32, n: i32, cst: usize, x: usize, wIn: usize, I: usize, wRec: usize, beta: usize, lens: usize, zInit: usize, v: usize, a: usize, r: usize, cur: usize, zRec: usize, psiRec: usize, vRec: usize, thrRec: usize): void {
+  lsnnForwardFrames<f64>(steps, repeat, B, nIn, n, cst, x, wIn, I, wRec, beta, lens, zInit, v, a, r, cur, zRec, psiRec, vRec, thrRec);
 }
 export function reverseWithin_f64(steps: i32, B: i32, n: i32, lens: usize, src: usize, dst: usize): void {
   reverseWithin<f64>(steps, B, n, lens, src, dst);

@@ -115,40 +115,18 @@ export function lsnnUpdate<T>(
 }
 
 /**
- * Runs lsnnStep over a whole sequence, time-major: x [T][B][nIn]; records z and psi
- * ([T][B][n]) and, when non-zero, v and the adaptive threshold A ([T][B][n]).
- * zInit: [B][n] spikes before step 0 (zeros for a fresh state). State buffers v, a, r start as given.
- */
-export function lsnnForward<T>(
-  steps: i32, B: i32, nIn: i32, n: i32, cst: usize,
-  x: usize, wIn: usize, wRec: usize, beta: usize,
-  zInit: usize, v: usize, a: usize, r: usize, cur: usize,
-  zRec: usize, psiRec: usize, vRec: usize, thrRec: usize,
-): void {
-  const size = B * n;
-  for (let t = 0; t < steps; t++) {
-    const zPrev = t == 0 ? zInit : at<T>(zRec, (t - 1) * size);
-    lsnnStep<T>(
-      B, nIn, n, cst,
-      at<T>(x, t * B * nIn), wIn, wRec, beta,
-      zPrev, v, a, r, cur,
-      at<T>(zRec, t * size), at<T>(psiRec, t * size),
-      vRec != 0 ? at<T>(vRec, t * size) : 0,
-      thrRec != 0 ? at<T>(thrRec, t * size) : 0,
-    );
-  }
-}
-
-/**
- * lsnnForward with the input current computed beforehand, once per frame: I [F][B][n] holds
- * x(f) @ w_in, and step t reads frame floor(t / repeat). lens: [B] valid steps per trial (i32),
- * or 0 when every trial is valid throughout; at and past a trial's length its z and psi (and the
- * recorded v and A) are 0 (the dynamics are causal, so nothing before the length depends on what
- * follows it).
+ * Runs a population over a sequence, time-major, from the state given (v, a, r; zInit the spikes
+ * before step 0). Step t reads input frame floor(t / repeat). The input current comes either
+ * precomputed per frame (I: [F][B][n], x(f) @ w_in, computed once for the frame's `repeat` steps)
+ * or, when I is 0, from x ([F][B][nIn]) and wIn at every step (spike inputs, repeat 1: the current
+ * stays in cache). Records z and psi ([T][B][n]) and, when non-zero, v and the threshold A.
+ * lens: [B] valid steps per trial (i32), or 0 when all trials are valid throughout; at and past a
+ * trial's length its z and psi (and the recorded v and A) are 0 (the dynamics are causal, so
+ * nothing before the length depends on what follows it).
  */
 export function lsnnForwardFrames<T>(
-  steps: i32, repeat: i32, B: i32, n: i32, cst: usize,
-  I: usize, wRec: usize, beta: usize, lens: usize,
+  steps: i32, repeat: i32, B: i32, nIn: i32, n: i32, cst: usize,
+  x: usize, wIn: usize, I: usize, wRec: usize, beta: usize, lens: usize,
   zInit: usize, v: usize, a: usize, r: usize, cur: usize,
   zRec: usize, psiRec: usize, vRec: usize, thrRec: usize,
 ): void {
@@ -156,7 +134,13 @@ export function lsnnForwardFrames<T>(
   const rowBytes = <usize>n << alignof<T>();
   for (let t = 0; t < steps; t++) {
     const zPrev = t == 0 ? zInit : at<T>(zRec, (t - 1) * size);
-    memory.copy(cur, at<T>(I, (t / repeat) * size), <usize>size << alignof<T>());
+    const f = t / repeat;
+    if (I != 0) {
+      memory.copy(cur, at<T>(I, f * size), <usize>size << alignof<T>());
+    } else {
+      zero<T>(cur, size);
+      gemmNN<T>(B, nIn, n, at<T>(x, f * B * nIn), wIn, cur);
+    }
     gemmNN<T>(B, n, n, zPrev, wRec, cur);
     const zT = at<T>(zRec, t * size);
     const psiT = at<T>(psiRec, t * size);

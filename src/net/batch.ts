@@ -79,23 +79,26 @@ export function checkSequenceBatch(net: ResolvedNetwork, batch: SequenceBatch): 
 }
 
 /**
+ * Writes the inputs time-major [F][B][nIn] into `out`, zero past each sequence's length (so that
+ * whatever padding frames hold never reaches a computation).
+ *
  * @param batch The batch.
- * @param net The network.
+ * @param out Destination of F * B * nIn values.
  * @param lengths Valid frames per sequence.
- * @returns The inputs time-major [F][B][nIn], zero past each sequence's length.
  */
-export function timeMajorInputs(
+export function writeTimeMajorInputs(
   batch: SequenceBatch,
-  net: ResolvedNetwork,
+  out: Float64Array | Float32Array,
   lengths: Int32Array,
-): Float64Array {
+): void {
   const { batchSize: B, frames: F } = batch;
-  const nIn = net.nIn;
-  const out = new Float64Array(F * B * nIn);
+  const nIn = batch.inputs.length / (B * F);
   for (let b = 0; b < B; b++) {
-    for (let f = 0; f < lengths[b]; f++) {
-      out.set(batch.inputs.subarray((b * F + f) * nIn, (b * F + f + 1) * nIn), (f * B + b) * nIn);
+    for (let f = 0; f < F; f++) {
+      const at = (f * B + b) * nIn;
+      if (f < lengths[b]) {
+        out.set(batch.inputs.subarray((b * F + f) * nIn, (b * F + f + 1) * nIn), at);
+      } else out.fill(0, at, at + nIn);
     }
   }
-  return out;
 }

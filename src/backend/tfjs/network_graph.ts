@@ -28,7 +28,7 @@ import {
   type PopulationConstants,
   type ResolvedNetwork,
 } from "../../net/network.ts";
-import { type SequenceBatch, timeMajorInputs } from "../../net/batch.ts";
+import { type SequenceBatch, writeTimeMajorInputs } from "../../net/batch.ts";
 
 /** Weights of one population as tensors. */
 export interface PopulationTensors {
@@ -91,7 +91,7 @@ export function sequenceTensors(
   const R = net.repeat;
   const T = F * R;
   const frames = new Float32Array((F * B + 1) * net.nIn);
-  frames.set(timeMajorInputs(batch, net, lengths));
+  writeTimeMajorInputs(batch, frames.subarray(0, F * B * net.nIn), lengths);
   const mask = new Float32Array(T * B);
   const forward = new Int32Array(T * B).fill(F * B);
   const backward = new Int32Array(T * B).fill(F * B);

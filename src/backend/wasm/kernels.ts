@@ -12,7 +12,6 @@ type Kernel = (...args: number[]) => void;
 /** Names of the precision-specific kernels (core-wasm/assembly/index.ts). */
 export const KERNEL_NAMES = [
   "lsnnStep",
-  "lsnnForward",
   "lsnnForwardFrames",
   "reverseWithin",
   "poolFrames",

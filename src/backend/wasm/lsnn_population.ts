@@ -111,8 +111,13 @@ export class WasmPopulation {
     const { nIn, nRec: n } = this.pop;
     const { B, T, lens } = shape;
     const size = B * n;
-    const I = core.alloc(input.frames * size);
-    core.k.gemmNN(input.frames * B, nIn, n, input.x, this.#wIn, I);
+    // Frames held for several steps: the input current once per frame, as one blocked product
+    // over all frames. Spike inputs (one step per frame): per step inside the loop, in cache.
+    let I = 0;
+    if (input.repeat > 1) {
+      I = core.alloc(input.frames * size);
+      core.k.gemmNN(input.frames * B, nIn, n, input.x, this.#wIn, I);
+    }
     const [v, a, r, cur, zInit] = [0, 0, 0, 0, 0].map(() => core.alloc(size));
     const z = core.alloc(T * size, false);
     const psi = core.alloc(T * size, false);
@@ -122,8 +127,11 @@ export class WasmPopulation {
       T,
       input.repeat,
       B,
+      nIn,
       n,
       this.#cst,
+      input.x,
+      this.#wIn,
       I,
       this.#wRec,
       this.#beta,

@@ -29,7 +29,7 @@ import {
   type NetworkParams,
   populationParams,
 } from "../../net/params.ts";
-import { checkSequenceBatch, type SequenceBatch, timeMajorInputs } from "../../net/batch.ts";
+import { checkSequenceBatch, type SequenceBatch, writeTimeMajorInputs } from "../../net/batch.ts";
 import {
   addL2,
   type NetworkObjective,
@@ -262,7 +262,7 @@ export class WasmNetwork implements NetworkBackend {
         for (const pop of this.net.layers[l].populations) {
           const unit = this.#populations[pop.index];
           const rec = fwd.records[pop.index];
-          const G = this.#populationSignal(pop.index, layerSignals[l], fwd, reg.signals[pop.index]);
+          const G = this.#populationSignal(pop.index, layerSignals, fwd, reg.signals[pop.index]);
           let result;
           if (method === "eprop" && form === "online") {
             result = unit.onlineGradients(rec, G, fwd.shape);
@@ -272,7 +272,12 @@ export class WasmNetwork implements NetworkBackend {
           } else {
             const { gv, ltrue } = unit.backward(rec, G, fwd.shape, { ltrue: method === "eq1" });
             if (l > 0) {
-              this.#sendDown(pop.index, unit.inputSignal(gv, fwd.shape), fwd, layerSignals[l - 1]);
+              this.#sendDown(
+                pop.index,
+                unit.inputSignal(gv, fwd.shape),
+                fwd,
+                layerSignals.get(l - 1),
+              );
             }
             if (method === "eq1") unit.traceAdjoint(rec, ltrue, fwd.shape);
             result = unit.weightGradients(rec, method === "eq1" ? ltrue : gv, fwd.shape);
@@ -331,17 +336,22 @@ export class WasmNetwork implements NetworkBackend {
           if (kind === "feedback") {
             const G = core.alloc(T * B * n, false);
             const width = this.net.layers[l].width;
-            core.k.copyColumns(T * B, n, width, layerSignals[l], pop.layerOffset, n, G, 0, 0);
+            core.k.copyColumns(T * B, n, width, layerSignals.get(l), pop.layerOffset, n, G, 0, 0);
             out[pop.index] = batchMajor(core.view(G, T * B * n), B, T, n);
             continue;
           }
           const unit = this.#populations[pop.index];
-          const G = this.#populationSignal(pop.index, layerSignals[l], fwd, reg.signals[pop.index]);
+          const G = this.#populationSignal(pop.index, layerSignals, fwd, reg.signals[pop.index]);
           const { gv, ltrue } = unit.backward(fwd.records[pop.index], G, fwd.shape, {
             ltrue: true,
           });
           if (l > 0) {
-            this.#sendDown(pop.index, unit.inputSignal(gv, fwd.shape), fwd, layerSignals[l - 1]);
+            this.#sendDown(
+              pop.index,
+              unit.inputSignal(gv, fwd.shape),
+              fwd,
+              layerSignals.get(l - 1),
+            );
           }
           let inputTime = ltrue;
           if (pop.direction === "backward") {
@@ -363,10 +373,9 @@ export class WasmNetwork implements NetworkBackend {
     fwd: ForwardPass,
     dEdy: (number | undefined)[],
     options: { feedback?: (Matrix | undefined)[]; unfiltered?: boolean },
-  ): number[] {
-    const core = this.#coreOrThrow;
-    const { B, T } = fwd.shape;
-    const signals = this.net.layers.map((l) => core.alloc(T * B * l.width));
+  ): LayerSignals {
+    const { B } = fwd.shape;
+    const signals = new LayerSignals(this.#coreOrThrow, this.net, fwd.shape);
     this.#heads.forEach((head, h) => {
       const d = dEdy[h];
       if (d === undefined) return;
@@ -411,13 +420,15 @@ export class WasmNetwork implements NetworkBackend {
     const lensSteps = core.int32(lengths.map((l) => l * R));
     const shape: SequenceShape = { B, T, lens: allFull ? 0 : lensSteps };
     const x = core.alloc(F * B * net.nIn, false);
-    core.write(x, timeMajorInputs(batch, net, lengths));
+    writeTimeMajorInputs(batch, core.view(x, F * B * net.nIn), lengths);
     let below: PopulationInput = { x, frames: F, repeat: R };
     let belowLens = lensFrames;
     const records: PopulationRecord[] = [];
     const features: number[] = [];
     for (const layer of net.layers) {
-      const feat = core.alloc(T * B * layer.width, false);
+      // A one-population layer's features are its spikes; a bidirectional layer concatenates.
+      const single = layer.populations.length === 1;
+      let feat = single ? 0 : core.alloc(T * B * layer.width, false);
       for (const pop of layer.populations) {
         let input = below;
         if (pop.direction === "backward") {
@@ -432,7 +443,18 @@ export class WasmNetwork implements NetworkBackend {
           z = core.alloc(T * B * pop.nRec, false);
           core.k.reverseWithin(T, B, pop.nRec, lensSteps, rec.z, z);
         }
-        core.k.copyColumns(T * B, pop.nRec, pop.nRec, z, 0, layer.width, feat, pop.layerOffset, 0);
+        if (single) feat = z;
+        else {core.k.copyColumns(
+            T * B,
+            pop.nRec,
+            pop.nRec,
+            z,
+            0,
+            layer.width,
+            feat,
+            pop.layerOffset,
+            0,
+          );}
       }
       features.push(feat);
       below = { x: feat, frames: T, repeat: 1 };
@@ -450,6 +472,10 @@ export class WasmNetwork implements NetworkBackend {
     const pooled = new Map<number, number>();
     fwd.heads = this.#heads.map((head) => {
       const h = head.head;
+      const whole = net.layers.findIndex((layer) =>
+        layer.populations[0].offset === h.featureOffset && layer.width === h.nFeat
+      );
+      if (whole >= 0 && h.pool === "none") return head.forward(features[whole], F, B);
       const s = core.alloc(F * B * h.nFeat, false);
       net.layers.forEach((layer, l) => {
         const offset = layer.populations[0].offset - h.featureOffset;
@@ -595,7 +621,7 @@ export class WasmNetwork implements NetworkBackend {
   }
 
   /** Adds a head's feature signal dS [U][B][nFeat] to each read layer's step signal [T][B][width]. */
-  #spreadToLayers(head: WasmHead, dS: number, fwd: ForwardPass, layerSignals: number[]): void {
+  #spreadToLayers(head: WasmHead, dS: number, fwd: ForwardPass, signals: LayerSignals): void {
     const core = this.#coreOrThrow;
     const h = head.head;
     const { B } = fwd.shape;
@@ -604,6 +630,8 @@ export class WasmNetwork implements NetworkBackend {
       const offset = layer.populations[0].offset - h.featureOffset;
       if (offset < 0 || offset >= h.nFeat) return;
       if (h.pool === "none") {
+        // A head that reads exactly this layer hands over its signal without a copy.
+        if (h.nFeat === layer.width && signals.adopt(l, dS)) return;
         core.k.copyColumns(
           F * B,
           layer.width,
@@ -611,7 +639,7 @@ export class WasmNetwork implements NetworkBackend {
           dS,
           offset,
           layer.width,
-          layerSignals[l],
+          signals.get(l),
           0,
           1,
         );
@@ -619,14 +647,14 @@ export class WasmNetwork implements NetworkBackend {
       }
       const part = core.alloc(F * B * layer.width, false);
       core.k.copyColumns(F * B, layer.width, h.nFeat, dS, offset, layer.width, part, 0, 0);
-      core.k.spreadFrames(F, R, B, layer.width, part, layerSignals[l], 1 / R);
+      core.k.spreadFrames(F, R, B, layer.width, part, signals.get(l), 1 / R);
     });
   }
 
   /** The population's own-time dE/dz: its columns of the layer signal, plus its regularizer. */
   #populationSignal(
     index: number,
-    layerSignal: number,
+    signals: LayerSignals,
     fwd: ForwardPass,
     reg: { ptr: number; stride: number } | undefined,
   ): number {
@@ -635,8 +663,13 @@ export class WasmNetwork implements NetworkBackend {
     const width = this.net.layers[pop.layer].width;
     const { B, T } = fwd.shape;
     const n = pop.nRec;
-    let G = core.alloc(T * B * n, false);
-    core.k.copyColumns(T * B, n, width, layerSignal, pop.layerOffset, n, G, 0, 0);
+    const layerSignal = signals.get(pop.layer);
+    // A one-population layer's signal is the population's own (used once, changed in place).
+    let G = layerSignal;
+    if (width !== n) {
+      G = core.alloc(T * B * n, false);
+      core.k.copyColumns(T * B, n, width, layerSignal, pop.layerOffset, n, G, 0, 0);
+    }
     if (pop.direction === "backward") {
       const own = core.alloc(T * B * n, false);
       core.k.reverseWithin(T, B, n, this.#lensSteps(fwd), G, own);
@@ -648,6 +681,7 @@ export class WasmNetwork implements NetworkBackend {
 
   /** Adds a population's own-time input signal to the layer below's step signal (input time). */
   #sendDown(index: number, signal: number, fwd: ForwardPass, below: number): void {
+    // below: the layer signal of the layer under this population (LayerSignals.get).
     const core = this.#coreOrThrow;
     const pop = this.net.populations[index];
     const { B, T } = fwd.shape;
@@ -663,6 +697,41 @@ export class WasmNetwork implements NetworkBackend {
     const core = this.#coreOrThrow;
     if (fwd.shape.lens !== 0) return fwd.shape.lens;
     return core.int32(new Int32Array(fwd.shape.B).fill(fwd.shape.T));
+  }
+}
+
+/**
+ * The step signals dE/dz of each layer's features [T][B][width], allocated (zeroed) when first
+ * needed; a head's own signal buffer can be adopted as a layer's first signal without a copy.
+ */
+class LayerSignals {
+  readonly #core: CoreMemory;
+  readonly #net: ResolvedNetwork;
+  readonly #shape: SequenceShape;
+  readonly #ptr: (number | undefined)[];
+
+  constructor(core: CoreMemory, net: ResolvedNetwork, shape: SequenceShape) {
+    this.#core = core;
+    this.#net = net;
+    this.#shape = shape;
+    this.#ptr = net.layers.map(() => undefined);
+  }
+
+  /** @returns Layer l's signal, allocated as zeros if nothing was added yet. */
+  get(l: number): number {
+    let p = this.#ptr[l];
+    if (p === undefined) {
+      p = this.#core.alloc(this.#shape.T * this.#shape.B * this.#net.layers[l].width);
+      this.#ptr[l] = p;
+    }
+    return p;
+  }
+
+  /** Takes `ptr` as layer l's signal if it has none yet; @returns whether it did. */
+  adopt(l: number, ptr: number): boolean {
+    if (this.#ptr[l] !== undefined) return false;
+    this.#ptr[l] = ptr;
+    return true;
   }
 }
 
