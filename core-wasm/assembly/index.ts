@@ -8,7 +8,7 @@ import { learningSignal, projectError, readoutForward, readoutStep } from "./rea
 import { bpttBackward } from "./bptt";
 import { onlineTraceStep, traceAdjoint } from "./eprop";
 import { DENSE_ABOVE } from "./linalg";
-import { countNonZero } from "./simd";
+import { countNonFinite, countNonZero } from "./simd";
 
 /** Density above which the dense kernels are used. */
 export function denseAbove(): f64 {
@@ -98,6 +98,12 @@ export function gemmTNEvent_f64(R: i32, K: i32, N: i32, P: usize, D: usize, G: u
 }
 export function gemmTNDense_f64(R: i32, K: i32, N: i32, P: usize, D: usize, G: usize, scale: f64): void {
   gemmTNDense<f64>(R, K, N, P, D, G, scale);
+}
+export function countNonFinite_f32(x: usize, n: i32): i32 {
+  return countNonFinite<f32>(x, n);
+}
+export function countNonFinite_f64(x: usize, n: i32): i32 {
+  return countNonFinite<f64>(x, n);
 }
 export function countNonZero_f32(x: usize, n: i32): i32 {
   return countNonZero<f32>(x, n);

@@ -32,7 +32,8 @@ export function lsnnStep<T>(
  * The element-wise part of a step: given the total input current cur ([B][n], before the
  * input scaling s), updates (v, a, r) and writes z and psi (and v, A when non-zero).
  */
-export function lsnnUpdate<T>(
+// @ts-ignore: decorator
+@inline export function lsnnUpdate<T>(
   B: i32, n: i32, cst: usize, beta: usize,
   zPrev: usize, v: usize, a: usize, r: usize, cur: usize,
   zOut: usize, psiOut: usize, vOut: usize, thrOut: usize,

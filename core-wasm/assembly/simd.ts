@@ -55,6 +55,27 @@ export function countNonZero<T>(x: usize, n: i32): i32 {
   return c;
 }
 
+/** Number of elements of x[0..n) that are NaN or infinite (x - x is 0 exactly for the others). */
+export function countNonFinite<T>(x: usize, n: i32): i32 {
+  const L = lanes<T>();
+  const nv = n - n % L;
+  const zeroT = v128.splat<T>(<T>0);
+  let acc = i32x4.splat(0);
+  let j = 0;
+  for (; j < nv; j += L) {
+    const v = v128.load(at<T>(x, j));
+    acc = i32x4.sub(acc, v128.ne<T>(v128.sub<T>(v, v), zeroT));
+  }
+  let c = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) +
+    i32x4.extract_lane(acc, 3);
+  if (sizeof<T>() == 8) c >>= 1;
+  for (; j < n; j++) {
+    const v = load<T>(at<T>(x, j));
+    if (v - v != <T>0) c++;
+  }
+  return c;
+}
+
 /** sum_j x[j] y[j] over [0..n). */
 export function dot<T>(x: usize, y: usize, n: i32): T {
   const L = lanes<T>();

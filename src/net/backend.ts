@@ -53,7 +53,10 @@ export interface NetworkEvaluation {
   rateEstimates?: Float64Array[];
 }
 
-/** Gradients and the evaluation they came with. */
+/**
+ * Gradients and the evaluation they came with (`outputs` may be left empty: a gradient call need
+ * not convert the outputs; {@linkcode NetworkBackend.evaluate} gives them).
+ */
 export interface NetworkGradientResult extends NetworkEvaluation {
   /** dE/dparams, with the shape of the parameter tree (zero diagonals in w_rec). */
   grads: NetworkParams;

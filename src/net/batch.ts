@@ -25,10 +25,17 @@ export interface SequenceBatch {
  *
  * @param net The network.
  * @param batch The batch.
+ * @param options `finite`: also check that every valid input is finite (default true; a caller
+ *   that checks its own copy, as the WebAssembly core does, passes false and calls
+ *   {@linkcode checkFiniteInputs} only when its copy holds a non-finite value).
  * @returns The lengths in frames (all F when the batch gives none).
  * @throws {TypeError|RangeError} Naming the first invalid field.
  */
-export function checkSequenceBatch(net: ResolvedNetwork, batch: SequenceBatch): Int32Array {
+export function checkSequenceBatch(
+  net: ResolvedNetwork,
+  batch: SequenceBatch,
+  options: { finite?: boolean } = {},
+): Int32Array {
   const action = "check batch";
   if (typeof batch !== "object" || batch === null) {
     throw new TypeError(`Cannot ${action}: batch must be an object, got ${describe(batch)}`);
@@ -62,20 +69,31 @@ export function checkSequenceBatch(net: ResolvedNetwork, batch: SequenceBatch): 
       throw new RangeError(`Cannot ${action}: lengths[${b}] must be in [1, ${F}], got ${l}`);
     }
   });
+  if (options.finite ?? true) checkFiniteInputs(batch, lengths);
+  return lengths;
+}
+
+/**
+ * Checks that every input of the valid frames is finite (padding frames may hold anything).
+ *
+ * @param batch The batch (shape already checked).
+ * @param lengths Valid frames per sequence.
+ * @throws {RangeError} Naming the first non-finite input.
+ */
+export function checkFiniteInputs(batch: SequenceBatch, lengths: Int32Array): void {
+  const { batchSize: B, frames: F, inputs } = batch;
+  const nIn = inputs.length / (B * F);
   for (let b = 0; b < B; b++) {
-    const end = (b * F + lengths[b]) * net.nIn;
-    for (let i = b * F * net.nIn; i < end; i++) {
-      if (!Number.isFinite(batch.inputs[i])) {
-        const f = Math.floor((i - b * F * net.nIn) / net.nIn);
+    const end = (b * F + lengths[b]) * nIn;
+    for (let i = b * F * nIn; i < end; i++) {
+      if (!Number.isFinite(inputs[i])) {
+        const f = Math.floor((i - b * F * nIn) / nIn);
         throw new RangeError(
-          `Cannot ${action}: inputs[${b}][${f}][${i % net.nIn}] must be finite, got ${
-            batch.inputs[i]
-          }`,
+          `Cannot check batch: inputs[${b}][${f}][${i % nIn}] must be finite, got ${inputs[i]}`,
         );
       }
     }
   }
-  return lengths;
 }
 
 /**

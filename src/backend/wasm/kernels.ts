@@ -35,11 +35,16 @@ export const KERNEL_NAMES = [
   "addColumnSums",
 ] as const;
 
+/** Names of the precision-specific kernels that return a count. */
+export const COUNT_KERNEL_NAMES = ["countNonFinite"] as const;
+
 /** One kernel name. */
 export type KernelName = typeof KERNEL_NAMES[number];
 
-/** The kernels of one precision. */
-export type Kernels = Record<KernelName, Kernel>;
+/** The kernels of one precision, and the counting ones. */
+export type Kernels =
+  & Record<KernelName, Kernel>
+  & Record<typeof COUNT_KERNEL_NAMES[number], (...args: number[]) => number>;
 
 /**
  * @param core The instantiated core.
@@ -49,12 +54,12 @@ export type Kernels = Record<KernelName, Kernel>;
  */
 export function bindKernels(core: CoreExports, precision: Precision): Kernels {
   const out = {} as Kernels;
-  for (const name of KERNEL_NAMES) {
+  for (const name of [...KERNEL_NAMES, ...COUNT_KERNEL_NAMES]) {
     const fn = core[`${name}_${precision}`];
     if (typeof fn !== "function") {
       throw new Error(`Cannot bind the e-prop core: export ${name}_${precision} is missing`);
     }
-    out[name] = fn as Kernel;
+    (out as Record<string, unknown>)[name] = fn;
   }
   return out;
 }
@@ -68,7 +73,7 @@ export function bindKernels(core: CoreExports, precision: Precision): Kernels {
  * @returns The wrapped kernels.
  */
 export function profiledKernels(k: Kernels, totals: Map<string, number>): Kernels {
-  const out = {} as Kernels;
+  const out = { ...k };
   for (const name of KERNEL_NAMES) {
     const fn = k[name];
     out[name] = (...args: number[]) => {

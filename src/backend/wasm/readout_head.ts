@@ -73,14 +73,19 @@ export class WasmHead {
    * matrix (e-prop), by one backward pass.
    * @param dEdy [U][B][nOut].
    * @param options Feedback matrix nFeat x nOut (default w_out); `unfiltered`: B dE/dy(u) alone,
-   *   without the filter's adjoint (the learning signal L(u) of EPROP.md 3.2).
+   *   without the filter's adjoint (the learning signal L(u) of EPROP.md 3.2); `add`: a vector
+   *   added at every unit in the same pass ([nFeat], stride 0, or [U][nFeat], stride nFeat).
    * @returns dE/ds [U][B][nFeat].
    */
   featureSignal(
     dEdy: number,
     U: number,
     B: number,
-    options: { feedback?: Matrix; unfiltered?: boolean } = {},
+    options: {
+      feedback?: Matrix;
+      unfiltered?: boolean;
+      add?: { ptr: number; stride: number };
+    } = {},
   ): number {
     const core = this.#core;
     const { nFeat, nOut } = this.head;
@@ -92,7 +97,20 @@ export class WasmHead {
     }
     const out = core.alloc(U * B * nFeat, false);
     const cst = options.unfiltered ? this.#cstUnfiltered : this.#cst;
-    core.k.learningSignal(U, B, nFeat, nOut, cst, dEdy, fb, 0, 0, out, core.alloc(B * nFeat));
+    const add = options.add ?? { ptr: 0, stride: 0 };
+    core.k.learningSignal(
+      U,
+      B,
+      nFeat,
+      nOut,
+      cst,
+      dEdy,
+      fb,
+      add.ptr,
+      add.stride,
+      out,
+      core.alloc(B * nFeat),
+    );
     return out;
   }
 

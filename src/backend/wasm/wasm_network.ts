@@ -29,7 +29,12 @@ import {
   type NetworkParams,
   populationParams,
 } from "../../net/params.ts";
-import { checkSequenceBatch, type SequenceBatch, writeTimeMajorInputs } from "../../net/batch.ts";
+import {
+  checkFiniteInputs,
+  checkSequenceBatch,
+  type SequenceBatch,
+  writeTimeMajorInputs,
+} from "../../net/batch.ts";
 import {
   addL2,
   type NetworkObjective,
@@ -256,6 +261,7 @@ export class WasmNetwork implements NetworkBackend {
       });
       const layerSignals = this.#layerSignals(fwd, losses.dEdy, {
         feedback: method === "eprop" ? feedback : undefined,
+        reg,
       });
       // Populations, top layer first.
       for (let l = this.net.layers.length - 1; l >= 0; l--) {
@@ -289,7 +295,7 @@ export class WasmNetwork implements NetworkBackend {
         }
       }
       const l2Loss = addL2(obj.l2, this.#params, grads);
-      return { ...this.#evaluation(fwd, losses.values, reg, l2Loss), grads };
+      return { ...this.#evaluation(fwd, losses.values, reg, l2Loss, false), grads };
     });
   }
 
@@ -328,6 +334,7 @@ export class WasmNetwork implements NetworkBackend {
       const layerSignals = this.#layerSignals(fwd, losses.dEdy, {
         feedback: kind === "feedback" ? options.feedback : undefined,
         unfiltered: kind === "feedback",
+        reg: kind === "true" ? reg : undefined,
       });
       const out: Float64Array[] = new Array(this.net.populations.length);
       for (let l = this.net.layers.length - 1; l >= 0; l--) {
@@ -372,20 +379,41 @@ export class WasmNetwork implements NetworkBackend {
   #layerSignals(
     fwd: ForwardPass,
     dEdy: (number | undefined)[],
-    options: { feedback?: (Matrix | undefined)[]; unfiltered?: boolean },
+    options: {
+      feedback?: (Matrix | undefined)[];
+      unfiltered?: boolean;
+      reg?: RegularizerPass;
+    },
   ): LayerSignals {
     const { B } = fwd.shape;
     const signals = new LayerSignals(this.#coreOrThrow, this.net, fwd.shape);
     this.#heads.forEach((head, h) => {
       const d = dEdy[h];
       if (d === undefined) return;
+      // The first head that reads exactly a one-population layer per step hands its signal to
+      // the population as is: the population's regularizer term is added in the same pass.
+      const l = this.#adoptable(head, signals);
+      const pop = l >= 0 ? this.net.layers[l].populations[0].index : -1;
+      const add = pop >= 0 ? options.reg?.signals[pop] : undefined;
       const dS = head.featureSignal(d, fwd.frames, B, {
         feedback: options.feedback?.[h],
         unfiltered: options.unfiltered,
+        add,
       });
+      if (add) signals.regularized.add(pop);
       this.#spreadToLayers(head, dS, fwd, signals);
     });
     return signals;
+  }
+
+  /** The one-population layer whose signal the head's own would become, or -1. */
+  #adoptable(head: WasmHead, signals: LayerSignals): number {
+    const h = head.head;
+    if (h.pool !== "none") return -1;
+    return this.net.layers.findIndex((layer, l) =>
+      layer.populations.length === 1 && layer.width === h.nFeat &&
+      layer.populations[0].offset === h.featureOffset && !signals.has(l)
+    );
   }
 
   /** Releases the core instance; later calls throw. */
@@ -411,7 +439,7 @@ export class WasmNetwork implements NetworkBackend {
   #forward(batch: SequenceBatch, record: boolean): ForwardPass {
     const core = this.#coreOrThrow;
     const net = this.net;
-    const lengths = checkSequenceBatch(net, batch);
+    const lengths = checkSequenceBatch(net, batch, { finite: false });
     const { batchSize: B, frames: F } = batch;
     const R = net.repeat;
     const T = F * R;
@@ -421,6 +449,8 @@ export class WasmNetwork implements NetworkBackend {
     const shape: SequenceShape = { B, T, lens: allFull ? 0 : lensSteps };
     const x = core.alloc(F * B * net.nIn, false);
     writeTimeMajorInputs(batch, core.view(x, F * B * net.nIn), lengths);
+    // The copy holds zeros for padding: a non-finite value in it is a bad valid input.
+    if (core.k.countNonFinite(x, F * B * net.nIn) > 0) checkFiniteInputs(batch, lengths);
     let below: PopulationInput = { x, frames: F, repeat: R };
     let belowLens = lensFrames;
     const records: PopulationRecord[] = [];
@@ -588,6 +618,7 @@ export class WasmNetwork implements NetworkBackend {
     headLosses: number[],
     reg: RegularizerPass,
     l2Loss: number,
+    outputs = true,
   ): NetworkEvaluation {
     const { B, T } = fwd.shape;
     let spikes = 0;
@@ -603,7 +634,7 @@ export class WasmNetwork implements NetworkBackend {
       l2Loss,
       spikes,
       rates: reg.sums.map((s) => s.map((v) => v / (B * T))),
-      outputs: this.#outputs(fwd),
+      outputs: outputs ? this.#outputs(fwd) : [],
     };
     if (reg.regs.some((r) => r?.online)) {
       out.rateEstimates = reg.regs.map((r) => Float64Array.from(r!.estimate));
@@ -675,7 +706,9 @@ export class WasmNetwork implements NetworkBackend {
       core.k.reverseWithin(T, B, n, this.#lensSteps(fwd), G, own);
       G = own;
     }
-    if (reg) core.k.addRowVector(T, B, n, reg.ptr, reg.stride, G);
+    if (reg && !signals.regularized.has(index)) {
+      core.k.addRowVector(T, B, n, reg.ptr, reg.stride, G);
+    }
     return G;
   }
 
@@ -709,6 +742,8 @@ class LayerSignals {
   readonly #net: ResolvedNetwork;
   readonly #shape: SequenceShape;
   readonly #ptr: (number | undefined)[];
+  /** Populations whose regularizer term is already in their layer's signal. */
+  readonly regularized = new Set<number>();
 
   constructor(core: CoreMemory, net: ResolvedNetwork, shape: SequenceShape) {
     this.#core = core;
@@ -725,6 +760,11 @@ class LayerSignals {
       this.#ptr[l] = p;
     }
     return p;
+  }
+
+  /** @returns Whether layer l has a signal yet. */
+  has(l: number): boolean {
+    return this.#ptr[l] !== undefined;
   }
 
   /** Takes `ptr` as layer l's signal if it has none yet; @returns whether it did. */
