@@ -95,7 +95,17 @@ export {
   type GradientCaseResult,
   parseGradientCase,
   runGradientCase,
-} from "./src/cli/gradient_case.ts";
+} from "./src/cases/gradient_case.ts";
+export {
+  isNetworkCase,
+  type LayerGradientRows,
+  type NetworkCase,
+  type NetworkCaseResult,
+  parseNetworkCase,
+  type PopulationGradientRows,
+  type Rows,
+  runNetworkCase,
+} from "./src/cases/network_case.ts";
 export { Rng, type RngState } from "./src/util/rng.ts";
 export {
   type HeadPool,

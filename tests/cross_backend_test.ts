@@ -10,7 +10,7 @@ import { TfjsBackend } from "../src/backend/tfjs/tfjs_backend.ts";
 import { tf, type TfBackendName } from "../src/backend/tfjs/tf.ts";
 import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
 import type { GradientOptions, GradientResult } from "../src/backend/backend.ts";
-import { parseGradientCase } from "../src/cli/gradient_case.ts";
+import { parseGradientCase } from "../src/cases/gradient_case.ts";
 import { createFeedback } from "../src/grad/feedback.ts";
 import type { ResolvedNetworkConfig } from "../src/model/config.ts";
 import type { Weights } from "../src/model/weights.ts";
@@ -160,7 +160,9 @@ Deno.test("tfjs rejects a wrong feedback shape and use after dispose", async () 
 });
 
 Deno.test("evaluate: forward-only loss equals the gradient call's, on both backends", async () => {
-  for (const p of randomProblems()) {
+  let compared = 0;
+  const problems = randomProblems();
+  for (const p of problems) {
     const ref = await WasmBackend.create(p.config, p.weights, { precision: "f64" });
     const tfb = await TfjsBackend.create(p.config, p.weights, { tfBackend: "cpu" });
     const a = ref.evaluate(p.batch, p.objective);
@@ -173,10 +175,12 @@ Deno.test("evaluate: forward-only loss equals the gradient call's, on both backe
         1e-15,
     );
     const b = tfb.evaluate(p.batch, p.objective);
-    if (b.spikes === a.spikes) {
+    if (b.spikes === a.spikes) { // else a potential within float32 rounding of threshold
       assert.ok(Math.abs(b.loss - a.loss) <= F32 * Math.max(1, a.loss), p.name);
       assert.ok(relativeError(b.y, a.y) < F32, p.name);
+      compared++;
     }
     tfb.dispose();
   }
+  assert.ok(compared >= problems.length - 1, `only ${compared} of ${problems.length} compared`);
 });

@@ -4,8 +4,8 @@
  * within 1e-4 where the spike counts agree. Also checks `deno task grad` end to end.
  */
 import assert from "node:assert/strict";
-import { parseGradientCase, runGradientCase } from "../src/cli/gradient_case.ts";
-import type { GradientCaseResult } from "../src/cli/gradient_case.ts";
+import { parseGradientCase, runGradientCase } from "../src/cases/gradient_case.ts";
+import type { GradientCaseResult } from "../src/cases/gradient_case.ts";
 import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
 import { relativeError } from "./_random_network.ts";
 

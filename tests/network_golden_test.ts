@@ -9,7 +9,7 @@ import {
   type NetworkCaseResult,
   parseNetworkCase,
   runNetworkCase,
-} from "../src/cli/network_case.ts";
+} from "../src/cases/network_case.ts";
 import { WasmNetwork } from "../src/backend/wasm/wasm_network.ts";
 import { compareNested } from "./_result_compare.ts";
 

@@ -13,7 +13,7 @@ import {
   type NetworkCaseResult,
   parseNetworkCase,
   runNetworkCase,
-} from "../src/cli/network_case.ts";
+} from "../src/cases/network_case.ts";
 import { type NetworkSpec, type ResolvedNetwork, resolveNetwork } from "../src/net/network.ts";
 import { initNetworkParams, type NetworkParams, paramLeaves } from "../src/net/params.ts";
 import type { SequenceBatch } from "../src/net/batch.ts";

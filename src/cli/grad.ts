@@ -8,10 +8,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { parseGradientCase, runGradientCase } from "./gradient_case.ts";
+import { parseGradientCase, runGradientCase } from "../cases/gradient_case.ts";
 import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
 import { WasmNetwork } from "../backend/wasm/wasm_network.ts";
-import { isNetworkCase, parseNetworkCase, runNetworkCase } from "./network_case.ts";
+import { isNetworkCase, parseNetworkCase, runNetworkCase } from "../cases/network_case.ts";
 
 const USAGE = `usage: deno task grad CASE.json [options]
 

@@ -29,7 +29,8 @@ export interface NetworkCase {
   objective: NetworkObjective;
 }
 
-type Rows = number[][];
+/** A matrix as an array of rows. */
+export type Rows = number[][];
 /** Gradients of one population, as rows. */
 export interface PopulationGradientRows {
   /** dE/dw_in. */
@@ -98,6 +99,8 @@ const CASE_NAMES: [RegExp, string][] = [
 ];
 
 /**
+ * Tells a format-2 case from a format-1 one.
+ *
  * @param json A parsed case.
  * @returns Whether it says it is format 2.
  */
