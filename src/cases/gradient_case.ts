@@ -8,7 +8,7 @@ import type { NetworkConfig, ResolvedNetworkConfig } from "../model/config.ts";
 import { resolveNetworkConfig } from "../model/config.ts";
 import type { Batch, Objective } from "../model/objective.ts";
 import { resolveObjective } from "../model/objective.ts";
-import { type Matrix, matrixToRows, type Weights } from "../model/weights.ts";
+import { matrixToRows, type Weights } from "../model/weights.ts";
 import type {
   Backend,
   EpropForm,
@@ -17,8 +17,8 @@ import type {
   Gradients,
 } from "../backend/backend.ts";
 import { describe } from "../util/errors.ts";
+import { fail, matrix, num, object, readTensor } from "./json_fields.ts";
 
-const ACTION = "read gradient case";
 
 /** A parsed, validated gradient case. */
 export interface GradientCase {
@@ -44,58 +44,6 @@ export interface GradientCaseResult {
   eprop: { w_in: number[][]; w_rec: number[][]; w_out: number[][] };
   /** Eq. (1) with the true learning signal. */
   eq1: { w_in: number[][]; w_rec: number[][] };
-}
-
-function fail(message: string, range = false): never {
-  throw range
-    ? new RangeError(`Cannot ${ACTION}: ${message}`)
-    : new TypeError(`Cannot ${ACTION}: ${message}`);
-}
-
-function object(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    fail(`${field} must be an object, got ${describe(value)}`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function num(value: unknown, field: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    fail(`${field} must be a finite number, got ${describe(value)}`);
-  }
-  return value;
-}
-
-/**
- * Reads a nested array of the given shape into a flat Float64Array.
- * @throws {TypeError} Naming the first element of the wrong length or value.
- */
-export function readTensor(
-  value: unknown,
-  spec: { shape: readonly number[]; field: string },
-): Float64Array {
-  const { shape, field } = spec;
-  const out = new Float64Array(shape.reduce((a, b) => a * b, 1));
-  let offset = 0;
-  const walk = (v: unknown, depth: number, path: string) => {
-    if (depth === shape.length) {
-      out[offset++] = num(v, path);
-      return;
-    }
-    if (!Array.isArray(v)) {
-      fail(`${path} must be an array of length ${shape[depth]}, got ${describe(v)}`);
-    }
-    if (v.length !== shape[depth]) {
-      fail(`${path} must have length ${shape[depth]}, got ${v.length}`);
-    }
-    v.forEach((item, i) => walk(item, depth + 1, `${path}[${i}]`));
-  };
-  walk(value, 0, field);
-  return out;
-}
-
-function matrix(value: unknown, rows: number, cols: number, field: string): Matrix {
-  return { rows, cols, data: readTensor(value, { shape: [rows, cols], field }) };
 }
 
 /**

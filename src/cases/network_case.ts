@@ -12,10 +12,8 @@ import type { NetworkObjective } from "../net/objective.ts";
 import { resolveNetworkObjective } from "../net/objective.ts";
 import type { NetworkBackend, NetworkGradientOptions } from "../net/backend.ts";
 import { type Matrix, matrixToRows } from "../model/weights.ts";
-import { readTensor } from "./gradient_case.ts";
+import { fail, matrix, num, object, readTensor } from "./json_fields.ts";
 import { describe } from "../util/errors.ts";
-
-const ACTION = "read gradient case";
 
 /** A parsed format-2 case. */
 export interface NetworkCase {
@@ -57,26 +55,6 @@ export interface NetworkCaseResult {
   eprop: { layers: LayerGradientRows[]; w_out: Rows; b_out?: number[] };
   /** Eq. (1) with the true dE/dz; equals bptt. */
   eq1: { layers: LayerGradientRows[] };
-}
-
-function fail(message: string, range = false): never {
-  throw range
-    ? new RangeError(`Cannot ${ACTION}: ${message}`)
-    : new TypeError(`Cannot ${ACTION}: ${message}`);
-}
-
-function object(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    fail(`${field} must be an object, got ${describe(value)}`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function num(value: unknown, field: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    fail(`${field} must be a finite number, got ${describe(value)}`);
-  }
-  return value;
 }
 
 function known(obj: Record<string, unknown>, field: string, keys: string[]) {
@@ -285,10 +263,6 @@ export function parseNetworkCase(json: unknown): NetworkCase {
   }
   resolveNetworkObjective(net, objective);
   return { net, params, batch, objective };
-}
-
-function matrix(value: unknown, rows: number, cols: number, field: string): Matrix {
-  return { rows, cols, data: readTensor(value, { shape: [rows, cols], field }) };
 }
 
 /**

@@ -67,16 +67,7 @@ export class ReadoutError {
         continue;
       }
       const label = labels.length === B ? labels[b] : labels[b * T + t];
-      let max = -Infinity;
-      for (let k = 0; k < nOut; k++) max = Math.max(max, y[base + k]);
-      let sum = 0;
-      for (let k = 0; k < nOut; k++) sum += Math.exp(y[base + k] - max);
-      const logZ = max + Math.log(sum);
-      for (let k = 0; k < nOut; k++) {
-        const p = Math.exp(y[base + k] - logZ);
-        dEdy[base + k] = w * (p - (k === label ? 1 : 0));
-      }
-      loss += w * (logZ - y[base + label]);
+      loss += weightedCrossEntropy(y, dEdy, { base, nOut, label, weight: w });
     }
     return loss;
   }
@@ -103,4 +94,30 @@ export function ceWeights(window: number, batch: Batch): Float64Array {
     for (let t = T - window; t < T; t++) w.fill(1 / (B * window), t * B, (t + 1) * B);
   }
   return w;
+}
+
+/**
+ * Softmax cross-entropy of one output vector y[base .. base+nOut) against a label, times a
+ * weight (the loss's averaging factor); writes its gradient w (softmax(y) - onehot) to dEdy.
+ *
+ * @param y Outputs.
+ * @param dEdy Written at the same positions.
+ * @param at Offset, size, label and weight.
+ * @returns w * CE.
+ */
+export function weightedCrossEntropy(
+  y: FloatArray,
+  dEdy: FloatArray,
+  at: { base: number; nOut: number; label: number; weight: number },
+): number {
+  const { base, nOut, label, weight: w } = at;
+  let max = -Infinity;
+  for (let k = 0; k < nOut; k++) max = Math.max(max, y[base + k]);
+  let sum = 0;
+  for (let k = 0; k < nOut; k++) sum += Math.exp(y[base + k] - max);
+  const logZ = max + Math.log(sum);
+  for (let k = 0; k < nOut; k++) {
+    dEdy[base + k] = w * (Math.exp(y[base + k] - logZ) - (k === label ? 1 : 0));
+  }
+  return w * (logZ - y[base + label]);
 }

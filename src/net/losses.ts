@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { FloatArray } from "../grad/readout_error.ts";
+import { type FloatArray, weightedCrossEntropy } from "../grad/readout_error.ts";
 import { checkNumber, describe } from "../util/errors.ts";
 
 /** What a loss is evaluated on. */
@@ -240,15 +240,7 @@ class CrossEntropyLoss implements SequenceLoss {
         if (w === 0) continue;
         const base = (u * B + b) * nOut;
         const label = perUnit ? labels[b * U + u] : labels[b];
-        let max = -Infinity;
-        for (let k = 0; k < nOut; k++) max = Math.max(max, y[base + k]);
-        let sum = 0;
-        for (let k = 0; k < nOut; k++) sum += Math.exp(y[base + k] - max);
-        const logZ = max + Math.log(sum);
-        for (let k = 0; k < nOut; k++) {
-          dEdy[base + k] = w * (Math.exp(y[base + k] - logZ) - (k === label ? 1 : 0));
-        }
-        loss += w * (logZ - y[base + label]);
+        loss += weightedCrossEntropy(y, dEdy, { base, nOut, label, weight: w });
       }
     }
     return loss;
