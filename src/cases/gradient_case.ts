@@ -19,7 +19,6 @@ import type {
 import { describe } from "../util/errors.ts";
 import { fail, matrix, num, object, readTensor } from "./json_fields.ts";
 
-
 /** A parsed, validated gradient case. */
 export interface GradientCase {
   /** The network. */
