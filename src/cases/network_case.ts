@@ -11,7 +11,7 @@ import { checkSequenceBatch, type SequenceBatch } from "../net/batch.ts";
 import type { NetworkObjective } from "../net/objective.ts";
 import { resolveNetworkObjective } from "../net/objective.ts";
 import type { NetworkBackend, NetworkGradientOptions } from "../net/backend.ts";
-import { type Matrix, matrixToRows } from "../model/weights.ts";
+import { matrixToRows } from "../model/weights.ts";
 import { fail, matrix, num, object, readTensor } from "./json_fields.ts";
 import { describe } from "../util/errors.ts";
 
