@@ -178,6 +178,7 @@ export {
   type Checkpoint,
   checkpointFromJson,
   type CheckpointStore,
+  type ResumeRecord,
   checkpointToJson,
   type TrainingState,
   type TrainRecord,

@@ -29,7 +29,7 @@ if (import.meta.main) {
       flags: FIG3_FLAGS,
       mutable: FIG3_MUTABLE_FLAGS,
       check: checkFig3Flags,
-      run: (values, state) => runFig3(values, { state }),
+      run: (values, resume) => runFig3(values, resume),
       write: writeFig3Outputs,
     }, Deno.args),
   );

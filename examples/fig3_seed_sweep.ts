@@ -1,67 +1,83 @@
 /**
  * `deno task fig3:sweep`: the Fig. 3 acceptance measurement: trains one run per seed (default
  * seeds 0-4, at most 500 iterations) and prints, per seed, the iterations to the stopping
- * criterion, the test error and the time per iteration. Every other flag is passed to each run
+ * criterion, the test error and the time per iteration. Every Fig. 3 flag applies to each run
  * (e.g. `--method bptt`, `--n-adaptive 0 --n-regular 100`); runs go to `--out`/seed<N>.
- *
- *   deno task fig3:sweep [--seeds 0,1,2,3,4] [--out out/fig3_sweep] [fig3 flags...]
  *
  * @module
  */
-import { FlagError } from "../src/cli/flags.ts";
+import { FlagError, type FlagSpecs, intList, MAX_SEED } from "../src/cli/flags.ts";
+import { commandMain } from "../src/cli/command.ts";
 import { checkFig3Flags, FIG3_FLAGS, runFig3 } from "../src/experiments/fig3.ts";
-import { startRun } from "../src/experiments/run_dir.ts";
+import { prepareRunDir } from "../src/experiments/run_dir.ts";
 import { writeFig3Outputs } from "../src/experiments/fig3_outputs.ts";
 
-async function main(args: string[]): Promise<number> {
-  let seeds = [0, 1, 2, 3, 4];
-  let out = "out/fig3_sweep";
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--seeds") seeds = args[++i].split(",").map(Number);
-    else if (args[i] === "--out") out = args[++i];
-    else rest.push(args[i]);
-  }
-  if (seeds.some((s) => !Number.isInteger(s))) {
-    console.error(`fig3:sweep: --seeds must be integers separated by commas`);
-    return 2;
-  }
-  if (!rest.includes("--n-iter")) rest.push("--n-iter", "500");
-  const rows: string[] = [];
-  try {
-    for (const seed of seeds) {
-      const { values } = await startRun([
-        ...rest,
-        "--seed",
-        String(seed),
-        "--out",
-        `${out}/seed${seed}`,
-      ], {
-        flags: FIG3_FLAGS,
-        mutable: [],
-        check: checkFig3Flags,
-      });
-      const run = await runFig3(values);
-      console.log(await writeFig3Outputs(run));
-      const s = run.state;
-      rows.push(
-        `| ${seed} | ${s.stopped ? s.iteration : `not within ${s.iteration}`} | ${
-          (100 * run.test.error).toFixed(1)
-        }% | ${(s.seconds / s.iteration).toFixed(3)} |`,
+const { seed: _seed, resume: _resume, ...runFlags } = FIG3_FLAGS;
+
+/** The sweep's flags: the seeds, and every Fig. 3 flag but --seed and --resume. */
+export const SWEEP_FLAGS: FlagSpecs = {
+  seeds: {
+    type: "ints",
+    default: "0,1,2,3,4",
+    min: 0,
+    max: MAX_SEED,
+    help: "seeds, one run each",
+  },
+  ...runFlags,
+  "n-iter": { ...FIG3_FLAGS["n-iter"], default: 500 },
+  out: { ...FIG3_FLAGS.out, default: "out/fig3_sweep", help: "folder of the runs (seed<N>/ each)" },
+};
+
+const USAGE = `usage: deno task fig3:sweep [options]
+
+Trains one Fig. 3 run per seed and prints a table of iterations to the stopping criterion, test
+error and seconds per iteration. Each run goes to --out/seed<N> (a new or empty folder).`;
+
+/**
+ * Runs the sweep.
+ * @param args Command-line arguments.
+ * @returns The exit code.
+ */
+export function sweepMain(args: string[]): Promise<number> {
+  return commandMain(
+    { name: "fig3:sweep", usage: USAGE, flags: SWEEP_FLAGS, check: (v) => checkFig3Flags(v) },
+    args,
+    async ({ values, given }) => {
+      const seeds = intList(values.seeds);
+      const twice = seeds.find((s, i) => seeds.indexOf(s) !== i);
+      if (twice !== undefined) throw new FlagError(`--seeds lists seed ${twice} twice`);
+      // Every run folder is checked before the first one trains.
+      const runs = [];
+      for (const seed of seeds) {
+        const out = `${values.out}/seed${seed}`;
+        runs.push(
+          await prepareRunDir(out, {
+            kind: "fig3",
+            values: { ...values, seed, resume: false, out },
+            given,
+            resume: false,
+            mutable: [],
+          }),
+        );
+      }
+      const rows: string[] = [];
+      for (const [i, prepared] of runs.entries()) {
+        console.log(`fig3:sweep: seed ${seeds[i]} (${i + 1} of ${seeds.length})`);
+        const run = await runFig3(prepared.values);
+        console.log(await writeFig3Outputs(run));
+        const s = run.state;
+        rows.push(
+          `| ${seeds[i]} | ${s.stopped ? s.iteration : `not within ${s.iteration}`} | ${
+            (100 * run.test.error).toFixed(1)
+          }% | ${(s.seconds / s.iteration).toFixed(3)} |`,
+        );
+      }
+      console.log(
+        "\n| seed | iterations to criterion | test error | s / iteration |\n|---:|---:|---:|---:|",
       );
-    }
-  } catch (e) {
-    if (e instanceof FlagError) {
-      console.error(`fig3:sweep: ${e.message}`);
-      return 2;
-    }
-    throw e;
-  }
-  console.log(
-    "\n| seed | iterations to criterion | test error | s / iteration |\n|---:|---:|---:|---:|",
+      console.log(rows.join("\n"));
+    },
   );
-  console.log(rows.join("\n"));
-  return 0;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await sweepMain(Deno.args));

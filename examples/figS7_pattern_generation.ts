@@ -28,7 +28,7 @@ if (import.meta.main) {
       flags: FIGS7_FLAGS,
       mutable: FIGS7_MUTABLE_FLAGS,
       check: checkFigS7Flags,
-      run: (values, state) => runFigS7(values, { state }),
+      run: (values, resume) => runFigS7(values, resume),
       write: writeFigS7Outputs,
     }, Deno.args),
   );

@@ -1,17 +1,19 @@
 /**
  * The command-line entry of an experiment: `--help`, flags and run folder, the run, its outputs,
- * and exit codes (0 done, 1 training diverged, 2 bad flags or run folder).
+ * and exit codes (0 done, 1 training diverged, 2 bad flags, run folder or checkpoint), through
+ * the shared command layer.
  *
  * @module
  */
-import { FlagError, flagHelp, type FlagSpecs, type FlagValues } from "../cli/flags.ts";
-import type { TrainingState } from "../train/checkpoint.ts";
+import type { FlagSpecs, FlagValues } from "../cli/flags.ts";
+import { commandMain } from "../cli/command.ts";
+import type { ResumeRecord, TrainingState } from "../train/checkpoint.ts";
 import { DivergenceError } from "../train/trainer.ts";
 import { startRun } from "./run_dir.ts";
 
 /** What an experiment plugs into {@linkcode experimentMain}. */
 export interface ExperimentCli<Run> {
-  /** Task name, e.g. "fig3". */
+  /** Task name, e.g. "fig3" (also the kind stored in its checkpoints). */
   name: string;
   /** Usage text shown above the flags. */
   usage: string;
@@ -19,10 +21,13 @@ export interface ExperimentCli<Run> {
   flags: FlagSpecs;
   /** Flags that may change on resume. */
   mutable: readonly string[];
-  /** Check of flag combinations. */
+  /** Check of flag combinations and sizes, before any work. */
   check?: (values: FlagValues) => void;
   /** Trains (or resumes). */
-  run: (values: FlagValues, state: TrainingState | undefined) => Promise<Run>;
+  run: (
+    values: FlagValues,
+    resume: { state?: TrainingState; history: ResumeRecord[] },
+  ) => Promise<Run>;
   /** Writes results and figures; returns a summary to print. */
   write: (run: Run) => Promise<string>;
 }
@@ -33,27 +38,22 @@ export interface ExperimentCli<Run> {
  * @param args Command-line arguments.
  * @returns The exit code.
  */
-export async function experimentMain<Run>(
-  cli: ExperimentCli<Run>,
-  args: string[],
-): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
-    console.log(flagHelp(cli.usage, cli.flags));
-    return 0;
-  }
-  try {
-    const { values, state } = await startRun(args, cli);
-    console.log(await cli.write(await cli.run(values, state)));
-    return 0;
-  } catch (e) {
-    if (e instanceof FlagError) {
-      console.error(`${cli.name}: ${e.message}\n(see deno task ${cli.name} --help)`);
-      return 2;
-    }
-    if (e instanceof DivergenceError) {
-      console.error(`${cli.name}: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
+export function experimentMain<Run>(cli: ExperimentCli<Run>, args: string[]): Promise<number> {
+  return commandMain(
+    { name: cli.name, usage: cli.usage, flags: cli.flags },
+    args,
+    async ({ args }) => {
+      const { values, state, history } = await startRun(args, { kind: cli.name, ...cli });
+      try {
+        console.log(await cli.write(await cli.run(values, { state, history })));
+      } catch (e) {
+        if (e instanceof DivergenceError) {
+          const lr = values["learning-rate"] as number;
+          e.message += `\nTo continue from the last checkpoint with a lower learning rate: ` +
+            `deno task ${cli.name} --resume --out ${values.out} --learning-rate ${lr / 2}`;
+        }
+        throw e;
+      }
+    },
+  );
 }

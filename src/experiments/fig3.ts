@@ -20,16 +20,28 @@ import {
   type TrainingTask,
   type Validation,
 } from "../train/trainer.ts";
-import type { TrainingState } from "../train/checkpoint.ts";
-import { decisions, errorRate, evidenceAccumulationBatch } from "../tasks/evidence_accumulation.ts";
-import { FlagError, type FlagSpecs, type FlagValues } from "../cli/flags.ts";
+import type { ResumeRecord, TrainingState } from "../train/checkpoint.ts";
+import {
+  decisions,
+  errorRate,
+  evidenceAccumulationBatch,
+  evidenceTaskSteps,
+} from "../tasks/evidence_accumulation.ts";
+import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
+import { checkMemory } from "../cli/command.ts";
 import { checkpointPath } from "./run_dir.ts";
 import { saveCheckpoint } from "../train/checkpoint_file.ts";
 
 /** The flags of `deno task fig3` (the original's, in kebab case). */
 export const FIG3_FLAGS: FlagSpecs = {
-  "n-batch": { type: "int", default: 32, min: 1, help: "trials per batch" },
-  "n-iter": { type: "int", default: 2000, min: 1, help: "maximum number of iterations" },
+  "n-batch": { type: "int", default: 32, min: 1, help: "trials per batch", max: 100_000 },
+  "n-iter": {
+    type: "int",
+    default: 2000,
+    min: 1,
+    help: "maximum number of iterations",
+    max: 10_000_000,
+  },
   "learning-rate": {
     type: "number",
     default: 5e-3,
@@ -42,21 +54,30 @@ export const FIG3_FLAGS: FlagSpecs = {
     default: 0.07,
     min: 0,
     help: "stop when the validation error falls below this",
+    max: 1,
   },
   "print-every": { type: "int", default: 20, min: 0, help: "iterations between progress lines" },
-  "validate-every": { type: "int", default: 10, min: 1, help: "iterations between validations" },
+  "validate-every": {
+    type: "int",
+    default: 10,
+    min: 1,
+    help: "iterations between validations",
+    max: 10_000_000,
+  },
   method: { type: "string", default: "eprop", choices: ["eprop", "bptt"], help: "learning rule" },
   "eprop-impl": {
     type: "string",
     default: "hardcoded",
     choices: ["hardcoded", "autodiff"],
     help: "e-prop implementation (autodiff needs --backend tfjs)",
+    appliesWhen: { method: ["eprop"] },
   },
   feedback: {
     type: "string",
     default: "random",
     choices: ["random", "symmetric"],
     help: "e-prop feedback",
+    appliesWhen: { method: ["eprop"] },
   },
   "reg-type": {
     type: "string",
@@ -92,18 +113,24 @@ export const FIG3_FLAGS: FlagSpecs = {
     min: 0,
     help: "firing-rate regularization strength c_reg",
   },
-  "reg-rate": { type: "number", default: 10, min: 0, help: "target firing rate (Hz)" },
-  "n-ref": { type: "int", default: 5, min: 0, help: "refractory steps" },
-  dt: { type: "number", default: 1, min: 0, exclusiveMin: true, help: "time step (ms)" },
+  "reg-rate": { type: "number", default: 10, min: 0, help: "target firing rate (Hz)", max: 1000 },
+  "n-ref": { type: "int", default: 5, min: 0, help: "refractory steps", max: 10_000 },
+  dt: { type: "number", default: 1, min: 0, exclusiveMin: true, help: "time step (ms)", max: 150 },
   "dampening-factor": {
     type: "number",
     default: 0.3,
     min: 0,
     help: "pseudo-derivative dampening gamma",
   },
-  "n-regular": { type: "int", default: 50, min: 0, help: "LIF neurons" },
-  "n-adaptive": { type: "int", default: 50, min: 0, help: "ALIF neurons" },
-  seed: { type: "int", default: 0, help: "random seed (weights, feedback, data)" },
+  "n-regular": { type: "int", default: 50, min: 0, help: "LIF neurons", max: 100_000 },
+  "n-adaptive": { type: "int", default: 50, min: 0, help: "ALIF neurons", max: 100_000 },
+  seed: {
+    type: "int",
+    default: 0,
+    help: "random seed (weights, feedback, data)",
+    min: 0,
+    max: MAX_SEED,
+  },
   backend: { type: "string", default: "wasm", choices: ["wasm", "tfjs"], help: "compute backend" },
   out: {
     type: "string",
@@ -118,7 +145,13 @@ export const FIG3_FLAGS: FlagSpecs = {
 };
 
 /** Flags that may differ when resuming. */
-export const FIG3_MUTABLE_FLAGS: readonly string[] = ["n-iter", "print-every", "out", "resume"];
+export const FIG3_MUTABLE_FLAGS: readonly string[] = [
+  "n-iter",
+  "learning-rate",
+  "print-every",
+  "out",
+  "resume",
+];
 
 /**
  * Checks combinations of flags that each look valid alone.
@@ -132,6 +165,12 @@ export function checkFig3Flags(f: FlagValues): void {
   if (f["eprop-impl"] === "autodiff" && f.backend !== "tfjs") {
     throw new FlagError("--eprop-impl autodiff needs --backend tfjs");
   }
+  const n = (f["n-regular"] as number) + (f["n-adaptive"] as number);
+  const steps = evidenceTaskSteps({ dtMs: f.dt as number });
+  // A gradient keeps about eight [T][B][n] records in the core (f32), and n^2 weights.
+  checkMemory(4 * (8 * steps * (f["n-batch"] as number) * (n + 5) + 4 * n * n), {
+    what: `--n-batch ${f["n-batch"]} with ${n} neurons over ${steps} steps`,
+  });
 }
 
 /** Test error of the trained network. */
@@ -148,6 +187,8 @@ export interface TestStatistics {
 export interface Fig3Run {
   /** The flags used. */
   flags: FlagValues;
+  /** Flags changed on resumes (learning rate, iteration budget), oldest first. */
+  history: ResumeRecord[];
   /** The final training state. */
   state: TrainingState;
   /** Test statistics. */
@@ -220,7 +261,7 @@ export function fig3Validate(backend: Backend, rng: Rng, f: FlagValues): Validat
  */
 export async function runFig3(
   f: FlagValues,
-  options: { state?: TrainingState; log?: (line: string) => void } = {},
+  options: { state?: TrainingState; history?: ResumeRecord[]; log?: (line: string) => void } = {},
 ): Promise<Fig3Run> {
   const log = options.log ?? console.log;
   const config = fig3Config(f);
@@ -285,6 +326,8 @@ export async function runFig3(
         store: (cp) => saveCheckpoint(checkpointPath(f.out as string), cp),
         every: 50,
         flags: f,
+        kind: "fig3",
+        history: options.history,
       },
       log,
     },
@@ -297,6 +340,7 @@ export async function runFig3(
   const std = Math.sqrt(errors.reduce((a, e) => a + (e - mean) ** 2, 0) / errors.length);
   return {
     flags: f,
+    history: options.history ?? [],
     state: final,
     test: { error: mean, errorStd: std, trials: errors.length * (f["n-batch"] as number) },
     backend,

@@ -21,6 +21,7 @@ export async function writeFig3Outputs(run: Fig3Run): Promise<string> {
   const results = {
     task: "fig3_evidence_accumulation",
     flags: run.flags,
+    resumes: run.history,
     iterations: s.iteration,
     stoppedEarly: s.stopped,
     iterationsToCriterion: s.stopped ? s.iteration : null,

@@ -15,9 +15,10 @@ import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
 import { initialTrainingState, train } from "../train/trainer.ts";
-import type { TrainingState } from "../train/checkpoint.ts";
+import type { ResumeRecord, TrainingState } from "../train/checkpoint.ts";
 import { poissonPattern, sumOfSinesTarget } from "../tasks/pattern_generation.ts";
-import { FlagError, type FlagSpecs, type FlagValues } from "../cli/flags.ts";
+import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
+import { checkMemory } from "../cli/command.ts";
 import { checkpointPath } from "./run_dir.ts";
 import { saveCheckpoint } from "../train/checkpoint_file.ts";
 import { compareGradients } from "../verify/checks.ts";
@@ -29,14 +30,21 @@ export const FIGS7_FLAGS: FlagSpecs = {
     default: 1,
     min: 1,
     help: "trials per batch (all see the frozen pattern)",
+    max: 100_000,
   },
-  "n-out": { type: "int", default: 1, min: 1, help: "outputs, one target each" },
-  "n-in": { type: "int", default: 100, min: 1, help: "input channels" },
-  "n-rec": { type: "int", default: 100, min: 1, help: "LIF neurons" },
-  f0: { type: "number", default: 50, min: 0, help: "input rate (Hz)" },
-  "reg-rate": { type: "number", default: 10, min: 0, help: "target firing rate (Hz)" },
-  "n-iter": { type: "int", default: 2000, min: 1, help: "iterations" },
-  "seq-len": { type: "int", default: 1000, min: 1, help: "sequence length (steps)" },
+  "n-out": { type: "int", default: 1, min: 1, help: "outputs, one target each", max: 10_000 },
+  "n-in": { type: "int", default: 100, min: 1, help: "input channels", max: 100_000 },
+  "n-rec": { type: "int", default: 100, min: 1, help: "LIF neurons", max: 100_000 },
+  f0: { type: "number", default: 50, min: 0, help: "input rate (Hz)", max: 1000 },
+  "reg-rate": { type: "number", default: 10, min: 0, help: "target firing rate (Hz)", max: 1000 },
+  "n-iter": { type: "int", default: 2000, min: 1, help: "iterations", max: 10_000_000 },
+  "seq-len": {
+    type: "int",
+    default: 1000,
+    min: 1,
+    help: "sequence length (steps)",
+    max: 10_000_000,
+  },
   "print-every": { type: "int", default: 100, min: 0, help: "iterations between progress lines" },
   "dampening-factor": {
     type: "number",
@@ -64,6 +72,7 @@ export const FIGS7_FLAGS: FlagSpecs = {
     default: "random",
     choices: ["random", "symmetric"],
     help: "e-prop feedback",
+    appliesWhen: { method: ["eprop"] },
   },
   method: { type: "string", default: "eprop", choices: ["eprop", "bptt"], help: "learning rule" },
   "gradient-check": {
@@ -71,7 +80,13 @@ export const FIGS7_FLAGS: FlagSpecs = {
     default: false,
     help: "before training, compare e-prop and eq. (1) with BPTT (needs --seq-len <= 20)",
   },
-  seed: { type: "int", default: 0, help: "random seed (weights, feedback, input, target)" },
+  seed: {
+    type: "int",
+    default: 0,
+    help: "random seed (weights, feedback, input, target)",
+    min: 0,
+    max: MAX_SEED,
+  },
   backend: { type: "string", default: "wasm", choices: ["wasm", "tfjs"], help: "compute backend" },
   out: {
     type: "string",
@@ -88,6 +103,7 @@ export const FIGS7_FLAGS: FlagSpecs = {
 /** Flags that may differ when resuming. */
 export const FIGS7_MUTABLE_FLAGS: readonly string[] = [
   "n-iter",
+  "learning-rate",
   "print-every",
   "out",
   "resume",
@@ -100,6 +116,11 @@ export const FIGS7_MUTABLE_FLAGS: readonly string[] = [
  * @throws {FlagError} Naming the conflict.
  */
 export function checkFigS7Flags(f: FlagValues): void {
+  const [B, T, nIn, n] = [f["n-batch"], f["seq-len"], f["n-in"], f["n-rec"]] as number[];
+  // Online e-prop keeps two [B][nIn + n][n] trace tensors; a sequence gradient [T][B][n] records.
+  checkMemory(4 * (2 * B * (nIn + n) * n + 8 * T * B * (n + nIn) + 2 * n * n), {
+    what: `--n-batch ${B} with --n-in ${nIn}, --n-rec ${n} over --seq-len ${T}`,
+  });
   if (f["gradient-check"] && (f["seq-len"] as number) > 20) {
     throw new FlagError(
       `--gradient-check compares with BPTT on short sequences only: use --seq-len <= 20, got ${
@@ -186,6 +207,8 @@ function flat(r: GradientResult): Float64Array {
 export interface FigS7Run {
   /** The flags used. */
   flags: FlagValues;
+  /** Flags changed on resumes (learning rate, iteration budget), oldest first. */
+  history: ResumeRecord[];
   /** The final state. */
   state: TrainingState;
   /** The frozen batch. */
@@ -204,7 +227,7 @@ export interface FigS7Run {
  */
 export async function runFigS7(
   f: FlagValues,
-  options: { state?: TrainingState; log?: (line: string) => void } = {},
+  options: { state?: TrainingState; history?: ResumeRecord[]; log?: (line: string) => void } = {},
 ): Promise<FigS7Run> {
   const log = options.log ?? console.log;
   const config = figS7Config(f);
@@ -282,11 +305,13 @@ export async function runFigS7(
         store: (cp) => saveCheckpoint(checkpointPath(f.out as string), cp),
         every: 200,
         flags: f,
+        kind: "figS7",
+        history: options.history,
       },
       log,
     },
     { objective, trainBatch: () => batch },
     state,
   );
-  return { flags: f, state: final, batch, backend, check };
+  return { flags: f, history: options.history ?? [], state: final, batch, backend, check };
 }

@@ -95,6 +95,7 @@ export async function writeFigS7Outputs(run: FigS7Run): Promise<string> {
   const results = {
     task: "figS7_pattern_generation",
     flags: run.flags,
+    resumes: run.history,
     iterations: s.iteration,
     initialMse: initial?.readoutLoss ?? null,
     finalMse: final.readoutLoss,

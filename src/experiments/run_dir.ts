@@ -1,84 +1,177 @@
 /**
- * Output folders of experiment runs: a new run refuses to overwrite an existing one, and
- * `--resume` continues the checkpoint in the folder with the flags it was started with.
+ * Output folders of experiment runs. A run writes only into a folder that is new, empty, or a run
+ * of its own kind being resumed; anything else is refused before any work, and so is a folder it
+ * cannot write to. `--resume` continues the checkpoint in the folder with the flags it was
+ * started with; only the flags an experiment lists as changeable on resume (the learning rate,
+ * the iteration budget, how often to print) may differ, and changes of the first two are kept in
+ * the run's history.
  *
  * @module
  */
-import type { TrainingState } from "../train/checkpoint.ts";
+import type { ResumeRecord, TrainingState } from "../train/checkpoint.ts";
 import { loadCheckpoint } from "../train/checkpoint_file.ts";
-import { FlagError, type FlagSpecs, type FlagValues, parseFlags } from "../cli/flags.ts";
+import { type FlagSpecs, type FlagValues, parseFlags } from "../cli/flags.ts";
+import { fileError, InputError } from "../cli/command.ts";
 
-/** The checkpoint file of a run folder. */
+/** Flags whose change on resume is recorded (they change the computation). */
+const RECORDED = ["learning-rate", "n-iter"];
+
+/**
+ * The checkpoint file of a run folder.
+ * @param out The folder.
+ * @returns Its checkpoint's path.
+ */
 export function checkpointPath(out: string): string {
   return `${out}/checkpoint.json`;
 }
 
-async function exists(path: string): Promise<boolean> {
+async function stat(path: string): Promise<Deno.FileInfo | undefined> {
   try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
+    return await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw fileError(e, `read ${path}`);
   }
+}
+
+/** Writes and removes a probe file, so that an unwritable folder fails before any work. */
+async function probeWritable(out: string): Promise<void> {
+  const probe = `${out}/.write-test-${crypto.randomUUID()}`;
+  try {
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+  } catch (e) {
+    throw fileError(e, `write into --out ${out}`);
+  }
+}
+
+/** A prepared run: flags to use, and the state and history to resume from. */
+export interface PreparedRun {
+  /** Flags (the checkpoint's, with the changeable ones given now). */
+  values: FlagValues;
+  /** State to resume from, if resuming. */
+  state?: TrainingState;
+  /** Flags changed on resume, oldest first (including this resume). */
+  history: ResumeRecord[];
 }
 
 /**
  * Prepares a run folder.
  * @param out The folder.
- * @param flags Parsed flags, the names given explicitly, and the flags that may change on resume.
- * @returns The flags to use (the checkpoint's on resume) and the state to resume from, if any.
- * @throws {FlagError} When a new run would overwrite a checkpoint, a resume finds none, or a
- *   given flag contradicts the checkpoint.
+ * @param flags The experiment's kind, parsed flags, the names given explicitly, and the flags
+ *   that may change on resume.
+ * @returns The flags to use (the checkpoint's on resume), the state and history to resume from.
+ * @throws {InputError} When the folder is a file, holds a run or other files (new run), holds no
+ *   readable checkpoint of this kind (resume), a given flag contradicts the checkpoint, or the
+ *   folder cannot be created or written.
  */
 export async function prepareRunDir(
   out: string,
-  flags: { values: FlagValues; given: Set<string>; resume: boolean; mutable: readonly string[] },
-): Promise<{ values: FlagValues; state?: TrainingState }> {
+  flags: {
+    kind: string;
+    values: FlagValues;
+    given: Set<string>;
+    resume: boolean;
+    mutable: readonly string[];
+  },
+): Promise<PreparedRun> {
+  const info = await stat(out);
+  if (info && !info.isDirectory) throw new InputError(`--out ${out} is a file; give a folder`);
   const path = checkpointPath(out);
+  const hasCheckpoint = info !== undefined && (await stat(path)) !== undefined;
   if (!flags.resume) {
-    if (await exists(path)) {
-      throw new FlagError(
+    if (hasCheckpoint) {
+      throw new InputError(
         `${out} already holds a run (${path}); pass --resume to continue it or choose another --out`,
       );
     }
-    await Deno.mkdir(out, { recursive: true });
-    return { values: flags.values };
+    if (info) {
+      const names: string[] = [];
+      for await (const entry of Deno.readDir(out)) names.push(entry.name);
+      if (names.length > 0) {
+        throw new InputError(
+          `--out ${out} holds files but no run (${names.slice(0, 3).join(", ")}${
+            names.length > 3 ? ", ..." : ""
+          }); choose a new or empty folder`,
+        );
+      }
+    }
+    try {
+      await Deno.mkdir(out, { recursive: true });
+    } catch (e) {
+      throw fileError(e, `create --out ${out}`);
+    }
+    await probeWritable(out);
+    return { values: flags.values, history: [] };
   }
-  if (!(await exists(path))) throw new FlagError(`--resume: no checkpoint at ${path}`);
-  const checkpoint = await loadCheckpoint(path);
+  if (!info) throw new InputError(`--resume: ${out} does not exist`);
+  if (!hasCheckpoint) throw new InputError(`--resume: no checkpoint at ${path}`);
+  let checkpoint;
+  try {
+    checkpoint = await loadCheckpoint(path);
+  } catch (e) {
+    throw new InputError(
+      `${(e as Error).message.replace(/^Cannot resume: /, `cannot resume from ${path}: `)}` +
+        "; this run cannot continue: start a new one in another --out",
+    );
+  }
+  if (checkpoint.kind !== undefined && checkpoint.kind !== flags.kind) {
+    throw new InputError(
+      `--resume: ${path} is a ${checkpoint.kind} run, not ${flags.kind}; resume it with deno task ${checkpoint.kind}`,
+    );
+  }
   const saved = checkpoint.flags as FlagValues;
   const values: FlagValues = { ...flags.values, ...saved };
+  const changed: Record<string, [unknown, unknown]> = {};
   for (const name of flags.given) {
     if (flags.mutable.includes(name)) {
+      if (RECORDED.includes(name) && saved[name] !== flags.values[name]) {
+        changed[name] = [saved[name], flags.values[name]];
+      }
       values[name] = flags.values[name];
       continue;
     }
     if (name in saved && saved[name] !== flags.values[name]) {
-      throw new FlagError(
+      throw new InputError(
         `--${name} ${flags.values[name]} contradicts the checkpoint, which was run with --${name} ${
           saved[name]
-        }`,
+        } (on resume only ${
+          flags.mutable.filter((m) => m !== "resume" && m !== "out").map((m) => `--${m}`).join(", ")
+        } may change)`,
       );
     }
   }
-  return { values, state: checkpoint.state };
+  await probeWritable(out);
+  const history = [...(checkpoint.history ?? [])];
+  if (Object.keys(changed).length > 0) {
+    history.push({ iteration: checkpoint.state.iteration, changed });
+  }
+  return { values, state: checkpoint.state, history };
 }
 
 /**
  * Parses an experiment's flags, checks them and prepares its run folder (see
  * {@linkcode prepareRunDir}).
  * @param args Command-line arguments.
- * @param spec The flags, those that may change on resume, and a check of the final values.
- * @returns The flags to use and the state to resume from, if any.
- * @throws {FlagError} For a bad flag, a folder that holds a run, or a contradicting resume.
+ * @param spec The experiment's kind, flags, those that may change on resume, and a check of the
+ *   final values.
+ * @returns The flags to use, and the state and history to resume from.
+ * @throws {FlagError} For a bad flag.
+ * @throws {InputError} For a bad run folder or checkpoint.
  */
 export async function startRun(
   args: string[],
-  spec: { flags: FlagSpecs; mutable: readonly string[]; check?: (values: FlagValues) => void },
-): Promise<{ values: FlagValues; state?: TrainingState }> {
+  spec: {
+    kind: string;
+    flags: FlagSpecs;
+    mutable: readonly string[];
+    check?: (values: FlagValues) => void;
+  },
+): Promise<PreparedRun> {
   const parsed = parseFlags(args, spec.flags);
   if (!parsed.values.resume) spec.check?.(parsed.values); // before the run folder is made
   const prepared = await prepareRunDir(parsed.values.out as string, {
+    kind: spec.kind,
     values: parsed.values,
     given: parsed.given,
     resume: parsed.values.resume as boolean,

@@ -63,12 +63,24 @@ export interface TrainingState {
   seconds: number;
 }
 
+/** A flag changed when a run was resumed (learning rate, iteration budget). */
+export interface ResumeRecord {
+  /** Iteration at which the run was resumed. */
+  iteration: number;
+  /** Each changed flag with its value before and after. */
+  changed: Record<string, [unknown, unknown]>;
+}
+
 /** A checkpoint file: the state and the flags of the run that wrote it. */
 export interface Checkpoint {
   /** Format version. */
   version: 1;
+  /** Which experiment wrote it (e.g. "fig3"); absent in checkpoints of earlier versions. */
+  kind?: string;
   /** The run's flags. */
   flags: Record<string, unknown>;
+  /** Flags changed on each resume, oldest first. */
+  history?: ResumeRecord[];
   /** The state. */
   state: TrainingState;
 }
@@ -78,7 +90,10 @@ function matrixToJson(m: Matrix) {
 }
 
 function matrixFromJson(m: { rows: number; cols: number; data: number[] }, field: string): Matrix {
-  if (!m || !Array.isArray(m.data) || m.data.length !== m.rows * m.cols) {
+  if (
+    !m || !Number.isInteger(m.rows) || !Number.isInteger(m.cols) || !Array.isArray(m.data) ||
+    m.data.length !== m.rows * m.cols || !m.data.every((x) => typeof x === "number")
+  ) {
     throw new TypeError(`Cannot read checkpoint: ${field} is malformed`);
   }
   return { rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) };
@@ -126,9 +141,10 @@ export function checkpointFromJson(text: string, source: string): Checkpoint {
   } catch (e) {
     throw new Error(`Cannot resume: ${source} is not valid JSON (${(e as Error).message})`);
   }
-  if (json?.version !== 1 || typeof json.state !== "object") {
+  if (typeof json !== "object" || json === null || json.version !== 1) {
     throw new Error(`Cannot resume: ${source} is not a version-1 checkpoint`);
   }
+  checkStateFields(json.state, source);
   const s = json.state;
   const weights: Weights = {
     wIn: matrixFromJson(s.weights?.wIn, "weights.wIn"),
@@ -138,11 +154,43 @@ export function checkpointFromJson(text: string, source: string): Checkpoint {
   if (Array.isArray(s.weights.bOut)) weights.bOut = Float64Array.from(s.weights.bOut);
   return {
     version: 1,
-    flags: json.flags ?? {},
+    ...(typeof json.kind === "string" ? { kind: json.kind } : {}),
+    flags: typeof json.flags === "object" && json.flags !== null ? json.flags : {},
+    history: Array.isArray(json.history) ? json.history : [],
     state: {
       ...s,
       weights,
       feedback: s.feedback ? matrixFromJson(s.feedback, "feedback") : null,
     },
   };
+}
+
+/** Checks the parts of a saved state that resuming reads, naming the first one missing. */
+// deno-lint-ignore no-explicit-any
+function checkStateFields(s: any, source: string): void {
+  const bad = (field: string, want: string) => {
+    throw new Error(`Cannot resume: ${source}: state.${field} must be ${want}`);
+  };
+  if (typeof s !== "object" || s === null) throw new Error(`Cannot resume: ${source} has no state`);
+  if (!Number.isInteger(s.iteration) || s.iteration < 0) bad("iteration", "an integer >= 0");
+  if (typeof s.weights !== "object" || s.weights === null) bad("weights", "an object");
+  const opt = s.optimizer;
+  if (typeof opt !== "object" || opt === null || !["adam", "sgd"].includes(opt.kind)) {
+    bad("optimizer", "an adam or sgd state");
+  }
+  if (!Number.isInteger(opt.t) || opt.t < 0) bad("optimizer.t", "an integer >= 0");
+  for (const rng of ["trainRng", "validRng"]) {
+    const r = s[rng];
+    if (
+      typeof r !== "object" || r === null || !Array.isArray(r.s) || r.s.length !== 4 ||
+      !r.s.every((w: unknown) => Number.isInteger(w))
+    ) bad(rng, "a generator state");
+  }
+  if (!Array.isArray(s.train)) bad("train", "an array");
+  if (!Array.isArray(s.validation)) bad("validation", "an array");
+  if (typeof s.stopped !== "boolean") bad("stopped", "a boolean");
+  if (typeof s.seconds !== "number") bad("seconds", "a number");
+  if (s.rateEstimate !== null && !Array.isArray(s.rateEstimate)) {
+    bad("rateEstimate", "null or an array");
+  }
 }

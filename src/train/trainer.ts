@@ -18,7 +18,13 @@ import { copyWeights, type Weights } from "../model/weights.ts";
 import type { Feedback } from "../grad/feedback.ts";
 import { Rng } from "../util/rng.ts";
 import type { Optimizer, ParameterSet } from "./optimizer.ts";
-import type { Checkpoint, CheckpointStore, TrainingState, ValidationRecord } from "./checkpoint.ts";
+import type {
+  Checkpoint,
+  CheckpointStore,
+  ResumeRecord,
+  TrainingState,
+  ValidationRecord,
+} from "./checkpoint.ts";
 import { progressLine } from "./progress.ts";
 
 /** What a validation returns. */
@@ -66,8 +72,18 @@ export interface TrainerOptions {
   printEvery: number;
   /** Validate every this many iterations (0: never). */
   validateEvery: number;
-  /** Where (a store, e.g. a file's saveCheckpoint) and how often to checkpoint, with the flags to store. */
-  checkpoint?: { store: CheckpointStore; every: number; flags: Record<string, unknown> };
+  /**
+   * Where (a store, e.g. a file's saveCheckpoint) and how often to checkpoint, with what to
+   * store beside the state (flags, experiment kind, resume history). A fresh run is saved at
+   * iteration 0 too, so that a run that diverges at once still leaves a checkpoint.
+   */
+  checkpoint?: {
+    store: CheckpointStore;
+    every: number;
+    flags: Record<string, unknown>;
+    kind?: string;
+    history?: ResumeRecord[];
+  };
   /** Output for progress lines (default console.log). */
   log?: (line: string) => void;
 }
@@ -181,13 +197,17 @@ export async function train(
   });
   const save = async () => {
     if (!options.checkpoint) return;
+    const { kind, flags, history } = options.checkpoint;
     const checkpoint: Checkpoint = {
       version: 1,
-      flags: options.checkpoint.flags,
+      ...(kind ? { kind } : {}),
+      flags,
+      history: history ?? [],
       state: snapshot(),
     };
     await options.checkpoint.store(checkpoint);
   };
+  if (s.iteration === 0) await save();
 
   while (s.iteration < options.iterations && !s.stopped) {
     const batch = task.trainBatch(trainRng);
