@@ -197,7 +197,7 @@ Deno.test("gradient cases: malformed fields are named", async () => {
     ],
     [
       await mutate((c) => c.w_rec.pop()),
-      "Cannot read gradient case: w_rec must have length 8, got 7",
+      "Cannot read gradient case: w_rec must have n_rec (8) rows, got an array of length 7",
     ],
     [
       await mutate((c) => (c.w_in[1][2] = "x")),
@@ -259,9 +259,9 @@ Deno.test("deno task grad exits 2 with the field named on stderr and nothing on 
     for (
       const [args, expected] of [
         [[file], "neuron.tau_m must be > 0, got -20"],
-        [[file, "--precision", "f16"], "--precision must be f64 or f32"],
+        [[file, "--precision", "f16"], "--precision must be one of auto, f64, f32"],
         [["/nonexistent/case.json"], "cannot read /nonexistent/case.json"],
-        [[], "expected one CASE.json, got 0"],
+        [[], "expected CASE.json, got 0"],
       ] as const
     ) {
       const out = await run([...args]);

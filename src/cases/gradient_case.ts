@@ -71,6 +71,13 @@ export function parseGradientCase(json: unknown): GradientCase {
     if (!known.includes(key)) fail(`neuron.${key} is not a known field`);
   }
   const nRec = num(neuron.n_rec, "neuron.n_rec");
+  // Sizes are checked against the matrices before anything of that size is allocated.
+  for (const [field, rows, name] of [["w_rec", nRec, "n_rec"], ["w_in", neuron.n_in, "n_in"]]) {
+    const m = root[field as string];
+    if (!Array.isArray(m) || m.length !== rows) {
+      fail(`${field} must have ${name} (${rows}) rows, got ${describe(m)}`);
+    }
+  }
   const netConfig: NetworkConfig = {
     neuron: {
       nIn: num(neuron.n_in, "neuron.n_in"),

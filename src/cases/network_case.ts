@@ -148,6 +148,11 @@ export function parseNetworkCase(json: unknown): NetworkCase {
         "input_scaling",
       ]);
       const nRec = num(n.n_rec, `layers[${i}].neuron.n_rec`);
+      // Sizes are checked against the matrices before anything of that size is allocated.
+      const wRec = (l.forward as { w_rec?: unknown } | undefined)?.w_rec;
+      if (!Array.isArray(wRec) || wRec.length !== nRec) {
+        fail(`layers[${i}].forward.w_rec must have n_rec (${nRec}) rows, got ${describe(wRec)}`);
+      }
       return {
         neuron: {
           nRec,
