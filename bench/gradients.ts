@@ -7,12 +7,12 @@
  * time in each part of the computation; then the event-driven and dense matrix kernels across
  * spike densities (the crossover behind the core's DENSE_ABOVE switch).
  *
- * Flags: --batch N --steps N --iterations N --precision f32|f64 --seed N
- *        --timit-frames N --timit-batch N --skip fig3|timit|kernels (repeatable as a comma list)
+ * `deno task bench --help` lists the flags with their defaults and ranges.
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { checkMemory, commandMain } from "../src/cli/command.ts";
+import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../src/cli/flags.ts";
 import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
 import { resolveNetworkConfig } from "../src/model/config.ts";
 import { fig3Network } from "../src/model/presets.ts";
@@ -28,27 +28,76 @@ import { resolveNetwork } from "../src/net/network.ts";
 import { initNetworkParams } from "../src/net/params.ts";
 import type { NetworkObjective } from "../src/net/objective.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    batch: { type: "string", default: "64" },
-    steps: { type: "string", default: "2250" },
-    iterations: { type: "string", default: "3" },
-    precision: { type: "string", default: "f32" },
-    seed: { type: "string", default: "1" },
-    "timit-frames": { type: "string", default: "300" },
-    "timit-batch": { type: "string", default: "32" },
-    skip: { type: "string", default: "" },
+/** The flags of `deno task bench`. */
+export const BENCH_FLAGS: FlagSpecs = {
+  batch: { type: "int", default: 64, min: 1, max: 4096, help: "Fig. 3 network: trials per batch" },
+  steps: { type: "int", default: 2250, min: 1, max: 100_000, help: "Fig. 3 network: time steps" },
+  iterations: { type: "int", default: 3, min: 1, max: 1000, help: "timed gradients per rule" },
+  precision: { type: "string", default: "f32", choices: ["f32", "f64"], help: "core precision" },
+  seed: { type: "int", default: 1, min: 0, max: MAX_SEED, help: "random seed" },
+  "timit-frames": { type: "int", default: 300, min: 1, max: 10_000, help: "TIMIT network: frames" },
+  "timit-batch": { type: "int", default: 32, min: 1, max: 1024, help: "TIMIT network: batch" },
+  skip: {
+    type: "string",
+    default: "none",
+    help: "parts to leave out: none, or a comma list of fig3, timit, kernels",
   },
-});
-const skip = new Set(values.skip.split(",").filter((x) => x !== ""));
-const B = Number(values.batch), T = Number(values.steps), iterations = Number(values.iterations);
-const precision = values.precision as "f32" | "f64";
-const rng = new Rng(Number(values.seed));
+};
 
-if (!skip.has("fig3")) await benchFig3();
-if (!skip.has("timit")) await benchTimit();
-if (!skip.has("kernels")) await benchKernels();
+const USAGE = `usage: deno task bench [options]
+
+Speed of one gradient on the Fig. 3 network (BPTT, factorized and online e-prop, as ratios to
+BPTT measured in the same process), on the TIMIT network of Fig. 2 (BPTT and e-prop, with the
+share of time per part), and of the event-driven vs dense matrix kernels across densities.`;
+
+const PARTS = ["fig3", "timit", "kernels"];
+
+let values: FlagValues = {};
+let B = 0, T = 0, iterations = 0, precision: "f32" | "f64" = "f32";
+let rng = new Rng(0);
+
+/**
+ * Runs the benchmarks.
+ * @param args Command-line arguments.
+ * @returns The exit code.
+ */
+export function main(args: string[]): Promise<number> {
+  return commandMain(
+    {
+      name: "bench",
+      usage: USAGE,
+      flags: BENCH_FLAGS,
+      check: (v) => {
+        const parts = v.skip === "none" ? [] : String(v.skip).split(",");
+        for (const p of parts) {
+          if (!PARTS.includes(p)) {
+            throw new FlagError(
+              `--skip must be none or a comma list of ${PARTS.join(", ")}, got "${p}"`,
+            );
+          }
+        }
+        checkMemory(4 * 10 * (v.steps as number) * (v.batch as number) * 140, {
+          what: `--steps ${v.steps} with --batch ${v.batch}`,
+        });
+      },
+    },
+    args,
+    async (ctx) => {
+      values = ctx.values;
+      const skip = new Set(values.skip === "none" ? [] : String(values.skip).split(","));
+      B = values.batch as number;
+      T = values.steps as number;
+      iterations = values.iterations as number;
+      precision = values.precision as "f32" | "f64";
+      rng = new Rng(values.seed as number);
+      if (!skip.has("fig3")) await benchFig3();
+      if (!skip.has("timit")) await benchTimit();
+      if (!skip.has("kernels")) await benchKernels();
+    },
+  );
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
 
 async function benchFig3() {
   const config = resolveNetworkConfig(fig3Network());
@@ -117,7 +166,7 @@ async function benchFig3() {
 
 /** The TIMIT network of Fig. 2, with the time per part of the computation. */
 async function benchTimit() {
-  const F = Number(values["timit-frames"]), TB = Number(values["timit-batch"]);
+  const F = values["timit-frames"] as number, TB = values["timit-batch"] as number;
   const net = resolveNetwork({
     nIn: 123,
     repeat: 5,

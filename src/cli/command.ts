@@ -133,10 +133,13 @@ function splitPositionals(
       positionals.push(a);
       continue;
     }
-    flags.push(a);
     const name = a.replace(/^--?/, "");
     const s = spec.flags[name];
-    if (s && s.type !== "boolean" && !a.includes("=") && i + 1 < args.length) flags.push(args[++i]);
+    // "--flag value" becomes "--flag=value", so that a value may start with a dash (--seed -1 is
+    // then refused by the flag's range, not misread as another flag).
+    if (s && s.type !== "boolean" && !a.includes("=") && i + 1 < args.length) {
+      flags.push(`${a}=${args[++i]}`);
+    } else flags.push(a);
   }
   return { flags, positionals };
 }

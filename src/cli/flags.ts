@@ -123,9 +123,13 @@ function parseArgsMessage(message: string, specs: FlagSpecs): string {
       : `a ${spec?.type === "int" ? "integer" : "number"}`;
     return `${missing[1]} needs ${kind}`;
   }
+  const ambiguous = message.match(/Option '(--[\w-]+)' argument is ambiguous/);
+  if (ambiguous) {
+    return `${ambiguous[1]} needs a value (one starting with a dash: ${ambiguous[1]}=-1)`;
+  }
   const positional = message.match(/Unexpected argument '([^']+)'/);
   if (positional) return `unexpected argument "${positional[1]}" (flags start with --)`;
-  return message;
+  return message.replace(/\s+/g, " ");
 }
 
 function convert(

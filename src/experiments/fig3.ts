@@ -11,7 +11,7 @@ import { resolveNetworkConfig } from "../model/config.ts";
 import { initWeights } from "../model/weights.ts";
 import type { Objective } from "../model/objective.ts";
 import type { Backend } from "../backend/backend.ts";
-import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
+import { type BackendName, createBackend } from "../backend/load_backend.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
 import {
@@ -275,9 +275,9 @@ export async function runFig3(
     rng: initRng,
     initial: options.state?.feedback ?? undefined,
   });
-  const backend = f.backend === "tfjs"
-    ? await (await import("../backend/tfjs/tfjs_backend.ts")).TfjsBackend.create(config, weights)
-    : await WasmBackend.create(config, weights, { precision: "f32" });
+  const backend = await createBackend(f.backend as BackendName, config, weights, {
+    precision: "f32",
+  });
   const optimizer = createOptimizer("adam", { learningRate: f["learning-rate"] as number });
   const stopCrit = f["stop-crit"] as number;
   const recallSteps = Math.round(150 / (f.dt as number));

@@ -12,6 +12,7 @@ import { initWeights } from "../model/weights.ts";
 import type { Batch, Objective } from "../model/objective.ts";
 import type { Backend, GradientResult } from "../backend/backend.ts";
 import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
+import { type BackendName, createBackend } from "../backend/load_backend.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
 import { initialTrainingState, train } from "../train/trainer.ts";
@@ -244,9 +245,9 @@ export async function runFigS7(
   // The frozen pattern has its own stream, so that it is the same when a run resumes.
   const batch = figS7Batch(f, new Rng((f.seed as number) + 7_000_001));
   const objective = figS7Objective(f);
-  const backend = f.backend === "tfjs"
-    ? await (await import("../backend/tfjs/tfjs_backend.ts")).TfjsBackend.create(config, weights)
-    : await WasmBackend.create(config, weights, { precision: "f32" });
+  const backend = await createBackend(f.backend as BackendName, config, weights, {
+    precision: "f32",
+  });
   let check: GradientCheck | undefined;
   if (f["gradient-check"]) {
     const ref = await WasmBackend.create(config, options.state?.weights ?? weights, {

@@ -45,6 +45,45 @@ async function probeWritable(out: string): Promise<void> {
   }
 }
 
+/**
+ * Prepares the output folder of a task that is not resumed (verification, a report): a new or
+ * empty folder, or one that holds this task's earlier output (its results.json names the task),
+ * which it replaces. Anything else is refused, and so is a folder it cannot write to.
+ *
+ * @param out The folder.
+ * @param kind The task, as written in its results.json ("task").
+ * @throws {InputError} Naming the folder and what to do.
+ */
+export async function prepareOutputDir(out: string, kind: string): Promise<void> {
+  const info = await stat(out);
+  if (info && !info.isDirectory) throw new InputError(`--out ${out} is a file; give a folder`);
+  if (info) {
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(out)) names.push(entry.name);
+    if (names.length > 0) {
+      let task: unknown;
+      try {
+        task = JSON.parse(await Deno.readTextFile(`${out}/results.json`)).task;
+      } catch {
+        task = undefined;
+      }
+      if (task !== kind) {
+        throw new InputError(
+          `--out ${out} holds files that are not an earlier ${kind} output (${
+            names.slice(0, 3).join(", ")
+          }${names.length > 3 ? ", ..." : ""}); choose a new or empty folder`,
+        );
+      }
+    }
+  }
+  try {
+    await Deno.mkdir(out, { recursive: true });
+  } catch (e) {
+    throw fileError(e, `create --out ${out}`);
+  }
+  await probeWritable(out);
+}
+
 /** A prepared run: flags to use, and the state and history to resume from. */
 export interface PreparedRun {
   /** Flags (the checkpoint's, with the changeable ones given now). */
