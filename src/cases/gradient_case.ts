@@ -70,6 +70,24 @@ export function parseGradientCase(json: unknown): GradientCase {
   for (const key of Object.keys(neuron)) {
     if (!known.includes(key)) fail(`neuron.${key} is not a known field`);
   }
+  for (const key of Object.keys(readout)) {
+    if (!["n_out", "tau_out", "filter"].includes(key)) fail(`readout.${key} is not a known field`);
+  }
+  const fields = [
+    "neuron",
+    "readout",
+    "w_in",
+    "w_rec",
+    "w_out",
+    "inputs",
+    "targets",
+    "labels",
+    "loss",
+    "regularization",
+  ];
+  for (const key of Object.keys(root)) {
+    if (!fields.includes(key)) fail(`${key} is not a known field`);
+  }
   const nRec = num(neuron.n_rec, "neuron.n_rec");
   // Sizes are checked against the matrices before anything of that size is allocated.
   for (const [field, rows, name] of [["w_rec", nRec, "n_rec"], ["w_in", neuron.n_in, "n_in"]]) {

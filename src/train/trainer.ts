@@ -184,6 +184,7 @@ export async function train(
   const { nRec } = backend.config.neuron;
   const started = performance.now();
   const startIteration = s.iteration;
+  let lastLine = performance.now();
   let lastValidation: ValidationRecord | undefined = s.validation.at(-1);
   const snapshot = (): TrainingState => ({
     ...s,
@@ -247,8 +248,14 @@ export async function train(
       s.validation.push(lastValidation);
       if (task.shouldStop?.(v, backend, validRng)) s.stopped = true;
     }
-    if (options.printEvery > 0 && (s.iteration % options.printEvery === 0 || s.stopped)) {
-      const recent = s.train.slice(-options.printEvery);
+    // A line every printEvery iterations, and at least every 10 s on slow backends (and after
+    // the first iteration, so that a slow run shows its speed at once).
+    const now = performance.now();
+    const due = s.iteration % options.printEvery === 0 || s.stopped ||
+      s.iteration === startIteration + 1 || now - lastLine > 10_000;
+    if (options.printEvery > 0 && due) {
+      lastLine = now;
+      const recent = s.train.slice(-Math.min(options.printEvery, s.iteration - startIteration));
       const mean = (f: (r: typeof recent[number]) => number) =>
         recent.reduce((a, r) => a + f(r), 0) / recent.length;
       const seconds = (performance.now() - started) / 1000;

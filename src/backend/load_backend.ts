@@ -1,0 +1,162 @@
+/**
+ * The one place that turns a backend name into a backend. The WebAssembly backends are imported
+ * statically; TensorFlow.js is loaded only when "tfjs" is asked for, through a specifier built at
+ * run time, so that neither Deno (which prefetches dynamic imports with literal specifiers) nor a
+ * bundler pulls TensorFlow.js into a program that runs on the WebAssembly core alone.
+ *
+ * In Deno, loading "tfjs" this way reads a local module at run time (`--allow-read`) or, when
+ * this library is imported from a URL, imports from that host (`--allow-import`).
+ *
+ * @module
+ */
+import type { Backend, Precision } from "./backend.ts";
+import type { NetworkConfig, ResolvedNetworkConfig } from "../model/config.ts";
+import type { Weights } from "../model/weights.ts";
+import type { NetworkBackend } from "../net/backend.ts";
+import type { NetworkSpec, ResolvedNetwork } from "../net/network.ts";
+import type { NetworkParams } from "../net/params.ts";
+import { checkChoice } from "../util/errors.ts";
+import { WasmBackend } from "./wasm/wasm_backend.ts";
+import { WasmNetwork } from "./wasm/wasm_network.ts";
+import type { WasmSource } from "./wasm/module.ts";
+import type { TfjsBackend } from "./tfjs/tfjs_backend.ts";
+import type { TfjsNetwork } from "./tfjs/tfjs_network.ts";
+import type { TfBackendName } from "./tfjs/tf.ts";
+
+/** A compute backend: "wasm" (the WebAssembly core) or "tfjs" (TensorFlow.js). */
+export type BackendName = "wasm" | "tfjs";
+
+/** Every {@linkcode BackendName}, in the order a command line lists them. */
+export const BACKEND_NAMES: readonly BackendName[] = ["wasm", "tfjs"];
+
+/**
+ * Options of {@linkcode createBackend}; each applies to one backend and the other ignores it,
+ * except that "tfjs" refuses `precision: "f64"`, which it cannot honour.
+ */
+export interface CreateBackendOptions {
+  /** "f32" (default) or "f64" (wasm only; tfjs always computes in float32). */
+  precision?: Precision;
+  /** wasm: where the core comes from (default: the embedded module). */
+  module?: WasmSource;
+  /** tfjs: the TensorFlow.js backend (default "cpu"). */
+  tfBackend?: TfBackendName;
+}
+
+/** Options of {@linkcode createNetworkBackend}: those of {@linkcode createBackend} and profiling. */
+export interface CreateNetworkBackendOptions extends CreateBackendOptions {
+  /** wasm: each kernel's wall time accumulates here (milliseconds by kernel name). */
+  profile?: Map<string, number>;
+}
+
+/**
+ * Imports a module of the tfjs backend by a specifier built at run time, so that no static
+ * analysis (Deno's prefetch of dynamic imports, a bundler) follows it into TensorFlow.js.
+ */
+function importTfjs<T>(file: string): Promise<T> {
+  const specifier = new URL(`./tfjs/${file}`, import.meta.url).href;
+  return import(specifier) as Promise<T>;
+}
+
+/** The precision a backend will run at; "tfjs" only has float32. */
+function checkPrecision(action: string, name: BackendName, precision: unknown): void {
+  if (name === "tfjs" && precision !== undefined && precision !== "f32") {
+    throw new RangeError(
+      `Cannot ${action}: backend "tfjs" computes in float32, so precision must be "f32", got ${
+        JSON.stringify(precision)
+      }`,
+    );
+  }
+}
+
+/**
+ * Creates the single-population backend of the given name: a {@linkcode WasmBackend}, or a
+ * TensorFlow.js backend, whose code (and TensorFlow.js) is loaded on first use.
+ *
+ * @example A WebAssembly backend by name
+ * ```ts
+ * import { createBackend } from "./load_backend.ts";
+ * import { initWeights } from "../model/weights.ts";
+ * import { resolveNetworkConfig } from "../model/config.ts";
+ * import { Rng } from "../util/rng.ts";
+ * import assert from "node:assert/strict";
+ * const config = resolveNetworkConfig({ neuron: { nIn: 2, nRec: 3 }, readout: { nOut: 1 } });
+ * const backend = await createBackend("wasm", config, initWeights(config, new Rng(0)), { precision: "f64" });
+ * assert.equal(`${backend.name}-${backend.precision}`, "wasm-f64");
+ * backend.dispose();
+ * ```
+ *
+ * @param name "wasm" or "tfjs".
+ * @param config The network (validated by the backend).
+ * @param weights Its initial weights.
+ * @param options Precision (wasm), module source (wasm), TensorFlow.js backend (tfjs).
+ * @returns A ready backend.
+ * @throws {RangeError} For an unknown name, or "tfjs" with a precision other than "f32".
+ * @throws {TypeError|RangeError} For an invalid config or weights.
+ */
+export async function createBackend(
+  name: BackendName,
+  config: NetworkConfig | ResolvedNetworkConfig,
+  weights: Weights,
+  options: CreateBackendOptions = {},
+): Promise<Backend> {
+  const action = "create backend";
+  const which = checkChoice(action, "backend", name, BACKEND_NAMES);
+  checkPrecision(action, which, options.precision);
+  if (which === "wasm") {
+    return await WasmBackend.create(config, weights, {
+      precision: options.precision,
+      module: options.module,
+    });
+  }
+  const tfjs = await importTfjs<{ TfjsBackend: typeof TfjsBackend }>("tfjs_backend.ts");
+  return await tfjs.TfjsBackend.create(config, weights, { tfBackend: options.tfBackend });
+}
+
+/**
+ * Creates the composed-network backend of the given name: a {@linkcode WasmNetwork}, or a
+ * TensorFlow.js network, whose code (and TensorFlow.js) is loaded on first use.
+ *
+ * @example A WebAssembly network by name
+ * ```ts
+ * import { createNetworkBackend } from "./load_backend.ts";
+ * import { initNetworkParams } from "../net/params.ts";
+ * import { resolveNetwork } from "../net/network.ts";
+ * import { Rng } from "../util/rng.ts";
+ * import assert from "node:assert/strict";
+ * const net = resolveNetwork({
+ *   nIn: 2,
+ *   layers: [{ neuron: { nRec: 3 } }],
+ *   heads: [{ nOut: 2, pool: "frame_mean" }],
+ * });
+ * const backend = await createNetworkBackend("wasm", net, initNetworkParams(net, new Rng(0)));
+ * assert.equal(`${backend.name}-${backend.precision}`, "wasm-f32");
+ * backend.dispose();
+ * ```
+ *
+ * @param name "wasm" or "tfjs".
+ * @param net The network, as a spec or already resolved.
+ * @param params Its parameters.
+ * @param options Precision, module source and profiling (wasm), TensorFlow.js backend (tfjs).
+ * @returns The ready network.
+ * @throws {RangeError} For an unknown name, or "tfjs" with a precision other than "f32".
+ * @throws {TypeError|RangeError} For an invalid network or parameters.
+ */
+export async function createNetworkBackend(
+  name: BackendName,
+  net: NetworkSpec | ResolvedNetwork,
+  params: NetworkParams,
+  options: CreateNetworkBackendOptions = {},
+): Promise<NetworkBackend> {
+  const action = "create network backend";
+  const which = checkChoice(action, "backend", name, BACKEND_NAMES);
+  checkPrecision(action, which, options.precision);
+  if (which === "wasm") {
+    return await WasmNetwork.create(net, params, {
+      precision: options.precision,
+      module: options.module,
+      profile: options.profile,
+    });
+  }
+  const tfjs = await importTfjs<{ TfjsNetwork: typeof TfjsNetwork }>("tfjs_network.ts");
+  return await tfjs.TfjsNetwork.create(net, params, { tfBackend: options.tfBackend });
+}
