@@ -171,3 +171,35 @@ Deno.test("experiment flags are validated with the flag named", async () => {
     message: "unknown flag --bogus",
   });
 });
+
+Deno.test("a run that diverges at once leaves its iteration-0 checkpoint; --resume may lower the learning rate, recorded", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = ["--seq-len", "50", "--n-iter", "5", "--print-every", "0", "--out", dir];
+    await assert.rejects(run("figS7", [...args, "--learning-rate", "1e300"]), {
+      name: "DivergenceError",
+    });
+    const saved = await loadCheckpoint(checkpointPath(dir));
+    assert.equal(saved.kind, "figS7");
+    assert.equal(saved.state.iteration, 0);
+    // Resuming with a lower learning rate and a larger budget is allowed and recorded.
+    const { values, state, history } = await startRun(
+      ["--resume", "--out", dir, "--learning-rate", "1e-4", "--n-iter", "3"],
+      { kind: "figS7", flags: FIGS7_FLAGS, mutable: FIGS7_MUTABLE_FLAGS, check: checkFigS7Flags },
+    );
+    assert.deepEqual(history, [
+      { iteration: 0, changed: { "learning-rate": [1e300, 1e-4], "n-iter": [5, 3] } },
+    ]);
+    const result = await runFigS7(values, { state, history, log: quiet });
+    assert.equal(result.state.iteration, 3);
+    const again = await loadCheckpoint(checkpointPath(dir));
+    assert.deepEqual(again.history, history);
+    assert.equal(again.flags["learning-rate"], 1e-4);
+    // Anything else is refused.
+    await assert.rejects(run("figS7", ["--resume", "--out", dir, "--reg", "1"]), {
+      message: /--reg 1 contradicts the checkpoint, which was run with --reg 300/,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

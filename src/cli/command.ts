@@ -133,8 +133,9 @@ function splitPositionals(
       positionals.push(a);
       continue;
     }
-    const name = a.replace(/^--?/, "");
+    const name = a.replace(/^--?/, "").replace(/=.*$/, "");
     const s = spec.flags[name];
+    if (!s) throw new FlagError(`unknown flag ${a.replace(/=.*$/, "")}`);
     // "--flag value" becomes "--flag=value", so that a value may start with a dash (--seed -1 is
     // then refused by the flag's range, not misread as another flag).
     if (s && s.type !== "boolean" && !a.includes("=") && i + 1 < args.length) {

@@ -147,16 +147,15 @@ export async function prepareRunDir(
   if (!hasCheckpoint) throw new InputError(`--resume: no checkpoint at ${path}`);
   let checkpoint;
   try {
-    checkpoint = await loadCheckpoint(path);
+    checkpoint = await loadCheckpoint(path, flags.kind);
   } catch (e) {
+    const message = (e as Error).message;
+    if (message.includes(" run, not ")) {
+      throw new InputError(message.replace(/^Cannot resume/, "--resume"));
+    }
     throw new InputError(
-      `${(e as Error).message.replace(/^Cannot resume: /, `cannot resume from ${path}: `)}` +
+      `${message.replace(/^Cannot resume: /, `cannot resume from ${path}: `)}` +
         "; this run cannot continue: start a new one in another --out",
-    );
-  }
-  if (checkpoint.kind !== undefined && checkpoint.kind !== flags.kind) {
-    throw new InputError(
-      `--resume: ${path} is a ${checkpoint.kind} run, not ${flags.kind}; resume it with deno task ${checkpoint.kind}`,
     );
   }
   const saved = checkpoint.flags as FlagValues;

@@ -130,10 +130,11 @@ export function checkpointToJson(checkpoint: Checkpoint): string {
  *
  * @param text JSON text written by {@linkcode checkpointToJson}.
  * @param source Where it came from, for messages.
+ * @param kind The experiment expected (a checkpoint of another one is refused).
  * @returns Flags and state.
  * @throws {Error} When the text is malformed, naming the problem.
  */
-export function checkpointFromJson(text: string, source: string): Checkpoint {
+export function checkpointFromJson(text: string, source: string, kind?: string): Checkpoint {
   // deno-lint-ignore no-explicit-any
   let json: any;
   try {
@@ -143,6 +144,11 @@ export function checkpointFromJson(text: string, source: string): Checkpoint {
   }
   if (typeof json !== "object" || json === null || json.version !== 1) {
     throw new Error(`Cannot resume: ${source} is not a version-1 checkpoint`);
+  }
+  if (kind !== undefined && typeof json.kind === "string" && json.kind !== kind) {
+    throw new Error(
+      `Cannot resume: ${source} is a ${json.kind} run, not ${kind}; resume it with deno task ${json.kind}`,
+    );
   }
   checkStateFields(json.state, source);
   const s = json.state;

@@ -20,15 +20,16 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
 /**
  * Reads a checkpoint.
  * @param path The file.
+ * @param kind The experiment expected (a checkpoint of another one is refused).
  * @returns Flags and state.
  * @throws {Error} When the file is missing or malformed, naming the problem.
  */
-export async function loadCheckpoint(path: string): Promise<Checkpoint> {
+export async function loadCheckpoint(path: string, kind?: string): Promise<Checkpoint> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
     throw new Error(`Cannot resume: ${path} cannot be read (${(e as Error).message})`);
   }
-  return checkpointFromJson(text, path);
+  return checkpointFromJson(text, path, kind);
 }
