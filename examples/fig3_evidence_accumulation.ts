@@ -18,8 +18,10 @@ import { experimentMain } from "../src/experiments/cli.ts";
 const USAGE = `usage: deno task fig3 [options]
 
 Trains an LSNN of LIF and ALIF neurons on the evidence-accumulation task of Fig. 3 with e-prop
-(or BPTT), stops when the validation error falls below --stop-crit, reports the test error, and
-writes figures, results.json and checkpoints to --out.`;
+(or BPTT). Every --validate-every iterations it measures the error of a validation batch; when that
+is below --stop-crit it also measures 8 fresh batches, and stops when their mean is below it too
+(the rule of the authors' script). Reports the test error and writes figures, results.json and
+checkpoints to --out (a new or empty folder; --resume continues a run there).`;
 
 if (import.meta.main) {
   Deno.exit(

@@ -34,6 +34,8 @@ export const BACKEND_NAMES: readonly BackendName[] = ["wasm", "tfjs"];
  * except that "tfjs" refuses `precision: "f64"`, which it cannot honour.
  */
 export interface CreateBackendOptions {
+  /** "wasm" (default) or "tfjs". */
+  backend?: BackendName;
   /** "f32" (default) or "f64" (wasm only; tfjs always computes in float32). */
   precision?: Precision;
   /** wasm: where the core comes from (default: the embedded module). */
@@ -69,7 +71,7 @@ function checkPrecision(action: string, name: BackendName, precision: unknown): 
 }
 
 /**
- * Creates the single-population backend of the given name: a {@linkcode WasmBackend}, or a
+ * Creates the single-population backend chosen by name: a {@linkcode WasmBackend}, or a
  * TensorFlow.js backend, whose code (and TensorFlow.js) is loaded on first use.
  *
  * @example A WebAssembly backend by name
@@ -80,27 +82,29 @@ function checkPrecision(action: string, name: BackendName, precision: unknown): 
  * import { Rng } from "../util/rng.ts";
  * import assert from "node:assert/strict";
  * const config = resolveNetworkConfig({ neuron: { nIn: 2, nRec: 3 }, readout: { nOut: 1 } });
- * const backend = await createBackend("wasm", config, initWeights(config, new Rng(0)), { precision: "f64" });
+ * const backend = await createBackend(config, initWeights(config, new Rng(0)), {
+ *   backend: "wasm",
+ *   precision: "f64",
+ * });
  * assert.equal(`${backend.name}-${backend.precision}`, "wasm-f64");
  * backend.dispose();
  * ```
  *
- * @param name "wasm" or "tfjs".
  * @param config The network (validated by the backend).
  * @param weights Its initial weights.
- * @param options Precision (wasm), module source (wasm), TensorFlow.js backend (tfjs).
+ * @param options Which backend ("wasm" or "tfjs"), precision (wasm), module source (wasm),
+ *   TensorFlow.js backend (tfjs).
  * @returns A ready backend.
  * @throws {RangeError} For an unknown name, or "tfjs" with a precision other than "f32".
  * @throws {TypeError|RangeError} For an invalid config or weights.
  */
 export async function createBackend(
-  name: BackendName,
   config: NetworkConfig | ResolvedNetworkConfig,
   weights: Weights,
   options: CreateBackendOptions = {},
 ): Promise<Backend> {
   const action = "create backend";
-  const which = checkChoice(action, "backend", name, BACKEND_NAMES);
+  const which = checkChoice(action, "backend", options.backend ?? "wasm", BACKEND_NAMES);
   checkPrecision(action, which, options.precision);
   if (which === "wasm") {
     return await WasmBackend.create(config, weights, {
@@ -113,7 +117,7 @@ export async function createBackend(
 }
 
 /**
- * Creates the composed-network backend of the given name: a {@linkcode WasmNetwork}, or a
+ * Creates the composed-network backend chosen by name: a {@linkcode WasmNetwork}, or a
  * TensorFlow.js network, whose code (and TensorFlow.js) is loaded on first use.
  *
  * @example A WebAssembly network by name
@@ -128,27 +132,26 @@ export async function createBackend(
  *   layers: [{ neuron: { nRec: 3 } }],
  *   heads: [{ nOut: 2, pool: "frame_mean" }],
  * });
- * const backend = await createNetworkBackend("wasm", net, initNetworkParams(net, new Rng(0)));
+ * const backend = await createNetworkBackend(net, initNetworkParams(net, new Rng(0)));
  * assert.equal(`${backend.name}-${backend.precision}`, "wasm-f32");
  * backend.dispose();
  * ```
  *
- * @param name "wasm" or "tfjs".
  * @param net The network, as a spec or already resolved.
  * @param params Its parameters.
- * @param options Precision, module source and profiling (wasm), TensorFlow.js backend (tfjs).
+ * @param options Which backend ("wasm" or "tfjs"), precision, module source and profiling
+ *   (wasm), TensorFlow.js backend (tfjs).
  * @returns The ready network.
  * @throws {RangeError} For an unknown name, or "tfjs" with a precision other than "f32".
  * @throws {TypeError|RangeError} For an invalid network or parameters.
  */
 export async function createNetworkBackend(
-  name: BackendName,
   net: NetworkSpec | ResolvedNetwork,
   params: NetworkParams,
   options: CreateNetworkBackendOptions = {},
 ): Promise<NetworkBackend> {
   const action = "create network backend";
-  const which = checkChoice(action, "backend", name, BACKEND_NAMES);
+  const which = checkChoice(action, "backend", options.backend ?? "wasm", BACKEND_NAMES);
   checkPrecision(action, which, options.precision);
   if (which === "wasm") {
     return await WasmNetwork.create(net, params, {

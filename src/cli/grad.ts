@@ -6,8 +6,7 @@
  * @module
  */
 import { parseGradientCase, runGradientCase } from "../cases/gradient_case.ts";
-import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
-import { WasmNetwork } from "../backend/wasm/wasm_network.ts";
+import { createBackend, createNetworkBackend } from "../backend/load_backend.ts";
 import { isNetworkCase, parseNetworkCase, runNetworkCase } from "../cases/network_case.ts";
 import { commandMain, fileError, InputError } from "./command.ts";
 import { FlagError, type FlagSpecs } from "./flags.ts";
@@ -93,28 +92,17 @@ export function main(args: string[]): Promise<number> {
           `${file} is not valid JSON: ${(e as Error).message.replace(/\s+/g, " ")}`,
         );
       }
+      const options = { backend: backendName, precision, tfBackend };
       if (isNetworkCase(json)) {
         const c = parseNetworkCase(json);
-        const backend = backendName === "wasm"
-          ? await WasmNetwork.create(c.net, c.params, { precision })
-          : await (await import("../backend/tfjs/tfjs_network.ts")).TfjsNetwork.create(
-            c.net,
-            c.params,
-            { tfBackend },
-          );
+        const backend = await createNetworkBackend(c.net, c.params, options);
         const result = runNetworkCase(backend, c, { form, implementation });
         backend.dispose();
         console.log(JSON.stringify(result));
         return;
       }
       const c = parseGradientCase(json);
-      const backend = backendName === "wasm"
-        ? await WasmBackend.create(c.config, c.weights, { precision })
-        : await (await import("../backend/tfjs/tfjs_backend.ts")).TfjsBackend.create(
-          c.config,
-          c.weights,
-          { tfBackend },
-        );
+      const backend = await createBackend(c.config, c.weights, options);
       const result = runGradientCase(backend, c, { form, implementation });
       backend.dispose();
       console.log(JSON.stringify(result));

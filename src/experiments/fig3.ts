@@ -53,7 +53,7 @@ export const FIG3_FLAGS: FlagSpecs = {
     type: "number",
     default: 0.07,
     min: 0,
-    help: "stop when the validation error falls below this",
+    help: "stop when a validation batch's error and the mean of 8 fresh batches are below this",
     max: 1,
   },
   "print-every": { type: "int", default: 20, min: 0, help: "iterations between progress lines" },
@@ -275,7 +275,8 @@ export async function runFig3(
     rng: initRng,
     initial: options.state?.feedback ?? undefined,
   });
-  const backend = await createBackend(f.backend as BackendName, config, weights, {
+  const backend = await createBackend(config, weights, {
+    backend: f.backend as BackendName,
     precision: "f32",
   });
   const optimizer = createOptimizer("adam", { learningRate: f["learning-rate"] as number });

@@ -245,7 +245,8 @@ export async function runFigS7(
   // The frozen pattern has its own stream, so that it is the same when a run resumes.
   const batch = figS7Batch(f, new Rng((f.seed as number) + 7_000_001));
   const objective = figS7Objective(f);
-  const backend = await createBackend(f.backend as BackendName, config, weights, {
+  const backend = await createBackend(config, weights, {
+    backend: f.backend as BackendName,
     precision: "f32",
   });
   let check: GradientCheck | undefined;

@@ -12,6 +12,7 @@
  */
 import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
 import type { Backend, GradientResult } from "../backend/backend.ts";
+import { createBackend } from "../backend/load_backend.ts";
 import type { TfBackendName } from "../backend/tfjs/tf.ts";
 import { createFeedback } from "../grad/feedback.ts";
 import { activeSynapses, eligibilityTraces } from "../grad/eligibility.ts";
@@ -48,8 +49,7 @@ export interface VerificationReport {
 }
 
 async function tfjsBackend(p: VerificationProblem, tfBackend: TfBackendName): Promise<Backend> {
-  const { TfjsBackend } = await import("../backend/tfjs/tfjs_backend.ts");
-  return await TfjsBackend.create(p.config, p.weights, { tfBackend });
+  return await createBackend(p.config, p.weights, { backend: "tfjs", tfBackend });
 }
 
 function checked(r: GradientResult, label: string): GradientResult {
