@@ -21,6 +21,11 @@ export interface LossContext {
   lengths: Int32Array;
   /** Field name for messages, e.g. "losses[0]". */
   field: string;
+  /**
+   * The loss's normalizer over the whole batch, when this is a part of it (a worker's share):
+   * the value {@linkcode SequenceLoss.normalizer} gives for the whole batch.
+   */
+  normalizer?: number;
 }
 
 /** A loss over a head's output sequence. */
@@ -33,6 +38,12 @@ export interface SequenceLoss {
    * @throws {TypeError|RangeError} Naming the field.
    */
   check(ctx: LossContext): void;
+  /**
+   * The number the loss divides by (e.g. B W for a window average), computed from its own data
+   * for the batch in `ctx`; undefined for a plain sum. A batch split into parts evaluates each
+   * part with the whole batch's normalizer (`ctx.normalizer`), so the parts add up exactly.
+   */
+  normalizer?(ctx: LossContext): number | undefined;
   /**
    * Computes the loss and dE/dy.
    * @param y Outputs, time-major [U][B][nOut].
@@ -203,25 +214,36 @@ class CrossEntropyLoss implements SequenceLoss {
     }
   }
 
+  normalizer(ctx: LossContext): number {
+    const { batchSize: B, units: U, lengths } = ctx;
+    const { window, mask } = this.spec;
+    if (this.perFrame) return B;
+    if (mask) {
+      let total = 0;
+      for (let b = 0; b < B; b++) for (let u = 0; u < lengths[b]; u++) total += mask[b * U + u];
+      return total;
+    }
+    return B * (window ?? U);
+  }
+
   /** Weight of each (unit, sequence), time-major [U][B]. */
   weights(ctx: LossContext): Float64Array {
     const { batchSize: B, units: U, lengths } = ctx;
     const { window, mask } = this.spec;
+    const norm = ctx.normalizer ?? this.normalizer(ctx);
     const w = new Float64Array(U * B);
     if (this.perFrame) {
       for (let b = 0; b < B; b++) {
-        for (let u = 0; u < lengths[b]; u++) w[u * B + b] = 1 / (B * lengths[b]);
+        for (let u = 0; u < lengths[b]; u++) w[u * B + b] = 1 / (norm * lengths[b]);
       }
     } else if (mask) {
-      let total = 0;
-      for (let b = 0; b < B; b++) for (let u = 0; u < lengths[b]; u++) total += mask[b * U + u];
       for (let b = 0; b < B; b++) {
-        for (let u = 0; u < lengths[b]; u++) w[u * B + b] = mask[b * U + u] / total;
+        for (let u = 0; u < lengths[b]; u++) w[u * B + b] = mask[b * U + u] / norm;
       }
     } else {
       const W = window ?? U;
       for (let b = 0; b < B; b++) {
-        for (let u = lengths[b] - W; u < lengths[b]; u++) w[u * B + b] = 1 / (B * W);
+        for (let u = lengths[b] - W; u < lengths[b]; u++) w[u * B + b] = 1 / norm;
       }
     }
     return w;
@@ -244,5 +266,35 @@ class CrossEntropyLoss implements SequenceLoss {
       }
     }
     return loss;
+  }
+}
+
+/**
+ * The part of a loss's data that belongs to sequences [from, to) of a batch (for a worker that
+ * computes those sequences).
+ *
+ * @param spec The loss of the whole batch.
+ * @param part Sequences [from, to), the batch size and the head's time-axis length.
+ * @returns The loss of the part.
+ */
+export function sliceLoss(
+  spec: LossSpec,
+  part: { from: number; to: number; batchSize: number; units: number },
+): LossSpec {
+  const { from, to, batchSize: B, units: U } = part;
+  const rows = <T extends Float64Array | Float32Array | Int32Array>(a: T, width: number): T =>
+    a.slice(from * width, to * width) as T;
+  switch (spec.type) {
+    case "mse":
+      return { type: "mse", targets: rows(spec.targets, spec.targets.length / B) };
+    case "ce_frames":
+      return { type: "ce_frames", labels: rows(spec.labels, U) };
+    case "ce":
+      return {
+        type: "ce",
+        labels: rows(spec.labels, spec.labels.length === B ? 1 : U),
+        ...(spec.window !== undefined ? { window: spec.window } : {}),
+        ...(spec.mask !== undefined ? { mask: rows(spec.mask, U) } : {}),
+      };
   }
 }

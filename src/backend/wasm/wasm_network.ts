@@ -41,7 +41,7 @@ import {
   type ResolvedNetworkObjective,
   resolveNetworkObjective,
 } from "../../net/objective.ts";
-import { RateRegularizer } from "../../grad/rate_regularizer.ts";
+import { rateRegularization, type SpikeCounts } from "../../net/regularization.ts";
 import { checkChoice } from "../../util/errors.ts";
 import { CoreMemory } from "./core_instance.ts";
 import { initWasm, type WasmSource } from "./module.ts";
@@ -77,12 +77,17 @@ interface ForwardPass {
   heads: HeadRecord[];
 }
 
-/** Spike totals and the regularizer of each population in one pass. */
+/** The regularizer of one pass: its signals in core memory, loss and online estimates. */
 interface RegularizerPass {
-  sums: Float64Array[];
   signals: ({ ptr: number; stride: number } | undefined)[];
-  regs: (RateRegularizer | undefined)[];
   loss: number;
+  estimates?: Float64Array[];
+}
+
+/** Each head's loss, and dE/dy in core memory (undefined for a head without a loss). */
+interface LossPass {
+  values: number[];
+  dEdy: (number | undefined)[];
 }
 
 /**
@@ -124,6 +129,8 @@ export class WasmNetwork implements NetworkBackend {
   readonly #populations: WasmPopulation[];
   readonly #heads: WasmHead[];
   #params: NetworkParams;
+  /** A gradient begun by beginGradients: its arena mark, forward pass and losses. */
+  #pending: { mark: number; fwd: ForwardPass; losses: LossPass } | undefined;
 
   private constructor(
     module: WebAssembly.Module,
@@ -218,9 +225,10 @@ export class WasmNetwork implements NetworkBackend {
     return this.#scoped(() => {
       const fwd = this.#forward(batch, false);
       const losses = this.#losses(fwd, obj);
-      const reg = this.#regularize(fwd, obj, options.rateEstimates);
+      const counts = this.#spikeCounts(fwd, obj.regularization?.type === "online");
+      const reg = this.#regularize(fwd, obj, counts, options.rateEstimates);
       const l2Loss = addL2(obj.l2, this.#params);
-      return this.#evaluation(fwd, losses.values, reg, l2Loss);
+      return this.#evaluation(fwd, counts, losses.values, reg, l2Loss);
     });
   }
 
@@ -251,52 +259,142 @@ export class WasmNetwork implements NetworkBackend {
     return this.#scoped(() => {
       const fwd = this.#forward(batch, false);
       const losses = this.#losses(fwd, obj);
-      const reg = this.#regularize(fwd, obj, options.rateEstimates);
-      const grads: NetworkParams = copyNetworkParams(this.#params);
-      this.#heads.forEach((head, h) => {
-        const dEdy = losses.dEdy[h];
-        grads.heads[h] = dEdy
-          ? head.gradients(fwd.heads[h], dEdy, fwd.frames, fwd.shape.B)
-          : zeroHead(this.#params.heads[h]);
-      });
-      const layerSignals = this.#layerSignals(fwd, losses.dEdy, {
-        feedback: method === "eprop" ? feedback : undefined,
-        reg,
-      });
-      // Populations, top layer first.
-      for (let l = this.net.layers.length - 1; l >= 0; l--) {
-        for (const pop of this.net.layers[l].populations) {
-          const unit = this.#populations[pop.index];
-          const rec = fwd.records[pop.index];
-          const G = this.#populationSignal(pop.index, layerSignals, fwd, reg.signals[pop.index]);
-          let result;
-          if (method === "eprop" && form === "online") {
-            result = unit.onlineGradients(rec, G, fwd.shape);
-          } else if (method === "eprop") {
-            unit.traceAdjoint(rec, G, fwd.shape);
-            result = unit.weightGradients(rec, G, fwd.shape);
-          } else {
-            const { gv, ltrue } = unit.backward(rec, G, fwd.shape, { ltrue: method === "eq1" });
-            if (l > 0) {
-              this.#sendDown(
-                pop.index,
-                unit.inputSignal(gv, fwd.shape),
-                fwd,
-                layerSignals.get(l - 1),
-              );
-            }
-            if (method === "eq1") unit.traceAdjoint(rec, ltrue, fwd.shape);
-            result = unit.weightGradients(rec, method === "eq1" ? ltrue : gv, fwd.shape);
-          }
-          const m = unit.read(result);
-          const target = populationParams(this.net, grads, pop.index);
-          target.wIn = m.wIn;
-          target.wRec = m.wRec;
-        }
-      }
+      const counts = this.#spikeCounts(fwd, obj.regularization?.type === "online");
+      const reg = this.#regularize(fwd, obj, counts, options.rateEstimates);
+      const grads = this.#backward(fwd, losses, reg.signals, { method, form, feedback });
       const l2Loss = addL2(obj.l2, this.#params, grads);
-      return { ...this.#evaluation(fwd, losses.values, reg, l2Loss, false), grads };
+      return { ...this.#evaluation(fwd, counts, losses.values, reg, l2Loss, false), grads };
     });
+  }
+
+  /**
+   * Phase one of a gradient over a part of a batch (a worker's share): the forward pass and the
+   * losses, kept in core memory until {@linkcode finishGradients}. The regularizer couples the
+   * parts through their spike counts, so its signals come from whoever holds the whole batch.
+   *
+   * @param batch The part.
+   * @param objective Its objective (losses of the part; the regularizer and L2 are not applied
+   *   here).
+   * @param options `normalizers`: each head's loss normalizer over the whole batch;
+   *   `stepSums`: also count spikes per step (online regularizer).
+   * @returns The part's head losses and spike counts.
+   */
+  beginGradients(
+    batch: SequenceBatch,
+    objective: NetworkObjective,
+    options: { normalizers?: (number | undefined)[]; stepSums?: boolean } = {},
+  ): { headLosses: number[]; counts: SpikeCounts[] } {
+    const obj = resolveNetworkObjective(this.net, objective);
+    const core = this.#coreOrThrow;
+    if (this.#pending) core.arena.release(this.#pending.mark);
+    this.#pending = undefined;
+    const mark = core.arena.mark();
+    try {
+      const fwd = this.#forward(batch, false);
+      const losses = this.#losses(fwd, obj, options.normalizers);
+      const counts = this.#spikeCounts(fwd, options.stepSums ?? false);
+      this.#pending = { mark, fwd, losses };
+      return { headLosses: losses.values, counts };
+    } catch (e) {
+      core.arena.release(mark);
+      throw e;
+    }
+  }
+
+  /**
+   * Phase two: the gradients of the part begun by {@linkcode beginGradients}, given the
+   * regularizer's signals for the whole batch (see src/net/regularization.ts). No L2 term.
+   *
+   * @param signals Per population, or undefined without a regularizer.
+   * @param options Method, e-prop form and feedback.
+   * @returns The part's gradients.
+   * @throws {Error} When no gradient was begun.
+   */
+  finishGradients(
+    signals: { data: Float64Array; stride: number }[] | undefined,
+    options: NetworkGradientOptions,
+  ): NetworkParams {
+    const core = this.#coreOrThrow;
+    const pending = this.#pending;
+    if (!pending) throw new Error("Cannot finish gradients: no beginGradients before");
+    this.#pending = undefined;
+    try {
+      const ptrs = this.net.populations.map((_, i) => {
+        const sig = signals?.[i];
+        if (!sig) return undefined;
+        const ptr = core.alloc(sig.data.length, false);
+        core.write(ptr, sig.data);
+        return { ptr, stride: sig.stride };
+      });
+      return this.#backward(pending.fwd, pending.losses, ptrs, {
+        method: checkChoice("compute gradients", "method", options?.method, [
+          "bptt",
+          "eprop",
+          "eq1",
+        ]),
+        form: options.form ?? "factorized",
+        feedback: options.feedback ?? [],
+      });
+    } finally {
+      core.arena.release(pending.mark);
+    }
+  }
+
+  /** Head and population gradients of a forward pass, given dE/dy and the regularizer signals. */
+  #backward(
+    fwd: ForwardPass,
+    losses: LossPass,
+    reg: ({ ptr: number; stride: number } | undefined)[],
+    options: {
+      method: "bptt" | "eprop" | "eq1";
+      form: "online" | "factorized";
+      feedback: (Matrix | undefined)[];
+    },
+  ): NetworkParams {
+    const { method, form, feedback } = options;
+    const grads: NetworkParams = copyNetworkParams(this.#params);
+    this.#heads.forEach((head, h) => {
+      const dEdy = losses.dEdy[h];
+      grads.heads[h] = dEdy
+        ? head.gradients(fwd.heads[h], dEdy, fwd.frames, fwd.shape.B)
+        : zeroHead(this.#params.heads[h]);
+    });
+    const layerSignals = this.#layerSignals(fwd, losses.dEdy, {
+      feedback: method === "eprop" ? feedback : undefined,
+      reg,
+    });
+    // Populations, top layer first.
+    for (let l = this.net.layers.length - 1; l >= 0; l--) {
+      for (const pop of this.net.layers[l].populations) {
+        const unit = this.#populations[pop.index];
+        const rec = fwd.records[pop.index];
+        const G = this.#populationSignal(pop.index, layerSignals, fwd, reg[pop.index]);
+        let result;
+        if (method === "eprop" && form === "online") {
+          result = unit.onlineGradients(rec, G, fwd.shape);
+        } else if (method === "eprop") {
+          unit.traceAdjoint(rec, G, fwd.shape);
+          result = unit.weightGradients(rec, G, fwd.shape);
+        } else {
+          const { gv, ltrue } = unit.backward(rec, G, fwd.shape, { ltrue: method === "eq1" });
+          if (l > 0) {
+            this.#sendDown(
+              pop.index,
+              unit.inputSignal(gv, fwd.shape),
+              fwd,
+              layerSignals.get(l - 1),
+            );
+          }
+          if (method === "eq1") unit.traceAdjoint(rec, ltrue, fwd.shape);
+          result = unit.weightGradients(rec, method === "eq1" ? ltrue : gv, fwd.shape);
+        }
+        const m = unit.read(result);
+        const target = populationParams(this.net, grads, pop.index);
+        target.wIn = m.wIn;
+        target.wRec = m.wRec;
+      }
+    }
+    return grads;
   }
 
   /**
@@ -330,11 +428,12 @@ export class WasmNetwork implements NetworkBackend {
       const fwd = this.#forward(batch, false);
       const { B, T } = fwd.shape;
       const losses = this.#losses(fwd, obj);
-      const reg = this.#regularize(fwd, obj, options.rateEstimates);
+      const counts = this.#spikeCounts(fwd, obj.regularization?.type === "online");
+      const reg = this.#regularize(fwd, obj, counts, options.rateEstimates);
       const layerSignals = this.#layerSignals(fwd, losses.dEdy, {
         feedback: kind === "feedback" ? options.feedback : undefined,
         unfiltered: kind === "feedback",
-        reg: kind === "true" ? reg : undefined,
+        reg: kind === "true" ? reg.signals : undefined,
       });
       const out: Float64Array[] = new Array(this.net.populations.length);
       for (let l = this.net.layers.length - 1; l >= 0; l--) {
@@ -382,7 +481,7 @@ export class WasmNetwork implements NetworkBackend {
     options: {
       feedback?: (Matrix | undefined)[];
       unfiltered?: boolean;
-      reg?: RegularizerPass;
+      reg?: ({ ptr: number; stride: number } | undefined)[];
     },
   ): LayerSignals {
     const { B } = fwd.shape;
@@ -394,7 +493,7 @@ export class WasmNetwork implements NetworkBackend {
       // the population as is: the population's regularizer term is added in the same pass.
       const l = this.#adoptable(head, signals);
       const pop = l >= 0 ? this.net.layers[l].populations[0].index : -1;
-      const add = pop >= 0 ? options.reg?.signals[pop] : undefined;
+      const add = pop >= 0 ? options.reg?.[pop] : undefined;
       const dS = head.featureSignal(d, fwd.frames, B, {
         feedback: options.feedback?.[h],
         unfiltered: options.unfiltered,
@@ -527,7 +626,11 @@ export class WasmNetwork implements NetworkBackend {
   }
 
   /** Each head's loss and dE/dy ([U][B][nOut], or undefined for a head without a loss). */
-  #losses(fwd: ForwardPass, obj: ResolvedNetworkObjective) {
+  #losses(
+    fwd: ForwardPass,
+    obj: ResolvedNetworkObjective,
+    normalizers?: (number | undefined)[],
+  ): LossPass {
     const core = this.#coreOrThrow;
     const B = fwd.shape.B;
     const U = fwd.frames;
@@ -541,7 +644,14 @@ export class WasmNetwork implements NetworkBackend {
         return;
       }
       const { nOut } = head.head;
-      const ctx = { batchSize: B, units: U, nOut, lengths: fwd.lengths, field: `losses[${h}]` };
+      const ctx = {
+        batchSize: B,
+        units: U,
+        nOut,
+        lengths: fwd.lengths,
+        field: `losses[${h}]`,
+        normalizer: normalizers?.[h],
+      };
       loss.check(ctx);
       const d = core.alloc(U * B * nOut, false);
       values.push(
@@ -552,69 +662,58 @@ export class WasmNetwork implements NetworkBackend {
     return { values, dEdy };
   }
 
-  /**
-   * Spike totals of each population and its regularizer: loss, and the signal dE/dz it adds at
-   * every step (own time): [n] (simple type, stride 0) or [T][n] (online type, stride n).
-   */
-  #regularize(
-    fwd: ForwardPass,
-    obj: ResolvedNetworkObjective,
-    estimates?: Float64Array[],
-  ): RegularizerPass {
+  /** Spike counts of each population (own time), per step too for the online regularizer. */
+  #spikeCounts(fwd: ForwardPass, perStep: boolean): SpikeCounts[] {
     const core = this.#coreOrThrow;
     const { B, T } = fwd.shape;
-    const cfg = obj.regularization;
-    if (estimates !== undefined && estimates.length !== this.net.populations.length) {
-      throw new TypeError(
-        `Cannot compute gradients: rateEstimates must have one entry per population (${this.net.populations.length}), got ${estimates.length}`,
-      );
-    }
-    const sums: Float64Array[] = [];
-    const signals: ({ ptr: number; stride: number } | undefined)[] = [];
-    const regs: (RateRegularizer | undefined)[] = [];
-    let loss = 0;
-    this.net.populations.forEach((pop, i) => {
+    return this.net.populations.map((pop, i) => {
       const n = pop.nRec;
       const z = fwd.records[i].z;
       const sumsPtr = core.alloc(n);
       core.k.addColumnSums(T * B, n, z, sumsPtr);
-      sums.push(core.read(sumsPtr, n));
-      if (!cfg) {
-        signals.push(undefined);
-        regs.push(undefined);
-        return;
+      const sums = core.read(sumsPtr, n);
+      if (!perStep) return { sums };
+      const stepSums = new Float64Array(T * n);
+      const step = core.alloc(n);
+      for (let t = 0; t < T; t++) {
+        core.view(step, n).fill(0);
+        core.k.addColumnSums(B, n, core.at(z, t * B * n), step);
+        stepSums.set(core.view(step, n), t * n);
       }
-      const reg = new RateRegularizer(cfg, {
-        nRec: n,
-        batchSize: B,
-        steps: T,
-        dt: pop.consts.dt,
-        estimate: estimates?.[i],
-      });
-      let ptr: number, stride: number;
-      if (reg.online) {
-        ptr = core.alloc(T * n);
-        stride = n;
-        const step = core.alloc(n);
-        for (let t = 0; t < T; t++) {
-          core.view(step, n).fill(0);
-          core.k.addColumnSums(B, n, core.at(z, t * B * n), step);
-          reg.step(core.view(step, n), core.view(core.at(ptr, t * n), n));
-        }
-      } else {
-        ptr = core.alloc(n);
-        stride = 0;
-        reg.finish(sums[i], core.view(ptr, n));
-      }
-      signals.push({ ptr, stride });
-      regs.push(reg);
-      loss += reg.loss(sums[i]);
+      return { sums, stepSums };
     });
-    return { sums, signals, regs, loss };
+  }
+
+  /**
+   * The regularizer from the spike counts: its loss, and the signal dE/dz it adds at every step
+   * (own time), written into core memory: [n] (stride 0) or [T][n] (online type, stride n).
+   */
+  #regularize(
+    fwd: ForwardPass,
+    obj: ResolvedNetworkObjective,
+    counts: SpikeCounts[],
+    estimates?: Float64Array[],
+  ): RegularizerPass {
+    const cfg = obj.regularization;
+    if (!cfg) return { signals: this.net.populations.map(() => undefined), loss: 0 };
+    const core = this.#coreOrThrow;
+    const r = rateRegularization(this.net, cfg, {
+      batchSize: fwd.shape.B,
+      steps: fwd.shape.T,
+      populations: counts,
+      estimates,
+    });
+    const signals = r.signals.map((sig) => {
+      const ptr = core.alloc(sig.data.length, false);
+      core.write(ptr, sig.data);
+      return { ptr, stride: sig.stride };
+    });
+    return { signals, loss: r.loss, estimates: r.estimates };
   }
 
   #evaluation(
     fwd: ForwardPass,
+    counts: SpikeCounts[],
     headLosses: number[],
     reg: RegularizerPass,
     l2Loss: number,
@@ -622,9 +721,9 @@ export class WasmNetwork implements NetworkBackend {
   ): NetworkEvaluation {
     const { B, T } = fwd.shape;
     let spikes = 0;
-    reg.sums.forEach((s, i) => {
+    counts.forEach((c, i) => {
       const dt = this.net.populations[i].consts.dt;
-      for (const v of s) spikes += v * dt;
+      for (const v of c.sums) spikes += v * dt;
     });
     const taskLoss = headLosses.reduce((a, v) => a + v, 0);
     const out: NetworkEvaluation = {
@@ -633,12 +732,10 @@ export class WasmNetwork implements NetworkBackend {
       regularizationLoss: reg.loss,
       l2Loss,
       spikes,
-      rates: reg.sums.map((s) => s.map((v) => v / (B * T))),
+      rates: counts.map((c) => c.sums.map((v) => v / (B * T))),
       outputs: outputs ? this.#outputs(fwd) : [],
     };
-    if (reg.regs.some((r) => r?.online)) {
-      out.rateEstimates = reg.regs.map((r) => Float64Array.from(r!.estimate));
-    }
+    if (reg.estimates) out.rateEstimates = reg.estimates;
     return out;
   }
 
