@@ -11,14 +11,16 @@
  *
  * @module
  */
-import { checkMemory, commandMain } from "../src/cli/command.ts";
+import { checkMemory, commandMain, RunFailure } from "../src/cli/command.ts";
+import { ParallelBackend } from "../src/backend/wasm/parallel_backend.ts";
+import { defaultWorkers } from "../src/backend/wasm/parallel_network.ts";
 import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../src/cli/flags.ts";
 import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
 import { resolveNetworkConfig } from "../src/model/config.ts";
 import { fig3Network } from "../src/model/presets.ts";
 import { initWeights } from "../src/model/weights.ts";
 import type { Batch, Objective } from "../src/model/objective.ts";
-import type { GradientOptions } from "../src/backend/backend.ts";
+import type { GradientOptions, GradientResult } from "../src/backend/backend.ts";
 import { Rng } from "../src/util/rng.ts";
 import { initWasm, instantiateCore } from "../src/backend/wasm/module.ts";
 import { Arena } from "../src/backend/wasm/arena.ts";
@@ -30,7 +32,20 @@ import type { NetworkObjective } from "../src/net/objective.ts";
 
 /** The flags of `deno task bench`. */
 export const BENCH_FLAGS: FlagSpecs = {
-  batch: { type: "int", default: 64, min: 1, max: 4096, help: "Fig. 3 network: trials per batch" },
+  batch: { type: "int", default: 32, min: 1, max: 4096, help: "Fig. 3 network: trials per batch" },
+  workers: {
+    type: "int",
+    default: 0,
+    min: 0,
+    max: 256,
+    help: "Fig. 3 network: workers for the split gradients (0: one per core)",
+  },
+  peer: {
+    type: "boolean",
+    default: false,
+    help:
+      "also run the PyTorch peer (bench/peers/torch_fig3_bench.py, python3-torch) and print ratios",
+  },
   steps: { type: "int", default: 2250, min: 1, max: 100_000, help: "Fig. 3 network: time steps" },
   iterations: { type: "int", default: 3, min: 1, max: 1000, help: "timed gradients per rule" },
   precision: { type: "string", default: "f32", choices: ["f32", "f64"], help: "core precision" },
@@ -102,7 +117,15 @@ if (import.meta.main) Deno.exit(await main(Deno.args));
 async function benchFig3() {
   const config = resolveNetworkConfig(fig3Network());
   const { nIn, nRec: n } = config.neuron;
-  const backend = await WasmBackend.create(config, initWeights(config, rng), { precision });
+  const weights = initWeights(config, rng);
+  const backend = await WasmBackend.create(config, weights, { precision });
+  const workers = Math.min(
+    (values.workers as number) > 0 ? values.workers as number : defaultWorkers(),
+    B,
+  );
+  const parallel = workers > 1
+    ? await ParallelBackend.create(config, weights, { workers, precision })
+    : undefined;
   // Poisson input at the Fig. 3 rates: 10 Hz background on every channel plus 40 Hz cue bursts.
   const inputs = new Float64Array(B * T * nIn);
   for (let b = 0; b < B; b++) {
@@ -125,43 +148,112 @@ async function benchFig3() {
     regularization: { c: 1, fTarget: 0.01 },
   };
 
-  function time(options: GradientOptions): { ms: number; spikes: number } {
-    backend.gradients(batch, objective, options); // warm-up
+  async function time(
+    compute: () => GradientResult | Promise<GradientResult>,
+  ): Promise<{ ms: number; spikes: number }> {
+    await compute(); // warm-up
     const start = performance.now();
     let spikes = 0;
-    for (let i = 0; i < iterations; i++) {
-      spikes = backend.gradients(batch, objective, options).spikes;
-    }
+    for (let i = 0; i < iterations; i++) spikes = (await compute()).spikes;
     return { ms: (performance.now() - start) / iterations, spikes };
   }
 
   const synapses = nIn * n + n * (n - 1);
-  const runs: [string, GradientOptions][] = [
-    ["BPTT", { method: "bptt" }],
-    ["e-prop factorized", { method: "eprop", form: "factorized" }],
-    ["e-prop online", { method: "eprop", form: "online" }],
+  const runs: [string, GradientOptions, boolean][] = [
+    ["BPTT", { method: "bptt" }, false],
+    ["e-prop factorized", { method: "eprop", form: "factorized" }, false],
+    ["e-prop online", { method: "eprop", form: "online" }, false],
   ];
+  if (parallel) {
+    runs.push([`BPTT, ${workers} workers`, { method: "bptt" }, true]);
+    runs.push([`e-prop factorized, ${workers} workers`, { method: "eprop" }, true]);
+  }
   console.log(
     `Fig. 3 network: ${nIn} inputs, 50 LIF + 50 ALIF, T = ${T}, batch ${B}, ${precision}, ` +
       `${iterations} timed iterations after one warm-up`,
   );
-  const results = runs.map(([name, options]) => ({ name, ...time(options) }));
+  const results = [];
+  for (const [name, options, onWorkers] of runs) {
+    results.push({
+      name,
+      ...await time(() =>
+        onWorkers
+          ? parallel!.gradientsAsync(batch, objective, options)
+          : backend.gradients(batch, objective, options)
+      ),
+    });
+  }
+  parallel?.dispose();
+  const peer = values.peer ? await runPeer(workers) : undefined;
   const base = results[0].ms;
   console.log(
     `spike density: ${(results[0].spikes / (B * T * n)).toFixed(4)} spikes per neuron per step\n`,
   );
+  const peerCols = peer ? " PyTorch BPTT / this | PyTorch e-prop / this |" : "";
   console.log(
-    "| gradient | ms / iteration | iterations / s | synaptic updates / s | time vs BPTT |",
+    `| gradient | ms / iteration | iterations / s | synaptic updates / s | time vs BPTT |${peerCols}`,
   );
-  console.log("|---|---:|---:|---:|---:|");
+  console.log(`|---|---:|---:|---:|---:|${peer ? "---:|---:|" : ""}`);
   for (const r of results) {
     const ups = synapses * B * T / (r.ms / 1000);
+    const ratios = peer
+      ? ` ${(peer.bptt / r.ms).toFixed(1)}x | ${(peer.eprop / r.ms).toFixed(1)}x |`
+      : "";
     console.log(
       `| ${r.name} | ${r.ms.toFixed(1)} | ${(1000 / r.ms).toFixed(3)} | ${ups.toExponential(2)} | ${
         (r.ms / base).toFixed(2)
-      } |`,
+      } |${ratios}`,
     );
   }
+  if (peer) {
+    console.log(
+      `\npeer: ${peer.line}\n(PyTorch ${peer.version} CPU autograd, float32, ${peer.threads} thread(s), ` +
+        `same network, batch and time steps, run just after the rows above; machine: ${navigator.hardwareConcurrency} cores)`,
+    );
+  }
+}
+
+/** The PyTorch peer benchmark (bench/peers/torch_fig3_bench.py), when python3-torch is here. */
+async function runPeer(
+  threads: number,
+): Promise<
+  { bptt: number; eprop: number; line: string; version: string; threads: number } | undefined
+> {
+  const script = new URL("./peers/torch_fig3_bench.py", import.meta.url).pathname;
+  for (const python of ["/usr/bin/python3", "python3"]) {
+    let out;
+    try {
+      out = await new Deno.Command(python, {
+        args: [script, String(B), String(Math.max(3, iterations)), String(threads)],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    } catch {
+      continue;
+    }
+    const text = new TextDecoder().decode(out.stdout);
+    const err = new TextDecoder().decode(out.stderr);
+    if (!out.success) {
+      if (/No module named .?torch/.test(err)) continue;
+      throw new RunFailure(`the PyTorch peer failed: ${err.trim().split("\n").at(-1)}`);
+    }
+    const ms = (name: string) => {
+      const m = text.match(new RegExp(`${name}: median ([0-9.]+) s/iter`));
+      if (!m) throw new RunFailure(`the PyTorch peer printed no ${name} time: ${text}`);
+      return Number(m[1]) * 1000;
+    };
+    return {
+      bptt: ms("bptt"),
+      eprop: ms("eprop-autodiff"),
+      line: text.trim().replaceAll("\n", "; "),
+      version: text.match(/torch (\S+)/)?.[1] ?? "?",
+      threads,
+    };
+  }
+  console.log(
+    "\npeer: skipped, no python3 with PyTorch here (Debian: apt-get install python3-torch)",
+  );
+  return undefined;
 }
 
 /** The TIMIT network of Fig. 2, with the time per part of the computation. */

@@ -65,6 +65,7 @@ export function sweepMain(args: string[]): Promise<number> {
         console.log(`fig3:sweep: seed ${seeds[i]} (${i + 1} of ${seeds.length})`);
         const run = await runFig3(prepared.values);
         console.log(await writeFig3Outputs(run));
+        run.backend.dispose();
         const s = run.state;
         rows.push(
           `| ${seeds[i]} | ${s.stopped ? s.iteration : `not within ${s.iteration}`} | ${

@@ -6,7 +6,11 @@
 import assert from "node:assert/strict";
 
 const SHARED = new URL("../../shared/", import.meta.url);
-const COPIES: [string, string][] = [["golden/", "tests/golden/"], ["spec/", "docs/spec/"]];
+const COPIES: [string, string][] = [
+  ["golden/", "tests/golden/"],
+  ["spec/", "docs/spec/"],
+  ["peers/", "bench/peers/"],
+];
 
 async function exists(url: URL): Promise<boolean> {
   try {

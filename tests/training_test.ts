@@ -36,6 +36,7 @@ async function run(
   const result = kind === "fig3"
     ? await runFig3(values, { state, log: quiet })
     : await runFigS7(values, { state, log: quiet });
+  result.backend.dispose();
   return result.state;
 }
 

@@ -64,7 +64,24 @@ export function gemmNNDense<T>(M: i32, K: i32, N: i32, A: usize, B: usize, C: us
       v128.store(at<T>(c3, j), s30);
       v128.store(at<T>(c3, j + L), s31);
     }
-    for (let j = Nb; j < N; j++) {
+    // One more vector of columns, then single columns; each sums its products from zero and
+    // adds them to C at the end (lane for lane the same arithmetic as the scalar loop).
+    const Nv = N - N % L;
+    for (let j = Nb; j < Nv; j += L) {
+      let t0 = v128.splat<T>(<T>0), t1 = t0, t2 = t0, t3 = t0;
+      for (let k = 0; k < K; k++) {
+        const b = v128.load(at<T>(B, k * N + j));
+        t0 = v128.add<T>(t0, v128.mul<T>(v128.splat<T>(load<T>(at<T>(a0, k))), b));
+        t1 = v128.add<T>(t1, v128.mul<T>(v128.splat<T>(load<T>(at<T>(a1, k))), b));
+        t2 = v128.add<T>(t2, v128.mul<T>(v128.splat<T>(load<T>(at<T>(a2, k))), b));
+        t3 = v128.add<T>(t3, v128.mul<T>(v128.splat<T>(load<T>(at<T>(a3, k))), b));
+      }
+      v128.store(at<T>(c0, j), v128.add<T>(v128.load(at<T>(c0, j)), t0));
+      v128.store(at<T>(c1, j), v128.add<T>(v128.load(at<T>(c1, j)), t1));
+      v128.store(at<T>(c2, j), v128.add<T>(v128.load(at<T>(c2, j)), t2));
+      v128.store(at<T>(c3, j), v128.add<T>(v128.load(at<T>(c3, j)), t3));
+    }
+    for (let j = Nv; j < N; j++) {
       let t0: T = <T>0, t1: T = <T>0, t2: T = <T>0, t3: T = <T>0;
       for (let k = 0; k < K; k++) {
         const b = load<T>(at<T>(B, k * N + j));
@@ -150,7 +167,24 @@ export function gemmTNDense<T>(
       v128.store(at<T>(g3, j), v128.add<T>(v128.load(at<T>(g3, j)), v128.mul<T>(vs, s30)));
       v128.store(at<T>(g3, j + L), v128.add<T>(v128.load(at<T>(g3, j + L)), v128.mul<T>(vs, s31)));
     }
-    for (let j = Nb; j < N; j++) {
+    // As in gemmNNDense: one more vector of columns, then single ones, in the scalar order.
+    const Nv = N - N % L;
+    for (let j = Nb; j < Nv; j += L) {
+      let t0 = v128.splat<T>(<T>0), t1 = t0, t2 = t0, t3 = t0;
+      for (let r = 0; r < R; r++) {
+        const d = v128.load(at<T>(D, r * N + j));
+        const rowP = at<T>(P, r * K + k);
+        t0 = v128.add<T>(t0, v128.mul<T>(v128.splat<T>(load<T>(rowP)), d));
+        t1 = v128.add<T>(t1, v128.mul<T>(v128.splat<T>(load<T>(at<T>(rowP, 1))), d));
+        t2 = v128.add<T>(t2, v128.mul<T>(v128.splat<T>(load<T>(at<T>(rowP, 2))), d));
+        t3 = v128.add<T>(t3, v128.mul<T>(v128.splat<T>(load<T>(at<T>(rowP, 3))), d));
+      }
+      v128.store(at<T>(g0, j), v128.add<T>(v128.load(at<T>(g0, j)), v128.mul<T>(vs, t0)));
+      v128.store(at<T>(g1, j), v128.add<T>(v128.load(at<T>(g1, j)), v128.mul<T>(vs, t1)));
+      v128.store(at<T>(g2, j), v128.add<T>(v128.load(at<T>(g2, j)), v128.mul<T>(vs, t2)));
+      v128.store(at<T>(g3, j), v128.add<T>(v128.load(at<T>(g3, j)), v128.mul<T>(vs, t3)));
+    }
+    for (let j = Nv; j < N; j++) {
       let t0: T = <T>0, t1: T = <T>0, t2: T = <T>0, t3: T = <T>0;
       for (let r = 0; r < R; r++) {
         const d = load<T>(at<T>(D, r * N + j));

@@ -131,6 +131,15 @@ export interface Backend {
   evaluate(batch: Batch, objective: Objective, options?: EvaluateOptions): Evaluation;
   /** Computes loss and gradients on a batch. */
   gradients(batch: Batch, objective: Objective, options: GradientOptions): GradientResult;
+  /**
+   * Computes loss and gradients with work outside this thread (a backend with workers); the
+   * trainer prefers it when present. The result equals {@linkcode gradients}' to rounding.
+   */
+  gradientsAsync?(
+    batch: Batch,
+    objective: Objective,
+    options: GradientOptions,
+  ): Promise<GradientResult>;
   /** Frees the backend's memory. */
   dispose(): void;
 }

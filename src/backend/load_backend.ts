@@ -15,9 +15,10 @@ import type { Weights } from "../model/weights.ts";
 import type { NetworkBackend } from "../net/backend.ts";
 import type { NetworkSpec, ResolvedNetwork } from "../net/network.ts";
 import type { NetworkParams } from "../net/params.ts";
-import { checkChoice } from "../util/errors.ts";
+import { checkChoice, checkNumber } from "../util/errors.ts";
 import { WasmBackend } from "./wasm/wasm_backend.ts";
 import { WasmNetwork } from "./wasm/wasm_network.ts";
+import { ParallelBackend } from "./wasm/parallel_backend.ts";
 import type { WasmSource } from "./wasm/module.ts";
 import type { TfjsBackend } from "./tfjs/tfjs_backend.ts";
 import type { TfjsNetwork } from "./tfjs/tfjs_network.ts";
@@ -38,6 +39,8 @@ export interface CreateBackendOptions {
   backend?: BackendName;
   /** "f32" (default) or "f64" (wasm only; tfjs always computes in float32). */
   precision?: Precision;
+  /** wasm: workers for batch gradients (default 1: this thread only). */
+  workers?: number;
   /** wasm: where the core comes from (default: the embedded module). */
   module?: WasmSource;
   /** tfjs: the TensorFlow.js backend (default "cpu"). */
@@ -45,7 +48,7 @@ export interface CreateBackendOptions {
 }
 
 /** Options of {@linkcode createNetworkBackend}: those of {@linkcode createBackend} and profiling. */
-export interface CreateNetworkBackendOptions extends CreateBackendOptions {
+export interface CreateNetworkBackendOptions extends Omit<CreateBackendOptions, "workers"> {
   /** wasm: each kernel's wall time accumulates here (milliseconds by kernel name). */
   profile?: Map<string, number>;
 }
@@ -107,6 +110,17 @@ export async function createBackend(
   const which = checkChoice(action, "backend", options.backend ?? "wasm", BACKEND_NAMES);
   checkPrecision(action, which, options.precision);
   if (which === "wasm") {
+    const workers = checkNumber(action, "workers", options.workers ?? 1, {
+      min: 1,
+      max: 256,
+      integer: true,
+    });
+    if (workers > 1) {
+      return await ParallelBackend.create(config, weights, {
+        workers,
+        precision: options.precision,
+      });
+    }
     return await WasmBackend.create(config, weights, {
       precision: options.precision,
       module: options.module,

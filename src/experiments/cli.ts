@@ -45,7 +45,12 @@ export function experimentMain<Run>(cli: ExperimentCli<Run>, args: string[]): Pr
     async ({ args }) => {
       const { values, state, history } = await startRun(args, { kind: cli.name, ...cli });
       try {
-        console.log(await cli.write(await cli.run(values, { state, history })));
+        const run = await cli.run(values, { state, history });
+        try {
+          console.log(await cli.write(run));
+        } finally {
+          (run as { backend?: { dispose(): void } }).backend?.dispose();
+        }
       } catch (e) {
         if (e instanceof DivergenceError) {
           const lr = values["learning-rate"] as number;

@@ -12,6 +12,7 @@ import { initWeights } from "../model/weights.ts";
 import type { Objective } from "../model/objective.ts";
 import type { Backend } from "../backend/backend.ts";
 import { type BackendName, createBackend } from "../backend/load_backend.ts";
+import { gradientWorkers, workerNote } from "./workers.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
 import {
@@ -132,6 +133,14 @@ export const FIG3_FLAGS: FlagSpecs = {
     max: MAX_SEED,
   },
   backend: { type: "string", default: "wasm", choices: ["wasm", "tfjs"], help: "compute backend" },
+  workers: {
+    type: "int",
+    default: 0,
+    min: 0,
+    max: 256,
+    help: "workers for batch gradients (0: one per core, at most one per trial)",
+    appliesWhen: { backend: ["wasm"] },
+  },
   out: {
     type: "string",
     default: "out/fig3",
@@ -278,6 +287,7 @@ export async function runFig3(
   const backend = await createBackend(config, weights, {
     backend: f.backend as BackendName,
     precision: "f32",
+    workers: f.backend === "wasm" ? gradientWorkers(f) : 1,
   });
   const optimizer = createOptimizer("adam", { learningRate: f["learning-rate"] as number });
   const stopCrit = f["stop-crit"] as number;
@@ -305,7 +315,7 @@ export async function runFig3(
     `fig3: ${
       method === "eprop" ? `e-prop (${f["eprop-impl"]}, ${f.feedback} feedback)` : "BPTT"
     } on ` +
-      `${backend.name}-${backend.precision}, ${f["n-regular"]} LIF + ${
+      `${backend.name}-${backend.precision}${workerNote(backend)}, ${f["n-regular"]} LIF + ${
         f["n-adaptive"]
       } ALIF, batch ${f["n-batch"]}, ` +
       `up to ${f["n-iter"]} iterations, stop below ${

@@ -13,6 +13,7 @@ import type { Batch, Objective } from "../model/objective.ts";
 import type { Backend, GradientResult } from "../backend/backend.ts";
 import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
 import { type BackendName, createBackend } from "../backend/load_backend.ts";
+import { gradientWorkers, workerNote } from "./workers.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
 import { initialTrainingState, train } from "../train/trainer.ts";
@@ -89,6 +90,14 @@ export const FIGS7_FLAGS: FlagSpecs = {
     max: MAX_SEED,
   },
   backend: { type: "string", default: "wasm", choices: ["wasm", "tfjs"], help: "compute backend" },
+  workers: {
+    type: "int",
+    default: 0,
+    min: 0,
+    max: 256,
+    help: "workers for batch gradients (0: one per core, at most one per trial)",
+    appliesWhen: { backend: ["wasm"] },
+  },
   out: {
     type: "string",
     default: "out/figS7",
@@ -248,6 +257,7 @@ export async function runFigS7(
   const backend = await createBackend(config, weights, {
     backend: f.backend as BackendName,
     precision: "f32",
+    workers: f.backend === "wasm" ? gradientWorkers(f) : 1,
   });
   let check: GradientCheck | undefined;
   if (f["gradient-check"]) {
@@ -288,7 +298,7 @@ export async function runFigS7(
   log(
     `figS7: ${
       f.method === "eprop" ? `e-prop (${f.feedback} feedback)` : "BPTT"
-    } on ${backend.name}-${backend.precision}, ` +
+    } on ${backend.name}-${backend.precision}${workerNote(backend)}, ` +
       `${nRec} LIF, T = ${batch.steps}, ${f["n-iter"]} iterations of gradient descent (lr ${
         f["learning-rate"]
       })` +

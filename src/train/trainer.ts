@@ -212,7 +212,8 @@ export async function train(
 
   while (s.iteration < options.iterations && !s.stopped) {
     const batch = task.trainBatch(trainRng);
-    const result = backend.gradients(batch, task.objective, {
+    const compute = backend.gradientsAsync?.bind(backend) ?? backend.gradients.bind(backend);
+    const result = await compute(batch, task.objective, {
       method: options.method,
       implementation: options.implementation,
       form: options.form,

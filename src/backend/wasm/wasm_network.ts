@@ -276,14 +276,15 @@ export class WasmNetwork implements NetworkBackend {
    * @param objective Its objective (losses of the part; the regularizer and L2 are not applied
    *   here).
    * @param options `normalizers`: each head's loss normalizer over the whole batch;
-   *   `stepSums`: also count spikes per step (online regularizer).
+   *   `stepSums`: also count spikes per step (online regularizer); `outputs`: also return the
+   *   heads' outputs (batch-major).
    * @returns The part's head losses and spike counts.
    */
   beginGradients(
     batch: SequenceBatch,
     objective: NetworkObjective,
-    options: { normalizers?: (number | undefined)[]; stepSums?: boolean } = {},
-  ): { headLosses: number[]; counts: SpikeCounts[] } {
+    options: { normalizers?: (number | undefined)[]; stepSums?: boolean; outputs?: boolean } = {},
+  ): { headLosses: number[]; counts: SpikeCounts[]; outputs?: Float64Array[] } {
     const obj = resolveNetworkObjective(this.net, objective);
     const core = this.#coreOrThrow;
     if (this.#pending) core.arena.release(this.#pending.mark);
@@ -294,11 +295,18 @@ export class WasmNetwork implements NetworkBackend {
       const losses = this.#losses(fwd, obj, options.normalizers);
       const counts = this.#spikeCounts(fwd, options.stepSums ?? false);
       this.#pending = { mark, fwd, losses };
-      return { headLosses: losses.values, counts };
+      const out = { headLosses: losses.values, counts };
+      return options.outputs ? { ...out, outputs: this.#outputs(fwd) } : out;
     } catch (e) {
       core.arena.release(mark);
       throw e;
     }
+  }
+
+  /** Drops a gradient begun by {@linkcode beginGradients} (e.g. after an evaluation). */
+  cancelGradients(): void {
+    if (this.#pending) this.#coreOrThrow.arena.release(this.#pending.mark);
+    this.#pending = undefined;
   }
 
   /**

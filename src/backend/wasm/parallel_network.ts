@@ -1,0 +1,437 @@
+/**
+ * A composed network whose gradients are split across workers (Web Workers in Deno and
+ * browsers), each with its own instance of the WebAssembly core. A batch is cut into contiguous
+ * parts of sequences; each worker runs the forward pass and the losses of its part (with the whole
+ * batch's loss normalizers), the spike counts come back and give the regularizer's signals for the
+ * whole batch, and each worker then computes its part's gradients. The parts are summed in a
+ * fixed order, so the result is deterministic and equals the single-worker gradient to rounding.
+ *
+ * @module
+ */
+import type { Precision } from "../backend.ts";
+import type {
+  NetworkEvaluation,
+  NetworkGradientOptions,
+  NetworkGradientResult,
+} from "../../net/backend.ts";
+import { type NetworkSpec, type ResolvedNetwork, resolveNetwork } from "../../net/network.ts";
+import {
+  checkNetworkParams,
+  copyNetworkParams,
+  type NetworkParams,
+  paramLeaves,
+} from "../../net/params.ts";
+import { checkSequenceBatch, type SequenceBatch } from "../../net/batch.ts";
+import {
+  addL2,
+  type NetworkObjective,
+  type ResolvedNetworkObjective,
+  resolveNetworkObjective,
+} from "../../net/objective.ts";
+import { createLoss, type LossSpec, sliceLoss } from "../../net/losses.ts";
+import { addSpikeCounts, rateRegularization, type SpikeCounts } from "../../net/regularization.ts";
+import { checkChoice, checkNumber } from "../../util/errors.ts";
+
+/** A message to a gradient worker. */
+export interface WorkerRequest {
+  /** Request id. */
+  id: number;
+  /** What to do. */
+  type: "init" | "params" | "begin" | "finish";
+  /** init: the network. */
+  spec?: NetworkSpec;
+  /** init, params: the parameters. */
+  params?: NetworkParams;
+  /** init: precision. */
+  precision?: Precision;
+  /** begin: the part of the batch. */
+  batch?: SequenceBatch;
+  /** begin: its objective (losses of the part only). */
+  objective?: NetworkObjective;
+  /** begin: loss normalizers of the whole batch. */
+  normalizers?: (number | undefined)[];
+  /** begin: count spikes per step too. */
+  stepSums?: boolean;
+  /** begin: return the outputs and drop the pass (an evaluation). */
+  outputs?: boolean;
+  /** finish: regularizer signals of the whole batch. */
+  signals?: { data: Float64Array; stride: number }[];
+  /** finish: method, form, feedback. */
+  options?: NetworkGradientOptions;
+}
+
+/** A gradient worker's answer. */
+export interface WorkerReply {
+  /** The request's id. */
+  id: number;
+  /** What went wrong, if anything. */
+  error?: { name: string; message: string };
+  /** begin: head losses of the part. */
+  headLosses?: number[];
+  /** begin: spike counts of the part. */
+  counts?: SpikeCounts[];
+  /** begin with outputs: the part's outputs. */
+  outputs?: Float64Array[];
+  /** finish: the part's gradients. */
+  grads?: NetworkParams;
+}
+
+/** Options of {@linkcode ParallelNetwork.create}. */
+export interface ParallelNetworkOptions {
+  /** Number of workers (default: the number of cores). */
+  workers?: number;
+  /** "f32" (default) or "f64". */
+  precision?: Precision;
+}
+
+/** A batch cut into one part per worker, with what every part needs to know of the whole. */
+interface BatchPlan {
+  obj: ResolvedNetworkObjective;
+  parts: { batch: SequenceBatch; objective: NetworkObjective }[];
+  normalizers: (number | undefined)[];
+  steps: number;
+}
+
+/** One worker and its pending requests. */
+class GradientWorker {
+  readonly #worker: Worker;
+  readonly #pending = new Map<
+    number,
+    { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
+  >();
+  #next = 0;
+
+  constructor() {
+    this.#worker = new Worker(new URL("./gradient_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
+    this.#worker.onmessage = (e: MessageEvent<WorkerReply>) => {
+      const p = this.#pending.get(e.data.id);
+      if (!p) return;
+      this.#pending.delete(e.data.id);
+      if (e.data.error) {
+        const Ctor = e.data.error.name === "TypeError"
+          ? TypeError
+          : e.data.error.name === "RangeError"
+          ? RangeError
+          : Error;
+        p.reject(new Ctor(e.data.error.message));
+      } else p.resolve(e.data);
+    };
+    this.#worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      const error = new Error(`Cannot compute gradients: a worker failed (${e.message})`);
+      for (const p of this.#pending.values()) p.reject(error);
+      this.#pending.clear();
+    };
+  }
+
+  request(msg: Omit<WorkerRequest, "id">, transfer: Transferable[] = []): Promise<WorkerReply> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...msg, id }, transfer);
+    });
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+    const error = new Error("Cannot compute gradients: the network was disposed");
+    for (const p of this.#pending.values()) p.reject(error);
+    this.#pending.clear();
+  }
+}
+
+/**
+ * A composed network whose gradients run on several workers.
+ *
+ * @example Two workers give the single-worker gradient
+ * ```ts
+ * import { ParallelNetwork } from "./parallel_network.ts";
+ * import { WasmNetwork } from "./wasm_network.ts";
+ * import { resolveNetwork } from "../../net/network.ts";
+ * import { initNetworkParams, paramLeaves } from "../../net/params.ts";
+ * import { Rng } from "../../util/rng.ts";
+ * import assert from "node:assert/strict";
+ * const net = resolveNetwork({ nIn: 3, layers: [{ neuron: { nRec: 8, thr: 0.3 } }], heads: [{ nOut: 2 }] });
+ * const params = initNetworkParams(net, new Rng(1));
+ * const rng = new Rng(2);
+ * const batch = { batchSize: 4, frames: 30, inputs: new Float64Array(4 * 30 * 3).map(() => rng.normal()) };
+ * const objective = { losses: [{ type: "ce" as const, labels: Int32Array.of(0, 1, 1, 0), window: 10 }] };
+ * const parallel = await ParallelNetwork.create(net, params, { workers: 2, precision: "f64" });
+ * const single = await WasmNetwork.create(net, params, { precision: "f64" });
+ * const a = await parallel.gradients(batch, objective, { method: "bptt" });
+ * const b = single.gradients(batch, objective, { method: "bptt" });
+ * const la = paramLeaves(a.grads), lb = paramLeaves(b.grads);
+ * la.forEach((leaf, i) => leaf.data.forEach((v, k) => assert.ok(Math.abs(v - lb[i].data[k]) < 1e-12)));
+ * parallel.dispose();
+ * ```
+ */
+export class ParallelNetwork {
+  /** The network. */
+  readonly net: ResolvedNetwork;
+  /** Arithmetic precision. */
+  readonly precision: Precision;
+  /** Number of workers. */
+  readonly workers: number;
+  readonly #pool: GradientWorker[];
+  #params: NetworkParams;
+  /** Which workers hold the current parameters. */
+  #current: boolean[];
+
+  private constructor(
+    net: ResolvedNetwork,
+    params: NetworkParams,
+    pool: GradientWorker[],
+    precision: Precision,
+  ) {
+    this.net = net;
+    this.precision = precision;
+    this.workers = pool.length;
+    this.#pool = pool;
+    this.#params = copyNetworkParams(params);
+    this.#current = pool.map(() => true);
+  }
+
+  /**
+   * Starts the workers, each with the network.
+   *
+   * @param spec The network.
+   * @param params Its parameters.
+   * @param options Number of workers and precision.
+   * @returns The ready network.
+   * @throws {TypeError|RangeError} For an invalid network, parameters or options.
+   */
+  static async create(
+    spec: NetworkSpec | ResolvedNetwork,
+    params: NetworkParams,
+    options: ParallelNetworkOptions = {},
+  ): Promise<ParallelNetwork> {
+    const net = "populations" in spec ? spec : resolveNetwork(spec);
+    checkNetworkParams(net, params);
+    const precision = checkChoice("create network", "precision", options.precision ?? "f32", [
+      "f32",
+      "f64",
+    ]);
+    const workers = checkNumber("create network", "workers", options.workers ?? defaultWorkers(), {
+      min: 1,
+      max: 256,
+      integer: true,
+    });
+    const pool = Array.from({ length: workers }, () => new GradientWorker());
+    try {
+      await Promise.all(
+        pool.map((w) => w.request({ type: "init", spec: net.spec, params, precision })),
+      );
+    } catch (e) {
+      for (const w of pool) w.terminate();
+      throw e;
+    }
+    return new ParallelNetwork(net, params, pool, precision);
+  }
+
+  /** Replaces the parameters (sent to each worker with its next request). */
+  setParams(params: NetworkParams): void {
+    checkNetworkParams(this.net, params);
+    this.#params = copyNetworkParams(params);
+    this.#current = this.#pool.map(() => false);
+  }
+
+  /**
+   * Returns a copy of the parameters.
+   * @returns A copy of the parameters.
+   */
+  getParams(): NetworkParams {
+    return copyNetworkParams(this.#params);
+  }
+
+  /**
+   * Loss and gradients, computed on the workers (see the module doc).
+   *
+   * @param batch The batch.
+   * @param objective Its objective; the losses must be given as data (mse, ce, ce_frames).
+   * @param options Method, form, feedback, online regularizer estimates.
+   * @returns The result; equal to a single core's to rounding, and the same on every call.
+   */
+  async gradients(
+    batch: SequenceBatch,
+    objective: NetworkObjective,
+    options: NetworkGradientOptions,
+  ): Promise<NetworkGradientResult> {
+    checkChoice("compute gradients", "method", options?.method, ["bptt", "eprop", "eq1"]);
+    const plan = this.#plan(batch, objective);
+    const begun = await this.#begin(plan, false);
+    const counts = addSpikeCounts(begun.map((r) => r.counts!));
+    const reg = plan.obj.regularization
+      ? rateRegularization(this.net, plan.obj.regularization, {
+        batchSize: batch.batchSize,
+        steps: plan.steps,
+        populations: counts,
+        estimates: options.rateEstimates,
+      })
+      : undefined;
+    const finishOptions: NetworkGradientOptions = {
+      method: options.method,
+      ...(options.form ? { form: options.form } : {}),
+      ...(options.feedback ? { feedback: options.feedback } : {}),
+    };
+    const parts = await Promise.all(
+      plan.parts.map((_, i) =>
+        this.#pool[i].request({ type: "finish", signals: reg?.signals, options: finishOptions })
+      ),
+    );
+    const grads = copyNetworkParams(parts[0].grads!);
+    const total = paramLeaves(grads);
+    for (const part of parts.slice(1)) {
+      paramLeaves(part.grads!).forEach((leaf, i) => {
+        const t = total[i].data;
+        for (let k = 0; k < t.length; k++) t[k] += leaf.data[k];
+      });
+    }
+    const l2Loss = addL2(plan.obj.l2, this.#params, grads);
+    return { ...this.#evaluation(plan, begun, counts, reg, l2Loss, []), grads };
+  }
+
+  /**
+   * Forward pass and objective on the workers.
+   *
+   * @param batch The batch.
+   * @param objective Its objective (losses as data).
+   * @param options Online regularizer estimates.
+   * @returns The evaluation.
+   */
+  async evaluate(
+    batch: SequenceBatch,
+    objective: NetworkObjective,
+    options: { rateEstimates?: Float64Array[] } = {},
+  ): Promise<NetworkEvaluation> {
+    const plan = this.#plan(batch, objective);
+    const begun = await this.#begin(plan, true);
+    const counts = addSpikeCounts(begun.map((r) => r.counts!));
+    const reg = plan.obj.regularization
+      ? rateRegularization(this.net, plan.obj.regularization, {
+        batchSize: batch.batchSize,
+        steps: plan.steps,
+        populations: counts,
+        estimates: options.rateEstimates,
+      })
+      : undefined;
+    const outputs = this.net.heads.map((_, h) => {
+      const all = begun.map((r) => r.outputs![h]);
+      const out = new Float64Array(all.reduce((a, o) => a + o.length, 0));
+      let at = 0;
+      for (const o of all) (out.set(o, at), at += o.length);
+      return out;
+    });
+    return this.#evaluation(plan, begun, counts, reg, addL2(plan.obj.l2, this.#params), outputs);
+  }
+
+  /** Stops the workers; later calls fail. */
+  dispose(): void {
+    for (const w of this.#pool) w.terminate();
+  }
+
+  /** Validates the batch and cuts it (and its losses) into one contiguous part per worker. */
+  #plan(batch: SequenceBatch, objective: NetworkObjective): BatchPlan {
+    const obj = resolveNetworkObjective(this.net, objective);
+    const lengths = checkSequenceBatch(this.net, batch);
+    const { batchSize: B, frames: F } = batch;
+    const specs = objective.losses.map((l, h) => {
+      if (l === undefined) return undefined;
+      if (!["mse", "ce", "ce_frames"].includes((l as LossSpec).type)) {
+        throw new TypeError(
+          `Cannot compute gradients on workers: losses[${h}] must be given as data (type mse, ce or ce_frames)`,
+        );
+      }
+      return l as LossSpec;
+    });
+    const normalizers = specs.map((spec, h) =>
+      spec === undefined ? undefined : createLoss(spec).normalizer?.({
+        batchSize: B,
+        units: F,
+        nOut: this.net.heads[h].nOut,
+        lengths,
+        field: `losses[${h}]`,
+      })
+    );
+    const k = Math.min(this.workers, B);
+    const nIn = this.net.nIn;
+    const parts = Array.from({ length: k }, (_, i) => {
+      const from = Math.floor(i * B / k), to = Math.floor((i + 1) * B / k);
+      const part: SequenceBatch = {
+        batchSize: to - from,
+        frames: F,
+        // Each worker gets its own copy, moved to it; in f32 a float32 copy (half the bytes).
+        inputs: this.precision === "f32"
+          ? new Float32Array(batch.inputs.subarray(from * F * nIn, to * F * nIn))
+          : batch.inputs.slice(from * F * nIn, to * F * nIn),
+        lengths: lengths.slice(from, to),
+      };
+      const losses = specs.map((spec) =>
+        spec === undefined ? undefined : sliceLoss(spec, { from, to, batchSize: B, units: F })
+      );
+      return { batch: part, objective: { losses } as NetworkObjective };
+    });
+    return { obj, parts, normalizers, steps: F * this.net.repeat };
+  }
+
+  /** Phase one on every part's worker (sending new parameters first where needed). */
+  async #begin(
+    plan: BatchPlan,
+    outputs: boolean,
+  ): Promise<WorkerReply[]> {
+    return await Promise.all(plan.parts.map(async (part, i) => {
+      const w = this.#pool[i];
+      if (!this.#current[i]) {
+        await w.request({ type: "params", params: this.#params });
+        this.#current[i] = true;
+      }
+      // The part's arrays are its own copies: moved to the worker, not copied again.
+      return await w.request({
+        type: "begin",
+        batch: part.batch,
+        objective: part.objective,
+        normalizers: plan.normalizers,
+        stepSums: plan.obj.regularization?.type === "online",
+        outputs,
+      }, [part.batch.inputs.buffer as ArrayBuffer]);
+    }));
+  }
+
+  #evaluation(
+    plan: BatchPlan,
+    begun: WorkerReply[],
+    counts: SpikeCounts[],
+    reg: ReturnType<typeof rateRegularization> | undefined,
+    l2Loss: number,
+    outputs: Float64Array[],
+  ): NetworkEvaluation {
+    const B = plan.parts.reduce((a, p) => a + p.batch.batchSize, 0);
+    const headLosses = this.net.heads.map((_, h) =>
+      begun.reduce((a, r) => a + r.headLosses![h], 0)
+    );
+    let spikes = 0;
+    counts.forEach((c, i) => {
+      for (const v of c.sums) spikes += v * this.net.populations[i].consts.dt;
+    });
+    const regLoss = reg?.loss ?? 0;
+    const out: NetworkEvaluation = {
+      loss: headLosses.reduce((a, v) => a + v, 0) + regLoss + l2Loss,
+      headLosses,
+      regularizationLoss: regLoss,
+      l2Loss,
+      spikes,
+      rates: counts.map((c) => c.sums.map((v) => v / (B * plan.steps))),
+      outputs,
+    };
+    if (reg?.estimates) out.rateEstimates = reg.estimates;
+    return out;
+  }
+}
+
+/** @returns The number of cores the runtime reports (1 where it reports none). */
+export function defaultWorkers(): number {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
+    ?.hardwareConcurrency;
+  return typeof n === "number" && n >= 1 ? Math.floor(n) : 1;
+}
