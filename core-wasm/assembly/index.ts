@@ -3,7 +3,7 @@
 // TypeScript side (src/backend/wasm/) validates sizes once and owns the memory layout.
 import { addColumnSums, gemmNN, gemmNNDense, gemmNNEvent, gemmTN, gemmTNDense, gemmTNEvent, transpose } from "./linalg";
 import { lsnnForwardFrames, lsnnStep } from "./neuron";
-import { addRowVector, copyColumns, poolFrames, reverseWithin, spreadFrames } from "./sequence";
+import { addRowVector, copyColumns, poolFrames, reverseWithin, spreadFrames, toTimeMajor } from "./sequence";
 import { learningSignal, projectError, readoutForward, readoutStep } from "./readout";
 import { bpttBackward } from "./bptt";
 import { onlineTraceStep, traceAdjoint } from "./eprop";
@@ -139,6 +139,9 @@ export function spreadFrames_f32(frames: i32, repeat: i32, B: i32, n: i32, src: 
 export function copyColumns_f32(rows: i32, count: i32, nSrc: i32, src: usize, srcOff: i32, nDst: i32, dst: usize, dstOff: i32, accumulate: i32): void {
   copyColumns<f32>(rows, count, nSrc, src, srcOff, nDst, dst, dstOff, accumulate);
 }
+export function toTimeMajor_f32(B: i32, F: i32, n: i32, lens: usize, src: usize, dst: usize): void {
+  toTimeMajor<f32>(B, F, n, lens, src, dst);
+}
 export function addRowVector_f32(steps: i32, B: i32, n: i32, vec: usize, stride: i32, dst: usize): void {
   addRowVector<f32>(steps, B, n, vec, stride, dst);
 }
@@ -156,6 +159,9 @@ export function spreadFrames_f64(frames: i32, repeat: i32, B: i32, n: i32, src: 
 }
 export function copyColumns_f64(rows: i32, count: i32, nSrc: i32, src: usize, srcOff: i32, nDst: i32, dst: usize, dstOff: i32, accumulate: i32): void {
   copyColumns<f64>(rows, count, nSrc, src, srcOff, nDst, dst, dstOff, accumulate);
+}
+export function toTimeMajor_f64(B: i32, F: i32, n: i32, lens: usize, src: usize, dst: usize): void {
+  toTimeMajor<f64>(B, F, n, lens, src, dst);
 }
 export function addRowVector_f64(steps: i32, B: i32, n: i32, vec: usize, stride: i32, dst: usize): void {
   addRowVector<f64>(steps, B, n, vec, stride, dst);

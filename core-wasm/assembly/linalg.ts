@@ -11,12 +11,24 @@ import { at, axpy, countNonZero, lanes } from "./simd";
  */
 export const DENSE_ABOVE: f64 = 0.5;
 
-/** C[M][N] += A[M][K] @ B[K][N], skipping zero elements of A (event-driven). */
+/**
+ * C[M][N] += A[M][K] @ B[K][N], skipping zero elements of A (event-driven). A vector of A that
+ * is all zeros is passed over with one test; the products of the others are added in increasing k.
+ */
 export function gemmNNEvent<T>(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
+  const L = lanes<T>();
+  const Kv = K - K % L;
   for (let m = 0; m < M; m++) {
     const rowA = at<T>(A, m * K);
     const rowC = at<T>(C, m * N);
-    for (let k = 0; k < K; k++) {
+    for (let k0 = 0; k0 < Kv; k0 += L) {
+      if (!v128.any_true(v128.load(at<T>(rowA, k0)))) continue;
+      for (let k = k0; k < k0 + L; k++) {
+        const a = load<T>(at<T>(rowA, k));
+        if (a != <T>0) axpy<T>(rowC, at<T>(B, k * N), a, N);
+      }
+    }
+    for (let k = Kv; k < K; k++) {
       const a = load<T>(at<T>(rowA, k));
       if (a != <T>0) axpy<T>(rowC, at<T>(B, k * N), a, N);
     }
@@ -112,14 +124,23 @@ export function gemmNN<T>(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize):
   else gemmNNEvent<T>(M, K, N, A, B, C);
 }
 
-/** G[K][N] += scale * P[R][K]^T @ D[R][N], skipping zero elements of P (event-driven). */
+/** G[K][N] += scale * P[R][K]^T @ D[R][N], skipping zero elements (and zero vectors) of P. */
 export function gemmTNEvent<T>(
   R: i32, K: i32, N: i32, P: usize, D: usize, G: usize, scale: T,
 ): void {
+  const L = lanes<T>();
+  const Kv = K - K % L;
   for (let r = 0; r < R; r++) {
     const rowP = at<T>(P, r * K);
     const rowD = at<T>(D, r * N);
-    for (let k = 0; k < K; k++) {
+    for (let k0 = 0; k0 < Kv; k0 += L) {
+      if (!v128.any_true(v128.load(at<T>(rowP, k0)))) continue;
+      for (let k = k0; k < k0 + L; k++) {
+        const p = load<T>(at<T>(rowP, k));
+        if (p != <T>0) axpy<T>(at<T>(G, k * N), rowD, p * scale, N);
+      }
+    }
+    for (let k = Kv; k < K; k++) {
       const p = load<T>(at<T>(rowP, k));
       if (p != <T>0) axpy<T>(at<T>(G, k * N), rowD, p * scale, N);
     }

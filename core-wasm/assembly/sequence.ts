@@ -59,3 +59,19 @@ export function addRowVector<T>(steps: i32, B: i32, n: i32, vec: usize, stride: 
     for (let b = 0; b < B; b++) axpy<T>(at<T>(dst, (t * B + b) * n), at<T>(vec, t * stride), <T>1, n);
   }
 }
+
+/**
+ * dst[f][b] = src[b][f] (rows of n values) for f < len_b, zeros past it: batch-major input frames
+ * to time-major, with padding cleared. lens: [B] i32, or 0 when every sequence has all F frames.
+ */
+export function toTimeMajor<T>(B: i32, F: i32, n: i32, lens: usize, src: usize, dst: usize): void {
+  const rowBytes = <usize>n << alignof<T>();
+  for (let b = 0; b < B; b++) {
+    const len = lens != 0 ? load<i32>(lens + (<usize>b << 2)) : F;
+    for (let f = 0; f < F; f++) {
+      const d = at<T>(dst, (f * B + b) * n);
+      if (f < len) memory.copy(d, at<T>(src, (b * F + f) * n), rowBytes);
+      else memory.fill(d, 0, rowBytes);
+    }
+  }
+}

@@ -18,6 +18,7 @@ export const KERNEL_NAMES = [
   "spreadFrames",
   "copyColumns",
   "addRowVector",
+  "toTimeMajor",
   "readoutStep",
   "readoutForward",
   "projectError",

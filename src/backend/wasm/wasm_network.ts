@@ -29,12 +29,7 @@ import {
   type NetworkParams,
   populationParams,
 } from "../../net/params.ts";
-import {
-  checkFiniteInputs,
-  checkSequenceBatch,
-  type SequenceBatch,
-  writeTimeMajorInputs,
-} from "../../net/batch.ts";
+import { checkFiniteInputs, checkSequenceBatch, type SequenceBatch } from "../../net/batch.ts";
 import {
   addL2,
   type NetworkObjective,
@@ -554,10 +549,14 @@ export class WasmNetwork implements NetworkBackend {
     const lensFrames = core.int32(lengths);
     const lensSteps = core.int32(lengths.map((l) => l * R));
     const shape: SequenceShape = { B, T, lens: allFull ? 0 : lensSteps };
-    const x = core.alloc(F * B * net.nIn, false);
-    writeTimeMajorInputs(batch, core.view(x, F * B * net.nIn), lengths);
+    // One bulk copy into core memory, then time-major with padding cleared by the core.
+    const size = F * B * net.nIn;
+    const raw = core.alloc(size, false);
+    core.write(raw, batch.inputs);
+    const x = core.alloc(size, false);
+    core.k.toTimeMajor(B, F, net.nIn, allFull ? 0 : lensFrames, raw, x);
     // The copy holds zeros for padding: a non-finite value in it is a bad valid input.
-    if (core.k.countNonFinite(x, F * B * net.nIn) > 0) checkFiniteInputs(batch, lengths);
+    if (core.k.countNonFinite(x, size) > 0) checkFiniteInputs(batch, lengths);
     let below: PopulationInput = { x, frames: F, repeat: R };
     let belowLens = lensFrames;
     const records: PopulationRecord[] = [];
