@@ -104,3 +104,22 @@ Deno.test("workers refuse losses that are not data, naming the head", async () =
     parallel.dispose();
   }
 });
+
+Deno.test("a non-finite input is named by its place in the whole batch, also on workers", async () => {
+  const p = randomComposed(1);
+  const parallel = await ParallelNetwork.create(p.net, p.params, { workers: 2 });
+  try {
+    const inputs = Float64Array.from(p.batch.inputs);
+    const F = p.batch.frames, nIn = p.net.nIn;
+    inputs[(2 * F + 1) * nIn + 1] = NaN; // sequence 2 lies in the second worker's part
+    await assert.rejects(
+      parallel.gradients({ ...p.batch, inputs }, p.objective, { method: "bptt" }),
+      { message: "Cannot check batch: inputs[2][1][1] must be finite, got NaN" },
+    );
+    // The workers are still usable afterwards.
+    const r = await parallel.gradients(p.batch, p.objective, { method: "bptt" });
+    assert.ok(Number.isFinite(r.loss));
+  } finally {
+    parallel.dispose();
+  }
+});

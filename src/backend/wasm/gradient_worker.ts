@@ -41,7 +41,9 @@ scope.onmessage = async (event) => {
           outputs: msg.outputs,
         });
         if (msg.outputs) need().cancelGradients();
-        scope.postMessage({ id: msg.id, ...r });
+        // The input buffer goes back to be filled with the next batch.
+        const inputs = msg.batch!.inputs.buffer as ArrayBuffer;
+        scope.postMessage({ id: msg.id, ...r, inputs }, [inputs]);
         return;
       }
       case "finish": {

@@ -21,7 +21,7 @@ import {
   type NetworkParams,
   paramLeaves,
 } from "../../net/params.ts";
-import { checkSequenceBatch, type SequenceBatch } from "../../net/batch.ts";
+import { checkFiniteInputs, checkSequenceBatch, type SequenceBatch } from "../../net/batch.ts";
 import {
   addL2,
   type NetworkObjective,
@@ -74,6 +74,8 @@ export interface WorkerReply {
   outputs?: Float64Array[];
   /** finish: the part's gradients. */
   grads?: NetworkParams;
+  /** begin: the input buffer, handed back for the next batch. */
+  inputs?: ArrayBuffer;
 }
 
 /** Options of {@linkcode ParallelNetwork.create}. */
@@ -178,6 +180,8 @@ export class ParallelNetwork {
   #params: NetworkParams;
   /** Which workers hold the current parameters. */
   #current: boolean[];
+  /** Per worker: the buffer its inputs travel in, moved there and back with every batch. */
+  #buffers: (ArrayBuffer | undefined)[];
 
   private constructor(
     net: ResolvedNetwork,
@@ -191,6 +195,7 @@ export class ParallelNetwork {
     this.#pool = pool;
     this.#params = copyNetworkParams(params);
     this.#current = pool.map(() => true);
+    this.#buffers = pool.map(() => undefined);
   }
 
   /**
@@ -260,7 +265,7 @@ export class ParallelNetwork {
   ): Promise<NetworkGradientResult> {
     checkChoice("compute gradients", "method", options?.method, ["bptt", "eprop", "eq1"]);
     const plan = this.#plan(batch, objective);
-    const begun = await this.#begin(plan, false);
+    const begun = await this.#begin(plan, false, batch);
     const counts = addSpikeCounts(begun.map((r) => r.counts!));
     const reg = plan.obj.regularization
       ? rateRegularization(this.net, plan.obj.regularization, {
@@ -306,7 +311,7 @@ export class ParallelNetwork {
     options: { rateEstimates?: Float64Array[] } = {},
   ): Promise<NetworkEvaluation> {
     const plan = this.#plan(batch, objective);
-    const begun = await this.#begin(plan, true);
+    const begun = await this.#begin(plan, true, batch);
     const counts = addSpikeCounts(begun.map((r) => r.counts!));
     const reg = plan.obj.regularization
       ? rateRegularization(this.net, plan.obj.regularization, {
@@ -334,7 +339,8 @@ export class ParallelNetwork {
   /** Validates the batch and cuts it (and its losses) into one contiguous part per worker. */
   #plan(batch: SequenceBatch, objective: NetworkObjective): BatchPlan {
     const obj = resolveNetworkObjective(this.net, objective);
-    const lengths = checkSequenceBatch(this.net, batch);
+    // Finiteness is checked by each worker's core on its part (see #begin).
+    const lengths = checkSequenceBatch(this.net, batch, { finite: false });
     const { batchSize: B, frames: F } = batch;
     const specs = objective.losses.map((l, h) => {
       if (l === undefined) return undefined;
@@ -358,13 +364,18 @@ export class ParallelNetwork {
     const nIn = this.net.nIn;
     const parts = Array.from({ length: k }, (_, i) => {
       const from = Math.floor(i * B / k), to = Math.floor((i + 1) * B / k);
+      // Each worker's inputs travel in a buffer of its own that comes back with its answer, so a
+      // batch costs one copy and no allocation (fresh large buffers are slow to touch).
+      const count = (to - from) * F * nIn;
+      let buffer = this.#buffers[i];
+      if (!buffer || buffer.byteLength < count * 8) buffer = new ArrayBuffer(count * 8);
+      this.#buffers[i] = undefined;
+      const inputs = new Float64Array(buffer, 0, count);
+      inputs.set(batch.inputs.subarray(from * F * nIn, to * F * nIn));
       const part: SequenceBatch = {
         batchSize: to - from,
         frames: F,
-        // Each worker gets its own copy, moved to it; in f32 a float32 copy (half the bytes).
-        inputs: this.precision === "f32"
-          ? new Float32Array(batch.inputs.subarray(from * F * nIn, to * F * nIn))
-          : batch.inputs.slice(from * F * nIn, to * F * nIn),
+        inputs,
         lengths: lengths.slice(from, to),
       };
       const losses = specs.map((spec) =>
@@ -379,23 +390,33 @@ export class ParallelNetwork {
   async #begin(
     plan: BatchPlan,
     outputs: boolean,
+    batch: SequenceBatch,
   ): Promise<WorkerReply[]> {
-    return await Promise.all(plan.parts.map(async (part, i) => {
-      const w = this.#pool[i];
-      if (!this.#current[i]) {
-        await w.request({ type: "params", params: this.#params });
-        this.#current[i] = true;
+    try {
+      return await Promise.all(plan.parts.map(async (part, i) => {
+        const w = this.#pool[i];
+        if (!this.#current[i]) {
+          await w.request({ type: "params", params: this.#params });
+          this.#current[i] = true;
+        }
+        const reply = await w.request({
+          type: "begin",
+          batch: part.batch,
+          objective: part.objective,
+          normalizers: plan.normalizers,
+          stepSums: plan.obj.regularization?.type === "online",
+          outputs,
+        }, [part.batch.inputs.buffer as ArrayBuffer]);
+        this.#buffers[i] = reply.inputs;
+        return reply;
+      }));
+    } catch (e) {
+      // A worker's message counts sequences within its part: name those of the whole batch.
+      if (e instanceof RangeError && / must be finite, got /.test(e.message)) {
+        checkFiniteInputs(batch, checkSequenceBatch(this.net, batch, { finite: false }));
       }
-      // The part's arrays are its own copies: moved to the worker, not copied again.
-      return await w.request({
-        type: "begin",
-        batch: part.batch,
-        objective: part.objective,
-        normalizers: plan.normalizers,
-        stepSums: plan.obj.regularization?.type === "online",
-        outputs,
-      }, [part.batch.inputs.buffer as ArrayBuffer]);
-    }));
+      throw e;
+    }
   }
 
   #evaluation(
