@@ -158,6 +158,23 @@ export type {
   NetworkTrajectory,
 } from "./src/net/backend.ts";
 export { WasmNetwork, type WasmNetworkOptions } from "./src/backend/wasm/wasm_network.ts";
+export {
+  defaultWorkers,
+  ParallelNetwork,
+  type ParallelNetworkOptions,
+  type WorkerReply,
+  type WorkerRequest,
+} from "./src/backend/wasm/parallel_network.ts";
+export {
+  ParallelBackend,
+  type ParallelBackendOptions,
+} from "./src/backend/wasm/parallel_backend.ts";
+export {
+  addSpikeCounts,
+  type RateRegularization,
+  rateRegularization,
+  type SpikeCounts,
+} from "./src/net/regularization.ts";
 export { fig3Network, type Fig3NetworkOptions } from "./src/model/presets.ts";
 export {
   createOptimizer,

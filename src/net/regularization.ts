@@ -29,6 +29,8 @@ export interface RateRegularization {
 }
 
 /**
+ * Computes the regularizer's loss and signals from spike counts.
+ *
  * @param net The network.
  * @param cfg The regularizer.
  * @param counts Batch size, steps T, each population's counts (with `stepSums` for the online

@@ -450,7 +450,10 @@ export class ParallelNetwork {
   }
 }
 
-/** @returns The number of cores the runtime reports (1 where it reports none). */
+/**
+ * The default number of workers.
+ * @returns The number of cores the runtime reports (1 where it reports none).
+ */
 export function defaultWorkers(): number {
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
     ?.hardwareConcurrency;
