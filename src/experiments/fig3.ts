@@ -246,11 +246,23 @@ export function fig3Objective(f: FlagValues, recallSteps: number): Objective {
 }
 
 /**
- * Error of the network on a batch: decisions from the readout averaged over the recall period.
+ * Error of the network on a fresh batch: decisions from the readout averaged over the recall
+ * period.
+ * @param backend The network.
+ * @param rng Generator of the batch.
+ * @param options The run's flags, and an array to generate the batch's inputs into.
  * @returns Loss, error and rate.
  */
-export function fig3Validate(backend: Backend, rng: Rng, f: FlagValues): Validation {
-  const batch = evidenceAccumulationBatch(rng, f["n-batch"] as number, { dtMs: f.dt as number });
+export function fig3Validate(
+  backend: Backend,
+  rng: Rng,
+  options: { flags: FlagValues; into?: Float32Array },
+): Validation {
+  const f = options.flags;
+  const batch = evidenceAccumulationBatch(rng, f["n-batch"] as number, {
+    dtMs: f.dt as number,
+    into: options.into,
+  });
   const ev = backend.evaluate(batch, fig3Objective(f, batch.recallSteps));
   const predicted = decisions(ev.y, {
     batchSize: batch.batchSize,
@@ -292,15 +304,26 @@ export async function runFig3(
   const optimizer = createOptimizer("adam", { learningRate: f["learning-rate"] as number });
   const stopCrit = f["stop-crit"] as number;
   const recallSteps = Math.round(150 / (f.dt as number));
+  // One input array for every training batch and one for validation (0/1 spikes: float32 holds
+  // them exactly; fresh arrays of this size are slow to touch).
+  const inputSize = (f["n-batch"] as number) * evidenceTaskSteps({ dtMs: f.dt as number }) *
+    config.neuron.nIn;
+  const trainInputs = new Float32Array(inputSize);
+  const validInputs = new Float32Array(inputSize);
   const task: TrainingTask = {
     objective: fig3Objective(f, recallSteps),
     trainBatch: (rng) =>
-      evidenceAccumulationBatch(rng, f["n-batch"] as number, { dtMs: f.dt as number }),
-    validate: (b, rng) => fig3Validate(b, rng, f),
+      evidenceAccumulationBatch(rng, f["n-batch"] as number, {
+        dtMs: f.dt as number,
+        into: trainInputs,
+      }),
+    validate: (b, rng) => fig3Validate(b, rng, { flags: f, into: validInputs }),
     shouldStop: (v, b, rng) => {
       if (!(v.error < stopCrit)) return false;
       let sum = 0;
-      for (let i = 0; i < 8; i++) sum += fig3Validate(b, rng, f).error;
+      for (let i = 0; i < 8; i++) {
+        sum += fig3Validate(b, rng, { flags: f, into: validInputs }).error;
+      }
       return sum / 8 < stopCrit;
     },
   };
@@ -346,7 +369,10 @@ export async function runFig3(
     state,
   );
   const testRng = new Rng(seeds.test);
-  const errors = Array.from({ length: 8 }, () => fig3Validate(backend, testRng, f).error);
+  const errors = Array.from(
+    { length: 8 },
+    () => fig3Validate(backend, testRng, { flags: f, into: validInputs }).error,
+  );
   const mean = errors.reduce((a, e) => a + e, 0) / errors.length;
   const std = Math.sqrt(errors.reduce((a, e) => a + (e - mean) ** 2, 0) / errors.length);
   return {

@@ -102,7 +102,7 @@ export function evidenceTaskSteps(options: EvidenceTaskOptions = {}): number {
 export function evidenceAccumulationBatch(
   rng: Rng,
   batchSize: number,
-  options: EvidenceTaskOptions = {},
+  options: EvidenceTaskOptions & { into?: Float32Array | Float64Array } = {},
 ): EvidenceBatch {
   checkNumber("generate evidence-accumulation batch", "batchSize", batchSize, {
     min: 1,
@@ -116,7 +116,10 @@ export function evidenceAccumulationBatch(
   const pCue = o.cueRateHz / 1000 * o.dtMs;
   const pNoise = o.noiseRateHz / 1000 * o.dtMs;
   const recallSteps = steps(o.recallMs);
-  const inputs = new Float64Array(batchSize * T * nIn);
+  // A caller that makes many batches passes the previous one's array: refilled in place, since
+  // fresh memory is slow to touch and a batch is tens of megabytes.
+  const size = batchSize * T * nIn;
+  const inputs = options.into?.length === size ? options.into.fill(0) : new Float64Array(size);
   const labels = new Int32Array(batchSize);
   const cues = new Int8Array(batchSize * o.nCues);
   for (let b = 0; b < batchSize; b++) {
