@@ -14,6 +14,8 @@ import type { NetworkParams } from "./params.ts";
 import type { SequenceBatch } from "./batch.ts";
 import type { NetworkObjective } from "./objective.ts";
 import type { LossSpec } from "./losses.ts";
+import type { NetworkGradientOptions, NetworkGradientResult } from "./backend.ts";
+import type { GradientOptions, GradientResult } from "../backend/backend.ts";
 
 /**
  * @param config A single-population network.
@@ -91,4 +93,31 @@ export function objectiveToNetwork(obj: ResolvedObjective, batch: Batch): Networ
   return obj.regularization
     ? { losses: [loss], regularization: obj.regularization }
     : { losses: [loss] };
+}
+
+/**
+ * @param options Gradient options of the single-population API.
+ * @returns The same request for the composed network (feedback for its one head).
+ */
+export function gradientOptionsToNetwork(options: GradientOptions): NetworkGradientOptions {
+  return {
+    method: options.method,
+    feedback: options.method === "eprop" ? [options.feedback] : undefined,
+    rateEstimates: options.rateEstimate ? [options.rateEstimate] : undefined,
+  };
+}
+
+/**
+ * @param r A composed network's gradient result.
+ * @returns The same result in the single-population API.
+ */
+export function resultFromNetwork(r: NetworkGradientResult): GradientResult {
+  return {
+    loss: r.loss,
+    readoutLoss: r.headLosses[0],
+    regularizationLoss: r.regularizationLoss,
+    spikes: r.spikes,
+    grads: paramsToWeights(r.grads),
+    ...(r.rateEstimates ? { rateEstimate: r.rateEstimates[0] } : {}),
+  };
 }

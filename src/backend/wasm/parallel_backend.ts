@@ -23,8 +23,9 @@ import type { Matrix, Weights } from "../../model/weights.ts";
 import { type Batch, type Objective, resolveObjective } from "../../model/objective.ts";
 import {
   batchToSequences,
+  gradientOptionsToNetwork,
   objectiveToNetwork,
-  paramsToWeights,
+  resultFromNetwork,
   singlePopulationSpec,
   weightsToParams,
 } from "../../net/single_population.ts";
@@ -138,23 +139,13 @@ export class ParallelBackend implements Backend {
     if ((options?.implementation ?? "hardcoded") !== "hardcoded") {
       return this.#local.gradients(batch, objective, options); // throws the backend's message
     }
-    const r = await this.#parallel.gradients(
-      batchToSequences(batch),
-      objectiveToNetwork(obj, batch),
-      {
-        method: options.method,
-        feedback: options.method === "eprop" ? [options.feedback] : undefined,
-        rateEstimates: options.rateEstimate ? [options.rateEstimate] : undefined,
-      },
+    return resultFromNetwork(
+      await this.#parallel.gradients(
+        batchToSequences(batch),
+        objectiveToNetwork(obj, batch),
+        gradientOptionsToNetwork(options),
+      ),
     );
-    return {
-      loss: r.loss,
-      readoutLoss: r.headLosses[0],
-      regularizationLoss: r.regularizationLoss,
-      spikes: r.spikes,
-      grads: paramsToWeights(r.grads),
-      ...(r.rateEstimates ? { rateEstimate: r.rateEstimates[0] } : {}),
-    };
   }
 
   /** Learning signals on the core of this thread (see {@linkcode WasmBackend.learningSignals}). */

@@ -266,15 +266,7 @@ export class ParallelNetwork {
     checkChoice("compute gradients", "method", options?.method, ["bptt", "eprop", "eq1"]);
     const plan = this.#plan(batch, objective);
     const begun = await this.#begin(plan, false, batch);
-    const counts = addSpikeCounts(begun.map((r) => r.counts!));
-    const reg = plan.obj.regularization
-      ? rateRegularization(this.net, plan.obj.regularization, {
-        batchSize: batch.batchSize,
-        steps: plan.steps,
-        populations: counts,
-        estimates: options.rateEstimates,
-      })
-      : undefined;
+    const { counts, reg } = this.#regularize(plan, begun, options.rateEstimates);
     const finishOptions: NetworkGradientOptions = {
       method: options.method,
       ...(options.form ? { form: options.form } : {}),
@@ -312,15 +304,7 @@ export class ParallelNetwork {
   ): Promise<NetworkEvaluation> {
     const plan = this.#plan(batch, objective);
     const begun = await this.#begin(plan, true, batch);
-    const counts = addSpikeCounts(begun.map((r) => r.counts!));
-    const reg = plan.obj.regularization
-      ? rateRegularization(this.net, plan.obj.regularization, {
-        batchSize: batch.batchSize,
-        steps: plan.steps,
-        populations: counts,
-        estimates: options.rateEstimates,
-      })
-      : undefined;
+    const { counts, reg } = this.#regularize(plan, begun, options.rateEstimates);
     const outputs = this.net.heads.map((_, h) => {
       const all = begun.map((r) => r.outputs![h]);
       const out = new Float64Array(all.reduce((a, o) => a + o.length, 0));
@@ -417,6 +401,21 @@ export class ParallelNetwork {
       }
       throw e;
     }
+  }
+
+  /** The whole batch's spike counts (the parts' summed in order) and its regularizer. */
+  #regularize(plan: BatchPlan, begun: WorkerReply[], estimates?: Float64Array[]) {
+    const counts = addSpikeCounts(begun.map((r) => r.counts!));
+    const batchSize = plan.parts.reduce((a, p) => a + p.batch.batchSize, 0);
+    const reg = plan.obj.regularization
+      ? rateRegularization(this.net, plan.obj.regularization, {
+        batchSize,
+        steps: plan.steps,
+        populations: counts,
+        estimates,
+      })
+      : undefined;
+    return { counts, reg };
   }
 
   #evaluation(

@@ -40,8 +40,9 @@ import { OnlineEprop, type StepError } from "./online_eprop.ts";
 import { WasmNetwork } from "./wasm_network.ts";
 import {
   batchToSequences,
+  gradientOptionsToNetwork,
   objectiveToNetwork,
-  paramsToWeights,
+  resultFromNetwork,
   singlePopulationSpec,
   weightsToParams,
 } from "../../net/single_population.ts";
@@ -200,19 +201,13 @@ export class WasmBackend implements Backend {
       });
     }
     if (method === "eprop" && form === "online") return this.#onlineGradients(batch, obj, options);
-    const r = this.#net.gradients(batchToSequences(batch), objectiveToNetwork(obj, batch), {
-      method,
-      feedback: method === "eprop" ? [options.feedback] : undefined,
-      rateEstimates: estimates(options.rateEstimate),
-    });
-    return {
-      loss: r.loss,
-      readoutLoss: r.headLosses[0],
-      regularizationLoss: r.regularizationLoss,
-      spikes: r.spikes,
-      grads: paramsToWeights(r.grads),
-      ...(r.rateEstimates ? { rateEstimate: r.rateEstimates[0] } : {}),
-    };
+    return resultFromNetwork(
+      this.#net.gradients(
+        batchToSequences(batch),
+        objectiveToNetwork(obj, batch),
+        gradientOptionsToNetwork(options),
+      ),
+    );
   }
 
   /**
