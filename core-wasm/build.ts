@@ -1,11 +1,13 @@
 /**
  * Builds the AssemblyScript core into SIMD WebAssembly and embeds it, base64-encoded, in
  * `core-wasm/generated/core_wasm.ts`, so that a URL import of `mod.ts` needs no build step and
- * no separate `.wasm` fetch.
+ * no separate `.wasm` fetch. The same bytes are also written as a plain file,
+ * `core-wasm/generated/core.wasm`, for runtimes that take a precompiled module from the host
+ * (edge workers bind it as a module; browsers can `WebAssembly.compileStreaming` it).
  *
  * Usage:
- *   deno task build:wasm    rebuild and write the generated module
- *   deno task check:wasm    rebuild in memory; exit 1 if the committed module is not current
+ *   deno task build:wasm    rebuild and write both generated files
+ *   deno task check:wasm    rebuild in memory; exit 1 if either committed file is not current
  *
  * @module
  */
@@ -14,6 +16,7 @@ import asc from "assemblyscript/asc";
 const here = new URL(".", import.meta.url);
 const assemblyDir = new URL("assembly/", here);
 const generatedFile = new URL("generated/core_wasm.ts", here);
+const wasmFile = new URL("generated/core.wasm", here);
 
 /** Compiler flags; part of the source hash. */
 export const ASC_FLAGS: readonly string[] = [
@@ -80,6 +83,12 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(text);
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function render(hash: string, bytes: Uint8Array): string {
   const b64 = toBase64(bytes);
   const lines = [];
@@ -109,6 +118,7 @@ async function main(): Promise<number> {
   if (!check) {
     await Deno.mkdir(new URL("generated/", here), { recursive: true });
     await Deno.writeTextFile(generatedFile, text);
+    await Deno.writeFile(wasmFile, bytes);
     console.log(`core-wasm: ${bytes.length} bytes, source-hash ${hash}`);
     return 0;
   }
@@ -131,7 +141,24 @@ async function main(): Promise<number> {
     );
     return 1;
   }
-  console.log(`check:wasm: current (source-hash ${hash})`);
+  let committedWasm: Uint8Array;
+  try {
+    committedWasm = await Deno.readFile(wasmFile);
+  } catch {
+    console.error(
+      "check:wasm: core-wasm/generated/core.wasm is missing; run deno task build:wasm",
+    );
+    return 1;
+  }
+  if (!sameBytes(committedWasm, bytes)) {
+    console.error(
+      `check:wasm: core-wasm/generated/core.wasm is not current (${committedWasm.length} bytes, ` +
+        `rebuilt ${bytes.length} bytes, differing from the embedded core).\n` +
+        "Run deno task build:wasm and commit the result.",
+    );
+    return 1;
+  }
+  console.log(`check:wasm: current (source-hash ${hash}; core_wasm.ts and core.wasm)`);
   return 0;
 }
 

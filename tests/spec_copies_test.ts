@@ -29,6 +29,8 @@ Deno.test("golden cases and specs in the repository equal ../shared (where it ex
   for (const [from, to] of COPIES) {
     const local = new URL(`../${to}`, import.meta.url);
     for await (const entry of Deno.readDir(local)) {
+      // bench/peers also holds this project's own reference scripts.
+      if (from === "peers/" && !(await exists(new URL(`${from}${entry.name}`, SHARED)))) continue;
       await t.step(`${to}${entry.name}`, async () => {
         const shared = new URL(`${from}${entry.name}`, SHARED);
         assert.ok(await exists(shared), `${to}${entry.name} has no counterpart in shared/${from}`);
