@@ -199,7 +199,9 @@ function checkNoDeno(name: string, bytes: Uint8Array): void {
 async function build(): Promise<void> {
   const started = performance.now();
   // Only this build's outputs: other builds write beside them (dist/edge/).
-  for (const path of [WEB, `${DIST}/eprop.js`, `${DIST}/eprop-tfjs.js`]) {
+  for (
+    const path of [WEB, `${DIST}/eprop.js`, `${DIST}/eprop-tfjs.js`, `${DIST}/gradient_worker.js`]
+  ) {
     await Deno.remove(path, { recursive: true }).catch((e) => {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     });
@@ -209,6 +211,11 @@ async function build(): Promise<void> {
   try {
     const graph = await npmGraph("tfjs.ts");
     files.set("eprop.js", await bundle({ entryPoints: ["mod.ts"] }));
+    // The worker module of ParallelNetwork, found beside eprop.js.
+    files.set(
+      "gradient_worker.js",
+      await bundle({ entryPoints: ["src/backend/wasm/gradient_worker.ts"] }),
+    );
     files.set(
       "eprop-tfjs.js",
       await bundle({ entryPoints: ["tfjs.ts"], minify: true, plugins: [denoNpmPlugin(graph)] }),
@@ -222,7 +229,7 @@ async function build(): Promise<void> {
   } finally {
     await esbuild.stop();
   }
-  for (const name of ["eprop.js", "web/app.js", "web/trainer_worker.js"]) {
+  for (const name of ["eprop.js", "gradient_worker.js", "web/app.js", "web/trainer_worker.js"]) {
     checkNoDeno(name, files.get(name)!);
   }
   const text = (s: string) => new TextEncoder().encode(s);

@@ -84,6 +84,11 @@ export interface ParallelNetworkOptions {
   workers?: number;
   /** "f32" (default) or "f64". */
   precision?: Precision;
+  /**
+   * The worker module (default: `gradient_worker.ts` beside this module, or `gradient_worker.js`
+   * beside a bundle of it, as `deno task build:web` writes `dist/gradient_worker.js`).
+   */
+  workerUrl?: string | URL;
 }
 
 /** A batch cut into one part per worker, with what every part needs to know of the whole. */
@@ -103,10 +108,8 @@ class GradientWorker {
   >();
   #next = 0;
 
-  constructor() {
-    this.#worker = new Worker(new URL("./gradient_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
+  constructor(url: string | URL) {
+    this.#worker = new Worker(url, { type: "module" });
     this.#worker.onmessage = (e: MessageEvent<WorkerReply>) => {
       const p = this.#pending.get(e.data.id);
       if (!p) return;
@@ -223,7 +226,8 @@ export class ParallelNetwork {
       max: 256,
       integer: true,
     });
-    const pool = Array.from({ length: workers }, () => new GradientWorker());
+    const url = options.workerUrl ?? defaultWorkerUrl();
+    const pool = Array.from({ length: workers }, () => new GradientWorker(url));
     try {
       await Promise.all(
         pool.map((w) => w.request({ type: "init", spec: net.spec, params, precision })),
@@ -447,6 +451,12 @@ export class ParallelNetwork {
     if (reg?.estimates) out.rateEstimates = reg.estimates;
     return out;
   }
+}
+
+/** The worker module beside this one: the source in Deno, the bundled file beside a bundle. */
+function defaultWorkerUrl(): string {
+  const bundled = !import.meta.url.endsWith(".ts");
+  return new URL(bundled ? "./gradient_worker.js" : "./gradient_worker.ts", import.meta.url).href;
 }
 
 /**
