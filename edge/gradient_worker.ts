@@ -21,15 +21,7 @@
  *
  * @module
  */
-import {
-  isNetworkCase,
-  parseGradientCase,
-  parseNetworkCase,
-  runGradientCase,
-  runNetworkCase,
-  WasmBackend,
-  WasmNetwork,
-} from "../mod.ts";
+import { parseCase, type ParsedCase } from "../src/cases/run_case.ts";
 
 /** The environment of the worker: the precompiled core (`core-wasm/generated/core.wasm`). */
 export interface GradientWorkerEnv {
@@ -123,32 +115,13 @@ export async function handleGradientRequest(
     return error(400, `the request body is not valid JSON: ${(e as Error).message}`);
   }
   // Parsing names the offending field; anything wrong with the case is the client's (400).
-  let run: () => Promise<unknown>;
+  let parsed: ParsedCase;
   try {
-    if (isNetworkCase(body)) {
-      const c = parseNetworkCase(body);
-      run = async () => {
-        const backend = await WasmNetwork.create(c.net, c.params, { precision, module });
-        try {
-          return runNetworkCase(backend, c, { form });
-        } finally {
-          backend.dispose();
-        }
-      };
-    } else {
-      const c = parseGradientCase(body);
-      run = async () => {
-        const backend = await WasmBackend.create(c.config, c.weights, { precision, module });
-        try {
-          return runGradientCase(backend, c, { form });
-        } finally {
-          backend.dispose();
-        }
-      };
-    }
+    parsed = parseCase(body);
   } catch (e) {
     return error(400, (e as Error).message);
   }
+  const run = () => parsed.run({ backend: "wasm", precision, module, form });
   try {
     return json(200, await run());
   } catch (e) {

@@ -20,9 +20,25 @@ import { WasmBackend } from "./wasm/wasm_backend.ts";
 import { WasmNetwork } from "./wasm/wasm_network.ts";
 import { ParallelBackend } from "./wasm/parallel_backend.ts";
 import type { WasmSource } from "./wasm/module.ts";
-import type { TfjsBackend } from "./tfjs/tfjs_backend.ts";
-import type { TfjsNetwork } from "./tfjs/tfjs_network.ts";
-import type { TfBackendName } from "./tfjs/tf.ts";
+import type { TfBackendName } from "./tfjs/backend_names.ts";
+
+/** What the lazily loaded tfjs modules provide (named structurally: no static tfjs import). */
+interface TfjsModules {
+  TfjsBackend: {
+    create(
+      config: NetworkConfig | ResolvedNetworkConfig,
+      weights: Weights,
+      options: { tfBackend?: TfBackendName },
+    ): Promise<Backend>;
+  };
+  TfjsNetwork: {
+    create(
+      net: NetworkSpec | ResolvedNetwork,
+      params: NetworkParams,
+      options: { tfBackend?: TfBackendName },
+    ): Promise<NetworkBackend>;
+  };
+}
 
 /** A compute backend: "wasm" (the WebAssembly core) or "tfjs" (TensorFlow.js). */
 export type BackendName = "wasm" | "tfjs";
@@ -126,7 +142,7 @@ export async function createBackend(
       module: options.module,
     });
   }
-  const tfjs = await importTfjs<{ TfjsBackend: typeof TfjsBackend }>("tfjs_backend.ts");
+  const tfjs = await importTfjs<Pick<TfjsModules, "TfjsBackend">>("tfjs_backend.ts");
   return await tfjs.TfjsBackend.create(config, weights, { tfBackend: options.tfBackend });
 }
 
@@ -174,6 +190,6 @@ export async function createNetworkBackend(
       profile: options.profile,
     });
   }
-  const tfjs = await importTfjs<{ TfjsNetwork: typeof TfjsNetwork }>("tfjs_network.ts");
+  const tfjs = await importTfjs<Pick<TfjsModules, "TfjsNetwork">>("tfjs_network.ts");
   return await tfjs.TfjsNetwork.create(net, params, { tfBackend: options.tfBackend });
 }

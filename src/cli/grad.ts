@@ -5,9 +5,7 @@
  *
  * @module
  */
-import { parseGradientCase, runGradientCase } from "../cases/gradient_case.ts";
-import { createBackend, createNetworkBackend } from "../backend/load_backend.ts";
-import { isNetworkCase, parseNetworkCase, runNetworkCase } from "../cases/network_case.ts";
+import { parseCase } from "../cases/run_case.ts";
 import { commandMain, fileError, InputError } from "./command.ts";
 import { FlagError, type FlagSpecs } from "./flags.ts";
 
@@ -92,20 +90,12 @@ export function main(args: string[]): Promise<number> {
           `${file} is not valid JSON: ${(e as Error).message.replace(/\s+/g, " ")}`,
         );
       }
-      const options = { backend: backendName, precision, tfBackend };
-      if (isNetworkCase(json)) {
-        const c = parseNetworkCase(json);
-        const backend = await createNetworkBackend(c.net, c.params, options);
-        const result = runNetworkCase(backend, c, { form, implementation });
-        backend.dispose();
-        console.log(JSON.stringify(result));
-        return;
-      }
-      const c = parseGradientCase(json);
-      const backend = await createBackend(c.config, c.weights, options);
-      const result = runGradientCase(backend, c, { form, implementation });
-      backend.dispose();
-      console.log(JSON.stringify(result));
+      const c = parseCase(json);
+      console.log(
+        JSON.stringify(
+          await c.run({ backend: backendName, precision, tfBackend, form, implementation }),
+        ),
+      );
     },
   );
 }

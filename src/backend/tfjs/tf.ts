@@ -7,14 +7,10 @@
  * @module
  */
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import { TF_BACKENDS, type TfBackendName } from "./backend_names.ts";
 
 export { tf };
-
-/** TensorFlow.js backends this library runs on. */
-export type TfBackendName = "cpu" | "wasm" | "webgl" | "webgpu";
-
-/** Backends that exist in every runtime (webgl and webgpu need a browser with a GPU). */
-export const TF_BACKENDS: readonly TfBackendName[] = ["cpu", "wasm", "webgl", "webgpu"];
+export { TF_BACKENDS, type TfBackendName };
 
 /**
  * Activates a TensorFlow.js backend, loading its package on first use.
