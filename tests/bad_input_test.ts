@@ -525,7 +525,17 @@ for (const c of CASES) {
 }
 
 for (
-  const task of ["fig3", "figS7", "fig3:sweep", "grad", "verify", "compare", "make-case", "bench"]
+  const task of [
+    "fig3",
+    "figS7",
+    "fig3:sweep",
+    "fig2",
+    "grad",
+    "verify",
+    "compare",
+    "make-case",
+    "bench",
+  ]
 ) {
   Deno.test(`--help of ${task} goes to stdout with every flag and its default, exit 0`, async () => {
     const out = await runTask(task, ["--help"]);

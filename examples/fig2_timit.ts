@@ -1,0 +1,12 @@
+/**
+ * `deno task fig2 --data DIR`: Fig. 2 of the e-prop paper, frame-wise phoneme recognition on
+ * TIMIT (the cache of `deno task timit:prepare`) with a bidirectional LSNN of 2 x (300 LIF + 100
+ * ALIF) neurons, trained by e-prop (symmetric, random, adaptive or global feedback) or BPTT.
+ * Prints progress, writes results.json and checkpoints to --out; `--resume` continues a run.
+ * `--help` lists the flags.
+ *
+ * @module
+ */
+import { fig2Main } from "../src/experiments/fig2.ts";
+
+if (import.meta.main) Deno.exit(await fig2Main(Deno.args));

@@ -1,0 +1,639 @@
+/**
+ * Fig. 2, frame-wise phoneme recognition on TIMIT with a bidirectional LSNN (EPROP.md section 7):
+ * per direction 300 LIF + 100 ALIF neurons, each 10 ms frame of 123 features presented for 5 steps,
+ * a readout averaging each frame's steps (paper filter, tau 3 frames, bias) over 61 phones, CE per
+ * frame, firing-rate regularization and L2, Adam (lr 0.01, epsilon 1e-5, ramp over 100
+ * iterations), batch 32, trained by BPTT or e-prop (symmetric, random, adaptive or global
+ * feedback). Batches come from the cache's training split, shuffled per epoch from the seed; the
+ * frame error is measured on 61 phones and on the 39 folded classes.
+ *
+ * @module
+ */
+import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
+import { commandMain, fileError, InputError } from "../cli/command.ts";
+import { type FeatureKind, readTimitCache, type TimitCache } from "../data/timit_cache.ts";
+import type { SplitName } from "../data/timit_corpus.ts";
+import { type ResolvedNetwork, resolveNetwork } from "../net/network.ts";
+import { checkNetworkParams, initNetworkParams } from "../net/params.ts";
+import type { NetworkObjective } from "../net/objective.ts";
+import type { SequenceBatch } from "../net/batch.ts";
+import { WasmNetwork } from "../backend/wasm/wasm_network.ts";
+import { ParallelNetwork } from "../backend/wasm/parallel_network.ts";
+import { Rng } from "../util/rng.ts";
+import { createOptimizer } from "../train/optimizer.ts";
+import {
+  createHeadFeedback,
+  initialNetworkTrainingState,
+  type NetworkCheckpoint,
+  networkCheckpointFromJson,
+  networkCheckpointToJson,
+  type NetworkTrainingState,
+  type NetworkValidation,
+  type TrainableNetwork,
+  trainNetwork,
+} from "../train/network_trainer.ts";
+import { DivergenceError } from "../train/trainer.ts";
+import type { ResumeRecord } from "../train/checkpoint.ts";
+import { checkpointPath, prepareRunDir } from "./run_dir.ts";
+import { gradientWorkers } from "./workers.ts";
+import { formatDuration } from "../train/progress.ts";
+
+/** The flags of `deno task fig2`. */
+export const FIG2_FLAGS: FlagSpecs = {
+  data: { type: "string", default: "", help: "TIMIT cache folder (deno task timit:prepare)" },
+  features: {
+    type: "string",
+    default: "fbank",
+    choices: ["fbank", "mfcc"],
+    help: "features the cache must hold: fbank (123, the paper's) or mfcc (39)",
+  },
+  method: { type: "string", default: "eprop", choices: ["eprop", "bptt"], help: "learning rule" },
+  feedback: {
+    type: "string",
+    default: "symmetric",
+    choices: ["symmetric", "random", "adaptive", "global"],
+    help: "e-prop feedback per head",
+    appliesWhen: { method: ["eprop"] },
+  },
+  "kp-lambda": {
+    type: "number",
+    default: 0.01,
+    min: 0,
+    max: 0.999999,
+    help: "decay of adaptive (Kolen-Pollack) feedback",
+    appliesWhen: { feedback: ["adaptive"] },
+  },
+  "n-epochs": { type: "int", default: 80, min: 1, max: 1_000_000, help: "epochs of training" },
+  "n-iter": {
+    type: "int",
+    default: 0,
+    min: 0,
+    max: 100_000_000,
+    help: "iterations in total (0: --n-epochs epochs)",
+  },
+  "n-batch": { type: "int", default: 32, min: 1, max: 100_000, help: "utterances per batch" },
+  "learning-rate": {
+    type: "number",
+    default: 0.01,
+    min: 0,
+    exclusiveMin: true,
+    help: "Adam learning rate",
+  },
+  epsilon: { type: "number", default: 1e-5, min: 0, exclusiveMin: true, help: "Adam epsilon" },
+  beta1: { type: "number", default: 0.9, min: 0, max: 0.999999, help: "Adam beta1" },
+  ramp: {
+    type: "int",
+    default: 100,
+    min: 0,
+    max: 100_000_000,
+    help: "iterations of the linear learning-rate ramp from 0",
+  },
+  "n-regular": { type: "int", default: 300, min: 0, max: 100_000, help: "LIF per direction" },
+  "n-adaptive": { type: "int", default: 100, min: 0, max: 100_000, help: "ALIF per direction" },
+  "n-layers": { type: "int", default: 1, min: 1, max: 16, help: "bidirectional layers" },
+  "tau-m": { type: "number", default: 20, min: 0, exclusiveMin: true, help: "tau_m (ms)" },
+  "tau-a": { type: "number", default: 200, min: 0, exclusiveMin: true, help: "tau_a (ms)" },
+  thr: { type: "number", default: 0.205, min: 0, exclusiveMin: true, help: "base threshold" },
+  beta: { type: "number", default: 0.184, min: 0, help: "adaptation strength of ALIF" },
+  "n-ref": { type: "int", default: 2, min: 0, max: 10_000, help: "refractory steps" },
+  "dampening-factor": { type: "number", default: 0.3, min: 0, help: "pseudo-derivative gamma" },
+  repeat: { type: "int", default: 5, min: 1, max: 1000, help: "steps per 10 ms frame" },
+  "tau-out": {
+    type: "number",
+    default: 3,
+    min: 0,
+    exclusiveMin: true,
+    help: "readout filter time constant (frames)",
+  },
+  "reg-f": { type: "number", default: 50, min: 0, help: "firing-rate regularization c_reg" },
+  "reg-rate": { type: "number", default: 10, min: 0, max: 1000, help: "target rate (Hz)" },
+  l2: { type: "number", default: 1e-5, min: 0, help: "L2 coefficient" },
+  precision: { type: "string", default: "f32", choices: ["f32", "f64"], help: "arithmetic" },
+  workers: {
+    type: "int",
+    default: 0,
+    min: 0,
+    max: 256,
+    help: "gradient workers (0: one per core, at most one per utterance of a batch)",
+  },
+  seed: { type: "int", default: 0, min: 0, max: MAX_SEED, help: "random seed" },
+  "print-every": { type: "int", default: 10, min: 0, help: "iterations between progress lines" },
+  "validate-every": {
+    type: "int",
+    default: 0,
+    min: 0,
+    max: 100_000_000,
+    help: "iterations between validations (0: once per epoch)",
+  },
+  "checkpoint-every": {
+    type: "int",
+    default: 50,
+    min: 0,
+    max: 100_000_000,
+    help: "iterations between checkpoints (0: only at the end)",
+  },
+  out: { type: "string", default: "out/fig2", help: "output folder (results, checkpoints)" },
+  resume: { type: "boolean", default: false, help: "continue the run in --out" },
+};
+
+/** Flags that may differ when resuming. */
+export const FIG2_MUTABLE_FLAGS: readonly string[] = [
+  "n-epochs",
+  "n-iter",
+  "learning-rate",
+  "print-every",
+  "checkpoint-every",
+  "workers",
+  "out",
+  "resume",
+];
+
+/** Flags whose change on resume is recorded in the history. */
+const RECORDED = ["n-epochs", "n-iter", "learning-rate"];
+
+/** Seeds of the separate random streams. */
+export function fig2Seeds(seed: number): { init: number; shuffle: number; validation: number } {
+  return { init: seed, shuffle: seed + 1_000_003, validation: seed + 2_000_003 };
+}
+
+/**
+ * Checks flag combinations.
+ * @param f The flags.
+ * @throws {FlagError} Naming the conflict.
+ */
+export function checkFig2Flags(f: FlagValues): void {
+  if (f.data === "") {
+    throw new FlagError("--data is required: the TIMIT cache folder (deno task timit:prepare)");
+  }
+  if ((f["n-regular"] as number) + (f["n-adaptive"] as number) < 1) {
+    throw new FlagError("--n-regular plus --n-adaptive must be at least 1");
+  }
+}
+
+/**
+ * The network of the flags.
+ * @param f The flags.
+ * @param nIn Features per frame.
+ * @returns The resolved network.
+ */
+export function fig2Network(f: FlagValues, nIn: number): ResolvedNetwork {
+  const nReg = f["n-regular"] as number, nAd = f["n-adaptive"] as number;
+  const beta = Array.from({ length: nReg + nAd }, (_, j) => (j < nReg ? 0 : f.beta as number));
+  const neuron = {
+    nRec: nReg + nAd,
+    tauMMs: f["tau-m"] as number,
+    tauAMs: f["tau-a"] as number,
+    thr: f.thr as number,
+    beta,
+    dampening: f["dampening-factor"] as number,
+    nRef: f["n-ref"] as number,
+  };
+  return resolveNetwork({
+    nIn,
+    repeat: f.repeat as number,
+    layers: Array.from({ length: f["n-layers"] as number }, () => ({
+      neuron,
+      bidirectional: true,
+    })),
+    heads: [{
+      name: "phones",
+      nOut: 61,
+      pool: "frame_mean",
+      tauOut: f["tau-out"] as number,
+      filter: "paper",
+      bias: true,
+    }],
+  });
+}
+
+/** A batch of utterances of a split, with its objective. */
+export function splitBatch(
+  cache: TimitCache,
+  split: SplitName,
+  indices: readonly number[],
+  f: FlagValues,
+): { batch: SequenceBatch; objective: NetworkObjective; labels: Int32Array } {
+  const s = cache.splits[split];
+  const B = indices.length, dim = s.dim;
+  let F = 1;
+  for (const i of indices) F = Math.max(F, s.lengths[i]);
+  const inputs = new Float32Array(B * F * dim);
+  const labels = new Int32Array(B * F);
+  const lengths = new Int32Array(B);
+  indices.forEach((u, b) => {
+    const len = s.lengths[u], at = s.offsets[u];
+    lengths[b] = len;
+    inputs.set(s.features.subarray(at * dim, (at + len) * dim), b * F * dim);
+    for (let t = 0; t < len; t++) labels[b * F + t] = s.labels[at + t];
+  });
+  return {
+    batch: { batchSize: B, frames: F, inputs, lengths },
+    labels,
+    objective: {
+      losses: [{ type: "ce_frames", labels }],
+      regularization: {
+        c: f["reg-f"] as number,
+        fTarget: (f["reg-rate"] as number) / 1000,
+      },
+      l2: f.l2 as number,
+    },
+  };
+}
+
+/** Frame errors of a split. */
+export interface SplitScore extends NetworkValidation {
+  /** Frame error on 61 phones. */
+  error: number;
+  /** Frame error on the 39 folded classes. */
+  error39: number;
+  /** Frames scored. */
+  frames: number;
+}
+
+/**
+ * Loss, frame error (61 and 39 classes) and rate of a whole split, in batches of --n-batch.
+ * @param network The network.
+ * @param cache The cache.
+ * @param split Which split.
+ * @param f The flags.
+ * @returns The score.
+ */
+export async function scoreSplit(
+  network: TrainableNetwork,
+  cache: TimitCache,
+  split: SplitName,
+  f: FlagValues,
+): Promise<SplitScore> {
+  const n = cache.splits[split].lengths.length;
+  const size = f["n-batch"] as number;
+  let loss = 0, rate = 0, frames = 0, wrong61 = 0, wrong39 = 0;
+  for (let start = 0; start < n; start += size) {
+    const indices = Array.from({ length: Math.min(size, n - start) }, (_, k) => start + k);
+    const { batch, objective, labels } = splitBatch(cache, split, indices, f);
+    const ev = await network.evaluate(batch, objective);
+    const y = ev.outputs[0], F = batch.frames;
+    for (let b = 0; b < batch.batchSize; b++) {
+      for (let t = 0; t < batch.lengths![b]; t++) {
+        const at = (b * F + t) * 61;
+        let best = 0;
+        for (let k = 1; k < 61; k++) if (y[at + k] > y[at + best]) best = k;
+        const label = labels[b * F + t];
+        if (best !== label) wrong61++;
+        if (cache.folding[best] !== cache.folding[label]) wrong39++;
+        frames++;
+      }
+    }
+    loss += ev.loss * indices.length;
+    let sum = 0, count = 0;
+    for (const r of ev.rates) for (const v of r) (sum += v, count++);
+    rate += (count > 0 ? 1000 * sum / count : 0) * indices.length;
+  }
+  return {
+    loss: loss / n,
+    error: wrong61 / frames,
+    error39: wrong39 / frames,
+    rateHz: rate / n,
+    frames,
+    extra: { error39: wrong39 / frames },
+  };
+}
+
+/** Everything a run produced. */
+export interface Fig2Run {
+  /** Flags used. */
+  flags: FlagValues;
+  /** Flags changed on resumes. */
+  history: ResumeRecord[];
+  /** Final state. */
+  state: NetworkTrainingState;
+  /** Iterations per epoch. */
+  batchesPerEpoch: number;
+  /** Final validation and test scores. */
+  validation: SplitScore;
+  /** Test score. */
+  test: SplitScore;
+  /** The network (disposed by the caller). */
+  network: TrainableNetwork & { dispose(): void };
+}
+
+/**
+ * Reads the cache of --data and checks it against the flags.
+ * @param f The flags.
+ * @returns The cache.
+ * @throws {InputError} One line naming the folder and the problem.
+ */
+export async function loadFig2Data(f: FlagValues): Promise<TimitCache> {
+  const dir = f.data as string;
+  let cache: TimitCache;
+  try {
+    cache = await readTimitCache(dir);
+  } catch (e) {
+    throw new InputError(
+      `--data ${dir}: ${(e as Error).message.replace(/^Cannot read TIMIT cache: /, "")}`,
+    );
+  }
+  const kind = f.features as FeatureKind;
+  if (cache.manifest.features.kind !== kind) {
+    throw new InputError(
+      `--data ${dir} holds ${cache.manifest.features.kind} features (${cache.manifest.features.dim} per frame), the run expects ${kind}; pass --features ${cache.manifest.features.kind} or prepare the cache with --features ${kind}`,
+    );
+  }
+  for (const split of ["train", "validation", "test"] as const) {
+    if (cache.splits[split].lengths.length === 0) {
+      throw new InputError(`--data ${dir}: the ${split} split holds no utterances`);
+    }
+  }
+  return cache;
+}
+
+/**
+ * Trains (or resumes) a Fig. 2 run.
+ * @param f The flags.
+ * @param cache The data.
+ * @param options State to resume from, history, where to print, checkpoint store.
+ * @returns The run.
+ */
+export async function runFig2(
+  f: FlagValues,
+  cache: TimitCache,
+  options: {
+    state?: NetworkTrainingState;
+    history?: ResumeRecord[];
+    log?: (line: string) => void;
+    store?: (checkpoint: NetworkCheckpoint) => Promise<void>;
+  } = {},
+): Promise<Fig2Run> {
+  const log = options.log ?? console.log;
+  const train = cache.splits.train;
+  const net = fig2Network(f, train.dim);
+  const seeds = fig2Seeds(f.seed as number);
+  const initRng = new Rng(seeds.init);
+  const params = initNetworkParams(net, initRng);
+  if (options.state) checkNetworkParams(net, options.state.params);
+  const method = f.method as "eprop" | "bptt";
+  const feedback = createHeadFeedback(
+    net,
+    {
+      kind: method === "eprop"
+        ? f.feedback as "symmetric" | "random" | "adaptive" | "global"
+        : "symmetric",
+      lambda: f["kp-lambda"] as number,
+    },
+    initRng,
+    options.state?.feedback,
+  );
+  const optimizer = createOptimizer("adam", {
+    learningRate: f["learning-rate"] as number,
+    beta1: f.beta1 as number,
+    epsilon: f.epsilon as number,
+  });
+  const workers = gradientWorkers(f);
+  const precision = f.precision as "f32" | "f64";
+  const network = workers > 1
+    ? await ParallelNetwork.create(net, params, { workers, precision })
+    : await WasmNetwork.create(net, params, { precision });
+  try {
+    const nUtt = train.lengths.length, B = f["n-batch"] as number;
+    const batchesPerEpoch = Math.max(1, Math.floor(nUtt / B));
+    const iterations = (f["n-iter"] as number) > 0
+      ? f["n-iter"] as number
+      : (f["n-epochs"] as number) * batchesPerEpoch;
+    let shuffled: { epoch: number; order: number[] } | undefined;
+    const order = (epoch: number) => {
+      if (shuffled?.epoch !== epoch) {
+        const rng = new Rng(seeds.shuffle + 7919 * epoch);
+        const o = Array.from({ length: nUtt }, (_, i) => i);
+        for (let i = nUtt - 1; i > 0; i--) {
+          const j = rng.int(i + 1);
+          [o[i], o[j]] = [o[j], o[i]];
+        }
+        shuffled = { epoch, order: o };
+      }
+      return shuffled.order;
+    };
+    const state = options.state ?? initialNetworkTrainingState(params, {
+      train: seeds.shuffle,
+      validation: seeds.validation,
+      feedback,
+      optimizer,
+    });
+    log(
+      `fig2: ${
+        method === "eprop" ? `e-prop (${f.feedback} feedback)` : "BPTT"
+      } on wasm-${precision}${workers > 1 ? ` (${workers} gradient workers)` : ""}, ${
+        f["n-layers"]
+      } bidirectional layer(s) of 2 x (${f["n-regular"]} LIF + ${
+        f["n-adaptive"]
+      } ALIF), ${train.dim} inputs x ${f.repeat} steps, batch ${B}, ${batchesPerEpoch} batches per epoch, ${iterations} iterations` +
+        (state.iteration > 0 ? `; resuming at iteration ${state.iteration}` : ""),
+    );
+    const final = await trainNetwork(
+      {
+        network,
+        method,
+        feedback,
+        optimizer,
+        learningRate: f["learning-rate"] as number,
+        rampIterations: f.ramp as number,
+        iterations,
+        printEvery: f["print-every"] as number,
+        validateEvery: (f["validate-every"] as number) || batchesPerEpoch,
+        checkpoint: options.store
+          ? {
+            store: options.store,
+            every: f["checkpoint-every"] as number,
+            flags: f,
+            kind: "fig2",
+            history: options.history,
+          }
+          : undefined,
+        log,
+      },
+      {
+        trainBatch: (_rng, index) => {
+          const epoch = Math.floor(index / batchesPerEpoch), k = index % batchesPerEpoch;
+          const o = order(epoch);
+          const indices = Array.from({ length: Math.min(B, nUtt) }, (_, i) => o[k * B + i]);
+          return splitBatch(cache, "train", indices, f);
+        },
+        validate: (n) => scoreSplit(n, cache, "validation", f),
+      },
+      state,
+    );
+    const lastValidation = final.validation.at(-1) as
+      | (Partial<SplitScore> & { iteration: number })
+      | undefined;
+    const validation = lastValidation?.iteration === final.iteration &&
+        lastValidation.error39 !== undefined && lastValidation.frames !== undefined
+      ? lastValidation as unknown as SplitScore
+      : await scoreSplit(network, cache, "validation", f);
+    const test = await scoreSplit(network, cache, "test", f);
+    return {
+      flags: f,
+      history: options.history ?? [],
+      state: final,
+      batchesPerEpoch,
+      validation,
+      test,
+      network,
+    };
+  } catch (e) {
+    network.dispose();
+    throw e;
+  }
+}
+
+/**
+ * The results of a run as JSON data.
+ * @param run The run.
+ * @returns results.json's content.
+ */
+export function fig2Results(run: Fig2Run): Record<string, unknown> {
+  const s = run.state;
+  const score = (x: SplitScore) => ({
+    loss: x.loss,
+    frameError61: x.error,
+    frameError39: x.error39,
+    rateHz: x.rateHz,
+    frames: x.frames,
+  });
+  return {
+    task: "fig2",
+    flags: run.flags,
+    history: run.history,
+    iterations: s.iteration,
+    epochs: s.iteration / run.batchesPerEpoch,
+    seconds: s.seconds,
+    validation: score(run.validation),
+    test: score(run.test),
+    validationHistory: s.validation.map((v) => ({
+      iteration: v.iteration,
+      loss: v.loss,
+      frameError61: v.error,
+      frameError39: v.extra?.error39,
+      rateHz: v.rateHz,
+    })),
+    train: s.train,
+  };
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  await Deno.writeTextFile(`${path}.tmp`, text);
+  await Deno.rename(`${path}.tmp`, path);
+}
+
+/** Prepares the run folder and the flags, data and state to run with. */
+async function startFig2(parsed: { values: FlagValues; given: Set<string> }): Promise<{
+  values: FlagValues;
+  cache: TimitCache;
+  state?: NetworkTrainingState;
+  history: ResumeRecord[];
+}> {
+  const out = parsed.values.out as string;
+  if (!parsed.values.resume) {
+    checkFig2Flags(parsed.values);
+    const cache = await loadFig2Data(parsed.values); // before the run folder is made
+    const prepared = await prepareRunDir(out, {
+      kind: "fig2",
+      values: parsed.values,
+      given: parsed.given,
+      resume: false,
+      mutable: FIG2_MUTABLE_FLAGS,
+    });
+    return { values: prepared.values, cache, history: [] };
+  }
+  const path = checkpointPath(out);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new InputError(`--resume: no checkpoint at ${path}`);
+    }
+    throw fileError(e, `read ${path}`);
+  }
+  let checkpoint: NetworkCheckpoint;
+  try {
+    checkpoint = networkCheckpointFromJson(text, path, "fig2");
+  } catch (e) {
+    throw new InputError((e as Error).message.replace(/^Cannot resume/, "--resume"));
+  }
+  const saved = checkpoint.flags as FlagValues;
+  const values: FlagValues = { ...parsed.values, ...saved };
+  const changed: Record<string, [unknown, unknown]> = {};
+  for (const name of parsed.given) {
+    if (FIG2_MUTABLE_FLAGS.includes(name)) {
+      if (RECORDED.includes(name) && saved[name] !== parsed.values[name]) {
+        changed[name] = [saved[name], parsed.values[name]];
+      }
+      values[name] = parsed.values[name];
+    } else if (name in saved && saved[name] !== parsed.values[name]) {
+      throw new InputError(
+        `--${name} ${
+          parsed.values[name]
+        } contradicts the checkpoint, which was run with --${name} ${saved[name]}`,
+      );
+    }
+  }
+  checkFig2Flags(values);
+  const cache = await loadFig2Data(values);
+  const history = [...checkpoint.history];
+  if (Object.keys(changed).length > 0) {
+    history.push({ iteration: checkpoint.state.iteration, changed });
+  }
+  return { values, cache, state: checkpoint.state, history };
+}
+
+/** Usage of `deno task fig2`. */
+export const FIG2_USAGE = `usage: deno task fig2 --data DIR [options]
+
+Trains a bidirectional LSNN (per direction 300 LIF + 100 ALIF) on frame-wise phoneme recognition
+with the TIMIT cache in --data (deno task timit:prepare), by e-prop (symmetric, random, adaptive or
+global feedback) or BPTT, as in Fig. 2 of the e-prop paper. Validates once per epoch, reports the
+frame error on 61 phones and on 39 folded classes for the validation and test splits, and writes
+results.json and checkpoints to --out (a new or empty folder; --resume continues a run there).`;
+
+/**
+ * Runs `deno task fig2`.
+ * @param args Command-line arguments.
+ * @param options Where to print.
+ * @returns The exit code (0 done, 1 diverged or failed, 2 bad input).
+ */
+export function fig2Main(
+  args: string[],
+  options: { log?: (line: string) => void } = {},
+): Promise<number> {
+  const log = options.log ?? console.log;
+  return commandMain({ name: "fig2", usage: FIG2_USAGE, flags: FIG2_FLAGS }, args, async (ctx) => {
+    const { values, cache, state, history } = await startFig2(ctx);
+    const out = values.out as string;
+    try {
+      const run = await runFig2(values, cache, {
+        state,
+        history,
+        log,
+        store: (cp) => writeAtomic(checkpointPath(out), networkCheckpointToJson(cp)),
+      });
+      try {
+        await writeAtomic(`${out}/results.json`, JSON.stringify(fig2Results(run), null, 1) + "\n");
+        const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+        log(
+          `fig2: ${run.state.iteration} iterations in ${formatDuration(run.state.seconds)}; ` +
+            `frame error validation ${pct(run.validation.error)} (61) / ${
+              pct(run.validation.error39)
+            } (39), test ${pct(run.test.error)} (61) / ${pct(run.test.error39)} (39); ` +
+            `results in ${out}/results.json`,
+        );
+      } finally {
+        run.network.dispose();
+      }
+    } catch (e) {
+      if (e instanceof DivergenceError) {
+        const lr = values["learning-rate"] as number;
+        e.message += `\nTo continue from the last checkpoint with a lower learning rate: ` +
+          `deno task fig2 --resume --out ${out} --learning-rate ${lr / 2}`;
+      }
+      throw e;
+    }
+  });
+}

@@ -1,0 +1,156 @@
+/**
+ * `deno task fig2` on a tiny synthetic TIMIT cache (no flite): a small bidirectional LSNN learns
+ * (training loss falls) with e-prop and BPTT, a resumed run equals an uninterrupted one bit for
+ * bit, and bad --data folders are refused with one line (exit 2).
+ */
+import assert from "node:assert/strict";
+import { writeTinyTimit } from "./_tiny_timit.ts";
+import { main as timitPrepare } from "../examples/timit_prepare.ts";
+import { fig2Main } from "../src/experiments/fig2.ts";
+import { networkCheckpointFromJson } from "../src/train/network_trainer.ts";
+import { paramLeaves } from "../src/net/params.ts";
+
+const TINY = [
+  "--n-regular",
+  "6",
+  "--n-adaptive",
+  "2",
+  "--n-batch",
+  "4",
+  "--workers",
+  "1",
+  "--ramp",
+  "2",
+  "--learning-rate",
+  "0.02",
+  "--print-every",
+  "0",
+  "--precision",
+  "f64",
+];
+
+/** Runs fig2 in this process; returns the exit code and what it printed on stderr. */
+async function fig2(args: string[]): Promise<{ code: number; stderr: string; lines: string[] }> {
+  const errors: string[] = [], lines: string[] = [];
+  const error = console.error;
+  console.error = (...a: unknown[]) => errors.push(a.join(" "));
+  try {
+    const code = await fig2Main(args, { log: (l) => lines.push(l) });
+    return { code, stderr: errors.join("\n"), lines };
+  } finally {
+    console.error = error;
+  }
+}
+
+async function quiet<T>(f: () => Promise<T>): Promise<T> {
+  const log = console.log;
+  console.log = () => {};
+  try {
+    return await f();
+  } finally {
+    console.log = log;
+  }
+}
+
+async function makeCache(dir: string, features = "fbank"): Promise<string> {
+  const corpus = `${dir}/corpus`;
+  try {
+    await Deno.stat(corpus);
+  } catch {
+    await writeTinyTimit(corpus);
+  }
+  const out = `${dir}/cache-${features}`;
+  const code = await quiet(() =>
+    timitPrepare(["--timit", corpus, "--out", out, "--no-figure", "--features", features])
+  );
+  assert.equal(code, 0);
+  return out;
+}
+
+async function readState(out: string) {
+  return networkCheckpointFromJson(
+    await Deno.readTextFile(`${out}/checkpoint.json`),
+    out,
+    "fig2",
+  ).state;
+}
+
+Deno.test("fig2: a tiny bidirectional LSNN learns with e-prop and BPTT; resume is exact; bad --data", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = await makeCache(dir);
+    for (
+      const [method, feedback] of [
+        ["eprop", "symmetric"],
+        ["eprop", "adaptive"],
+        ["eprop", "global"],
+        ["bptt"],
+      ]
+    ) {
+      const out = `${dir}/run-${method}-${feedback ?? ""}`;
+      const r = await fig2([
+        "--data",
+        data,
+        "--out",
+        out,
+        "--method",
+        method,
+        ...(feedback ? ["--feedback", feedback] : []),
+        "--n-iter",
+        "30",
+        "--validate-every",
+        "10",
+        ...TINY,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
+      const train = results.train as { headLoss: number }[];
+      const mean = (xs: { headLoss: number }[]) =>
+        xs.reduce((a, x) => a + x.headLoss, 0) / xs.length;
+      const before = mean(train.slice(0, 2)), after = mean(train.slice(-2));
+      console.log(`${method} ${feedback ?? ""}: CE ${before.toFixed(4)} -> ${after.toFixed(4)}`);
+      assert.ok(after < before, `${method}: loss ${before} -> ${after}`);
+      assert.equal(results.validationHistory.length, 3);
+      assert.ok(results.test.frameError39 <= results.test.frameError61);
+      assert.match(r.lines.at(-1)!, /frame error validation .* test /);
+    }
+
+    // Resume equals an uninterrupted run, bit for bit (parameters, optimizer, losses).
+    const base = ["--data", data, "--method", "eprop", "--feedback", "random", ...TINY];
+    const whole = await fig2([...base, "--out", `${dir}/whole`, "--n-iter", "6"]);
+    assert.equal(whole.code, 0, whole.stderr);
+    const part = await fig2([...base, "--out", `${dir}/part`, "--n-iter", "3"]);
+    assert.equal(part.code, 0, part.stderr);
+    const rest = await fig2(["--resume", "--out", `${dir}/part`, "--n-iter", "6"]);
+    assert.equal(rest.code, 0, rest.stderr);
+    assert.match(rest.lines[0], /resuming at iteration 3/);
+    const a = await readState(`${dir}/whole`), b = await readState(`${dir}/part`);
+    assert.equal(b.iteration, 6);
+    const la = paramLeaves(a.params), lb = paramLeaves(b.params);
+    la.forEach((leaf, i) => assert.deepEqual(lb[i].data, leaf.data, leaf.path));
+    assert.deepEqual(b.optimizer, a.optimizer);
+    assert.deepEqual(b.feedback, a.feedback);
+    assert.deepEqual(b.train, a.train);
+    const ra = JSON.parse(await Deno.readTextFile(`${dir}/whole/results.json`));
+    const rb = JSON.parse(await Deno.readTextFile(`${dir}/part/results.json`));
+    assert.deepEqual(rb.test, ra.test);
+
+    // Bad --data folders: one line, exit 2.
+    const refuse = async (args: string[], pattern: RegExp, lines = 1) => {
+      const r = await fig2([...args, "--out", `${dir}/refused`, ...TINY]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stderr.trim().split("\n").length, lines, r.stderr);
+    };
+    await refuse([], /--data is required/, 2); // and the pointer to --help
+    await refuse(["--data", `${dir}/none`], /none\/manifest\.json: missing or unreadable/);
+    const mfcc = await makeCache(dir, "mfcc");
+    await refuse(["--data", mfcc], /holds mfcc features \(39 per frame\), the run expects fbank/);
+    const bytes = await Deno.readFile(`${mfcc}/train.features.f32`);
+    await Deno.writeFile(`${mfcc}/train.features.f32`, bytes.subarray(0, bytes.length - 4));
+    await refuse(["--data", mfcc, "--features", "mfcc"], /train\.features\.f32: holds/);
+    await assert.rejects(Deno.stat(`${dir}/refused`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
