@@ -135,21 +135,7 @@ export function checkpointToJson(checkpoint: Checkpoint): string {
  * @throws {Error} When the text is malformed, naming the problem.
  */
 export function checkpointFromJson(text: string, source: string, kind?: string): Checkpoint {
-  // deno-lint-ignore no-explicit-any
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`Cannot resume: ${source} is not valid JSON (${(e as Error).message})`);
-  }
-  if (typeof json !== "object" || json === null || json.version !== 1) {
-    throw new Error(`Cannot resume: ${source} is not a version-1 checkpoint`);
-  }
-  if (kind !== undefined && typeof json.kind === "string" && json.kind !== kind) {
-    throw new Error(
-      `Cannot resume: ${source} is a ${json.kind} run, not ${kind}; resume it with deno task ${json.kind}`,
-    );
-  }
+  const json = checkpointHeader(text, source, kind);
   checkStateFields(json.state, source);
   const s = json.state;
   const weights: Weights = {
@@ -199,4 +185,34 @@ function checkStateFields(s: any, source: string): void {
   if (s.rateEstimate !== null && !Array.isArray(s.rateEstimate)) {
     bad("rateEstimate", "null or an array");
   }
+}
+
+/**
+ * Parses checkpoint JSON and checks what every checkpoint shares: version 1, and (when `kind` is
+ * given) that it is a run of that experiment.
+ *
+ * @param text The JSON text.
+ * @param source Where it came from, for messages.
+ * @param kind The experiment expected.
+ * @returns The parsed object, for the caller to check its state.
+ * @throws {Error} "Cannot resume: ..." naming the problem.
+ */
+// deno-lint-ignore no-explicit-any
+export function checkpointHeader(text: string, source: string, kind?: string): any {
+  // deno-lint-ignore no-explicit-any
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`Cannot resume: ${source} is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof json !== "object" || json === null || json.version !== 1) {
+    throw new Error(`Cannot resume: ${source} is not a version-1 checkpoint`);
+  }
+  if (kind !== undefined && typeof json.kind === "string" && json.kind !== kind) {
+    throw new Error(
+      `Cannot resume: ${source} is a ${json.kind} run, not ${kind}; resume it with deno task ${json.kind}`,
+    );
+  }
+  return json;
 }

@@ -23,9 +23,9 @@ import { createFeedback, type Feedback, type FeedbackKind } from "../grad/feedba
 import type { Matrix } from "../model/weights.ts";
 import { Rng, type RngState } from "../util/rng.ts";
 import type { Optimizer, OptimizerState, ParameterSet } from "./optimizer.ts";
-import type { ResumeRecord } from "./checkpoint.ts";
+import { checkpointHeader, type ResumeRecord } from "./checkpoint.ts";
 import { DivergenceError } from "./trainer.ts";
-import { progressLine } from "./progress.ts";
+import { runProgressLine } from "./progress.ts";
 
 /** What the loop needs of a network: one core (sync) or several workers (async). */
 export interface TrainableNetwork {
@@ -389,18 +389,14 @@ export async function trainNetwork(
       s.iteration === startIteration + 1 || t - lastLine > 10_000;
     if (options.printEvery > 0 && due) {
       lastLine = t;
-      const recent = s.train.slice(-Math.min(options.printEvery, s.iteration - startIteration));
-      const mean = (f: (r: NetworkTrainRecord) => number) =>
-        recent.reduce((a, r) => a + f(r), 0) / recent.length;
-      const seconds = (t - started) / 1000;
-      log(progressLine({
+      log(runProgressLine({
         iteration: s.iteration,
         total: options.iterations,
-        loss: mean((r) => r.loss),
-        regularizationLoss: mean((r) => r.regularizationLoss),
+        startIteration,
+        seconds: (t - started) / 1000,
+        window: options.printEvery,
+        records: s.train,
         validationError: lastValidation?.error,
-        rateHz: mean((r) => r.rateHz),
-        iterationsPerSecond: (s.iteration - startIteration) / Math.max(seconds, 1e-9),
       }));
     }
     if (
@@ -520,21 +516,7 @@ export function networkCheckpointFromJson(
   source: string,
   kind?: string,
 ): NetworkCheckpoint {
-  // deno-lint-ignore no-explicit-any
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`Cannot resume: ${source} is not valid JSON (${(e as Error).message})`);
-  }
-  if (typeof json !== "object" || json === null || json.version !== 1) {
-    throw new Error(`Cannot resume: ${source} is not a version-1 checkpoint`);
-  }
-  if (kind !== undefined && typeof json.kind === "string" && json.kind !== kind) {
-    throw new Error(
-      `Cannot resume: ${source} is a ${json.kind} run, not ${kind}; resume it with deno task ${json.kind}`,
-    );
-  }
+  const json = checkpointHeader(text, source, kind);
   if (json.format !== "network") fail(source, "is not a checkpoint of a composed network");
   const s = json.state;
   if (typeof s !== "object" || s === null) fail(source, "has no state");

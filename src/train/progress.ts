@@ -54,3 +54,42 @@ export function progressLine(p: ProgressInfo): string {
   parts.push(`ETA ${formatDuration((p.total - p.iteration) / p.iterationsPerSecond)}`);
   return parts.join(" | ");
 }
+
+/** What a training run's progress line summarises: its records since it (re)started. */
+export interface RunProgress {
+  /** Iterations done. */
+  iteration: number;
+  /** Iteration budget. */
+  total: number;
+  /** Iteration at which this process started (or resumed) the run. */
+  startIteration: number;
+  /** Seconds since then. */
+  seconds: number;
+  /** How many recent records a line averages over. */
+  window: number;
+  /** The run's records (loss, regularizer loss, rate), oldest first. */
+  records: readonly { loss: number; regularizationLoss: number; rateHz: number }[];
+  /** The last validation error, if any. */
+  validationError?: number;
+}
+
+/**
+ * The progress line of a training run: means over the last `window` records (at most those
+ * since the run started in this process), the last validation error and the speed.
+ * @param p The run's state.
+ * @returns The line.
+ */
+export function runProgressLine(p: RunProgress): string {
+  const recent = p.records.slice(-Math.min(p.window, p.iteration - p.startIteration));
+  const mean = (f: (r: RunProgress["records"][number]) => number) =>
+    recent.reduce((a, r) => a + f(r), 0) / recent.length;
+  return progressLine({
+    iteration: p.iteration,
+    total: p.total,
+    loss: mean((r) => r.loss),
+    regularizationLoss: mean((r) => r.regularizationLoss),
+    validationError: p.validationError,
+    rateHz: mean((r) => r.rateHz),
+    iterationsPerSecond: (p.iteration - p.startIteration) / Math.max(p.seconds, 1e-9),
+  });
+}

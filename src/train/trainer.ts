@@ -25,7 +25,7 @@ import type {
   TrainingState,
   ValidationRecord,
 } from "./checkpoint.ts";
-import { progressLine } from "./progress.ts";
+import { runProgressLine } from "./progress.ts";
 
 /** What a validation returns. */
 export interface Validation {
@@ -256,18 +256,14 @@ export async function train(
       s.iteration === startIteration + 1 || now - lastLine > 10_000;
     if (options.printEvery > 0 && due) {
       lastLine = now;
-      const recent = s.train.slice(-Math.min(options.printEvery, s.iteration - startIteration));
-      const mean = (f: (r: typeof recent[number]) => number) =>
-        recent.reduce((a, r) => a + f(r), 0) / recent.length;
-      const seconds = (performance.now() - started) / 1000;
-      log(progressLine({
+      log(runProgressLine({
         iteration: s.iteration,
         total: options.iterations,
-        loss: mean((r) => r.loss),
-        regularizationLoss: mean((r) => r.regularizationLoss),
+        startIteration,
+        seconds: (performance.now() - started) / 1000,
+        window: options.printEvery,
+        records: s.train,
         validationError: lastValidation?.error,
-        rateHz: mean((r) => r.rateHz),
-        iterationsPerSecond: (s.iteration - startIteration) / Math.max(seconds, 1e-9),
       }));
     }
     if (
