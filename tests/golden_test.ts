@@ -8,6 +8,7 @@ import { parseGradientCase, runGradientCase } from "../src/cases/gradient_case.t
 import type { GradientCaseResult } from "../src/cases/gradient_case.ts";
 import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
 import { relativeError } from "./_random_network.ts";
+import { runGradCli } from "./_grad_cli.ts";
 
 const GOLDEN = new URL("./golden/", import.meta.url);
 const CASES = ["lif_mse", "alif_mse", "alif_ce_reg"];
@@ -53,19 +54,9 @@ for (const name of CASES) {
 
 Deno.test("deno task grad prints only the result JSON, matching every golden case", async () => {
   for (const name of CASES) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "src/cli/grad.ts",
-        new URL(`${name}.case.json`, GOLDEN).pathname,
-      ],
-      cwd: new URL("..", import.meta.url),
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    const result = JSON.parse(new TextDecoder().decode(out.stdout)) as GradientCaseResult;
+    const result = await runGradCli([
+      new URL(`${name}.case.json`, GOLDEN).pathname,
+    ]) as GradientCaseResult;
     const expected = await readJson(`${name}.expected.json`) as GradientCaseResult;
     assert.equal(result.spikes, expected.spikes);
     for (const [key, err] of compare(result, expected)) {

@@ -12,6 +12,7 @@ import {
 } from "../src/cases/network_case.ts";
 import { WasmNetwork } from "../src/backend/wasm/wasm_network.ts";
 import { compareNested } from "./_result_compare.ts";
+import { runGradCli } from "./_grad_cli.ts";
 
 const GOLDEN = new URL("./golden/", import.meta.url);
 const CASES = ["stacked", "timit_bidir"];
@@ -53,43 +54,15 @@ for (const name of CASES) {
   }
 }
 
-Deno.test("deno task grad reads format 2 and matches both golden cases in f64", async () => {
-  for (const name of CASES) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "src/cli/grad.ts",
-        new URL(`${name}.v2.case.json`, GOLDEN).pathname,
-      ],
-      cwd: new URL("..", import.meta.url),
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    const result = JSON.parse(new TextDecoder().decode(out.stdout)) as NetworkCaseResult;
-    assertMatches(result, await readJson(`${name}.v2.expected.json`) as NetworkCaseResult, 1e-9);
-  }
-});
-
-Deno.test("deno task grad --backend tfjs reads format 2 and matches both golden cases (1e-4)", async () => {
-  for (const name of CASES) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-env",
-        "src/cli/grad.ts",
+for (const [backend, tol] of [["wasm", 1e-9], ["tfjs", 1e-4]] as const) {
+  Deno.test(`deno task grad --backend ${backend} reads format 2 and matches both golden cases (${tol})`, async () => {
+    for (const name of CASES) {
+      const result = await runGradCli([
         "--backend",
-        "tfjs",
+        backend,
         new URL(`${name}.v2.case.json`, GOLDEN).pathname,
-      ],
-      cwd: new URL("..", import.meta.url),
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    const result = JSON.parse(new TextDecoder().decode(out.stdout)) as NetworkCaseResult;
-    assertMatches(result, await readJson(`${name}.v2.expected.json`) as NetworkCaseResult, 1e-4);
-  }
-});
+      ]) as NetworkCaseResult;
+      assertMatches(result, await readJson(`${name}.v2.expected.json`) as NetworkCaseResult, tol);
+    }
+  });
+}

@@ -75,8 +75,7 @@ export function runGraph(
 ): GraphRecord {
   const [T, B] = x.shape;
   const n = w.wRec.shape[0];
-  const spike = spikeFunction(k);
-  const refractoryStep = refractoryCounter(k);
+  const step = neuronStep(k);
   const xs = tf.unstack(x) as tf.Tensor2D[];
   const probes = options.probes ? tf.unstack(options.probes) as tf.Tensor2D[] : undefined;
   let v: tf.Tensor = tf.zeros([B, n]);
@@ -94,14 +93,11 @@ export function runGraph(
     y: [],
   };
   for (let t = 0; t < T; t++) {
-    a = tf.add(tf.mul(k.rho, a), zAdaptPrev);
-    const input = tf.add(tf.matMul(xs[t], w.wIn), tf.matMul(zRecPrev as tf.Tensor2D, w.wRec));
-    v = tf.sub(tf.add(tf.mul(k.alpha, v), tf.mul(k.s, input)), tf.mul(k.thr, zRecPrev));
-    const A = tf.add(k.thr, tf.mul(w.beta, a));
-    const free = freeMask(r);
-    const z = spike(v, A, free);
-    const psi = pseudoDerivative(k, { v, A, free });
-    r = refractoryStep(r, z);
+    let z: tf.Tensor, psi: tf.Tensor, A: tf.Tensor;
+    ({ v, a, r, z, psi, A } = step(
+      { v, a, r, zRecPrev, zAdaptPrev },
+      { current: tf.matMul(xs[t], w.wIn), wRec: w.wRec, beta: w.beta },
+    ));
     const zOut = probes ? tf.add(z, probes[t]) : z;
     zbar = tf.add(tf.mul(k.kappa, zbar), tf.mul(k.c, zOut));
     let y: tf.Tensor = options.feedback
@@ -231,3 +227,50 @@ export const readoutWithFeedback: (
     ],
   };
 }) as (zbar: tf.Tensor2D, wOut: tf.Tensor2D, feedback: tf.Tensor2D) => tf.Tensor2D;
+
+/** The state a neuron step reads: membrane, adaptation, refractory counter, previous spikes. */
+export interface NeuronState {
+  /** Membrane potentials [B, n]. */
+  v: tf.Tensor;
+  /** Adaptation variables [B, n]. */
+  a: tf.Tensor;
+  /** Refractory counters [B, n]. */
+  r: tf.Tensor;
+  /** Previous spikes as seen by recurrence and reset (stop-gradiented for e-prop). */
+  zRecPrev: tf.Tensor;
+  /** Previous spikes as seen by the neuron's own adaptation. */
+  zAdaptPrev: tf.Tensor;
+}
+
+/**
+ * One step of EPROP.md section 1 in tensor ops, for one population: the shared body of the
+ * single-population graph and the composed network's populations.
+ *
+ * @param k The population's constants.
+ * @returns step(state, { current: input current from outside (before the scaling s), wRec, beta })
+ *   -> the new v, a, r, the spikes z (differentiable through the custom spike gradient), psi and
+ *   the adaptive threshold A.
+ */
+export function neuronStep(
+  k: Pick<ModelConstants, "alpha" | "rho" | "thr" | "s" | "gamma" | "dt" | "nRef">,
+): (
+  state: NeuronState,
+  input: { current: tf.Tensor; wRec: tf.Tensor2D; beta: tf.Tensor },
+) => { v: tf.Tensor; a: tf.Tensor; r: tf.Tensor; z: tf.Tensor; psi: tf.Tensor; A: tf.Tensor } {
+  const spike = spikeFunction(k);
+  const refractoryStep = refractoryCounter(k);
+  return (state, input) => {
+    const a = tf.add(tf.mul(k.rho, state.a), state.zAdaptPrev);
+    const current = tf.add(input.current, tf.matMul(state.zRecPrev as tf.Tensor2D, input.wRec));
+    const v = tf.sub(
+      tf.add(tf.mul(k.alpha, state.v), tf.mul(k.s, current)),
+      tf.mul(k.thr, state.zRecPrev),
+    );
+    const A = tf.add(k.thr, tf.mul(input.beta, a));
+    const free = freeMask(state.r);
+    const z = spike(v, A, free);
+    const psi = pseudoDerivative(k, { v, A, free });
+    const r = refractoryStep(state.r, z);
+    return { v, a, r, z, psi, A };
+  };
+}

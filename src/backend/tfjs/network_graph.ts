@@ -14,14 +14,7 @@
  * @module
  */
 import { tf } from "./tf.ts";
-import {
-  freeMask,
-  pseudoDerivative,
-  readoutWithFeedback,
-  refractoryCounter,
-  spikeFunction,
-  stopGradient,
-} from "./lsnn_graph.ts";
+import { neuronStep, readoutWithFeedback, stopGradient } from "./lsnn_graph.ts";
 import {
   headReads,
   type Population,
@@ -318,8 +311,7 @@ function runPopulation(
   options: { mode: "bptt" | "eprop"; probes?: tf.Tensor3D; mask: tf.Tensor3D },
 ): Omit<PopulationRecord, "z"> {
   const [T, B, n] = current.shape;
-  const spike = spikeFunction(k);
-  const refractoryStep = refractoryCounter(k);
+  const step = neuronStep(k);
   const inputs = tf.unstack(current) as tf.Tensor2D[];
   const probes = options.probes ? tf.unstack(options.probes) as tf.Tensor2D[] : undefined;
   let v: tf.Tensor = tf.zeros([B, n]);
@@ -329,14 +321,11 @@ function runPopulation(
   let zAdaptPrev: tf.Tensor = tf.zeros([B, n]);
   const zs: tf.Tensor[] = [], psis: tf.Tensor[] = [], vs: tf.Tensor[] = [], thrs: tf.Tensor[] = [];
   for (let t = 0; t < T; t++) {
-    a = tf.add(tf.mul(k.rho, a), zAdaptPrev);
-    const input = tf.add(inputs[t], tf.matMul(zRecPrev as tf.Tensor2D, w.wRec));
-    v = tf.sub(tf.add(tf.mul(k.alpha, v), tf.mul(k.s, input)), tf.mul(k.thr, zRecPrev));
-    const A = tf.add(k.thr, tf.mul(w.beta, a));
-    const free = freeMask(r);
-    const z = spike(v, A, free);
-    const psi = pseudoDerivative(k, { v, A, free });
-    r = refractoryStep(r, z);
+    let z: tf.Tensor, psi: tf.Tensor, A: tf.Tensor;
+    ({ v, a, r, z, psi, A } = step(
+      { v, a, r, zRecPrev, zAdaptPrev },
+      { current: inputs[t], wRec: w.wRec, beta: w.beta },
+    ));
     const zOut = probes ? tf.add(z, probes[t]) : z;
     zRecPrev = options.mode === "eprop" ? stopGradient(zOut) : zOut;
     zAdaptPrev = z;
