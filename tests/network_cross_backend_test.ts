@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { WasmNetwork } from "../src/backend/wasm/wasm_network.ts";
 import { TfjsNetwork } from "../src/backend/tfjs/tfjs_network.ts";
-import { paramLeaves } from "../src/net/params.ts";
+import { initNetworkParams, paramLeaves } from "../src/net/params.ts";
+import { resolveNetwork } from "../src/net/network.ts";
+import { Rng } from "../src/util/rng.ts";
 import { normalMatrix } from "../src/model/weights.ts";
 import { randomComposed } from "./_random_composed.ts";
 import { relativeError } from "./_random_network.ts";
@@ -62,4 +64,31 @@ Deno.test("tfjs-cpu vs wasm-f64 on random composed networks: autodiff e-prop = h
   }
   // Float32 can flip a spike that sits on the threshold; most networks must still be compared.
   assert.ok(compared >= SEEDS.length - 2, `only ${compared} compared; skipped ${skipped}`);
+});
+
+Deno.test("simulate: a bidirectional network on full-length sequences (no lengths given) records the same spikes on both backends", async () => {
+  const net = resolveNetwork({
+    nIn: 4,
+    repeat: 2,
+    layers: [{ neuron: { nRec: 6, thr: 0.3, beta: 0.05, nRef: 2 }, bidirectional: true }],
+    heads: [{ nOut: 2, pool: "frame_mean", tauOut: 3 }],
+  });
+  const rng = new Rng(21);
+  const params = initNetworkParams(net, rng);
+  const batch = {
+    batchSize: 3,
+    frames: 10,
+    inputs: new Float64Array(3 * 10 * 4).map(() => 2 * rng.normal() + 0.5),
+  };
+  const wasm = await WasmNetwork.create(net, params, { precision: "f64" });
+  const tfjs = await TfjsNetwork.create(net, params, { tfBackend: "cpu" });
+  try {
+    const a = wasm.simulate(batch), b = tfjs.simulate(batch);
+    const spikes = a.z.reduce((s, z) => s + z.reduce((x, v) => x + v, 0), 0);
+    assert.ok(spikes > 10, `too few spikes (${spikes})`);
+    a.z.forEach((z, i) => assert.deepEqual(Array.from(b.z[i]), Array.from(z), `population ${i}`));
+  } finally {
+    wasm.dispose();
+    tfjs.dispose();
+  }
 });

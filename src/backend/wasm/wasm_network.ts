@@ -66,6 +66,11 @@ interface ForwardPass {
   lengths: Int32Array;
   /** Valid frames per sequence (int32 buffer). */
   lensFrames: number;
+  /**
+   * Valid steps per sequence (int32 buffer), always present: reversals need it even when every
+   * sequence is full (`shape.lens` is then 0, which tells the neuron loop to skip masking).
+   */
+  lensSteps: number;
   records: PopulationRecord[];
   /** Per layer: features [T][B][width] in input time. */
   features: number[];
@@ -195,7 +200,7 @@ export class WasmNetwork implements NetworkBackend {
         const n = this.net.populations[i].nRec;
         if (this.net.populations[i].direction === "backward") {
           const out = core.alloc(T * B * n, false);
-          core.k.reverseWithin(T, B, n, fwd.shape.lens, ptr, out);
+          core.k.reverseWithin(T, B, n, fwd.lensSteps, ptr, out);
           return batchMajor(core.view(out, T * B * n), B, T, n);
         }
         return batchMajor(core.view(ptr, T * B * n), B, T, n);
@@ -465,7 +470,7 @@ export class WasmNetwork implements NetworkBackend {
           let inputTime = ltrue;
           if (pop.direction === "backward") {
             inputTime = core.alloc(T * B * n, false);
-            core.k.reverseWithin(T, B, n, this.#lensSteps(fwd), ltrue, inputTime);
+            core.k.reverseWithin(T, B, n, fwd.lensSteps, ltrue, inputTime);
           }
           out[pop.index] = batchMajor(core.view(inputTime, T * B * n), B, T, n);
         }
@@ -601,6 +606,7 @@ export class WasmNetwork implements NetworkBackend {
       frames: F,
       lengths,
       lensFrames,
+      lensSteps,
       records,
       features,
       heads: [],
@@ -807,7 +813,7 @@ export class WasmNetwork implements NetworkBackend {
     }
     if (pop.direction === "backward") {
       const own = core.alloc(T * B * n, false);
-      core.k.reverseWithin(T, B, n, this.#lensSteps(fwd), G, own);
+      core.k.reverseWithin(T, B, n, fwd.lensSteps, G, own);
       G = own;
     }
     if (reg && !signals.regularized.has(index)) {
@@ -825,15 +831,9 @@ export class WasmNetwork implements NetworkBackend {
     let s = signal;
     if (pop.direction === "backward") {
       s = core.alloc(T * B * pop.nIn, false);
-      core.k.reverseWithin(T, B, pop.nIn, this.#lensSteps(fwd), signal, s);
+      core.k.reverseWithin(T, B, pop.nIn, fwd.lensSteps, signal, s);
     }
     core.k.copyColumns(T * B, pop.nIn, pop.nIn, s, 0, pop.nIn, below, 0, 1);
-  }
-
-  #lensSteps(fwd: ForwardPass): number {
-    const core = this.#coreOrThrow;
-    if (fwd.shape.lens !== 0) return fwd.shape.lens;
-    return core.int32(new Int32Array(fwd.shape.B).fill(fwd.shape.T));
   }
 }
 
