@@ -110,8 +110,26 @@ Deno.test("fig2: a tiny bidirectional LSNN learns with e-prop and BPTT; resume i
       const before = mean(train.slice(0, 2)), after = mean(train.slice(-2));
       console.log(`${method} ${feedback ?? ""}: CE ${before.toFixed(4)} -> ${after.toFixed(4)}`);
       assert.ok(after < before, `${method}: loss ${before} -> ${after}`);
-      assert.equal(results.validationHistory.length, 3);
-      assert.ok(results.test.frameError39 <= results.test.frameError61);
+      assert.equal(results.epochsHistory.length, 3);
+      for (const e of results.epochsHistory) {
+        for (const split of [e.validation, e.test]) {
+          assert.ok(split.frameError39 <= split.frameError61);
+          assert.ok(split.frameError61 > 0 && split.frameError61 <= 1);
+        }
+      }
+      // Selected on validation: the lowest 39-class validation error, its test score beside it.
+      const lowest = Math.min(
+        ...results.epochsHistory.map((e: { validation: { frameError39: number } }) =>
+          e.validation.frameError39
+        ),
+      );
+      assert.equal(results.best.validation.frameError39, lowest);
+      const at = results.epochsHistory.find((e: { iteration: number }) =>
+        e.iteration === results.best.iteration
+      );
+      assert.deepEqual(results.best.test, at.test);
+      const best = JSON.parse(await Deno.readTextFile(`${out}/best.json`));
+      assert.equal(best.record.iteration, results.best.iteration);
       assert.match(r.lines.at(-1)!, /frame error validation .* test /);
     }
 
@@ -133,7 +151,8 @@ Deno.test("fig2: a tiny bidirectional LSNN learns with e-prop and BPTT; resume i
     assert.deepEqual(b.train, a.train);
     const ra = JSON.parse(await Deno.readTextFile(`${dir}/whole/results.json`));
     const rb = JSON.parse(await Deno.readTextFile(`${dir}/part/results.json`));
-    assert.deepEqual(rb.test, ra.test);
+    assert.deepEqual(rb.best, ra.best);
+    assert.deepEqual(rb.last, ra.last);
 
     // Bad --data folders: one line, exit 2.
     const refuse = async (args: string[], pattern: RegExp, lines = 1) => {

@@ -14,7 +14,7 @@ import { commandMain, fileError, InputError } from "../cli/command.ts";
 import { type FeatureKind, readTimitCache, type TimitCache } from "../data/timit_cache.ts";
 import type { SplitName } from "../data/timit_corpus.ts";
 import { type ResolvedNetwork, resolveNetwork } from "../net/network.ts";
-import { checkNetworkParams, initNetworkParams } from "../net/params.ts";
+import { checkNetworkParams, initNetworkParams, type NetworkParams } from "../net/params.ts";
 import type { NetworkObjective } from "../net/objective.ts";
 import type { SequenceBatch } from "../net/batch.ts";
 import { WasmNetwork } from "../backend/wasm/wasm_network.ts";
@@ -27,8 +27,10 @@ import {
   type NetworkCheckpoint,
   networkCheckpointFromJson,
   networkCheckpointToJson,
+  networkParamsToJson,
   type NetworkTrainingState,
   type NetworkValidation,
+  type NetworkValidationRecord,
   type TrainableNetwork,
   trainNetwork,
 } from "../train/network_trainer.ts";
@@ -46,6 +48,20 @@ export const FIG2_FLAGS: FlagSpecs = {
     default: "fbank",
     choices: ["fbank", "mfcc"],
     help: "features the cache must hold: fbank (123, the paper's) or mfcc (39)",
+  },
+  model: {
+    type: "string",
+    default: "lsnn",
+    choices: ["lsnn", "lstm"],
+    help: "network: the paper's LSNN or the LSTM baseline",
+  },
+  "n-lstm": {
+    type: "int",
+    default: 200,
+    min: 1,
+    max: 100_000,
+    help: "LSTM units per direction",
+    appliesWhen: { model: ["lstm"] },
   },
   method: { type: "string", default: "eprop", choices: ["eprop", "bptt"], help: "learning rule" },
   feedback: {
@@ -135,6 +151,9 @@ export const FIG2_FLAGS: FlagSpecs = {
   out: { type: "string", default: "out/fig2", help: "output folder (results, checkpoints)" },
   resume: { type: "boolean", default: false, help: "continue the run in --out" },
 };
+
+/** The parameters selected on the validation split, in the run folder. */
+export const FIG2_BEST_FILE = "best.json";
 
 /** Flags that may differ when resuming. */
 export const FIG2_MUTABLE_FLAGS: readonly string[] = [
@@ -298,6 +317,43 @@ export async function scoreSplit(
   };
 }
 
+/** A validation record of a Fig. 2 run: the validation split's scores and the test split's. */
+export interface Fig2ValidationRecord extends SplitScore {
+  /** Iteration after which it ran. */
+  iteration: number;
+  /** The test split at the same point. */
+  test: SplitScore;
+}
+
+/**
+ * The validation of one epoch: the validation split's score with the test split's beside it.
+ * @param validation Validation split.
+ * @param test Test split.
+ * @returns What the trainer records.
+ */
+export function fig2Validation(validation: SplitScore, test: SplitScore): NetworkValidation {
+  const { extra: _v, ...v } = validation;
+  const { extra: _t, ...t } = test;
+  return { ...v, test: t, extra: { error39: v.error39 } } as NetworkValidation;
+}
+
+/**
+ * The model selected on the validation split: the record of the lowest 39-class validation frame
+ * error (the earliest on ties). The test split never takes part.
+ * @param records Validation records.
+ * @returns The best, or undefined for none.
+ */
+export function bestValidation(
+  records: readonly NetworkValidationRecord[],
+): Fig2ValidationRecord | undefined {
+  let best: Fig2ValidationRecord | undefined;
+  for (const r of records as readonly Fig2ValidationRecord[]) {
+    if (typeof r.error39 !== "number" || !r.test) continue;
+    if (!best || r.error39 < best.error39) best = r;
+  }
+  return best;
+}
+
 /** Everything a run produced. */
 export interface Fig2Run {
   /** Flags used. */
@@ -308,10 +364,10 @@ export interface Fig2Run {
   state: NetworkTrainingState;
   /** Iterations per epoch. */
   batchesPerEpoch: number;
-  /** Final validation and test scores. */
-  validation: SplitScore;
-  /** Test score. */
-  test: SplitScore;
+  /** Validation and test scores after the last iteration. */
+  last: Fig2ValidationRecord;
+  /** The model selected on the validation split, with its test score. */
+  best: Fig2ValidationRecord;
   /** The network (disposed by the caller). */
   network: TrainableNetwork & { dispose(): void };
 }
@@ -361,6 +417,7 @@ export async function runFig2(
     history?: ResumeRecord[];
     log?: (line: string) => void;
     store?: (checkpoint: NetworkCheckpoint) => Promise<void>;
+    onBest?: (record: Fig2ValidationRecord, params: NetworkParams) => void | Promise<void>;
   } = {},
 ): Promise<Fig2Run> {
   const log = options.log ?? console.log;
@@ -411,6 +468,7 @@ export async function runFig2(
       }
       return shuffled.order;
     };
+    let best = bestValidation(options.state?.validation ?? []);
     const state = options.state ?? initialNetworkTrainingState(params, {
       train: seeds.shuffle,
       validation: seeds.validation,
@@ -448,6 +506,12 @@ export async function runFig2(
           }
           : undefined,
         log,
+        onValidated: (record, current) => {
+          const r = record as Fig2ValidationRecord;
+          if (best && !(r.error39 < best.error39)) return;
+          best = r;
+          return options.onBest?.(r, current);
+        },
       },
       {
         trainBatch: (_rng, index) => {
@@ -456,25 +520,21 @@ export async function runFig2(
           const indices = Array.from({ length: Math.min(B, nUtt) }, (_, i) => o[k * B + i]);
           return splitBatch(cache, "train", indices, f);
         },
-        validate: (n) => scoreSplit(n, cache, "validation", f),
+        validate: async (n) => fig2Validation(
+          await scoreSplit(n, cache, "validation", f),
+          await scoreSplit(n, cache, "test", f),
+        ),
       },
       state,
     );
-    const lastValidation = final.validation.at(-1) as
-      | (Partial<SplitScore> & { iteration: number })
-      | undefined;
-    const validation = lastValidation?.iteration === final.iteration &&
-        lastValidation.error39 !== undefined && lastValidation.frames !== undefined
-      ? lastValidation as unknown as SplitScore
-      : await scoreSplit(network, cache, "validation", f);
-    const test = await scoreSplit(network, cache, "test", f);
+    const last = final.validation.at(-1) as Fig2ValidationRecord;
     return {
       flags: f,
       history: options.history ?? [],
       state: final,
       batchesPerEpoch,
-      validation,
-      test,
+      last,
+      best: bestValidation(final.validation) ?? last,
       network,
     };
   } catch (e) {
@@ -497,22 +557,26 @@ export function fig2Results(run: Fig2Run): Record<string, unknown> {
     rateHz: x.rateHz,
     frames: x.frames,
   });
+  const record = (r: Fig2ValidationRecord) => ({
+    iteration: r.iteration,
+    epoch: r.iteration / run.batchesPerEpoch,
+    validation: score(r),
+    test: score(r.test),
+  });
   return {
     task: "fig2",
+    model: run.flags.model ?? "lsnn",
+    method: run.flags.method,
+    feedback: run.flags.method === "eprop" ? run.flags.feedback : null,
     flags: run.flags,
     history: run.history,
     iterations: s.iteration,
     epochs: s.iteration / run.batchesPerEpoch,
     seconds: s.seconds,
-    validation: score(run.validation),
-    test: score(run.test),
-    validationHistory: s.validation.map((v) => ({
-      iteration: v.iteration,
-      loss: v.loss,
-      frameError61: v.error,
-      frameError39: v.extra?.error39,
-      rateHz: v.rateHz,
-    })),
+    secondsPerEpoch: s.seconds / Math.max(1e-9, s.iteration / run.batchesPerEpoch),
+    best: record(run.best),
+    last: record(run.last),
+    epochsHistory: (s.validation as Fig2ValidationRecord[]).filter((r) => r.test).map(record),
     train: s.train,
   };
 }
@@ -613,16 +677,23 @@ export function fig2Main(
         history,
         log,
         store: (cp) => writeAtomic(checkpointPath(out), networkCheckpointToJson(cp)),
+        onBest: (record, params) =>
+          writeAtomic(
+            `${out}/${FIG2_BEST_FILE}`,
+            JSON.stringify({ record, params: networkParamsToJson(params) }) + "\n",
+          ),
       });
       try {
         await writeAtomic(`${out}/results.json`, JSON.stringify(fig2Results(run), null, 1) + "\n");
         const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+        const b = run.best;
         log(
           `fig2: ${run.state.iteration} iterations in ${formatDuration(run.state.seconds)}; ` +
-            `frame error validation ${pct(run.validation.error)} (61) / ${
-              pct(run.validation.error39)
-            } (39), test ${pct(run.test.error)} (61) / ${pct(run.test.error39)} (39); ` +
-            `results in ${out}/results.json`,
+            `selected on validation at epoch ${
+              +(b.iteration / run.batchesPerEpoch).toFixed(2)
+            }: frame error validation ${pct(b.error39)} (39) / ${pct(b.error)} (61), test ${
+              pct(b.test.error39)
+            } (39) / ${pct(b.test.error)} (61); results in ${out}/results.json`,
         );
       } finally {
         run.network.dispose();

@@ -16,6 +16,8 @@ export interface PopulationParams {
   wIn: Matrix;
   /** w_rec, nRec x nRec; the diagonal is ignored (no autapses). */
   wRec: Matrix;
+  /** Bias of a population that has one (the LSTM's gates; LSNN populations have none). */
+  bias?: Float64Array;
 }
 
 /** Weights of one layer. */
@@ -167,6 +169,9 @@ export function checkNetworkParams(net: ResolvedNetwork, p: NetworkParams): void
     if (!pp) throw new TypeError(`Cannot ${action}: ${path} is missing`);
     matrix(`${path}.wIn`, pp.wIn, pop.nIn, pop.nRec);
     matrix(`${path}.wRec`, pp.wRec, pop.nRec, pop.nRec);
+    if (pp.bias !== undefined) {
+      throw new TypeError(`Cannot ${action}: ${path}.bias given, but LSNN populations have none`);
+    }
   }
   net.layers.forEach((layer, l) => {
     if (!layer.bidirectional && p.layers[l].backward !== undefined) {
@@ -198,7 +203,12 @@ export function paramLeaves(p: NetworkParams): ParamLeaf[] {
       const pp = layer[dir];
       if (!pp) continue;
       out.push({ path: `layers[${l}].${dir}.wIn`, data: pp.wIn.data });
-      out.push({ path: `layers[${l}].${dir}.wRec`, data: pp.wRec.data, recurrent: pp.wRec.rows });
+      out.push(
+        pp.wRec.rows === pp.wRec.cols
+          ? { path: `layers[${l}].${dir}.wRec`, data: pp.wRec.data, recurrent: pp.wRec.rows }
+          : { path: `layers[${l}].${dir}.wRec`, data: pp.wRec.data },
+      );
+      if (pp.bias) out.push({ path: `layers[${l}].${dir}.bias`, data: pp.bias });
     }
   });
   p.heads.forEach((h, i) => {
@@ -220,7 +230,10 @@ export function copyNetworkParams(p: NetworkParams): NetworkParams {
     cols: x.cols,
     data: Float64Array.from(x.data),
   });
-  const pop = (x: PopulationParams) => ({ wIn: m(x.wIn), wRec: m(x.wRec) });
+  const pop = (x: PopulationParams): PopulationParams =>
+    x.bias
+      ? { wIn: m(x.wIn), wRec: m(x.wRec), bias: Float64Array.from(x.bias) }
+      : { wIn: m(x.wIn), wRec: m(x.wRec) };
   return {
     layers: p.layers.map((l) =>
       l.backward

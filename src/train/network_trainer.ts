@@ -16,7 +16,6 @@ import type {
   NetworkGradientOptions,
   NetworkGradientResult,
 } from "../net/backend.ts";
-import type { ResolvedNetwork } from "../net/network.ts";
 import type { NetworkObjective } from "../net/objective.ts";
 import { copyNetworkParams, type NetworkParams, paramLeaves } from "../net/params.ts";
 import { createFeedback, type Feedback, type FeedbackKind } from "../grad/feedback.ts";
@@ -27,10 +26,19 @@ import { checkpointHeader, type ResumeRecord } from "./checkpoint.ts";
 import { DivergenceError } from "./trainer.ts";
 import { runProgressLine } from "./progress.ts";
 
-/** What the loop needs of a network: one core (sync) or several workers (async). */
+/** What the trainer needs to know of a network: its heads' shapes (feedback matrices). */
+export interface TrainableHeads {
+  /** One entry per head: features read (rows of w_out) and outputs. */
+  readonly heads: readonly { readonly nFeat: number; readonly nOut: number }[];
+}
+
+/**
+ * What the loop needs of a network: one core (sync) or several workers (async); the WebAssembly
+ * LSNN assembly, its workers, or the LSTM baseline.
+ */
 export interface TrainableNetwork {
-  /** The network. */
-  readonly net: ResolvedNetwork;
+  /** The network (a resolved network for an LSNN). */
+  readonly net: TrainableHeads;
   /** Replaces the parameters. */
   setParams(params: NetworkParams): void;
   /** Loss and gradients. */
@@ -161,7 +169,7 @@ export interface NetworkFeedbackOptions {
  * @returns The rules, one per head.
  */
 export function createHeadFeedback(
-  net: ResolvedNetwork,
+  net: TrainableHeads,
   options: NetworkFeedbackOptions,
   rng: Rng,
   saved?: (Matrix | null)[],
@@ -236,6 +244,8 @@ export interface NetworkTrainerOptions {
   log?: (line: string) => void;
   /** Clock in ms (default performance.now). */
   now?: () => number;
+  /** Called after each validation with its record and the parameters it scored (not a copy). */
+  onValidated?: (record: NetworkValidationRecord, params: NetworkParams) => void | Promise<void>;
 }
 
 /**
@@ -327,6 +337,7 @@ export async function trainNetwork(
     const v = await task.validate(network, validRng);
     lastValidation = { iteration: s.iteration, ...v };
     s.validation.push(lastValidation);
+    await options.onValidated?.(lastValidation, params);
   };
   if (s.iteration === 0) await save();
 
@@ -420,9 +431,10 @@ function matrixJson(m: Matrix) {
  * @returns Plain data.
  */
 export function networkParamsToJson(p: NetworkParams): unknown {
-  const pop = (x: { wIn: Matrix; wRec: Matrix }) => ({
+  const pop = (x: { wIn: Matrix; wRec: Matrix; bias?: Float64Array }) => ({
     wIn: matrixJson(x.wIn),
     wRec: matrixJson(x.wRec),
+    ...(x.bias ? { bias: Array.from(x.bias) } : {}),
   });
   return {
     layers: p.layers.map((l) =>
@@ -466,10 +478,15 @@ export function networkParamsFromJson(json: any, source = "checkpoint"): Network
     // deno-lint-ignore no-explicit-any
     layers: json.layers.map((l: any, i: number) => {
       // deno-lint-ignore no-explicit-any
-      const pop = (x: any, dir: string) => ({
-        wIn: matrixFrom(x?.wIn, `params.layers[${i}].${dir}.wIn`, source),
-        wRec: matrixFrom(x?.wRec, `params.layers[${i}].${dir}.wRec`, source),
-      });
+      const pop = (x: any, dir: string) => {
+        const wIn = matrixFrom(x?.wIn, `params.layers[${i}].${dir}.wIn`, source);
+        const wRec = matrixFrom(x?.wRec, `params.layers[${i}].${dir}.wRec`, source);
+        if (x?.bias === undefined || x?.bias === null) return { wIn, wRec };
+        if (!Array.isArray(x.bias) || !x.bias.every((v: unknown) => typeof v === "number")) {
+          fail(source, `params.layers[${i}].${dir}.bias is malformed`);
+        }
+        return { wIn, wRec, bias: Float64Array.from(x.bias) };
+      };
       return l?.backward
         ? { forward: pop(l?.forward, "forward"), backward: pop(l.backward, "backward") }
         : { forward: pop(l?.forward, "forward") };
