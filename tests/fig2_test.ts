@@ -10,11 +10,9 @@ import { fig2Main } from "../src/experiments/fig2.ts";
 import { networkCheckpointFromJson } from "../src/train/network_trainer.ts";
 import { paramLeaves } from "../src/net/params.ts";
 
+const TINY_LSNN = ["--n-regular", "6", "--n-adaptive", "2"];
+const TINY_LSTM = ["--model", "lstm", "--n-lstm", "6"];
 const TINY = [
-  "--n-regular",
-  "6",
-  "--n-adaptive",
-  "2",
   "--n-batch",
   "4",
   "--workers",
@@ -80,14 +78,16 @@ Deno.test("fig2: a tiny bidirectional LSNN learns with e-prop and BPTT; resume i
   try {
     const data = await makeCache(dir);
     for (
-      const [method, feedback] of [
-        ["eprop", "symmetric"],
-        ["eprop", "adaptive"],
-        ["eprop", "global"],
-        ["bptt"],
+      const [model, method, feedback] of [
+        ["lsnn", "eprop", "symmetric"],
+        ["lsnn", "eprop", "adaptive"],
+        ["lsnn", "eprop", "global"],
+        ["lsnn", "bptt"],
+        ["lstm", "bptt"],
+        ["lstm", "eprop", "random"],
       ]
     ) {
-      const out = `${dir}/run-${method}-${feedback ?? ""}`;
+      const out = `${dir}/run-${model}-${method}-${feedback ?? ""}`;
       const r = await fig2([
         "--data",
         data,
@@ -101,6 +101,7 @@ Deno.test("fig2: a tiny bidirectional LSNN learns with e-prop and BPTT; resume i
         "--validate-every",
         "10",
         ...TINY,
+        ...(model === "lstm" ? TINY_LSTM : TINY_LSNN),
       ]);
       assert.equal(r.code, 0, r.stderr);
       const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
@@ -108,7 +109,9 @@ Deno.test("fig2: a tiny bidirectional LSNN learns with e-prop and BPTT; resume i
       const mean = (xs: { headLoss: number }[]) =>
         xs.reduce((a, x) => a + x.headLoss, 0) / xs.length;
       const before = mean(train.slice(0, 2)), after = mean(train.slice(-2));
-      console.log(`${method} ${feedback ?? ""}: CE ${before.toFixed(4)} -> ${after.toFixed(4)}`);
+      console.log(
+        `${model} ${method} ${feedback ?? ""}: CE ${before.toFixed(4)} -> ${after.toFixed(4)}`,
+      );
       assert.ok(after < before, `${method}: loss ${before} -> ${after}`);
       assert.equal(results.epochsHistory.length, 3);
       for (const e of results.epochsHistory) {
@@ -134,29 +137,45 @@ Deno.test("fig2: a tiny bidirectional LSNN learns with e-prop and BPTT; resume i
     }
 
     // Resume equals an uninterrupted run, bit for bit (parameters, optimizer, losses).
-    const base = ["--data", data, "--method", "eprop", "--feedback", "random", ...TINY];
-    const whole = await fig2([...base, "--out", `${dir}/whole`, "--n-iter", "6"]);
-    assert.equal(whole.code, 0, whole.stderr);
-    const part = await fig2([...base, "--out", `${dir}/part`, "--n-iter", "3"]);
-    assert.equal(part.code, 0, part.stderr);
-    const rest = await fig2(["--resume", "--out", `${dir}/part`, "--n-iter", "6"]);
-    assert.equal(rest.code, 0, rest.stderr);
-    assert.match(rest.lines[0], /resuming at iteration 3/);
-    const a = await readState(`${dir}/whole`), b = await readState(`${dir}/part`);
-    assert.equal(b.iteration, 6);
-    const la = paramLeaves(a.params), lb = paramLeaves(b.params);
-    la.forEach((leaf, i) => assert.deepEqual(lb[i].data, leaf.data, leaf.path));
-    assert.deepEqual(b.optimizer, a.optimizer);
-    assert.deepEqual(b.feedback, a.feedback);
-    assert.deepEqual(b.train, a.train);
-    const ra = JSON.parse(await Deno.readTextFile(`${dir}/whole/results.json`));
-    const rb = JSON.parse(await Deno.readTextFile(`${dir}/part/results.json`));
-    assert.deepEqual(rb.best, ra.best);
-    assert.deepEqual(rb.last, ra.last);
+    for (const [model, extra] of [["lsnn", TINY_LSNN], ["lstm", TINY_LSTM]] as const) {
+      const base = ["--data", data, "--method", "eprop", "--feedback", "random", ...TINY, ...extra];
+      const whole = await fig2([...base, "--out", `${dir}/whole-${model}`, "--n-iter", "6"]);
+      assert.equal(whole.code, 0, whole.stderr);
+      const part = await fig2([...base, "--out", `${dir}/part-${model}`, "--n-iter", "3"]);
+      assert.equal(part.code, 0, part.stderr);
+      const rest = await fig2(["--resume", "--out", `${dir}/part-${model}`, "--n-iter", "6"]);
+      assert.equal(rest.code, 0, rest.stderr);
+      assert.match(rest.lines[0], /resuming at iteration 3/);
+      const a = await readState(`${dir}/whole-${model}`);
+      const b = await readState(`${dir}/part-${model}`);
+      assert.equal(b.iteration, 6);
+      const la = paramLeaves(a.params), lb = paramLeaves(b.params);
+      assert.equal(la.length, model === "lstm" ? 8 : 6);
+      la.forEach((leaf, i) => assert.deepEqual(lb[i].data, leaf.data, leaf.path));
+      assert.deepEqual(b.optimizer, a.optimizer);
+      assert.deepEqual(b.feedback, a.feedback);
+      assert.deepEqual(b.train, a.train);
+      const ra = JSON.parse(await Deno.readTextFile(`${dir}/whole-${model}/results.json`));
+      const rb = JSON.parse(await Deno.readTextFile(`${dir}/part-${model}/results.json`));
+      assert.deepEqual(rb.best, ra.best);
+      assert.deepEqual(rb.last, ra.last);
+    }
+    // LSNN-only flags are refused for the LSTM.
+    const lstmFlag = await fig2([
+      "--data",
+      data,
+      "--out",
+      `${dir}/refused`,
+      ...TINY_LSTM,
+      "--thr",
+      "0.1",
+    ]);
+    assert.equal(lstmFlag.code, 2);
+    assert.match(lstmFlag.stderr, /--thr applies only with --model lsnn/);
 
     // Bad --data folders: one line, exit 2.
     const refuse = async (args: string[], pattern: RegExp, lines = 1) => {
-      const r = await fig2([...args, "--out", `${dir}/refused`, ...TINY]);
+      const r = await fig2([...args, "--out", `${dir}/refused`, ...TINY, ...TINY_LSNN]);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, pattern);
       assert.equal(r.stderr.trim().split("\n").length, lines, r.stderr);

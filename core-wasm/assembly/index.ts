@@ -8,6 +8,7 @@ import { learningSignal, projectError, readoutForward, readoutStep } from "./rea
 import { bpttBackward } from "./bptt";
 import { onlineTraceStep, traceAdjoint } from "./eprop";
 import { DENSE_ABOVE } from "./linalg";
+import { lstmBackward, lstmForward } from "./lstm";
 import { countNonFinite, countNonZero } from "./simd";
 
 /** Density above which the dense kernels are used. */
@@ -165,6 +166,19 @@ export function toTimeMajor_f64(B: i32, F: i32, n: i32, lens: usize, src: usize,
 }
 export function addRowVector_f64(steps: i32, B: i32, n: i32, vec: usize, stride: i32, dst: usize): void {
   addRowVector<f64>(steps, B, n, vec, stride, dst);
+}
+
+export function lstmForward_f32(steps: i32, B: i32, H: i32, wRec: usize, gates: usize, c: usize, h: usize): void {
+  lstmForward<f32>(steps, B, H, wRec, gates, c, h);
+}
+export function lstmForward_f64(steps: i32, B: i32, H: i32, wRec: usize, gates: usize, c: usize, h: usize): void {
+  lstmForward<f64>(steps, B, H, wRec, gates, c, h);
+}
+export function lstmBackward_f32(steps: i32, B: i32, H: i32, wRecT: usize, gates: usize, c: usize, dh: usize, dGates: usize, dcNext: usize, dhRec: usize, full: i32): void {
+  lstmBackward<f32>(steps, B, H, wRecT, gates, c, dh, dGates, dcNext, dhRec, full);
+}
+export function lstmBackward_f64(steps: i32, B: i32, H: i32, wRecT: usize, gates: usize, c: usize, dh: usize, dGates: usize, dcNext: usize, dhRec: usize, full: i32): void {
+  lstmBackward<f64>(steps, B, H, wRecT, gates, c, dh, dGates, dcNext, dhRec, full);
 }
 
 /** First free byte after the module's static data: the TypeScript arena starts here. */

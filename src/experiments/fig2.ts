@@ -19,6 +19,7 @@ import type { NetworkObjective } from "../net/objective.ts";
 import type { SequenceBatch } from "../net/batch.ts";
 import { WasmNetwork } from "../backend/wasm/wasm_network.ts";
 import { ParallelNetwork } from "../backend/wasm/parallel_network.ts";
+import { checkLstmParams, initLstmParams, LstmNetwork } from "../backend/wasm/lstm_network.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
 import {
@@ -104,25 +105,107 @@ export const FIG2_FLAGS: FlagSpecs = {
     max: 100_000_000,
     help: "iterations of the linear learning-rate ramp from 0",
   },
-  "n-regular": { type: "int", default: 300, min: 0, max: 100_000, help: "LIF per direction" },
-  "n-adaptive": { type: "int", default: 100, min: 0, max: 100_000, help: "ALIF per direction" },
-  "n-layers": { type: "int", default: 1, min: 1, max: 16, help: "bidirectional layers" },
-  "tau-m": { type: "number", default: 20, min: 0, exclusiveMin: true, help: "tau_m (ms)" },
-  "tau-a": { type: "number", default: 200, min: 0, exclusiveMin: true, help: "tau_a (ms)" },
-  thr: { type: "number", default: 0.205, min: 0, exclusiveMin: true, help: "base threshold" },
-  beta: { type: "number", default: 0.184, min: 0, help: "adaptation strength of ALIF" },
-  "n-ref": { type: "int", default: 2, min: 0, max: 10_000, help: "refractory steps" },
-  "dampening-factor": { type: "number", default: 0.3, min: 0, help: "pseudo-derivative gamma" },
-  repeat: { type: "int", default: 5, min: 1, max: 1000, help: "steps per 10 ms frame" },
+  "n-regular": {
+    type: "int",
+    default: 300,
+    min: 0,
+    max: 100_000,
+    help: "LIF per direction",
+    appliesWhen: { model: ["lsnn"] },
+  },
+  "n-adaptive": {
+    type: "int",
+    default: 100,
+    min: 0,
+    max: 100_000,
+    help: "ALIF per direction",
+    appliesWhen: { model: ["lsnn"] },
+  },
+  "n-layers": {
+    type: "int",
+    default: 1,
+    min: 1,
+    max: 16,
+    help: "bidirectional layers",
+    appliesWhen: { model: ["lsnn"] },
+  },
+  "tau-m": {
+    type: "number",
+    default: 20,
+    min: 0,
+    exclusiveMin: true,
+    help: "tau_m (ms)",
+    appliesWhen: { model: ["lsnn"] },
+  },
+  "tau-a": {
+    type: "number",
+    default: 200,
+    min: 0,
+    exclusiveMin: true,
+    help: "tau_a (ms)",
+    appliesWhen: { model: ["lsnn"] },
+  },
+  thr: {
+    type: "number",
+    default: 0.205,
+    min: 0,
+    exclusiveMin: true,
+    help: "base threshold",
+    appliesWhen: { model: ["lsnn"] },
+  },
+  beta: {
+    type: "number",
+    default: 0.184,
+    min: 0,
+    help: "adaptation strength of ALIF",
+    appliesWhen: { model: ["lsnn"] },
+  },
+  "n-ref": {
+    type: "int",
+    default: 2,
+    min: 0,
+    max: 10_000,
+    help: "refractory steps",
+    appliesWhen: { model: ["lsnn"] },
+  },
+  "dampening-factor": {
+    type: "number",
+    default: 0.3,
+    min: 0,
+    help: "pseudo-derivative gamma",
+    appliesWhen: { model: ["lsnn"] },
+  },
+  repeat: {
+    type: "int",
+    default: 5,
+    min: 1,
+    max: 1000,
+    help: "steps per 10 ms frame",
+    appliesWhen: { model: ["lsnn"] },
+  },
   "tau-out": {
     type: "number",
     default: 3,
     min: 0,
     exclusiveMin: true,
     help: "readout filter time constant (frames)",
+    appliesWhen: { model: ["lsnn"] },
   },
-  "reg-f": { type: "number", default: 50, min: 0, help: "firing-rate regularization c_reg" },
-  "reg-rate": { type: "number", default: 10, min: 0, max: 1000, help: "target rate (Hz)" },
+  "reg-f": {
+    type: "number",
+    default: 50,
+    min: 0,
+    help: "firing-rate regularization c_reg",
+    appliesWhen: { model: ["lsnn"] },
+  },
+  "reg-rate": {
+    type: "number",
+    default: 10,
+    min: 0,
+    max: 1000,
+    help: "target rate (Hz)",
+    appliesWhen: { model: ["lsnn"] },
+  },
   l2: { type: "number", default: 1e-5, min: 0, help: "L2 coefficient" },
   precision: { type: "string", default: "f32", choices: ["f32", "f64"], help: "arithmetic" },
   workers: {
@@ -250,10 +333,12 @@ export function splitBatch(
     labels,
     objective: {
       losses: [{ type: "ce_frames", labels }],
-      regularization: {
-        c: f["reg-f"] as number,
-        fTarget: (f["reg-rate"] as number) / 1000,
-      },
+      ...(f.model === "lstm" ? {} : {
+        regularization: {
+          c: f["reg-f"] as number,
+          fTarget: (f["reg-rate"] as number) / 1000,
+        },
+      }),
       l2: f.l2 as number,
     },
   };
@@ -354,6 +439,61 @@ export function bestValidation(
   return best;
 }
 
+/** A Fig. 2 model ready to train. */
+export interface Fig2Model {
+  /** The network (disposed by the caller). */
+  network: TrainableNetwork & { dispose(): void };
+  /** Its initial parameters (drawn from the seed even when resuming, to keep the streams). */
+  params: NetworkParams;
+  /** One line for the log. */
+  describe: string;
+}
+
+/**
+ * The network of the flags: the LSNN (on one core or --workers workers) or the LSTM.
+ * @param f The flags.
+ * @param nIn Features per frame.
+ * @param initRng Initialisation draws (the feedback draws follow them).
+ * @param saved Parameters of a checkpoint, checked against the network.
+ * @returns The model.
+ */
+export async function createFig2Model(
+  f: FlagValues,
+  nIn: number,
+  initRng: Rng,
+  saved?: NetworkParams,
+): Promise<Fig2Model> {
+  const precision = f.precision as "f32" | "f64";
+  if (f.model === "lstm") {
+    const spec = { nIn, nHidden: f["n-lstm"] as number, nOut: 61, bidirectional: true };
+    const params = initLstmParams(spec, initRng);
+    if (saved) checkLstmParams(spec, saved);
+    const network = await LstmNetwork.create(spec, params, { precision });
+    return {
+      network,
+      params,
+      describe:
+        `wasm-${precision} (one core), a bidirectional LSTM of 2 x ${spec.nHidden} units, ${nIn} inputs per frame, per-frame linear readout`,
+    };
+  }
+  const net = fig2Network(f, nIn);
+  const params = initNetworkParams(net, initRng);
+  if (saved) checkNetworkParams(net, saved);
+  const workers = gradientWorkers(f);
+  const network = workers > 1
+    ? await ParallelNetwork.create(net, params, { workers, precision })
+    : await WasmNetwork.create(net, params, { precision });
+  return {
+    network,
+    params,
+    describe: `wasm-${precision}${workers > 1 ? ` (${workers} gradient workers)` : ""}, ${
+      f["n-layers"]
+    } bidirectional layer(s) of 2 x (${f["n-regular"]} LIF + ${
+      f["n-adaptive"]
+    } ALIF), ${nIn} inputs x ${f.repeat} steps`,
+  };
+}
+
 /** Everything a run produced. */
 export interface Fig2Run {
   /** Flags used. */
@@ -422,14 +562,13 @@ export async function runFig2(
 ): Promise<Fig2Run> {
   const log = options.log ?? console.log;
   const train = cache.splits.train;
-  const net = fig2Network(f, train.dim);
   const seeds = fig2Seeds(f.seed as number);
   const initRng = new Rng(seeds.init);
-  const params = initNetworkParams(net, initRng);
-  if (options.state) checkNetworkParams(net, options.state.params);
   const method = f.method as "eprop" | "bptt";
+  const model = await createFig2Model(f, train.dim, initRng, options.state?.params);
+  const { network, params } = model;
   const feedback = createHeadFeedback(
-    net,
+    network.net,
     {
       kind: method === "eprop"
         ? f.feedback as "symmetric" | "random" | "adaptive" | "global"
@@ -444,11 +583,6 @@ export async function runFig2(
     beta1: f.beta1 as number,
     epsilon: f.epsilon as number,
   });
-  const workers = gradientWorkers(f);
-  const precision = f.precision as "f32" | "f64";
-  const network = workers > 1
-    ? await ParallelNetwork.create(net, params, { workers, precision })
-    : await WasmNetwork.create(net, params, { precision });
   try {
     const nUtt = train.lengths.length, B = f["n-batch"] as number;
     const batchesPerEpoch = Math.max(1, Math.floor(nUtt / B));
@@ -478,11 +612,7 @@ export async function runFig2(
     log(
       `fig2: ${
         method === "eprop" ? `e-prop (${f.feedback} feedback)` : "BPTT"
-      } on wasm-${precision}${workers > 1 ? ` (${workers} gradient workers)` : ""}, ${
-        f["n-layers"]
-      } bidirectional layer(s) of 2 x (${f["n-regular"]} LIF + ${
-        f["n-adaptive"]
-      } ALIF), ${train.dim} inputs x ${f.repeat} steps, batch ${B}, ${batchesPerEpoch} batches per epoch, ${iterations} iterations` +
+      } on ${model.describe}, batch ${B}, ${batchesPerEpoch} batches per epoch, ${iterations} iterations` +
         (state.iteration > 0 ? `; resuming at iteration ${state.iteration}` : ""),
     );
     const final = await trainNetwork(
@@ -520,10 +650,11 @@ export async function runFig2(
           const indices = Array.from({ length: Math.min(B, nUtt) }, (_, i) => o[k * B + i]);
           return splitBatch(cache, "train", indices, f);
         },
-        validate: async (n) => fig2Validation(
-          await scoreSplit(n, cache, "validation", f),
-          await scoreSplit(n, cache, "test", f),
-        ),
+        validate: async (n) =>
+          fig2Validation(
+            await scoreSplit(n, cache, "validation", f),
+            await scoreSplit(n, cache, "test", f),
+          ),
       },
       state,
     );
@@ -689,9 +820,9 @@ export function fig2Main(
         const b = run.best;
         log(
           `fig2: ${run.state.iteration} iterations in ${formatDuration(run.state.seconds)}; ` +
-            `selected on validation at epoch ${
-              +(b.iteration / run.batchesPerEpoch).toFixed(2)
-            }: frame error validation ${pct(b.error39)} (39) / ${pct(b.error)} (61), test ${
+            `selected on validation at epoch ${+(b.iteration / run.batchesPerEpoch).toFixed(
+              2,
+            )}: frame error validation ${pct(b.error39)} (39) / ${pct(b.error)} (61), test ${
               pct(b.test.error39)
             } (39) / ${pct(b.test.error)} (61); results in ${out}/results.json`,
         );

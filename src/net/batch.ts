@@ -32,7 +32,7 @@ export interface SequenceBatch {
  * @throws {TypeError|RangeError} Naming the first invalid field.
  */
 export function checkSequenceBatch(
-  net: ResolvedNetwork,
+  net: Pick<ResolvedNetwork, "nIn">,
   batch: SequenceBatch,
   options: { finite?: boolean } = {},
 ): Int32Array {

@@ -408,6 +408,7 @@ export async function trainNetwork(
         window: options.printEvery,
         records: s.train,
         validationError: lastValidation?.error,
+        spiking: result.rates.length > 0,
       }));
     }
     if (

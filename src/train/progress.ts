@@ -35,6 +35,8 @@ export interface ProgressInfo {
   rateHz: number;
   /** Iterations per second in this session. */
   iterationsPerSecond: number;
+  /** Whether the network spikes (default true); a non-spiking one (LSTM) shows no rate. */
+  spiking?: boolean;
 }
 
 /**
@@ -42,14 +44,17 @@ export interface ProgressInfo {
  * @returns One line, e.g. `iter 120/2000 | loss 0.5120 (reg 0.0031) | val err 31.2% | 12.3 Hz | 6.10 it/s | ETA 5m08s`.
  */
 export function progressLine(p: ProgressInfo): string {
+  const spiking = p.spiking ?? true;
   const parts = [
     `iter ${p.iteration}/${p.total}`,
-    `loss ${p.loss.toFixed(4)} (reg ${p.regularizationLoss.toFixed(4)})`,
+    spiking
+      ? `loss ${p.loss.toFixed(4)} (reg ${p.regularizationLoss.toFixed(4)})`
+      : `loss ${p.loss.toFixed(4)}`,
   ];
   if (p.validationError !== undefined && Number.isFinite(p.validationError)) {
     parts.push(`val err ${(100 * p.validationError).toFixed(1)}%`);
   }
-  parts.push(`${p.rateHz.toFixed(1)} Hz`);
+  if (spiking) parts.push(`${p.rateHz.toFixed(1)} Hz`);
   parts.push(`${p.iterationsPerSecond.toFixed(2)} it/s`);
   parts.push(`ETA ${formatDuration((p.total - p.iteration) / p.iterationsPerSecond)}`);
   return parts.join(" | ");
@@ -71,6 +76,8 @@ export interface RunProgress {
   records: readonly { loss: number; regularizationLoss: number; rateHz: number }[];
   /** The last validation error, if any. */
   validationError?: number;
+  /** Whether the network spikes (default true). */
+  spiking?: boolean;
 }
 
 /**
@@ -91,5 +98,6 @@ export function runProgressLine(p: RunProgress): string {
     validationError: p.validationError,
     rateHz: mean((r) => r.rateHz),
     iterationsPerSecond: (p.iteration - p.startIteration) / Math.max(p.seconds, 1e-9),
+    spiking: p.spiking,
   });
 }

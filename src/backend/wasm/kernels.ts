@@ -34,6 +34,8 @@ export const KERNEL_NAMES = [
   "gemmTNDense",
   "transpose",
   "addColumnSums",
+  "lstmForward",
+  "lstmBackward",
 ] as const;
 
 /** Names of the precision-specific kernels that return a count. */
