@@ -133,6 +133,31 @@ export function checkLstmParams(spec: LstmSpec, p: NetworkParams): void {
   checkFiniteArray(action, "heads[0].bOut", p.heads[0].bOut, s.nOut);
 }
 
+/**
+ * Rows of a weight-gradient product per kernel call: a tile of P and D stays in cache (on the
+ * Fig. 2 LSTM, 64 rows make the products 3.5 times faster than one call over all rows).
+ */
+export const LSTM_GRADIENT_TILE = 64;
+
+/**
+ * G[K][N] += P[R][K]^T D[R][N] in tiles of rows: the same kernel on blocks of
+ * {@linkcode LSTM_GRADIENT_TILE} rows, so that each block of P and D is read from cache.
+ */
+function gradientProduct(
+  core: CoreMemory,
+  R: number,
+  K: number,
+  N: number,
+  P: number,
+  D: number,
+  G: number,
+): void {
+  for (let r = 0; r < R; r += LSTM_GRADIENT_TILE) {
+    const rows = Math.min(LSTM_GRADIENT_TILE, R - r);
+    core.k.gemmTNDense(rows, K, N, core.at(P, r * K), core.at(D, r * N), G, 1);
+  }
+}
+
 /** Addresses of one direction's resident weights. */
 interface DirectionPointers {
   wIn: number;
@@ -162,6 +187,8 @@ export interface LstmNetworkOptions {
   precision?: Precision;
   /** The compiled core (default: the bundled one). */
   module?: WasmSource;
+  /** Accumulate each kernel's milliseconds here (for benchmarks). */
+  profile?: Map<string, number>;
 }
 
 /** The LSTM baseline on one WebAssembly core instance. */
@@ -184,12 +211,13 @@ export class LstmNetwork {
     spec: Required<LstmSpec>,
     params: NetworkParams,
     precision: Precision,
+    profile?: Map<string, number>,
   ) {
     this.spec = spec;
     this.precision = precision;
     const nDirs = spec.bidirectional ? 2 : 1, H = spec.nHidden, G = 4 * H;
     this.net = { heads: [{ nFeat: nDirs * H, nOut: spec.nOut }] };
-    const core = new CoreMemory(module, precision);
+    const core = new CoreMemory(module, precision, { profile });
     this.#core = core;
     this.#dirs = Array.from({ length: nDirs }, () => ({
       wIn: core.alloc(spec.nIn * G),
@@ -222,7 +250,7 @@ export class LstmNetwork {
       "f64",
     ]);
     checkLstmParams(s, params);
-    return new LstmNetwork(await initWasm(options.module), s, params, precision);
+    return new LstmNetwork(await initWasm(options.module), s, params, precision, options.profile);
   }
 
   get #c(): CoreMemory {
@@ -409,7 +437,7 @@ export class LstmNetwork {
       const grads = copyNetworkParams(this.#params);
       // Readout.
       const gOut = core.alloc(nFeat * nOut);
-      k.gemmTNDense(rows, nFeat, nOut, pass.feat, dEdy, gOut, 1);
+      gradientProduct(core, rows, nFeat, nOut, pass.feat, dEdy, gOut);
       grads.heads[0].wOut.data.set(core.view(gOut, nFeat * nOut));
       const gb = core.alloc(nOut);
       k.addColumnSums(rows, nOut, dEdy, gb);
@@ -450,10 +478,10 @@ export class LstmNetwork {
         );
         const pp = i === 0 ? grads.layers[0].forward : grads.layers[0].backward!;
         const gIn = core.alloc(nIn * G);
-        k.gemmTNDense(rows, nIn, G, x, dGates, gIn, 1);
+        gradientProduct(core, rows, nIn, G, x, dGates, gIn);
         pp.wIn.data.set(core.view(gIn, nIn * G));
         const gRec = core.alloc(H * G);
-        if (T > 1) k.gemmTNDense((T - 1) * B, H, G, h, core.at(dGates, B * G), gRec, 1);
+        if (T > 1) gradientProduct(core, (T - 1) * B, H, G, h, core.at(dGates, B * G), gRec);
         pp.wRec.data.set(core.view(gRec, H * G));
         const gBias = core.alloc(G);
         k.addColumnSums(rows, G, dGates, gBias);
