@@ -7,6 +7,6 @@
  *
  * @module
  */
-import { fig2Main } from "../src/experiments/fig2.ts";
+import { fig2Main } from "../src/experiments/fig2_cli.ts";
 
 if (import.meta.main) Deno.exit(await fig2Main(Deno.args));

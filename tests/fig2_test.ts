@@ -6,11 +6,14 @@
 import assert from "node:assert/strict";
 import { writeTinyTimit } from "./_tiny_timit.ts";
 import { main as timitPrepare } from "../examples/timit_prepare.ts";
-import { fig2Main } from "../src/experiments/fig2.ts";
+import { fig2Main } from "../src/experiments/fig2_cli.ts";
+import { fig2TableMain, majorityClassError } from "../src/experiments/fig2_table.ts";
+import { loadFig2Data } from "../src/experiments/fig2.ts";
 import { networkCheckpointFromJson } from "../src/train/network_trainer.ts";
 import { paramLeaves } from "../src/net/params.ts";
 
 const TINY_LSNN = ["--n-regular", "6", "--n-adaptive", "2"];
+
 const TINY_LSTM = ["--model", "lstm", "--n-lstm", "6"];
 const TINY = [
   "--n-batch",
@@ -102,6 +105,7 @@ Deno.test("fig2: a tiny bidirectional LSNN learns with e-prop and BPTT; resume i
         "10",
         ...TINY,
         ...(model === "lstm" ? TINY_LSTM : TINY_LSNN),
+        ...(method === "bptt" ? [] : ["--no-figures"]),
       ]);
       assert.equal(r.code, 0, r.stderr);
       const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
@@ -133,7 +137,16 @@ Deno.test("fig2: a tiny bidirectional LSNN learns with e-prop and BPTT; resume i
       assert.deepEqual(results.best.test, at.test);
       const best = JSON.parse(await Deno.readTextFile(`${out}/best.json`));
       assert.equal(best.record.iteration, results.best.iteration);
-      assert.match(r.lines.at(-1)!, /frame error validation .* test /);
+      assert.ok(r.lines.some((l) => /frame error validation .* test /.test(l)));
+      if (method === "bptt") {
+        for (const name of ["confusion", "utterance", "learning_curve"]) {
+          const png = await Deno.readFile(`${out}/${name}.png`);
+          assert.deepEqual([...png.subarray(1, 4)], [80, 78, 71], `${name}.png`); // "PNG"
+        }
+        const svg = await Deno.readTextFile(`${out}/utterance.svg`);
+        assert.match(svg, /phone posteriors/);
+        assert.equal(svg.includes("spikes of"), model === "lsnn");
+      }
     }
 
     // Resume equals an uninterrupted run, bit for bit (parameters, optimizer, losses).
@@ -188,6 +201,76 @@ Deno.test("fig2: a tiny bidirectional LSNN learns with e-prop and BPTT; resume i
     await Deno.writeFile(`${mfcc}/train.features.f32`, bytes.subarray(0, bytes.length - 4));
     await refuse(["--data", mfcc, "--features", "mfcc"], /train\.features\.f32: holds/);
     await assert.rejects(Deno.stat(`${dir}/refused`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fig2:table collects finished and running runs into the comparison", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = await makeCache(dir);
+    const table = `${dir}/table`;
+    for (
+      const [name, extra] of [
+        ["lsnn-eprop-random", ["--method", "eprop", "--feedback", "random", ...TINY_LSNN]],
+        ["lstm-bptt", ["--method", "bptt", ...TINY_LSTM]],
+      ] as const
+    ) {
+      const r = await fig2([
+        "--data",
+        data,
+        "--out",
+        `${table}/${name}`,
+        "--n-iter",
+        "8",
+        "--validate-every",
+        "4",
+        "--no-figures",
+        ...TINY,
+        ...extra,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    // The LSTM run "still going": only its checkpoint is there.
+    await Deno.remove(`${table}/lstm-bptt/results.json`);
+    const lines: string[] = [];
+    const code = await fig2TableMain([
+      "--collect",
+      "--data",
+      data,
+      "--out",
+      table,
+      "--runs",
+      "lsnn-eprop-random,lstm-bptt,lsnn-bptt",
+    ], { log: (l) => lines.push(l) });
+    assert.equal(code, 0);
+    const results = JSON.parse(
+      await Deno.readTextFile(`${table}/lsnn-eprop-random/results.json`),
+    );
+    const row = lines.find((l) => l.startsWith("| LSNN e-prop (random)"))!;
+    const cells = row.split("|").map((c) => c.trim());
+    assert.equal(cells[3], (100 * results.best.validation.frameError61).toFixed(1));
+    assert.equal(cells[4], (100 * results.best.test.frameError39).toFixed(1));
+    assert.match(lines.find((l) => l.startsWith("| LSTM BPTT"))!, /\(running\)/);
+    assert.match(lines.find((l) => l.startsWith("| lsnn-bptt"))!, /not run/);
+    const cache = await loadFig2Data({ data, features: "fbank" });
+    const majority = (100 * majorityClassError(cache)).toFixed(1);
+    assert.ok(lines.some((l) => l.startsWith("| majority class") && l.includes(majority)));
+    const json = JSON.parse(await Deno.readTextFile(`${table}/table.json`));
+    assert.equal(json.runs.length, 3);
+    // The initial network (drawn from the seed) is scored once and cached.
+    const initial = JSON.parse(
+      await Deno.readTextFile(`${table}/lsnn-eprop-random/initial.json`),
+    );
+    assert.ok(initial.test.frameError39 > results.best.test.frameError39);
+    assert.ok((await Deno.stat(`${table}/learning_curves.png`)).size > 1000);
+    assert.ok((await Deno.stat(`${table}/lsnn-eprop-random/confusion.png`)).size > 1000);
+    // Unknown runs are refused by name.
+    const bad = await fig2TableMain(["--collect", "--out", table, "--runs", "lsnn-foo"], {
+      log: () => {},
+    });
+    assert.equal(bad, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -10,7 +10,7 @@
  * @module
  */
 import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
-import { commandMain, fileError, InputError } from "../cli/command.ts";
+import { InputError } from "../cli/command.ts";
 import { type FeatureKind, readTimitCache, type TimitCache } from "../data/timit_cache.ts";
 import type { SplitName } from "../data/timit_corpus.ts";
 import { type ResolvedNetwork, resolveNetwork } from "../net/network.ts";
@@ -26,20 +26,14 @@ import {
   createHeadFeedback,
   initialNetworkTrainingState,
   type NetworkCheckpoint,
-  networkCheckpointFromJson,
-  networkCheckpointToJson,
-  networkParamsToJson,
   type NetworkTrainingState,
   type NetworkValidation,
   type NetworkValidationRecord,
   type TrainableNetwork,
   trainNetwork,
 } from "../train/network_trainer.ts";
-import { DivergenceError } from "../train/trainer.ts";
 import type { ResumeRecord } from "../train/checkpoint.ts";
-import { checkpointPath, prepareRunDir } from "./run_dir.ts";
 import { gradientWorkers } from "./workers.ts";
-import { formatDuration } from "../train/progress.ts";
 
 /** The flags of `deno task fig2`. */
 export const FIG2_FLAGS: FlagSpecs = {
@@ -233,6 +227,11 @@ export const FIG2_FLAGS: FlagSpecs = {
   },
   out: { type: "string", default: "out/fig2", help: "output folder (results, checkpoints)" },
   resume: { type: "boolean", default: false, help: "continue the run in --out" },
+  "no-figures": {
+    type: "boolean",
+    default: false,
+    help: "do not draw the run's figures at the end (confusion matrix, utterance, learning curve)",
+  },
 };
 
 /** The parameters selected on the validation split, in the run folder. */
@@ -248,10 +247,11 @@ export const FIG2_MUTABLE_FLAGS: readonly string[] = [
   "workers",
   "out",
   "resume",
+  "no-figures",
 ];
 
 /** Flags whose change on resume is recorded in the history. */
-const RECORDED = ["n-epochs", "n-iter", "learning-rate"];
+export const FIG2_RECORDED_FLAGS: readonly string[] = ["n-epochs", "n-iter", "learning-rate"];
 
 /** Seeds of the separate random streams. */
 export function fig2Seeds(seed: number): { init: number; shuffle: number; validation: number } {
@@ -360,6 +360,7 @@ export interface SplitScore extends NetworkValidation {
  * @param cache The cache.
  * @param split Which split.
  * @param f The flags.
+ * @param confusion Frame counts [true][predicted] of the 39 classes, added to (optional).
  * @returns The score.
  */
 export async function scoreSplit(
@@ -367,6 +368,7 @@ export async function scoreSplit(
   cache: TimitCache,
   split: SplitName,
   f: FlagValues,
+  confusion?: Float64Array,
 ): Promise<SplitScore> {
   const n = cache.splits[split].lengths.length;
   const size = f["n-batch"] as number;
@@ -384,6 +386,7 @@ export async function scoreSplit(
         const label = labels[b * F + t];
         if (best !== label) wrong61++;
         if (cache.folding[best] !== cache.folding[label]) wrong39++;
+        if (confusion) confusion[cache.folding[label] * 39 + cache.folding[best]]++;
         frames++;
       }
     }
@@ -710,132 +713,4 @@ export function fig2Results(run: Fig2Run): Record<string, unknown> {
     epochsHistory: (s.validation as Fig2ValidationRecord[]).filter((r) => r.test).map(record),
     train: s.train,
   };
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  await Deno.writeTextFile(`${path}.tmp`, text);
-  await Deno.rename(`${path}.tmp`, path);
-}
-
-/** Prepares the run folder and the flags, data and state to run with. */
-async function startFig2(parsed: { values: FlagValues; given: Set<string> }): Promise<{
-  values: FlagValues;
-  cache: TimitCache;
-  state?: NetworkTrainingState;
-  history: ResumeRecord[];
-}> {
-  const out = parsed.values.out as string;
-  if (!parsed.values.resume) {
-    checkFig2Flags(parsed.values);
-    const cache = await loadFig2Data(parsed.values); // before the run folder is made
-    const prepared = await prepareRunDir(out, {
-      kind: "fig2",
-      values: parsed.values,
-      given: parsed.given,
-      resume: false,
-      mutable: FIG2_MUTABLE_FLAGS,
-    });
-    return { values: prepared.values, cache, history: [] };
-  }
-  const path = checkpointPath(out);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new InputError(`--resume: no checkpoint at ${path}`);
-    }
-    throw fileError(e, `read ${path}`);
-  }
-  let checkpoint: NetworkCheckpoint;
-  try {
-    checkpoint = networkCheckpointFromJson(text, path, "fig2");
-  } catch (e) {
-    throw new InputError((e as Error).message.replace(/^Cannot resume/, "--resume"));
-  }
-  const saved = checkpoint.flags as FlagValues;
-  const values: FlagValues = { ...parsed.values, ...saved };
-  const changed: Record<string, [unknown, unknown]> = {};
-  for (const name of parsed.given) {
-    if (FIG2_MUTABLE_FLAGS.includes(name)) {
-      if (RECORDED.includes(name) && saved[name] !== parsed.values[name]) {
-        changed[name] = [saved[name], parsed.values[name]];
-      }
-      values[name] = parsed.values[name];
-    } else if (name in saved && saved[name] !== parsed.values[name]) {
-      throw new InputError(
-        `--${name} ${
-          parsed.values[name]
-        } contradicts the checkpoint, which was run with --${name} ${saved[name]}`,
-      );
-    }
-  }
-  checkFig2Flags(values);
-  const cache = await loadFig2Data(values);
-  const history = [...checkpoint.history];
-  if (Object.keys(changed).length > 0) {
-    history.push({ iteration: checkpoint.state.iteration, changed });
-  }
-  return { values, cache, state: checkpoint.state, history };
-}
-
-/** Usage of `deno task fig2`. */
-export const FIG2_USAGE = `usage: deno task fig2 --data DIR [options]
-
-Trains a bidirectional LSNN (per direction 300 LIF + 100 ALIF) on frame-wise phoneme recognition
-with the TIMIT cache in --data (deno task timit:prepare), by e-prop (symmetric, random, adaptive or
-global feedback) or BPTT, as in Fig. 2 of the e-prop paper. Validates once per epoch, reports the
-frame error on 61 phones and on 39 folded classes for the validation and test splits, and writes
-results.json and checkpoints to --out (a new or empty folder; --resume continues a run there).`;
-
-/**
- * Runs `deno task fig2`.
- * @param args Command-line arguments.
- * @param options Where to print.
- * @returns The exit code (0 done, 1 diverged or failed, 2 bad input).
- */
-export function fig2Main(
-  args: string[],
-  options: { log?: (line: string) => void } = {},
-): Promise<number> {
-  const log = options.log ?? console.log;
-  return commandMain({ name: "fig2", usage: FIG2_USAGE, flags: FIG2_FLAGS }, args, async (ctx) => {
-    const { values, cache, state, history } = await startFig2(ctx);
-    const out = values.out as string;
-    try {
-      const run = await runFig2(values, cache, {
-        state,
-        history,
-        log,
-        store: (cp) => writeAtomic(checkpointPath(out), networkCheckpointToJson(cp)),
-        onBest: (record, params) =>
-          writeAtomic(
-            `${out}/${FIG2_BEST_FILE}`,
-            JSON.stringify({ record, params: networkParamsToJson(params) }) + "\n",
-          ),
-      });
-      try {
-        await writeAtomic(`${out}/results.json`, JSON.stringify(fig2Results(run), null, 1) + "\n");
-        const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-        const b = run.best;
-        log(
-          `fig2: ${run.state.iteration} iterations in ${formatDuration(run.state.seconds)}; ` +
-            `selected on validation at epoch ${+(b.iteration / run.batchesPerEpoch).toFixed(
-              2,
-            )}: frame error validation ${pct(b.error39)} (39) / ${pct(b.error)} (61), test ${
-              pct(b.test.error39)
-            } (39) / ${pct(b.test.error)} (61); results in ${out}/results.json`,
-        );
-      } finally {
-        run.network.dispose();
-      }
-    } catch (e) {
-      if (e instanceof DivergenceError) {
-        const lr = values["learning-rate"] as number;
-        e.message += `\nTo continue from the last checkpoint with a lower learning rate: ` +
-          `deno task fig2 --resume --out ${out} --learning-rate ${lr / 2}`;
-      }
-      throw e;
-    }
-  });
 }

@@ -1,0 +1,275 @@
+/**
+ * `deno task fig2:table`: the comparison of Fig. 2. Runs (or resumes, or only collects) one Fig. 2
+ * run per method in `<out>/<name>` (LSNN by BPTT and by e-prop with symmetric, random, adaptive and
+ * global feedback; the LSTM by BPTT and by e-prop), then prints the table: frame error on 39 and 61
+ * classes for validation and test at the point selected on validation, the initial network's
+ * error, epochs, time per epoch and firing rate; writes table.md, table.json and the learning
+ * curves of all runs on one plot.
+ *
+ * @module
+ */
+import { type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
+import { commandMain, InputError, RunFailure } from "../cli/command.ts";
+import type { TimitCache } from "../data/timit_cache.ts";
+import { saveFigure } from "../plot/render.ts";
+import { formatDuration } from "../train/progress.ts";
+import { loadFig2Data } from "./fig2.ts";
+import { fig2Main } from "./fig2_cli.ts";
+import {
+  fig2RunLabel,
+  type Fig2RunSummary,
+  initialScores,
+  learningCurve,
+  readFig2Run,
+  type SplitSummary,
+  writeFig2Figures,
+} from "./fig2_report.ts";
+import { learningCurvesFigure } from "./fig2_figures.ts";
+
+/** The runs of the comparison: folder name and the fig2 flags that make it. */
+export const FIG2_TABLE_RUNS: readonly { name: string; args: readonly string[] }[] = [
+  { name: "lsnn-bptt", args: ["--method", "bptt"] },
+  { name: "lsnn-eprop-symmetric", args: ["--method", "eprop", "--feedback", "symmetric"] },
+  { name: "lsnn-eprop-random", args: ["--method", "eprop", "--feedback", "random"] },
+  { name: "lsnn-eprop-adaptive", args: ["--method", "eprop", "--feedback", "adaptive"] },
+  { name: "lsnn-eprop-global", args: ["--method", "eprop", "--feedback", "global"] },
+  { name: "lstm-bptt", args: ["--model", "lstm", "--method", "bptt"] },
+  {
+    name: "lstm-eprop-symmetric",
+    args: ["--model", "lstm", "--method", "eprop", "--feedback", "symmetric"],
+  },
+];
+
+/** The flags of `deno task fig2:table`. */
+export const FIG2_TABLE_FLAGS: FlagSpecs = {
+  data: { type: "string", default: "", help: "TIMIT cache folder (deno task timit:prepare)" },
+  out: { type: "string", default: "out/fig2-table", help: "folder of the runs and the table" },
+  runs: {
+    type: "string",
+    default: FIG2_TABLE_RUNS.map((r) => r.name).join(","),
+    help: "comma-separated runs, from: " + FIG2_TABLE_RUNS.map((r) => r.name).join(", "),
+  },
+  "n-epochs": {
+    type: "int",
+    default: 8,
+    min: 1,
+    max: 1_000_000,
+    help:
+      "epochs per run (the paper trains 80; 8 keep the whole table to about 5 hours on 2 cores)",
+  },
+  seed: { type: "int", default: 0, min: 0, max: MAX_SEED, help: "random seed of every run" },
+  workers: { type: "int", default: 0, min: 0, max: 256, help: "gradient workers per LSNN run" },
+  collect: {
+    type: "boolean",
+    default: false,
+    help: "only collect: train nothing, report the folders as they are (runs still going included)",
+  },
+};
+
+/** Usage of `deno task fig2:table`. */
+export const FIG2_TABLE_USAGE = `usage: deno task fig2:table --data DIR [options]
+
+Runs every method of Fig. 2 (LSNN: BPTT and e-prop with symmetric, random, adaptive and global
+feedback; LSTM: BPTT and e-prop) on the TIMIT cache in --data, each in <out>/<name> (a finished
+run is collected, an interrupted one resumed), and prints the comparison: frame error on 39 and 61
+classes for validation and test at the epoch selected on validation, epochs, time per epoch and
+firing rate. --collect only reads the folders (--data then adds the initial network's error and
+missing figures).`;
+
+/** One row of the table. */
+export interface Fig2TableRow {
+  /** Run folder name. */
+  name: string;
+  /** Method label. */
+  label: string;
+  /** The run, when its folder holds one. */
+  run?: Fig2RunSummary;
+  /** The initial network's scores, when the data was given. */
+  initial?: { validation: SplitSummary; test: SplitSummary };
+}
+
+const pct = (x: number | undefined) => (x === undefined ? "-" : `${(100 * x).toFixed(1)}`);
+
+/**
+ * The table as Markdown.
+ * @param rows The runs.
+ * @param baseline Majority-class test error (39 classes), when known.
+ * @returns The lines.
+ */
+export function formatFig2Table(rows: Fig2TableRow[], baseline?: number): string[] {
+  const head = [
+    "method",
+    "val 39",
+    "val 61",
+    "test 39",
+    "test 61",
+    "init test 39",
+    "selected / trained epochs",
+    "time per epoch",
+    "rate (Hz)",
+  ];
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
+  for (const r of rows) {
+    const b = r.run?.best;
+    const cells = r.run && b
+      ? [
+        r.label,
+        pct(b.validation.frameError39),
+        pct(b.validation.frameError61),
+        pct(b.test.frameError39),
+        pct(b.test.frameError61),
+        pct(r.initial?.test.frameError39),
+        `${+b.epoch.toFixed(2)} / ${+r.run.epochs.toFixed(2)}${
+          r.run.complete ? "" : ` of ${r.run.plannedEpochs} (running)`
+        }`,
+        formatDuration(r.run.secondsPerEpoch),
+        r.run.flags.model === "lstm" ? "-" : b.validation.rateHz.toFixed(1),
+      ]
+      : [r.label, "-", "-", "-", "-", pct(r.initial?.test.frameError39), "not run", "-", "-"];
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  if (baseline !== undefined) {
+    lines.push(
+      `| majority class (training split) | | | ${pct(baseline)} | | | | | |`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * The error of always answering the training split's most frequent class, on the test split
+ * (39 classes, from the cache manifest's class counts).
+ * @param cache The data.
+ * @returns The error in [0, 1].
+ */
+export function majorityClassError(cache: TimitCache): number {
+  const train = cache.manifest.splits.train.classFrames;
+  const test = cache.manifest.splits.test.classFrames;
+  let top = 0;
+  for (let k = 1; k < train.length; k++) if (train[k] > train[top]) top = k;
+  const total = test.reduce((a, v) => a + v, 0);
+  return 1 - test[top] / total;
+}
+
+/**
+ * Runs `deno task fig2:table`.
+ * @param args Command-line arguments.
+ * @param options Where to print.
+ * @returns The exit code.
+ */
+export function fig2TableMain(
+  args: string[],
+  options: { log?: (line: string) => void } = {},
+): Promise<number> {
+  const log = options.log ?? console.log;
+  return commandMain(
+    { name: "fig2:table", usage: FIG2_TABLE_USAGE, flags: FIG2_TABLE_FLAGS },
+    args,
+    async ({ values }) => {
+      const out = values.out as string;
+      const names = (values.runs as string).split(",").map((s) => s.trim()).filter((s) => s);
+      const chosen = names.map((n) => {
+        const r = FIG2_TABLE_RUNS.find((x) => x.name === n);
+        if (!r) {
+          throw new InputError(
+            `--runs: unknown run ${JSON.stringify(n)}; expected some of ${
+              FIG2_TABLE_RUNS.map((x) => x.name).join(", ")
+            }`,
+          );
+        }
+        return r;
+      });
+      if (chosen.length === 0) throw new InputError("--runs: name at least one run");
+      const collect = values.collect as boolean;
+      if (!collect && values.data === "") {
+        throw new InputError("--data is required to train (or pass --collect to only report)");
+      }
+      const cache = values.data === ""
+        ? undefined
+        : await loadFig2Data({ data: values.data, features: "fbank" } as FlagValues)
+          .catch(async (e) => {
+            // The runs may use MFCC features: read whatever the cache holds.
+            if (!(e instanceof InputError) || !/holds mfcc/.test(e.message)) throw e;
+            return await loadFig2Data({ data: values.data, features: "mfcc" } as FlagValues);
+          });
+      const rows: Fig2TableRow[] = [];
+      for (const r of chosen) {
+        const dir = `${out}/${r.name}`;
+        let run = await readFig2Run(dir);
+        if (!collect && !run?.complete) {
+          const common = ["--n-epochs", String(values["n-epochs"])];
+          const exists = await Deno.stat(`${dir}/checkpoint.json`).then(() => true, () => false);
+          const argv = exists ? ["--resume", "--out", dir, ...common] : [
+            ...r.args,
+            "--data",
+            values.data as string,
+            "--out",
+            dir,
+            "--seed",
+            String(values.seed),
+            "--workers",
+            String(values.workers),
+            ...common,
+          ];
+          log(
+            `fig2:table: ${exists ? "resuming" : "running"} ${r.name}: deno task fig2 ${
+              argv.join(" ")
+            }`,
+          );
+          const code = await fig2Main(argv, { log });
+          if (code !== 0) {
+            throw new RunFailure(`fig2:table: the run ${r.name} failed (exit ${code})`);
+          }
+          run = await readFig2Run(dir);
+        }
+        const row: Fig2TableRow = { name: r.name, label: r.name, run };
+        if (run) {
+          row.label = fig2RunLabel(run.flags);
+          if (cache) {
+            row.initial = await initialScores(dir, run.flags, cache);
+            const hasFigures = await Deno.stat(`${dir}/confusion.png`).then(
+              () => true,
+              () => false,
+            );
+            if (run.complete && !hasFigures) await writeFig2Figures(dir, run, cache, log);
+          }
+        }
+        rows.push(row);
+      }
+      const baseline = cache ? majorityClassError(cache) : undefined;
+      const table = formatFig2Table(rows, baseline);
+      for (const line of table) log(line);
+      await Deno.mkdir(out, { recursive: true });
+      await Deno.writeTextFile(`${out}/table.md`, table.join("\n") + "\n");
+      await Deno.writeTextFile(
+        `${out}/table.json`,
+        JSON.stringify(
+          {
+            majorityClassTestError39: baseline ?? null,
+            runs: rows.map((r) => ({
+              name: r.name,
+              label: r.label,
+              complete: r.run?.complete ?? false,
+              epochs: r.run?.epochs ?? 0,
+              secondsPerEpoch: r.run?.secondsPerEpoch ?? null,
+              best: r.run?.best ?? null,
+              initial: r.initial ?? null,
+            })),
+          },
+          null,
+          1,
+        ) + "\n",
+      );
+      const curves = rows.filter((r) => r.run).map((r) =>
+        learningCurve(r.label, r.run!, r.initial)
+      );
+      if (curves.length > 0) {
+        const fig = await saveFigure(
+          learningCurvesFigure(curves, "Fig. 2: frame error (39 classes) per epoch"),
+          { dir: out, name: "learning_curves" },
+        );
+        log(`fig2:table: ${out}/table.md, table.json, ${fig.png}`);
+      }
+    },
+  );
+}
