@@ -208,6 +208,7 @@ export const FIG2_FLAGS: FlagSpecs = {
     min: 0,
     max: 256,
     help: "gradient workers (0: one per core, at most one per utterance of a batch)",
+    appliesWhen: { model: ["lsnn"] },
   },
   seed: { type: "int", default: 0, min: 0, max: MAX_SEED, help: "random seed" },
   "print-every": { type: "int", default: 10, min: 0, help: "iterations between progress lines" },

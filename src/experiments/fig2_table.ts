@@ -207,8 +207,7 @@ export function fig2TableMain(
             dir,
             "--seed",
             String(values.seed),
-            "--workers",
-            String(values.workers),
+            ...(r.args.includes("lstm") ? [] : ["--workers", String(values.workers)]),
             ...common,
           ];
           log(
