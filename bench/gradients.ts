@@ -25,6 +25,8 @@ import { Rng } from "../src/util/rng.ts";
 import { initWasm, instantiateCore } from "../src/backend/wasm/module.ts";
 import { Arena } from "../src/backend/wasm/arena.ts";
 import { bindKernels } from "../src/backend/wasm/kernels.ts";
+import { initLstmParams, LstmNetwork } from "../src/backend/wasm/lstm_network.ts";
+import type { SequenceBatch } from "../src/net/batch.ts";
 import { WasmNetwork } from "../src/backend/wasm/wasm_network.ts";
 import { resolveNetwork } from "../src/net/network.ts";
 import { initNetworkParams } from "../src/net/params.ts";
@@ -345,6 +347,42 @@ async function benchTimit() {
   console.log(`|---|---:|${groups.map(() => "---:|").join("")}---:|`);
   for (const r of rows) console.log(r);
   network.dispose();
+  await benchLstm(batch);
+}
+
+/** The LSTM baseline of Fig. 2 on the same batch: BPTT and e-prop, time per kernel. */
+async function benchLstm(batch: SequenceBatch) {
+  const spec = { nIn: 123, nHidden: 200, nOut: 61 };
+  const profile = new Map<string, number>();
+  const lstm = await LstmNetwork.create(spec, initLstmParams(spec, rng), { precision, profile });
+  const objective: NetworkObjective = {
+    losses: [{
+      type: "ce_frames",
+      labels: Int32Array.from({ length: batch.batchSize * batch.frames }, () => rng.int(61)),
+    }],
+    l2: 1e-5,
+  };
+  console.log(
+    `\nLSTM baseline on the same batch: bidirectional 2 x 200 units, per-frame readout, ${precision}`,
+  );
+  console.log("| gradient | ms | cell forward | cell backward | products | other |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const method of ["bptt", "eprop"] as const) {
+    lstm.gradients(batch, objective, { method });
+    profile.clear();
+    const start = performance.now();
+    for (let i = 0; i < iterations; i++) lstm.gradients(batch, objective, { method });
+    const ms = (performance.now() - start) / iterations;
+    const part = (k: string) => (profile.get(k) ?? 0) / iterations;
+    const products = part("gemmNNDense") + part("gemmTNDense");
+    const other = ms - part("lstmForward") - part("lstmBackward") - products;
+    console.log(
+      `| ${method === "bptt" ? "BPTT" : "e-prop"} | ${ms.toFixed(0)} | ${
+        part("lstmForward").toFixed(0)
+      } | ${part("lstmBackward").toFixed(0)} | ${products.toFixed(0)} | ${other.toFixed(0)} |`,
+    );
+  }
+  lstm.dispose();
 }
 
 /** Event-driven vs dense kernels across densities of the sparse operand. */
