@@ -1,0 +1,117 @@
+/**
+ * The environment interface of reward-based e-prop (Figs. 4-5): N episodes run side by side, all
+ * stepped at once. Implemented by the TypeScript games (src/env/games/), by the Atari Learning
+ * Environment bridge (src/env/ale/, Deno only: it starts a Python process), and by the paper's
+ * preprocessing wrapper (src/env/preprocess.ts), which turns any of them into 84x84 grey frames with
+ * action repeat and clipped rewards. No Deno API here: it runs in browsers and workers.
+ *
+ * Episodes reset themselves: when episode i ends at a step, that step's reward and end flags are
+ * those of the ending episode, `observations` already holds the first frame of the next one, and
+ * `episodes` reports the finished episode's score and length (so an agent resets its network state
+ * for i and logs the score).
+ *
+ * @module
+ */
+
+/** Shape of one observation: height x width x channels, row-major, channels last. */
+export interface ObservationShape {
+  /** Rows. */
+  height: number;
+  /** Columns. */
+  width: number;
+  /** 3 (RGB) or 1 (grey). */
+  channels: number;
+}
+
+/** One finished episode. */
+export interface EpisodeRecord {
+  /** Which of the N parallel episodes slots it ran in. */
+  env: number;
+  /** Game score: the sum of the unclipped rewards. */
+  score: number;
+  /** Agent steps it lasted. */
+  steps: number;
+  /** Emulator (or game) frames it lasted. */
+  frames: number;
+  /** Whether it was cut by the maximum episode length rather than ended by the game. */
+  truncated: boolean;
+}
+
+/** What {@linkcode VectorEnv.step} returns. */
+export interface VectorStep {
+  /**
+   * Observations [N][height][width][channels]: uint8 (0..255) for raw frames, float32 in [0, 1]
+   * after preprocessing. For an episode that ended at this step: the first frame of the next one.
+   */
+  observations: Uint8Array | Float32Array;
+  /** Reward of each episode at this step (clipped to [-1, 1] by the preprocessing wrapper). */
+  rewards: Float64Array;
+  /** Unclipped rewards (equal to `rewards` without clipping). */
+  rawRewards: Float64Array;
+  /** 1 where the game ended the episode at this step. */
+  terminated: Uint8Array;
+  /** 1 where the maximum episode length ended it. */
+  truncated: Uint8Array;
+  /** Lives left in each episode (0 for games without lives). */
+  lives: Int32Array;
+  /** Episodes that ended at this step. */
+  episodes: EpisodeRecord[];
+}
+
+/** N parallel episodes of one game. */
+export interface VectorEnv {
+  /** A name, e.g. "pong", "catch", "ale:pong". */
+  readonly name: string;
+  /** Parallel episodes N. */
+  readonly numEnvs: number;
+  /** The action set: one name per action index (e.g. NOOP, FIRE, RIGHT, LEFT, ...). */
+  readonly actions: readonly string[];
+  /** Shape of one observation. */
+  readonly observationShape: ObservationShape;
+  /** "uint8" (raw frames) or "float32" (preprocessed, in [0, 1]). */
+  readonly observationType: "uint8" | "float32";
+  /** Emulator frames per agent step (the action repeat; 1 for a raw environment). */
+  readonly frameSkip: number;
+  /**
+   * Starts all N episodes afresh.
+   * @param seed Seeds every episode's randomness (episode i from seed and i); default: the
+   *   environment's construction seed.
+   * @returns The first observations [N][height][width][channels].
+   */
+  reset(seed?: number): Promise<Uint8Array | Float32Array>;
+  /**
+   * Advances every episode by one agent step.
+   * @param actions One action index per episode (Int32Array of length N, each in [0, actions)).
+   * @returns Observations, rewards, episode ends.
+   * @throws {RangeError} For a wrong action count or index; {Error} after close().
+   */
+  step(actions: Int32Array): Promise<VectorStep>;
+  /** Releases the environment (the ALE bridge process exits); later calls throw. */
+  close(): Promise<void>;
+}
+
+/**
+ * Checks the actions of a step.
+ * @param env The environment.
+ * @param actions The actions.
+ * @throws {RangeError} Naming the first bad entry.
+ */
+export function checkActions(env: VectorEnv, actions: Int32Array): void {
+  if (!(actions instanceof Int32Array) || actions.length !== env.numEnvs) {
+    throw new RangeError(
+      `Cannot step ${env.name}: actions must be an Int32Array of ${env.numEnvs} (one per episode), got ${
+        actions instanceof Int32Array ? `length ${actions.length}` : typeof actions
+      }`,
+    );
+  }
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i];
+    if (a < 0 || a >= env.actions.length) {
+      throw new RangeError(
+        `Cannot step ${env.name}: actions[${i}] must be in [0, ${env.actions.length - 1}] (${
+          env.actions.join(", ")
+        }), got ${a}`,
+      );
+    }
+  }
+}
