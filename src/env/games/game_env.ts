@@ -278,6 +278,40 @@ export class GameVectorEnv<S> implements VectorEnv {
     }
   }
 
+  /**
+   * Starts the episodes where `mask[i]` is 1 afresh (each from its own generator, which goes on)
+   * and leaves the others where they are; for the preprocessing wrapper's episode-length limit.
+   * @param mask One flag per episode.
+   * @returns The frames of all N episodes and their lives (0: these games have none).
+   * @throws {RangeError} For a mask of the wrong length; {Error} after close().
+   */
+  resetEpisodes(mask: Uint8Array): Promise<{ observations: Uint8Array; lives: Int32Array }> {
+    try {
+      this.#checkOpen("reset episodes of");
+      if (!(mask instanceof Uint8Array) || mask.length !== this.numEnvs) {
+        throw new RangeError(
+          `Cannot reset episodes of ${this.name}: mask must be a Uint8Array of ${this.numEnvs}`,
+        );
+      }
+      const b = this.#current ^ 1;
+      for (let i = 0; i < this.numEnvs; i++) {
+        if (mask[i]) {
+          this.#states[i] = this.#rules.newEpisode(this.#rngs[i]);
+          this.#scores[i] = 0;
+          this.#frames[i] = 0;
+        }
+        this.#render(b, i);
+      }
+      this.#current = b;
+      return Promise.resolve({
+        observations: this.#buffers[b],
+        lives: new Int32Array(this.numEnvs),
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   /** Releases the frame buffers; later reset and step calls throw (closing twice is allowed). */
   close(): Promise<void> {
     this.#closed = true;

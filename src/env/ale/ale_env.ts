@@ -1,0 +1,383 @@
+/**
+ * Atari games through the Arcade Learning Environment (ale-py), as a {@linkcode VectorEnv}. Deno
+ * only (it starts `python3 src/env/ale/ale_bridge.py`); not exported from mod.ts.
+ *
+ * Two modes:
+ * - preprocessed (default): ALE's C++ vector environment does the paper's frame preprocessing
+ *   (action repeat `frameSkip`, max-pool of the last two grey frames, 84x84 INTER_AREA resize);
+ *   observations are float32 in [0, 1], rewards clipped to [-1, 1] here (`rawRewards` and the
+ *   episode scores unclipped);
+ * - raw (`raw: true`): RGB 210x160 uint8 frames, one emulator frame per step, unclipped rewards
+ *   (for recordings, or for `preprocess()` of ../preprocess.ts).
+ *
+ * Every reset starts with up to `noopMax` random no-ops (and FIRE for games that need it), ALE's
+ * standard. Episodes end at game over, at ALE's cap of `maxEpisodeFrames` emulator frames, or at
+ * `maxEpisodeSteps` agent steps (each episode's limit drawn in [max - jitter, max]); the ended
+ * slot restarts at the same step. At an ending step, `lives` are those of the next episode.
+ *
+ * @example
+ * ```ts ignore
+ * const env = await createAleEnv({ game: "pong", numEnvs: 8, seed: 1 });
+ * let obs = await env.reset();
+ * const step = await env.step(new Int32Array(8)); // NOOP everywhere
+ * await env.close();
+ * ```
+ *
+ * @module
+ */
+import { checkActions } from "../vector_env.ts";
+import type { EpisodeRecord, ObservationShape, VectorStep } from "../vector_env.ts";
+import { checkEpisodeLimit, EpisodeClock, type ResettableVectorEnv } from "../episodes.ts";
+import { Rng } from "../../util/rng.ts";
+import { BridgeProcess, Op, Reply } from "./bridge_process.ts";
+
+export type { ResettableVectorEnv } from "../episodes.ts";
+export type { EpisodeRecord, ObservationShape, VectorEnv, VectorStep } from "../vector_env.ts";
+
+/** Options of {@linkcode createAleEnv}. */
+export interface AleEnvOptions {
+  /** ALE ROM id in snake_case: "pong", "fishing_derby", "breakout", ... */
+  game: string;
+  /** Parallel episodes N. */
+  numEnvs: number;
+  /** Seeds the emulators (episode i from seed and i) and the episode length jitter. */
+  seed: number;
+  /** RGB 210x160 frames, one emulator frame per step, no clipping (default false). */
+  raw?: boolean;
+  /** Action repeat of the preprocessed mode, default 4 (must be 1 in raw mode). */
+  frameSkip?: number;
+  /** Side of the preprocessed grey frames, default 84. */
+  size?: number;
+  /** Maximum agent steps per episode, 0 (default) for none besides `maxEpisodeFrames`. */
+  maxEpisodeSteps?: number;
+  /** Each episode's limit drawn uniformly in [maxEpisodeSteps - jitter, maxEpisodeSteps]. */
+  jitter?: number;
+  /** Random no-ops at each reset, at most this many (default 30; 0: none). */
+  noopMax?: number;
+  /** ALE's own cap on an episode in emulator frames, default 108000 (30 minutes); 0: none. */
+  maxEpisodeFrames?: number;
+  /** Emulator threads, default 0 (one per core, at most N). */
+  numThreads?: number;
+  /** Fail a call (and stop the bridge) after this many milliseconds, default 120000. */
+  timeoutMs?: number;
+  /** Python executable with ale-py, default "python3". */
+  python?: string;
+}
+
+/** An ALE environment: a {@linkcode VectorEnv} that can also restart single episodes. */
+export interface AleEnv extends ResettableVectorEnv {
+  /** Process id of the bridge. */
+  readonly pid: number;
+  /** ale-py's version. */
+  readonly aleVersion: string;
+}
+
+const KEYS = [
+  "game",
+  "numEnvs",
+  "seed",
+  "raw",
+  "frameSkip",
+  "size",
+  "maxEpisodeSteps",
+  "jitter",
+  "noopMax",
+  "maxEpisodeFrames",
+  "numThreads",
+  "timeoutMs",
+  "python",
+];
+
+/** ALE's cap when `maxEpisodeFrames` is 0 (large, and far from int32 overflow in ALE). */
+const NO_FRAME_CAP = 1 << 30;
+
+/** v / 255 as float32. */
+const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
+/**
+ * Starts N emulators of one game through the Python bridge.
+ * @param options Game, N, seed, mode and limits.
+ * @returns The environment; call reset() first, close() at the end.
+ * @throws {TypeError | RangeError} For bad options (naming the field); {Error} for an unknown game
+ *   (with close names), a missing ale-py (`pip install ale-py`) or a bridge that fails to start.
+ */
+export async function createAleEnv(options: AleEnvOptions): Promise<AleEnv> {
+  const o = checkOptions(options);
+  const label = `ale:${o.game}`;
+  const bridge = BridgeProcess.start(o.python, label);
+  try {
+    const config = new TextEncoder().encode(JSON.stringify({
+      game: o.game,
+      numEnvs: o.numEnvs,
+      raw: o.raw,
+      frameSkip: o.frameSkip,
+      size: o.size,
+      noopMax: o.noopMax,
+      maxEpisodeFrames: o.maxEpisodeFrames === 0 ? NO_FRAME_CAP : o.maxEpisodeFrames,
+      numThreads: o.numThreads,
+    }));
+    const { code, body } = await bridge.request(Op.config, config, o.timeoutMs).catch((e) => {
+      throw new Error(`Cannot create ${e.message}`);
+    });
+    if (code !== Reply.hello) throw new Error(`Cannot create ${label}: unexpected reply ${code}`);
+    const hello = JSON.parse(new TextDecoder().decode(body));
+    return new AleVectorEnv(bridge, o, hello);
+  } catch (e) {
+    await bridge.close(1000);
+    throw e;
+  }
+}
+
+/**
+ * The version of ale-py a Python has, or undefined without one.
+ * @param python Python executable, default "python3".
+ * @returns ale-py's version, e.g. "0.12.1".
+ */
+export async function aleAvailable(python = "python3"): Promise<string | undefined> {
+  try {
+    const { success, stdout } = await new Deno.Command(python, {
+      args: ["-c", "import ale_py, numpy; print(ale_py.__version__)"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const v = new TextDecoder().decode(stdout).trim();
+    return success && v ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type Checked = Required<Omit<AleEnvOptions, "seed">> & { seed: number };
+
+function checkOptions(options: AleEnvOptions): Checked {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot create ALE environment: options must be an object, got ${options}`);
+  }
+  const { game } = options;
+  if (typeof game !== "string" || game.length === 0) {
+    throw new TypeError(`Cannot create ALE environment: game must be a ROM id string, got ${game}`);
+  }
+  const what = `Cannot create ale:${game}`;
+  for (const key of Object.keys(options)) {
+    if (!KEYS.includes(key)) {
+      throw new TypeError(`${what}: unknown option ${key} (known: ${KEYS.join(", ")})`);
+    }
+  }
+  const o: Checked = {
+    game,
+    numEnvs: options.numEnvs,
+    seed: options.seed,
+    raw: options.raw ?? false,
+    frameSkip: options.frameSkip ?? (options.raw ? 1 : 4),
+    size: options.size ?? 84,
+    maxEpisodeSteps: options.maxEpisodeSteps ?? 0,
+    jitter: options.jitter ?? 0,
+    noopMax: options.noopMax ?? 30,
+    maxEpisodeFrames: options.maxEpisodeFrames ?? 108000,
+    numThreads: options.numThreads ?? 0,
+    timeoutMs: options.timeoutMs ?? 120000,
+    python: options.python ?? "python3",
+  };
+  const int = (name: keyof Checked, min: number, max = Infinity) => {
+    const v = o[name] as number;
+    if (!Number.isInteger(v) || v < min || v > max) {
+      const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
+      throw new RangeError(`${what}: ${name} must be an integer ${range}, got ${v}`);
+    }
+  };
+  int("numEnvs", 1, 4096);
+  if (!Number.isInteger(o.seed)) {
+    throw new TypeError(`${what}: seed must be an integer, got ${o.seed}`);
+  }
+  if (typeof o.raw !== "boolean") {
+    throw new TypeError(`${what}: raw must be a boolean, got ${o.raw}`);
+  }
+  if (o.raw && o.frameSkip !== 1) {
+    throw new RangeError(`${what}: frameSkip must be 1 in raw mode, got ${o.frameSkip}`);
+  }
+  int("frameSkip", 1, 1000);
+  int("size", 1, 160);
+  int("noopMax", 0, 10000);
+  int("maxEpisodeFrames", 0, NO_FRAME_CAP);
+  int("numThreads", 0, 1024);
+  int("timeoutMs", 1);
+  if (typeof o.python !== "string" || o.python.length === 0) {
+    throw new TypeError(`${what}: python must be an executable name or path, got ${o.python}`);
+  }
+  checkEpisodeLimit(what, o.maxEpisodeSteps, o.jitter);
+  return o;
+}
+
+/**
+ * The emulator seeds of the N episodes (each >= 1: ALE ignores seed 0 at a reset).
+ * @param seed The environment seed.
+ * @param n N.
+ * @returns Seed i depends on seed and i only.
+ */
+export function emulatorSeeds(seed: number, n: number): Int32Array {
+  const rng = new Rng(seed), out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = 1 + (rng.nextUint32() % 0x7ffffffe);
+  return out;
+}
+
+interface Hello {
+  aleVersion: string;
+  actions: string[];
+  shape: [number, number, number];
+}
+
+interface Frames {
+  observations: Uint8Array | Float32Array;
+  rewards: Float64Array;
+  lives: Int32Array;
+  episodeFrames: Int32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+}
+
+class AleVectorEnv implements AleEnv {
+  readonly name: string;
+  readonly numEnvs: number;
+  readonly actions: readonly string[];
+  readonly observationShape: ObservationShape;
+  readonly observationType: "uint8" | "float32";
+  readonly frameSkip: number;
+  readonly pid: number;
+  readonly aleVersion: string;
+  #bridge: BridgeProcess;
+  #o: Checked;
+  #clock: EpisodeClock;
+  #closed = false;
+  #busy = false;
+  #started = false;
+
+  constructor(bridge: BridgeProcess, o: Checked, hello: Hello) {
+    this.#bridge = bridge;
+    this.#o = o;
+    this.name = `ale:${o.game}`;
+    this.numEnvs = o.numEnvs;
+    this.actions = Object.freeze([...hello.actions]);
+    const [height, width, channels] = hello.shape;
+    this.observationShape = { height, width, channels };
+    this.observationType = o.raw ? "uint8" : "float32";
+    this.frameSkip = o.frameSkip;
+    this.pid = bridge.pid;
+    this.aleVersion = hello.aleVersion;
+    this.#clock = new EpisodeClock(o.numEnvs, o.maxEpisodeSteps, o.jitter, o.seed);
+  }
+
+  async #call(verb: string, op: number, payload: Uint8Array): Promise<Frames> {
+    if (this.#closed) throw new Error(`Cannot ${verb} ${this.name}: the environment is closed`);
+    if (this.#busy) {
+      throw new Error(`Cannot ${verb} ${this.name}: the previous call has not finished (await it)`);
+    }
+    if (this.#bridge.exited) {
+      throw new Error(
+        `Cannot ${verb} ${this.name}: the ALE bridge has exited; its stderr ends with:\n${this.#bridge.stderrTail}`,
+      );
+    }
+    if (op !== Op.reset && !this.#started) {
+      throw new Error(`Cannot ${verb} ${this.name}: call reset() first`);
+    }
+    this.#busy = true;
+    try {
+      const { code, body } = await this.#bridge.request(op, payload, this.#o.timeoutMs);
+      if (code !== Reply.frames) throw new Error(`${this.name}: unexpected reply ${code}`);
+      return this.#frames(body);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  #frames(body: Uint8Array): Frames {
+    const N = this.numEnvs, { height, width, channels } = this.observationShape;
+    const size = N * height * width * channels;
+    if (body.length !== 18 * N + size) {
+      throw new Error(
+        `${this.name}: the bridge sent ${body.length} bytes, expected ${18 * N + size}`,
+      );
+    }
+    const b = body.buffer as ArrayBuffer, o = body.byteOffset;
+    const pixels = body.subarray(18 * N);
+    let observations: Uint8Array | Float32Array;
+    if (this.#o.raw) observations = pixels.slice();
+    else {
+      observations = new Float32Array(size);
+      for (let i = 0; i < size; i++) observations[i] = UNIT[pixels[i]];
+    }
+    return {
+      observations,
+      rewards: new Float64Array(b, o, N),
+      lives: new Int32Array(b, o + 8 * N, N),
+      episodeFrames: new Int32Array(b, o + 12 * N, N),
+      terminated: body.subarray(16 * N, 17 * N),
+      truncated: body.subarray(17 * N, 18 * N),
+    };
+  }
+
+  async reset(seed?: number): Promise<Uint8Array | Float32Array> {
+    const s = seed ?? this.#o.seed;
+    if (!Number.isInteger(s)) {
+      throw new TypeError(`Cannot reset ${this.name}: seed must be an integer, got ${seed}`);
+    }
+    const seeds = emulatorSeeds(s, this.numEnvs);
+    const f = await this.#call("reset", Op.reset, new Uint8Array(seeds.buffer));
+    this.#started = true;
+    this.#clock.restart(s);
+    return f.observations;
+  }
+
+  async step(actions: Int32Array): Promise<VectorStep> {
+    if (!this.#closed) checkActions(this, actions);
+    const N = this.numEnvs, clock = this.#clock;
+    const payload = new Uint8Array(5 * N);
+    payload.set(new Uint8Array(actions.buffer, actions.byteOffset, 4 * N));
+    const cut = payload.subarray(4 * N);
+    for (let i = 0; i < N; i++) cut[i] = clock.lastStep(i) ? 1 : 0;
+    const f = await this.#call("step", Op.step, payload);
+    const truncated = new Uint8Array(N), episodes: EpisodeRecord[] = [];
+    for (let i = 0; i < N; i++) {
+      clock.score[i] += f.rewards[i];
+      clock.steps[i] += 1;
+      const term = f.terminated[i] === 1;
+      if (term || f.truncated[i] === 1 || cut[i] === 1) {
+        truncated[i] = term ? 0 : 1;
+        episodes.push(clock.finish(i, !term, f.episodeFrames[i]));
+      }
+    }
+    const rawRewards = Float64Array.from(f.rewards);
+    const rewards = this.#o.raw ? Float64Array.from(f.rewards) : rawRewards.map(clip);
+    return {
+      observations: f.observations,
+      rewards,
+      rawRewards,
+      terminated: f.terminated.slice(),
+      truncated,
+      lives: Int32Array.from(f.lives),
+      episodes,
+    };
+  }
+
+  async resetEpisodes(
+    mask: Uint8Array,
+  ): Promise<{ observations: Uint8Array | Float32Array; lives: Int32Array }> {
+    if (!(mask instanceof Uint8Array) || mask.length !== this.numEnvs) {
+      throw new RangeError(
+        `Cannot reset episodes of ${this.name}: mask must be a Uint8Array of ${this.numEnvs}`,
+      );
+    }
+    const f = await this.#call("reset episodes of", Op.resetSome, mask.slice());
+    for (let i = 0; i < this.numEnvs; i++) if (mask[i]) this.#clock.finish(i, true);
+    return { observations: f.observations, lives: Int32Array.from(f.lives) };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#bridge.close();
+  }
+}
+
+function clip(v: number): number {
+  return v > 1 ? 1 : v < -1 ? -1 : v;
+}

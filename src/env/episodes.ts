@@ -1,0 +1,128 @@
+/**
+ * Episode bookkeeping shared by the preprocessing wrapper and the ALE bridge: running score, agent
+ * steps and emulator frames of each of N episodes, and the maximum episode length with
+ * per-episode jitter (the curriculum of Figs. 4-5: each episode's limit drawn uniformly in
+ * [max - jitter, max] from a seeded generator). No Deno API here.
+ *
+ * @module
+ */
+import { Rng } from "../util/rng.ts";
+import type { EpisodeRecord, VectorEnv } from "./vector_env.ts";
+
+/**
+ * An environment that can restart some of its episodes (needed to cut episodes at a maximum
+ * length under a wrapper). The ALE bridge and the preprocessing wrapper implement it.
+ */
+export interface ResettableVectorEnv extends VectorEnv {
+  /**
+   * Starts the episodes where `mask[i]` is 1 afresh and leaves the others untouched.
+   * @param mask One flag per episode (Uint8Array of length N).
+   * @returns Observations of all N episodes (the first frame of each restarted one) and lives.
+   */
+  resetEpisodes(
+    mask: Uint8Array,
+  ): Promise<{ observations: Uint8Array | Float32Array; lives: Int32Array }>;
+}
+
+/**
+ * Whether an environment implements {@linkcode ResettableVectorEnv.resetEpisodes}.
+ * @param env The environment.
+ * @returns True if it can restart single episodes.
+ */
+export function canResetEpisodes(env: VectorEnv): env is ResettableVectorEnv {
+  return typeof (env as Partial<ResettableVectorEnv>).resetEpisodes === "function";
+}
+
+/**
+ * Checks a maximum episode length and its jitter.
+ * @param what The caller, for the message ("Cannot preprocess pong").
+ * @param maxEpisodeSteps Agent steps, 0 for no limit.
+ * @param jitter Non-negative integer below maxEpisodeSteps (0 without a limit).
+ * @throws {RangeError} Naming the bad field.
+ */
+export function checkEpisodeLimit(what: string, maxEpisodeSteps: number, jitter: number): void {
+  if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 0) {
+    throw new RangeError(
+      `${what}: maxEpisodeSteps must be an integer >= 0 (0: no limit), got ${maxEpisodeSteps}`,
+    );
+  }
+  const top = Math.max(0, maxEpisodeSteps - 1);
+  if (!Number.isInteger(jitter) || jitter < 0 || jitter > top) {
+    throw new RangeError(
+      `${what}: jitter must be an integer in [0, ${top}]${
+        maxEpisodeSteps === 0 ? " (there is no maxEpisodeSteps)" : " (maxEpisodeSteps - 1)"
+      }, got ${jitter}`,
+    );
+  }
+}
+
+/** Running statistics and length limits of N parallel episodes. */
+export class EpisodeClock {
+  /** Game score so far (unclipped rewards). */
+  readonly score: Float64Array;
+  /** Agent steps so far. */
+  readonly steps: Int32Array;
+  /** Emulator frames so far. */
+  readonly frames: Float64Array;
+  /** Each episode's length limit in agent steps (0: none). */
+  readonly limit: Int32Array;
+  #max: number;
+  #jitter: number;
+  #rng: Rng;
+
+  /**
+   * Creates the clock with every episode at its start.
+   * @param numEnvs N.
+   * @param maxEpisodeSteps Maximum agent steps per episode, 0 for none (checked by the caller).
+   * @param jitter Each limit drawn uniformly in [max - jitter, max].
+   * @param seed Seeds the limits.
+   */
+  constructor(numEnvs: number, maxEpisodeSteps: number, jitter: number, seed: number) {
+    this.score = new Float64Array(numEnvs);
+    this.steps = new Int32Array(numEnvs);
+    this.frames = new Float64Array(numEnvs);
+    this.limit = new Int32Array(numEnvs);
+    this.#max = maxEpisodeSteps;
+    this.#jitter = jitter;
+    this.#rng = new Rng(seed);
+    this.restart(seed);
+  }
+
+  /**
+   * Clears every episode and redraws every limit from a fresh generator.
+   * @param seed Seeds the limits.
+   */
+  restart(seed: number): void {
+    this.#rng = new Rng(seed);
+    for (let i = 0; i < this.score.length; i++) this.#clear(i);
+  }
+
+  #clear(i: number): void {
+    this.score[i] = 0;
+    this.steps[i] = 0;
+    this.frames[i] = 0;
+    this.limit[i] = this.#max === 0 ? 0 : this.#max - this.#rng.int(this.#jitter + 1);
+  }
+
+  /**
+   * Whether episode i reaches its limit with its next agent step.
+   * @param i Episode slot.
+   * @returns True if the next step is its last.
+   */
+  lastStep(i: number): boolean {
+    return this.limit[i] > 0 && this.steps[i] + 1 >= this.limit[i];
+  }
+
+  /**
+   * Ends episode i and starts the next one in its slot.
+   * @param i Episode slot.
+   * @param truncated Whether the length limit ended it.
+   * @param frames Emulator frames it lasted (default: the counted ones).
+   * @returns The finished episode's record.
+   */
+  finish(i: number, truncated: boolean, frames = this.frames[i]): EpisodeRecord {
+    const record = { env: i, score: this.score[i], steps: this.steps[i], frames, truncated };
+    this.#clear(i);
+    return record;
+  }
+}
