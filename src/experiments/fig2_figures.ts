@@ -281,10 +281,17 @@ export function learningCurvesFigure(curves: LearningCurve[], title: string): Fi
         y: {
           field: "error",
           type: "quantitative",
-          title: "frame error (%)",
-          scale: { zero: false },
+          title: "frame error (%, log scale)",
+          scale: { type: "log" },
+          axis: { values: [5, 10, 15, 20, 30, 40, 60, 80, 100] },
         },
-        color: { field: "run", type: "nominal", title: null, sort: curves.map((c) => c.name) },
+        color: {
+          field: "run",
+          type: "nominal",
+          title: null,
+          sort: curves.map((c) => c.name),
+          legend: { labelLimit: 400 },
+        },
       },
     };
   };
