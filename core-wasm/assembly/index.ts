@@ -10,6 +10,7 @@ import { onlineTraceStep, traceAdjoint } from "./eprop";
 import { DENSE_ABOVE } from "./linalg";
 import { lstmBackward, lstmForward } from "./lstm";
 import { countNonFinite, countNonZero } from "./simd";
+import { convForward, convForwardDense, convForwardEvent, convInputGrad, convWeightGrad, convWeightGradDense, convWeightGradEvent, lifBackward, lifForward } from "./conv";
 
 /** Density above which the dense kernels are used. */
 export function denseAbove(): f64 {
@@ -179,6 +180,62 @@ export function lstmBackward_f32(steps: i32, B: i32, H: i32, wRecT: usize, gates
 }
 export function lstmBackward_f64(steps: i32, B: i32, H: i32, wRecT: usize, gates: usize, c: usize, dh: usize, dGates: usize, dcNext: usize, dhRec: usize, full: i32): void {
   lstmBackward<f64>(steps, B, H, wRecT, gates, c, dh, dGates, dcNext, dhRec, full);
+}
+
+// Spiking convolutional layers (conv.ts): the Atari front end.
+export function convForward_f32(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, Wt: usize, Y: usize): void {
+  convForward<f32>(B, H, W, Cin, kh, kw, stride, Cout, X, Wt, Y);
+}
+export function convForwardDense_f32(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, Wt: usize, Y: usize): void {
+  convForwardDense<f32>(B, H, W, Cin, kh, kw, stride, Cout, X, Wt, Y);
+}
+export function convForwardEvent_f32(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, Wt: usize, Y: usize): void {
+  convForwardEvent<f32>(B, H, W, Cin, kh, kw, stride, Cout, X, Wt, Y);
+}
+export function convWeightGrad_f32(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, D: usize, G: usize, scale: f32): void {
+  convWeightGrad<f32>(B, H, W, Cin, kh, kw, stride, Cout, X, D, G, scale);
+}
+export function convWeightGradDense_f32(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, D: usize, G: usize, scale: f32): void {
+  convWeightGradDense<f32>(B, H, W, Cin, kh, kw, stride, Cout, X, D, G, scale);
+}
+export function convWeightGradEvent_f32(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, D: usize, G: usize, scale: f32): void {
+  convWeightGradEvent<f32>(B, H, W, Cin, kh, kw, stride, Cout, X, D, G, scale);
+}
+export function convInputGrad_f32(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, D: usize, WtT: usize, dX: usize, scale: f32): void {
+  convInputGrad<f32>(B, H, W, Cin, kh, kw, stride, Cout, D, WtT, dX, scale);
+}
+export function lifForward_f32(steps: i32, repeat: i32, n: i32, cst: usize, I: usize, zInit: usize, v: usize, zRec: usize, psiRec: usize): void {
+  lifForward<f32>(steps, repeat, n, cst, I, zInit, v, zRec, psiRec);
+}
+export function lifBackward_f32(steps: i32, n: i32, cst: usize, psi: usize, gz: usize, gv: usize, pg: usize, reset: i32): void {
+  lifBackward<f32>(steps, n, cst, psi, gz, gv, pg, reset);
+}
+export function convForward_f64(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, Wt: usize, Y: usize): void {
+  convForward<f64>(B, H, W, Cin, kh, kw, stride, Cout, X, Wt, Y);
+}
+export function convForwardDense_f64(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, Wt: usize, Y: usize): void {
+  convForwardDense<f64>(B, H, W, Cin, kh, kw, stride, Cout, X, Wt, Y);
+}
+export function convForwardEvent_f64(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, Wt: usize, Y: usize): void {
+  convForwardEvent<f64>(B, H, W, Cin, kh, kw, stride, Cout, X, Wt, Y);
+}
+export function convWeightGrad_f64(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, D: usize, G: usize, scale: f64): void {
+  convWeightGrad<f64>(B, H, W, Cin, kh, kw, stride, Cout, X, D, G, scale);
+}
+export function convWeightGradDense_f64(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, D: usize, G: usize, scale: f64): void {
+  convWeightGradDense<f64>(B, H, W, Cin, kh, kw, stride, Cout, X, D, G, scale);
+}
+export function convWeightGradEvent_f64(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, D: usize, G: usize, scale: f64): void {
+  convWeightGradEvent<f64>(B, H, W, Cin, kh, kw, stride, Cout, X, D, G, scale);
+}
+export function convInputGrad_f64(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, D: usize, WtT: usize, dX: usize, scale: f64): void {
+  convInputGrad<f64>(B, H, W, Cin, kh, kw, stride, Cout, D, WtT, dX, scale);
+}
+export function lifForward_f64(steps: i32, repeat: i32, n: i32, cst: usize, I: usize, zInit: usize, v: usize, zRec: usize, psiRec: usize): void {
+  lifForward<f64>(steps, repeat, n, cst, I, zInit, v, zRec, psiRec);
+}
+export function lifBackward_f64(steps: i32, n: i32, cst: usize, psi: usize, gz: usize, gv: usize, pg: usize, reset: i32): void {
+  lifBackward<f64>(steps, n, cst, psi, gz, gv, pg, reset);
 }
 
 /** First free byte after the module's static data: the TypeScript arena starts here. */

@@ -36,6 +36,15 @@ export const KERNEL_NAMES = [
   "addColumnSums",
   "lstmForward",
   "lstmBackward",
+  "convForward",
+  "convForwardDense",
+  "convForwardEvent",
+  "convWeightGrad",
+  "convWeightGradDense",
+  "convWeightGradEvent",
+  "convInputGrad",
+  "lifForward",
+  "lifBackward",
 ] as const;
 
 /** Names of the precision-specific kernels that return a count. */

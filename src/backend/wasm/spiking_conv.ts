@@ -1,0 +1,872 @@
+/**
+ * The spiking convolutional front end of the Atari agent (Bellec et al. 2020, Figs. 4-5;
+ * EPROP.md section 7) on the WebAssembly core: a stack of convolutional layers of LIF neurons
+ * (by default the paper's: 84x84x1 grey frames, 16 filters 8x8 stride 4 -> 20x20x16, then 8
+ * filters 4x4 stride 1 -> 17x17x8), run over a sequence of frames for a batch of trials, with
+ * the gradients of the filters by BPTT or by e-prop.
+ *
+ * Dynamics (the library's LIF conventions, src/model/constants.ts; no adaptation, no
+ * refractoriness, reset by subtraction, all state zero at the start unless given):
+ * ```
+ * I_0(t) = conv(frame(floor(t / stepsPerFrame)), W_0)      each frame shown for stepsPerFrame steps
+ * I_l(t) = conv(z_{l-1}(t), W_l)                            l >= 1, event-driven over the spikes
+ * v_l(t) = alpha v_l(t-1) + s I_l(t) - thr z_l(t-1)          alpha = exp(-dt / tau_m)
+ * z_l(t) = H(v_l(t) - thr) / dt,   psi_l(t) = (gamma / thr) max(0, 1 - |v_l(t) - thr| / thr)
+ * ```
+ * Paper settings: tau_m = 1 step (alpha = exp(-1)), thr 0.1, gamma 1, s = 1, 5 steps per frame.
+ * Weights are channels-last, [kh][kw][Cin][Cout]; no bias. Sequences are time-major: frames
+ * [F][B][H][W][C], spikes and errors [T][B][h][w][c] with T = F x stepsPerFrame.
+ *
+ * Gradients, from an external error dE/dz_l(t) at the spikes of any layer (e.g. the next stage's
+ * readout of conv2's spikes and of pooled conv1 spikes):
+ * - **BPTT** (exact): gv_l(t) = psi_l(t) (gz_l(t) - thr gv_l(t+1)) + alpha gv_l(t+1), with
+ *   gz_l(t) = dE/dz_l(t) + s conv^T(gv_{l+1}(t), W_{l+1}); dE/dW_l = s sum_t input_l(t) (x) gv_l(t)
+ *   summed over positions (shared weights).
+ * - **e-prop**: per synapse eps(t) = alpha eps(t-1) + input(t), e(t) = psi(t) eps(t) and
+ *   dE/dW = s sum_t L(t) e(t), summed over positions. It is computed in the factorized form
+ *   (EPROP.md 3.3): the same reverse filter as BPTT without the reset term, then one product.
+ *   The learning signal L_l is the external dE/dz_l plus, by `propagate`, the error from the
+ *   layer above: "none"; "instant" (default; online) s conv^T(psi_{l+1}(t) L_{l+1}(t)), the
+ *   same-step path through the layer above; "stopgrad" s conv^T(gv_{l+1}(t)), the error through
+ *   that layer's membrane up to the end of the sequence (what autodiff gives with the
+ *   stop-gradient on the reset, as the authors' TensorFlow code; not online).
+ *
+ * @module
+ */
+import type { Precision } from "../backend.ts";
+import type { FloatArray } from "../../grad/readout_error.ts";
+import type { Rng } from "../../util/rng.ts";
+import { checkChoice, checkNumber, describe } from "../../util/errors.ts";
+import { initWasm, type WasmSource } from "./module.ts";
+import { CONSTANT_ORDER, CoreMemory } from "./core_instance.ts";
+
+/** One convolutional layer: `filters` output channels, square `kernel`, `stride` (no padding). */
+export interface SpikingConvLayerSpec {
+  /** Output channels. */
+  filters: number;
+  /** Side of the square filter. */
+  kernel: number;
+  /** Stride in both directions. */
+  stride: number;
+}
+
+/** The paper's layers (Figs. 4-5): 16 filters 8x8 stride 4, then 8 filters 4x4 stride 1. */
+export const ATARI_CONV_LAYERS: readonly SpikingConvLayerSpec[] = Object.freeze([
+  Object.freeze({ filters: 16, kernel: 8, stride: 4 }),
+  Object.freeze({ filters: 8, kernel: 4, stride: 1 }),
+]);
+
+/** Shape and neuron parameters of a spiking CNN; every field defaults to the paper's value. */
+export interface SpikingConvSpec {
+  /** Frame rows (default 84). */
+  height?: number;
+  /** Frame columns (default 84). */
+  width?: number;
+  /** Frame channels (default 1, grey). */
+  channels?: number;
+  /** The layers, input first (default {@linkcode ATARI_CONV_LAYERS}). */
+  layers?: readonly SpikingConvLayerSpec[];
+  /** Network steps per frame, each with the frame's input current (default 5). */
+  stepsPerFrame?: number;
+  /** Threshold (default 0.1). */
+  thr?: number;
+  /** Membrane time constant in ms (default 1: one step, alpha = exp(-1)). */
+  tauMMs?: number;
+  /** Time step in ms (default 1); spikes are 1/dt. */
+  dtMs?: number;
+  /** Dampening factor gamma of the pseudo-derivative (default 1). */
+  dampening?: number;
+  /** Input scaling s: "one" (s = 1, default) or "leaky" (s = 1 - alpha). */
+  inputScaling?: "one" | "leaky";
+}
+
+/** One layer's resolved geometry. */
+export interface ConvLayerShape {
+  /** Input rows, columns, channels. */
+  inHeight: number;
+  /** Input columns. */
+  inWidth: number;
+  /** Input channels. */
+  inChannels: number;
+  /** Filter side. */
+  kernel: number;
+  /** Stride. */
+  stride: number;
+  /** Output rows: (inHeight - kernel) / stride + 1, rounded down. */
+  height: number;
+  /** Output columns. */
+  width: number;
+  /** Output channels (filters). */
+  channels: number;
+  /** The same as channels (so that a resolved spec resolves to itself). */
+  filters: number;
+  /** Neurons per trial: height x width x channels. */
+  units: number;
+  /** Weights: kernel x kernel x inChannels x channels. */
+  weights: number;
+  /** Inputs per neuron: kernel x kernel x inChannels. */
+  fanIn: number;
+}
+
+/** A spiking CNN's resolved shape and neuron parameters. */
+export interface ResolvedSpikingConvSpec {
+  /** Frame rows. */
+  height: number;
+  /** Frame columns. */
+  width: number;
+  /** Frame channels. */
+  channels: number;
+  /** Per layer, input first. */
+  layers: readonly ConvLayerShape[];
+  /** Network steps per frame. */
+  stepsPerFrame: number;
+  /** Threshold. */
+  thr: number;
+  /** Membrane time constant (ms). */
+  tauMMs: number;
+  /** Time step (ms). */
+  dtMs: number;
+  /** Dampening factor. */
+  dampening: number;
+  /** Input scaling. */
+  inputScaling: "one" | "leaky";
+  /** Membrane decay exp(-dt / tau_m). */
+  alpha: number;
+  /** Input scaling factor: 1 or 1 - alpha. */
+  s: number;
+}
+
+const BUILD = "build spiking CNN";
+
+function positiveInt(field: string, value: unknown, fallback?: number): number {
+  const v = value === undefined && fallback !== undefined ? fallback : value;
+  return checkNumber(BUILD, field, v, { min: 1, integer: true });
+}
+
+/**
+ * Fills in the defaults and derives every layer's geometry.
+ * @param spec The shape (default: the paper's).
+ * @returns The resolved spec.
+ * @throws {TypeError | RangeError} Naming the field, e.g. `layers[1].kernel`.
+ *
+ * @example The paper's front end
+ * ```ts
+ * import { resolveSpikingConvSpec } from "./spiking_conv.ts";
+ * import assert from "node:assert/strict";
+ * const s = resolveSpikingConvSpec();
+ * assert.deepEqual(s.layers.map((l) => [l.height, l.width, l.channels]), [[20, 20, 16], [17, 17, 8]]);
+ * ```
+ */
+export function resolveSpikingConvSpec(spec: SpikingConvSpec = {}): ResolvedSpikingConvSpec {
+  if (typeof spec !== "object" || spec === null) {
+    throw new TypeError(`Cannot ${BUILD}: spec must be an object, got ${describe(spec)}`);
+  }
+  const height = positiveInt("height", spec.height, 84);
+  const width = positiveInt("width", spec.width, 84);
+  const channels = positiveInt("channels", spec.channels, 1);
+  const stepsPerFrame = positiveInt("stepsPerFrame", spec.stepsPerFrame, 5);
+  const thr = checkNumber(BUILD, "thr", spec.thr ?? 0.1, { min: 0, exclusiveMin: true });
+  const tauMMs = checkNumber(BUILD, "tauMMs", spec.tauMMs ?? 1, { min: 0, exclusiveMin: true });
+  const dtMs = checkNumber(BUILD, "dtMs", spec.dtMs ?? 1, { min: 0, exclusiveMin: true });
+  const dampening = checkNumber(BUILD, "dampening", spec.dampening ?? 1, { min: 0 });
+  const inputScaling = checkChoice(BUILD, "inputScaling", spec.inputScaling ?? "one", [
+    "one",
+    "leaky",
+  ]);
+  const raw = spec.layers ?? ATARI_CONV_LAYERS;
+  if (!Array.isArray(raw) || raw.length < 1) {
+    throw new TypeError(
+      `Cannot ${BUILD}: layers must be a non-empty array of layers, got ${describe(raw)}`,
+    );
+  }
+  const layers: ConvLayerShape[] = [];
+  let inHeight = height, inWidth = width, inChannels = channels;
+  raw.forEach((layer: SpikingConvLayerSpec, i: number) => {
+    if (typeof layer !== "object" || layer === null) {
+      throw new TypeError(
+        `Cannot ${BUILD}: layers[${i}] must be an object, got ${describe(layer)}`,
+      );
+    }
+    const filters = positiveInt(`layers[${i}].filters`, layer.filters);
+    const kernel = positiveInt(`layers[${i}].kernel`, layer.kernel);
+    const stride = positiveInt(`layers[${i}].stride`, layer.stride);
+    if (kernel > Math.min(inHeight, inWidth)) {
+      throw new RangeError(
+        `Cannot ${BUILD}: layers[${i}].kernel must be <= ${
+          Math.min(inHeight, inWidth)
+        } (its input is ${inHeight}x${inWidth}), got ${kernel}`,
+      );
+    }
+    const h = Math.floor((inHeight - kernel) / stride) + 1;
+    const w = Math.floor((inWidth - kernel) / stride) + 1;
+    const fanIn = kernel * kernel * inChannels;
+    layers.push({
+      inHeight,
+      inWidth,
+      inChannels,
+      kernel,
+      stride,
+      height: h,
+      width: w,
+      channels: filters,
+      filters,
+      units: h * w * filters,
+      weights: fanIn * filters,
+      fanIn,
+    });
+    inHeight = h, inWidth = w, inChannels = filters;
+  });
+  const alpha = Math.exp(-dtMs / tauMMs);
+  return {
+    height,
+    width,
+    channels,
+    layers,
+    stepsPerFrame,
+    thr,
+    tauMMs,
+    dtMs,
+    dampening,
+    inputScaling,
+    alpha,
+    s: inputScaling === "leaky" ? 1 - alpha : 1,
+  };
+}
+
+/** The filters of every layer, input first, each [kernel][kernel][inChannels][filters]. */
+export interface SpikingConvParams {
+  /** One weight tensor per layer. */
+  weights: Float64Array[];
+}
+
+/**
+ * Default gain of {@linkcode initSpikingConvParams}. With N(0,1)/sqrt(fan_in) weights, a Pong
+ * frame (orange background 0.34, walls, paddles, score) drives conv1's neurons to currents of
+ * about 0.35 standard deviation, several thresholds (0.1); gain 1 keeps the paper's threshold
+ * meaningful: on preprocessed TypeScript Pong frames, conv1 fires in about 40% of its
+ * neuron-steps and conv2 in about 35% (tests/spiking_conv_test.ts measures and bounds both).
+ */
+export const SPIKING_CONV_INIT_GAIN = 1;
+
+/**
+ * Initial filters: w = gain N(0,1) / sqrt(fan_in) for every layer (fan_in = kernel^2 x inChannels),
+ * drawn layer by layer in storage order.
+ * @param spec The shape.
+ * @param rng Draws.
+ * @param options `gain` (default {@linkcode SPIKING_CONV_INIT_GAIN}).
+ * @returns The parameters.
+ */
+export function initSpikingConvParams(
+  spec: SpikingConvSpec | ResolvedSpikingConvSpec,
+  rng: Rng,
+  options: { gain?: number } = {},
+): SpikingConvParams {
+  const s = resolveSpikingConvSpec(spec as SpikingConvSpec);
+  const gain = checkNumber(
+    "initialise spiking CNN",
+    "gain",
+    options.gain ?? SPIKING_CONV_INIT_GAIN,
+  );
+  return {
+    weights: s.layers.map((l) => {
+      const w = new Float64Array(l.weights), scale = gain / Math.sqrt(l.fanIn);
+      for (let i = 0; i < w.length; i++) w[i] = scale * rng.normal();
+      return w;
+    }),
+  };
+}
+
+/**
+ * Checks parameters against a shape.
+ * @param spec The resolved shape.
+ * @param params The parameters.
+ * @throws {TypeError} Naming the first wrong field (`weights[1]`, `weights[0][7]`).
+ */
+export function checkSpikingConvParams(
+  spec: ResolvedSpikingConvSpec,
+  params: SpikingConvParams,
+): void {
+  const action = "set spiking CNN parameters";
+  if (
+    typeof params !== "object" || params === null || !Array.isArray(params.weights) ||
+    params.weights.length !== spec.layers.length
+  ) {
+    throw new TypeError(
+      `Cannot ${action}: weights must be an array of ${spec.layers.length} tensors, got ${
+        describe(params?.weights)
+      }`,
+    );
+  }
+  spec.layers.forEach((l, i) => checkValues(action, `weights[${i}]`, params.weights[i], l.weights));
+}
+
+/** Checks an array-like of finite numbers of a given length, naming the field and the index. */
+function checkValues(action: string, field: string, value: unknown, length: number): void {
+  if (!Array.isArray(value) && !(ArrayBuffer.isView(value) && !(value instanceof DataView))) {
+    throw new TypeError(
+      `Cannot ${action}: ${field} must be an array of ${length} numbers, got ${describe(value)}`,
+    );
+  }
+  const arr = value as ArrayLike<unknown>;
+  if (arr.length !== length) {
+    throw new TypeError(`Cannot ${action}: ${field} must have length ${length}, got ${arr.length}`);
+  }
+  for (let i = 0; i < length; i++) {
+    const v = arr[i];
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new TypeError(
+        `Cannot ${action}: ${field}[${i}] must be a finite number, got ${describe(v)}`,
+      );
+    }
+  }
+}
+
+/** @returns The value as an array-like after checking its kind and length (not its values). */
+function checkShape(
+  action: string,
+  field: string,
+  value: unknown,
+  length: number,
+): ArrayLike<number> {
+  if (!Array.isArray(value) && !(ArrayBuffer.isView(value) && !(value instanceof DataView))) {
+    throw new TypeError(
+      `Cannot ${action}: ${field} must be an array of ${length} numbers, got ${describe(value)}`,
+    );
+  }
+  const arr = value as ArrayLike<number>;
+  if (arr.length !== length) {
+    throw new TypeError(`Cannot ${action}: ${field} must have length ${length}, got ${arr.length}`);
+  }
+  return arr;
+}
+
+/** Membrane potentials and last spikes of every layer, each [B][units], to continue a sequence. */
+export interface SpikingConvState {
+  /** v per layer. */
+  v: Float64Array[];
+  /** The spikes of the last step per layer (they reset the next step's potential). */
+  z: Float64Array[];
+}
+
+/** Options of {@linkcode SpikingConv.forward}. */
+export interface SpikingConvForwardOptions {
+  /** State to start from (default zero), e.g. {@linkcode SpikingConvPass.state} of a previous pass. */
+  state?: SpikingConvState;
+}
+
+/** Options of {@linkcode SpikingConv.gradients}. */
+export interface SpikingConvGradientOptions {
+  /** "bptt" (exact) or "eprop". */
+  method: "bptt" | "eprop";
+  /**
+   * e-prop only: the learning signal a layer receives from the layer above, besides its external
+   * error: "none", "instant" (default: the same-step path, online) or "stopgrad" (through the
+   * layer above's membrane to the end of the sequence).
+   */
+  propagate?: "none" | "instant" | "stopgrad";
+}
+
+/** Core addresses of one forward pass (valid until released). */
+interface PassRecord {
+  mark: number;
+  B: number;
+  F: number;
+  T: number;
+  x: number;
+  z: number[];
+  psi: number[];
+  v: number[];
+  released: boolean;
+}
+
+const passRecords = new WeakMap<SpikingConvPass, PassRecord>();
+
+/**
+ * The record of one forward pass in core memory: spikes and pseudo-derivatives of every layer at
+ * every step. It stays valid until released, until the next forward pass of the same network or
+ * until the network's parameters change.
+ */
+export class SpikingConvPass {
+  /** Trials. */
+  readonly batchSize: number;
+  /** Frames. */
+  readonly frames: number;
+  /** Network steps: frames x stepsPerFrame. */
+  readonly steps: number;
+  readonly #net: SpikingConv;
+  readonly #core: CoreMemory;
+
+  /** @internal Made by {@linkcode SpikingConv.forward}. */
+  constructor(net: SpikingConv, core: CoreMemory, record: PassRecord) {
+    this.#net = net;
+    this.#core = core;
+    this.batchSize = record.B;
+    this.frames = record.F;
+    this.steps = record.T;
+    passRecords.set(this, record);
+  }
+
+  #layer(layer: number): { rec: PassRecord; n: number } {
+    const rec = recordOf(this);
+    const layers = this.#net.spec.layers;
+    if (!Number.isInteger(layer) || layer < 0 || layer >= layers.length) {
+      throw new RangeError(
+        `Cannot read spiking CNN pass: layer must be an integer in [0, ${layers.length - 1}], got ${
+          describe(layer)
+        }`,
+      );
+    }
+    return { rec, n: rec.B * layers[layer].units };
+  }
+
+  /**
+   * @param layer Layer index (0 = the one reading the frames).
+   * @returns A copy of its spikes [T][B][h][w][c] (values 0 or 1/dt), in the core's precision.
+   */
+  spikes(layer: number): FloatArray {
+    const { rec, n } = this.#layer(layer);
+    return this.#core.view(rec.z[layer], rec.T * n).slice();
+  }
+
+  /**
+   * @param layer Layer index.
+   * @returns A copy of its pseudo-derivatives [T][B][h][w][c], in the core's precision.
+   */
+  psi(layer: number): FloatArray {
+    const { rec, n } = this.#layer(layer);
+    return this.#core.view(rec.psi[layer], rec.T * n).slice();
+  }
+
+  /** @returns Per layer, the fraction of neuron-steps with a spike. */
+  rates(): number[] {
+    return this.#net.spec.layers.map((_, l) => {
+      const { rec, n } = this.#layer(l);
+      const z = this.#core.view(rec.z[l], rec.T * n);
+      let count = 0;
+      for (let i = 0; i < z.length; i++) if (z[i] !== 0) count++;
+      return count / z.length;
+    });
+  }
+
+  /** @returns The state after the last step (float64 copies), to continue with the next frames. */
+  state(): SpikingConvState {
+    const rec = recordOf(this);
+    const layers = this.#net.spec.layers;
+    return {
+      v: layers.map((l, i) => this.#core.read(rec.v[i], rec.B * l.units)),
+      z: layers.map((l, i) => {
+        const n = rec.B * l.units;
+        return this.#core.read(this.#core.at(rec.z[i], (rec.T - 1) * n), n);
+      }),
+    };
+  }
+
+  /** Frees the pass's core memory; the pass cannot be used afterwards. */
+  release(): void {
+    this.#net.releasePass(this);
+  }
+}
+
+function recordOf(pass: SpikingConvPass): PassRecord {
+  const rec = passRecords.get(pass);
+  if (!rec) throw new TypeError("Cannot use spiking CNN pass: not a pass of a SpikingConv");
+  if (rec.released) {
+    throw new Error(
+      "Cannot use spiking CNN pass: it was released (by release(), a later forward pass or new " +
+        "parameters)",
+    );
+  }
+  return rec;
+}
+
+/** Options of {@linkcode SpikingConv.create}. */
+export interface SpikingConvOptions {
+  /** Arithmetic (default f32). */
+  precision?: Precision;
+  /** The compiled core (default: the bundled one). */
+  module?: WasmSource;
+  /** Accumulate each kernel's milliseconds here (for benchmarks). */
+  profile?: Map<string, number>;
+}
+
+/** Addresses of one layer's resident filters. */
+interface LayerPointers {
+  /** [k][k][Cin][Cout]. */
+  w: number;
+  /** [k][k][Cout][Cin] (input-gradient kernel). */
+  wT: number;
+}
+
+/** A spiking CNN on one WebAssembly core instance. */
+export class SpikingConv {
+  /** The resolved shape. */
+  readonly spec: ResolvedSpikingConvSpec;
+  /** Arithmetic precision. */
+  readonly precision: Precision;
+  #core: CoreMemory | undefined;
+  #cst: number;
+  #layers: LayerPointers[];
+  #params: SpikingConvParams;
+  #live: PassRecord | undefined;
+
+  private constructor(
+    module: WebAssembly.Module,
+    spec: ResolvedSpikingConvSpec,
+    params: SpikingConvParams,
+    precision: Precision,
+    profile?: Map<string, number>,
+  ) {
+    this.spec = spec;
+    this.precision = precision;
+    const core = new CoreMemory(module, precision, { profile });
+    this.#core = core;
+    const consts: Record<(typeof CONSTANT_ORDER)[number], number> = {
+      alpha: spec.alpha,
+      rho: 0,
+      thr: spec.thr,
+      gamma: spec.dampening,
+      s: spec.s,
+      dt: spec.dtMs,
+      nRef: 0,
+      kappa: 0,
+      c: 0,
+    };
+    this.#cst = core.constants(CONSTANT_ORDER.map((key) => consts[key]));
+    this.#layers = spec.layers.map((l) => ({
+      w: core.alloc(l.weights),
+      wT: core.alloc(l.weights),
+    }));
+    this.#params = params;
+    this.setParams(params);
+  }
+
+  /**
+   * Compiles (or takes) the core and loads the filters.
+   * @param spec The shape (default: the paper's).
+   * @param params Filters ({@linkcode initSpikingConvParams}).
+   * @param options Precision, module.
+   * @returns The network.
+   * @throws {TypeError | RangeError} For a bad shape, parameters or option, naming the field.
+   */
+  static async create(
+    spec: SpikingConvSpec,
+    params: SpikingConvParams,
+    options: SpikingConvOptions = {},
+  ): Promise<SpikingConv> {
+    const s = resolveSpikingConvSpec(spec);
+    const precision = checkChoice(BUILD, "precision", options.precision ?? "f32", ["f32", "f64"]);
+    checkSpikingConvParams(s, params);
+    return new SpikingConv(await initWasm(options.module), s, params, precision, options.profile);
+  }
+
+  get #c(): CoreMemory {
+    if (!this.#core) throw new Error("Cannot use spiking CNN: it was disposed");
+    return this.#core;
+  }
+
+  /** Replaces the filters (validated, copied); releases the live pass. */
+  setParams(params: SpikingConvParams): void {
+    checkSpikingConvParams(this.spec, params);
+    const core = this.#c;
+    this.#releaseLive();
+    this.#params = { weights: params.weights.map((w) => Float64Array.from(w)) };
+    this.spec.layers.forEach((l, i) => {
+      const p = this.#layers[i];
+      core.write(p.w, this.#params.weights[i]);
+      const block = l.inChannels * l.channels;
+      for (let q = 0; q < l.kernel * l.kernel; q++) {
+        core.k.transpose(
+          l.inChannels,
+          l.channels,
+          core.at(p.w, q * block),
+          core.at(p.wT, q * block),
+        );
+      }
+    });
+  }
+
+  /** @returns A copy of the filters. */
+  getParams(): SpikingConvParams {
+    return { weights: this.#params.weights.map((w) => w.slice()) };
+  }
+
+  #releaseLive(): void {
+    if (this.#live) {
+      this.#live.released = true;
+      this.#c.arena.release(this.#live.mark);
+      this.#live = undefined;
+    }
+  }
+
+  /**
+   * Frees a pass (a no-op for one already released).
+   * @param pass A pass of this network.
+   */
+  releasePass(pass: SpikingConvPass): void {
+    const rec = passRecords.get(pass);
+    if (rec && rec === this.#live) this.#releaseLive();
+  }
+
+  /**
+   * Writes an external array into core memory at `ptr`, checking its kind, length and values.
+   */
+  #writeChecked(action: string, field: string, value: unknown, ptr: number, length: number): void {
+    const arr = checkShape(action, field, value, length);
+    const core = this.#c;
+    core.write(ptr, arr);
+    if (core.k.countNonFinite(ptr, length) > 0) {
+      const view = core.view(ptr, length);
+      let i = 0;
+      while (i < length && Number.isFinite(view[i])) i++;
+      throw new TypeError(
+        `Cannot ${action}: ${field}[${i}] must be a finite number${
+          this.precision === "f32" ? " (in float32)" : ""
+        }, got ${describe(arr[i])}`,
+      );
+    }
+  }
+
+  /**
+   * Runs the network over a sequence of frames.
+   * @param frames Pixels, time-major [nFrames][B][height][width][channels] (values in [0, 1] for
+   *   the paper's Atari frames).
+   * @param B Trials.
+   * @param nFrames Frames per trial; the pass has nFrames x stepsPerFrame steps.
+   * @param options `state` to start from (default zero).
+   * @returns The pass (spikes and pseudo-derivatives in core memory), valid until released or
+   *   replaced by the next forward pass.
+   * @throws {TypeError | RangeError} Naming the bad argument (`frames`, `B`, `nFrames`, `state.v[1]`).
+   */
+  forward(
+    frames: ArrayLike<number>,
+    B: number,
+    nFrames: number,
+    options: SpikingConvForwardOptions = {},
+  ): SpikingConvPass {
+    const action = "run spiking CNN";
+    checkNumber(action, "B", B, { min: 1, integer: true });
+    checkNumber(action, "nFrames", nFrames, { min: 1, integer: true });
+    const spec = this.spec, core = this.#c, k = core.k;
+    const F = nFrames, T = F * spec.stepsPerFrame;
+    const pixels = spec.height * spec.width * spec.channels;
+    const state = options?.state;
+    if (state !== undefined && (typeof state !== "object" || state === null)) {
+      throw new TypeError(`Cannot ${action}: state must be an object, got ${describe(state)}`);
+    }
+    for (const key of ["v", "z"] as const) {
+      if (
+        state !== undefined &&
+        (!Array.isArray(state[key]) || state[key].length !== spec.layers.length)
+      ) {
+        throw new TypeError(
+          `Cannot ${action}: state.${key} must be an array of ${spec.layers.length} arrays, got ${
+            describe(state[key])
+          }`,
+        );
+      }
+    }
+    // Shapes first, so that a malformed call leaves the live pass alone.
+    checkShape(action, "frames", frames, F * B * pixels);
+    spec.layers.forEach((l, i) => {
+      if (state === undefined) return;
+      checkShape(action, `state.v[${i}]`, state.v[i], B * l.units);
+      checkShape(action, `state.z[${i}]`, state.z[i], B * l.units);
+    });
+    this.#releaseLive();
+    const mark = core.arena.mark();
+    try {
+      const x = core.alloc(F * B * pixels, false);
+      this.#writeChecked(action, "frames", frames, x, F * B * pixels);
+      const rec: PassRecord = { mark, B, F, T, x, z: [], psi: [], v: [], released: false };
+      const zInit: number[] = [];
+      spec.layers.forEach((l, i) => {
+        const n = B * l.units;
+        rec.z.push(core.alloc(T * n, false));
+        rec.psi.push(core.alloc(T * n, false));
+        rec.v.push(core.alloc(n));
+        zInit.push(core.alloc(n));
+        if (state) {
+          this.#writeChecked(action, `state.v[${i}]`, state.v[i], rec.v[i], n);
+          this.#writeChecked(action, `state.z[${i}]`, state.z[i], zInit[i], n);
+        }
+      });
+      spec.layers.forEach((l, i) => {
+        const n = B * l.units, p = this.#layers[i];
+        const scratch = core.arena.mark();
+        if (i === 0) {
+          const I = core.alloc(F * n, false);
+          k.convForward(
+            F * B,
+            l.inHeight,
+            l.inWidth,
+            l.inChannels,
+            l.kernel,
+            l.kernel,
+            l.stride,
+            l.channels,
+            x,
+            p.w,
+            I,
+          );
+          k.lifForward(
+            T,
+            spec.stepsPerFrame,
+            n,
+            this.#cst,
+            I,
+            zInit[i],
+            rec.v[i],
+            rec.z[i],
+            rec.psi[i],
+          );
+        } else {
+          const I = core.alloc(T * n, false);
+          k.convForward(
+            T * B,
+            l.inHeight,
+            l.inWidth,
+            l.inChannels,
+            l.kernel,
+            l.kernel,
+            l.stride,
+            l.channels,
+            rec.z[i - 1],
+            p.w,
+            I,
+          );
+          k.lifForward(T, 1, n, this.#cst, I, zInit[i], rec.v[i], rec.z[i], rec.psi[i]);
+        }
+        core.arena.release(scratch);
+      });
+      this.#live = rec;
+      return new SpikingConvPass(this, core, rec);
+    } catch (e) {
+      core.arena.release(mark);
+      throw e;
+    }
+  }
+
+  /**
+   * Gradients of the filters from external errors at the spikes.
+   * @param pass The live pass of this network.
+   * @param dEdz Per layer, dE/dz [T][B][h][w][c] (time-major like the spikes), or undefined for
+   *   none; a shorter array leaves the remaining layers without external error.
+   * @param options `method` "bptt" or "eprop"; for e-prop, `propagate`.
+   * @returns dE/dW per layer, [kernel][kernel][inChannels][filters] (float64 copies).
+   * @throws {TypeError | RangeError} Naming the bad argument (`dEdz[1]`, `method`, `propagate`).
+   */
+  gradients(
+    pass: SpikingConvPass,
+    dEdz: readonly (ArrayLike<number> | undefined)[],
+    options: SpikingConvGradientOptions,
+  ): Float64Array[] {
+    const action = "compute spiking CNN gradients";
+    const method = checkChoice(action, "method", options?.method, ["bptt", "eprop"]);
+    if (method === "bptt" && options.propagate !== undefined) {
+      throw new TypeError(
+        `Cannot ${action}: propagate applies to method "eprop" only (BPTT propagates everything)`,
+      );
+    }
+    const propagate = method === "eprop"
+      ? checkChoice(action, "propagate", options.propagate ?? "instant", [
+        "none",
+        "instant",
+        "stopgrad",
+      ])
+      : "stopgrad";
+    const rec = recordOf(pass);
+    if (rec !== this.#live) {
+      throw new Error(`Cannot ${action}: the pass belongs to another network`);
+    }
+    const spec = this.spec, core = this.#c, k = core.k, layers = spec.layers;
+    if (!Array.isArray(dEdz) || dEdz.length > layers.length) {
+      throw new TypeError(
+        `Cannot ${action}: dEdz must be an array of at most ${layers.length} arrays (one per layer), got ${
+          describe(dEdz)
+        }`,
+      );
+    }
+    const { B, F, T } = rec;
+    const mark = core.arena.mark();
+    try {
+      const gz = layers.map((l, i) => {
+        const n = T * B * l.units;
+        const ptr = core.alloc(n);
+        if (dEdz[i] !== undefined) this.#writeChecked(action, `dEdz[${i}]`, dEdz[i], ptr, n);
+        return ptr;
+      });
+      const grads: Float64Array[] = new Array(layers.length);
+      const reset = method === "bptt" ? 1 : 0;
+      for (let i = layers.length - 1; i >= 0; i--) {
+        const l = layers[i], n = B * l.units, p = this.#layers[i];
+        const scratch = core.arena.mark();
+        const gv = core.alloc(T * n, false);
+        const pg = i > 0 && propagate === "instant" ? core.alloc(T * n, false) : 0;
+        k.lifBackward(T, n, this.#cst, rec.psi[i], gz[i], gv, pg, reset);
+        const G = core.alloc(l.weights);
+        if (i === 0) {
+          const S = core.alloc(F * n, false);
+          k.poolFrames(F, spec.stepsPerFrame, 1, n, gv, S, 1);
+          k.convWeightGrad(
+            F * B,
+            l.inHeight,
+            l.inWidth,
+            l.inChannels,
+            l.kernel,
+            l.kernel,
+            l.stride,
+            l.channels,
+            rec.x,
+            S,
+            G,
+            spec.s,
+          );
+        } else {
+          k.convWeightGrad(
+            T * B,
+            l.inHeight,
+            l.inWidth,
+            l.inChannels,
+            l.kernel,
+            l.kernel,
+            l.stride,
+            l.channels,
+            rec.z[i - 1],
+            gv,
+            G,
+            spec.s,
+          );
+        }
+        grads[i] = core.read(G, l.weights);
+        if (i > 0 && propagate !== "none") {
+          const src = propagate === "instant" ? pg : gv;
+          k.convInputGrad(
+            T * B,
+            l.inHeight,
+            l.inWidth,
+            l.inChannels,
+            l.kernel,
+            l.kernel,
+            l.stride,
+            l.channels,
+            src,
+            p.wT,
+            gz[i - 1],
+            spec.s,
+          );
+        }
+        core.arena.release(scratch);
+      }
+      return grads;
+    } finally {
+      core.arena.release(mark);
+    }
+  }
+
+  /** Releases the core instance (and with it the live pass). */
+  dispose(): void {
+    if (this.#live) this.#live.released = true;
+    this.#core = undefined;
+    this.#live = undefined;
+  }
+}

@@ -1,0 +1,753 @@
+/**
+ * The spiking CNN front end of the Atari agent (src/backend/wasm/spiking_conv.ts,
+ * core-wasm/assembly/conv.ts) against independent plain-TypeScript float64 references (loops, no
+ * core): the convolution kernels (dense = event-driven bit for bit), the forward pass (spikes and
+ * pseudo-derivatives bit for bit in f64), BPTT (a reverse pass through the same equations, and
+ * forward-mode directional derivatives through the surrogate), e-prop (per-synapse eligibility
+ * traces run forward in time, each way of propagating the learning signal), f32 against f64, the
+ * paper's layers on Pong frames, and bad inputs.
+ */
+import assert from "node:assert/strict";
+import {
+  initSpikingConvParams,
+  type ResolvedSpikingConvSpec,
+  resolveSpikingConvSpec,
+  SpikingConv,
+  type SpikingConvSpec,
+} from "../src/backend/wasm/spiking_conv.ts";
+import { initWasm, instantiateCore } from "../src/backend/wasm/module.ts";
+import { Arena } from "../src/backend/wasm/arena.ts";
+import { bindKernels } from "../src/backend/wasm/kernels.ts";
+import { createGame } from "../src/env/games/index.ts";
+import { preprocess } from "../src/env/preprocess.ts";
+import { Rng } from "../src/util/rng.ts";
+import { relativeError } from "./_random_network.ts";
+
+const module = await initWasm();
+
+// ---------------------------------------------------------------------------------------------
+// Plain float64 reference: naive loops over the definitions.
+
+/** Geometry of one layer. */
+interface Geo {
+  inH: number;
+  inW: number;
+  inC: number;
+  k: number;
+  st: number;
+  H: number;
+  W: number;
+  C: number;
+}
+
+function geo(inH: number, inW: number, inC: number, k: number, st: number, C: number): Geo {
+  return {
+    inH,
+    inW,
+    inC,
+    k,
+    st,
+    H: Math.floor((inH - k) / st) + 1,
+    W: Math.floor((inW - k) / st) + 1,
+    C,
+  };
+}
+
+function geos(spec: ResolvedSpikingConvSpec): Geo[] {
+  return spec.layers.map((l) =>
+    geo(l.inHeight, l.inWidth, l.inChannels, l.kernel, l.stride, l.channels)
+  );
+}
+
+/** Y[n][oy][ox][co] = sum over (ky, kx, ci) in this order, from 0. */
+function refConv(X: Float64Array, N: number, g: Geo, w: Float64Array): Float64Array {
+  const Y = new Float64Array(N * g.H * g.W * g.C);
+  for (let n = 0; n < N; n++) {
+    for (let oy = 0; oy < g.H; oy++) {
+      for (let ox = 0; ox < g.W; ox++) {
+        for (let co = 0; co < g.C; co++) {
+          let acc = 0;
+          for (let ky = 0; ky < g.k; ky++) {
+            for (let kx = 0; kx < g.k; kx++) {
+              for (let ci = 0; ci < g.inC; ci++) {
+                const x = X[((n * g.inH + oy * g.st + ky) * g.inW + ox * g.st + kx) * g.inC + ci];
+                acc += x * w[((ky * g.k + kx) * g.inC + ci) * g.C + co];
+              }
+            }
+          }
+          Y[((n * g.H + oy) * g.W + ox) * g.C + co] = acc;
+        }
+      }
+    }
+  }
+  return Y;
+}
+
+/** dX = conv^T(D): gathered at each input element from the outputs whose patch holds it. */
+function refConvT(D: Float64Array, N: number, g: Geo, w: Float64Array): Float64Array {
+  const dX = new Float64Array(N * g.inH * g.inW * g.inC);
+  for (let n = 0; n < N; n++) {
+    for (let iy = 0; iy < g.inH; iy++) {
+      for (let ix = 0; ix < g.inW; ix++) {
+        for (let ci = 0; ci < g.inC; ci++) {
+          let acc = 0;
+          for (let ky = 0; ky < g.k; ky++) {
+            const dy = iy - ky, oy = dy / g.st;
+            if (dy < 0 || !Number.isInteger(oy) || oy >= g.H) continue;
+            for (let kx = 0; kx < g.k; kx++) {
+              const dx = ix - kx, ox = dx / g.st;
+              if (dx < 0 || !Number.isInteger(ox) || ox >= g.W) continue;
+              for (let co = 0; co < g.C; co++) {
+                acc += w[((ky * g.k + kx) * g.inC + ci) * g.C + co] *
+                  D[((n * g.H + oy) * g.W + ox) * g.C + co];
+              }
+            }
+          }
+          dX[((n * g.inH + iy) * g.inW + ix) * g.inC + ci] = acc;
+        }
+      }
+    }
+  }
+  return dX;
+}
+
+/** G += scale * sum over images and output positions of X[patch] D[output]. */
+function refWeightGrad(
+  X: Float64Array,
+  D: Float64Array,
+  N: number,
+  g: Geo,
+  G: Float64Array,
+  scale: number,
+): void {
+  for (let ky = 0; ky < g.k; ky++) {
+    for (let kx = 0; kx < g.k; kx++) {
+      for (let ci = 0; ci < g.inC; ci++) {
+        for (let co = 0; co < g.C; co++) {
+          let acc = 0;
+          for (let n = 0; n < N; n++) {
+            for (let oy = 0; oy < g.H; oy++) {
+              for (let ox = 0; ox < g.W; ox++) {
+                acc += X[((n * g.inH + oy * g.st + ky) * g.inW + ox * g.st + kx) * g.inC + ci] *
+                  D[((n * g.H + oy) * g.W + ox) * g.C + co];
+              }
+            }
+          }
+          G[((ky * g.k + kx) * g.inC + ci) * g.C + co] += scale * acc;
+        }
+      }
+    }
+  }
+}
+
+interface RefPass {
+  T: number;
+  /** Per layer [T][B][units]. */
+  z: Float64Array[];
+  psi: Float64Array[];
+  /** Final membrane potentials per layer. */
+  v: Float64Array[];
+  /** Input of layer l at step t ([B][inH][inW][inC]). */
+  input: (l: number, t: number) => Float64Array;
+}
+
+/** The forward pass, step by step and layer by layer, in the kernels' arithmetic order. */
+function refForward(
+  spec: ResolvedSpikingConvSpec,
+  weights: Float64Array[],
+  frames: Float64Array,
+  B: number,
+  F: number,
+  state?: { v: Float64Array[]; z: Float64Array[] },
+): RefPass {
+  const gs = geos(spec), R = spec.stepsPerFrame, T = F * R;
+  const { alpha, s, thr, dtMs } = spec;
+  const slope = spec.dampening / thr;
+  const pixels = spec.height * spec.width * spec.channels;
+  const n = gs.map((g) => B * g.H * g.W * g.C);
+  const z = n.map((m) => new Float64Array(T * m)), psi = n.map((m) => new Float64Array(T * m));
+  const v = n.map((m, l) => state ? Float64Array.from(state.v[l]) : new Float64Array(m));
+  const I0 = Array.from(
+    { length: F },
+    (_, f) => refConv(frames.subarray(f * B * pixels, (f + 1) * B * pixels), B, gs[0], weights[0]),
+  );
+  const input = (l: number, t: number) =>
+    l === 0
+      ? frames.subarray(Math.floor(t / R) * B * pixels, (Math.floor(t / R) + 1) * B * pixels)
+      : z[l - 1].subarray(t * n[l - 1], (t + 1) * n[l - 1]);
+  for (let t = 0; t < T; t++) {
+    for (let l = 0; l < gs.length; l++) {
+      const I = l === 0 ? I0[Math.floor(t / R)] : refConv(input(l, t), B, gs[l], weights[l]);
+      for (let i = 0; i < n[l]; i++) {
+        const zp = t > 0 ? z[l][(t - 1) * n[l] + i] : state ? state.z[l][i] : 0;
+        v[l][i] = alpha * v[l][i] + s * I[i] - thr * zp;
+        const d = v[l][i] - thr;
+        z[l][t * n[l] + i] = d > 0 ? 1 / dtMs : 0;
+        const m = 1 - Math.abs(d) / thr;
+        psi[l][t * n[l] + i] = m > 0 ? slope * m : 0;
+      }
+    }
+  }
+  return { T, z, psi, v, input };
+}
+
+function slice(a: Float64Array | undefined, t: number, n: number): Float64Array {
+  return a ? a.slice(t * n, (t + 1) * n) : new Float64Array(n);
+}
+
+/**
+ * BPTT, written step by step from the equations: gz_l(t) = dE/dz_l(t) + s conv^T(gv_{l+1}(t)),
+ * gv_l(t) = psi (gz - [reset] thr gv_l(t+1)) + alpha gv_l(t+1), dW_l += s input_l(t) (x) gv_l(t).
+ */
+function refBptt(
+  spec: ResolvedSpikingConvSpec,
+  weights: Float64Array[],
+  p: RefPass,
+  B: number,
+  dEdz: (Float64Array | undefined)[],
+  reset: boolean,
+): Float64Array[] {
+  const gs = geos(spec), top = gs.length - 1;
+  const { alpha, s, thr } = spec;
+  const n = gs.map((g) => B * g.H * g.W * g.C);
+  const grads = weights.map((w) => new Float64Array(w.length));
+  let gvNext: Float64Array[] = n.map((m) => new Float64Array(m));
+  for (let t = p.T - 1; t >= 0; t--) {
+    const gvCur: Float64Array[] = new Array(gs.length);
+    for (let l = top; l >= 0; l--) {
+      const gz = slice(dEdz[l], t, n[l]);
+      if (l < top) {
+        const back = refConvT(gvCur[l + 1], B, gs[l + 1], weights[l + 1]);
+        for (let i = 0; i < n[l]; i++) gz[i] += s * back[i];
+      }
+      const gv = new Float64Array(n[l]);
+      for (let i = 0; i < n[l]; i++) {
+        const gn = gvNext[l][i];
+        gv[i] = p.psi[l][t * n[l] + i] * (gz[i] - (reset ? thr * gn : 0)) + alpha * gn;
+      }
+      refWeightGrad(p.input(l, t), gv, B, gs[l], grads[l], s);
+      gvCur[l] = gv;
+    }
+    gvNext = gvCur;
+  }
+  return grads;
+}
+
+/**
+ * Forward-mode derivative of sum_{l,t} dE/dz_l(t) . z_l(t) along the weight direction U, through
+ * the same surrogate (dz/dv = psi): dv(t) = alpha dv(t-1) + s dI(t) - thr dz(t-1), dz = psi dv.
+ */
+function refDirectional(
+  spec: ResolvedSpikingConvSpec,
+  weights: Float64Array[],
+  p: RefPass,
+  B: number,
+  dEdz: (Float64Array | undefined)[],
+  U: Float64Array[],
+): number {
+  const gs = geos(spec);
+  const { alpha, s, thr } = spec;
+  const n = gs.map((g) => B * g.H * g.W * g.C);
+  const dv = n.map((m) => new Float64Array(m)), dzPrev = n.map((m) => new Float64Array(m));
+  let total = 0;
+  for (let t = 0; t < p.T; t++) {
+    const dz: Float64Array[] = [];
+    for (let l = 0; l < gs.length; l++) {
+      const dI = refConv(p.input(l, t), B, gs[l], U[l]);
+      if (l > 0) {
+        const through = refConv(dz[l - 1], B, gs[l], weights[l]);
+        for (let i = 0; i < n[l]; i++) dI[i] += through[i];
+      }
+      const d = new Float64Array(n[l]);
+      for (let i = 0; i < n[l]; i++) {
+        dv[l][i] = alpha * dv[l][i] + s * dI[i] - thr * dzPrev[l][i];
+        d[i] = p.psi[l][t * n[l] + i] * dv[l][i];
+        if (dEdz[l]) total += dEdz[l]![t * n[l] + i] * d[i];
+      }
+      dz.push(d);
+    }
+    dz.forEach((d, l) => dzPrev[l].set(d));
+  }
+  return total;
+}
+
+/**
+ * e-prop forward in time, synapse by synapse: eps(t) = alpha eps(t-1) + input(t) for each weight
+ * and output position, e(t) = psi(t) eps(t), dE/dW = s sum_t L(t) e(t) over positions and trials.
+ * L of the top layer is its dE/dz; below, dE/dz plus s conv^T of psi L ("instant") or of
+ * sum_{t' >= t} alpha^(t'-t) psi(t') L(t') ("stopgrad") of the layer above, or nothing ("none").
+ */
+function refEprop(
+  spec: ResolvedSpikingConvSpec,
+  weights: Float64Array[],
+  p: RefPass,
+  B: number,
+  dEdz: (Float64Array | undefined)[],
+  propagate: "none" | "instant" | "stopgrad",
+): Float64Array[] {
+  const gs = geos(spec), top = gs.length - 1, T = p.T;
+  const { alpha, s } = spec;
+  const n = gs.map((g) => B * g.H * g.W * g.C);
+  const L: Float64Array[] = new Array(gs.length);
+  L[top] = dEdz[top] ? Float64Array.from(dEdz[top]!) : new Float64Array(T * n[top]);
+  for (let l = top - 1; l >= 0; l--) {
+    L[l] = dEdz[l] ? Float64Array.from(dEdz[l]!) : new Float64Array(T * n[l]);
+    if (propagate === "none") continue;
+    for (let t = 0; t < T; t++) {
+      const src = new Float64Array(n[l + 1]);
+      for (let i = 0; i < n[l + 1]; i++) {
+        if (propagate === "instant") {
+          src[i] = p.psi[l + 1][t * n[l + 1] + i] * L[l + 1][t * n[l + 1] + i];
+        } else {
+          for (let u = t; u < T; u++) {
+            src[i] += alpha ** (u - t) * p.psi[l + 1][u * n[l + 1] + i] *
+              L[l + 1][u * n[l + 1] + i];
+          }
+        }
+      }
+      const back = refConvT(src, B, gs[l + 1], weights[l + 1]);
+      for (let i = 0; i < n[l]; i++) L[l][t * n[l] + i] += s * back[i];
+    }
+  }
+  return gs.map((g, l) => {
+    const G = new Float64Array(weights[l].length);
+    for (let ky = 0; ky < g.k; ky++) {
+      for (let kx = 0; kx < g.k; kx++) {
+        for (let ci = 0; ci < g.inC; ci++) {
+          for (let co = 0; co < g.C; co++) {
+            let acc = 0;
+            for (let b = 0; b < B; b++) {
+              for (let oy = 0; oy < g.H; oy++) {
+                for (let ox = 0; ox < g.W; ox++) {
+                  const pre = ((b * g.inH + oy * g.st + ky) * g.inW + ox * g.st + kx) * g.inC + ci;
+                  const post = ((b * g.H + oy) * g.W + ox) * g.C + co;
+                  let eps = 0;
+                  for (let t = 0; t < T; t++) {
+                    eps = alpha * eps + p.input(l, t)[pre];
+                    const e = p.psi[l][t * n[l] + post] * eps;
+                    acc += s * L[l][t * n[l] + post] * e;
+                  }
+                }
+              }
+            }
+            G[((ky * g.k + kx) * g.inC + ci) * g.C + co] = acc;
+          }
+        }
+      }
+    }
+    return G;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Problems.
+
+/** Small layers that exercise every tail of the kernels' blocking in both precisions. */
+const SMALL: SpikingConvSpec = {
+  height: 12,
+  width: 12,
+  channels: 2,
+  layers: [{ filters: 9, kernel: 4, stride: 2 }, { filters: 5, kernel: 2, stride: 1 }],
+  stepsPerFrame: 3,
+};
+
+function problem(specIn: SpikingConvSpec, seed: number, B = 2, F = 3, gain = 2) {
+  const spec = resolveSpikingConvSpec(specIn);
+  const rng = new Rng(seed);
+  const params = initSpikingConvParams(spec, rng, { gain });
+  const pixels = spec.height * spec.width * spec.channels;
+  const frames = Float64Array.from({ length: F * B * pixels }, () => rng.uniform());
+  const T = F * spec.stepsPerFrame;
+  const dEdz = spec.layers.map((l) =>
+    Float64Array.from({ length: T * B * l.units }, () => rng.normal())
+  );
+  return { spec, params, frames, B, F, T, dEdz, rng };
+}
+
+function firstMismatch(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i] + 0, b[i] + 0)) return i;
+  return -1;
+}
+
+function dot(a: Float64Array[], b: Float64Array[]): number {
+  let s = 0;
+  a.forEach((x, l) => x.forEach((v, i) => (s += v * b[l][i])));
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernels.
+
+function setup(precision: "f32" | "f64") {
+  const core = instantiateCore(module);
+  const arena = new Arena(core.memory, core.heapBase());
+  const k = bindKernels(core, precision);
+  const bytes = precision === "f32" ? 4 : 8;
+  const put = (data: Float64Array) => {
+    const ptr = arena.alloc(data.length, bytes);
+    arena.floats(ptr, data.length, precision).set(data);
+    return ptr;
+  };
+  const get = (ptr: number, n: number) => Float64Array.from(arena.floats(ptr, n, precision));
+  return { k, put, get };
+}
+
+/** Input size, channels, kernel, stride, filters: every blocking tail in f32 and f64. */
+const SHAPES = [
+  [12, 2, 4, 2, 9],
+  [9, 3, 3, 1, 5],
+  [10, 16, 4, 1, 8],
+  [13, 5, 3, 3, 17],
+  [6, 1, 6, 1, 3],
+  [20, 8, 8, 4, 16],
+] as const;
+
+for (const precision of ["f32", "f64"] as const) {
+  Deno.test(`conv-${precision} forward: dense = event-driven = dispatcher bit for bit, = reference`, () => {
+    const { k, put, get } = setup(precision);
+    const rng = new Rng(3);
+    for (const [size, Cin, ks, st, Cout] of SHAPES) {
+      const g = geo(size, size + 1, Cin, ks, st, Cout), N = 3;
+      const w = Float64Array.from({ length: ks * ks * Cin * Cout }, () => rng.normal());
+      for (const density of [0.05, 0.3, 1]) {
+        // Inputs exactly representable in f32, so that both precisions see the same values.
+        const X = Float64Array.from(
+          { length: N * g.inH * g.inW * Cin },
+          () => rng.uniform() < density ? Math.fround(rng.normal()) : 0,
+        );
+        const w32 = precision === "f32" ? w.map(Math.fround) : w;
+        const expected = refConv(X, N, g, w32);
+        const px = put(X), pw = put(w32), size = N * g.H * g.W * Cout;
+        const out = [k.convForwardDense, k.convForwardEvent, k.convForward].map((kernel) => {
+          const py = put(new Float64Array(size).fill(7));
+          kernel(N, g.inH, g.inW, Cin, ks, ks, st, Cout, px, pw, py);
+          return get(py, size);
+        });
+        const what = `${size}x${size + 1}x${Cin} k${ks} s${st} -> ${Cout}, density ${density}`;
+        assert.equal(firstMismatch(out[1], out[0]), -1, `event vs dense, ${what}`);
+        assert.equal(firstMismatch(out[2], out[0]), -1, `dispatcher vs dense, ${what}`);
+        if (precision === "f64") {
+          assert.equal(firstMismatch(out[0], expected), -1, `reference, ${what}`);
+        } else {
+          assert.ok(relativeError(out[0], expected) < 1e-5, what);
+        }
+      }
+    }
+  });
+
+  Deno.test(`conv-${precision} weight and input gradients match naive sums`, () => {
+    const { k, put, get } = setup(precision);
+    const tol = precision === "f32" ? 1e-5 : 1e-13;
+    const rng = new Rng(4);
+    for (const [size, Cin, ks, st, Cout] of SHAPES) {
+      const g = geo(size + 1, size, Cin, ks, st, Cout), N = 2;
+      const w = Float64Array.from({ length: ks * ks * Cin * Cout }, () => rng.normal());
+      const D = Float64Array.from(
+        { length: N * g.H * g.W * Cout },
+        () => rng.uniform() < 0.7 ? rng.normal() : 0,
+      );
+      for (const density of [0.05, 1]) {
+        const X = Float64Array.from(
+          { length: N * g.inH * g.inW * Cin },
+          () => rng.uniform() < density ? rng.normal() : 0,
+        );
+        const G0 = Float64Array.from({ length: w.length }, () => rng.normal());
+        const expected = G0.slice();
+        refWeightGrad(X, D, N, g, expected, 0.5);
+        for (const kernel of [k.convWeightGradDense, k.convWeightGradEvent, k.convWeightGrad]) {
+          const pg = put(G0);
+          kernel(N, g.inH, g.inW, Cin, ks, ks, st, Cout, put(X), put(D), pg, 0.5);
+          assert.ok(
+            relativeError(get(pg, w.length), expected) < tol,
+            `${kernel.name} ${size}x${Cin} k${ks} s${st} -> ${Cout}, density ${density}`,
+          );
+        }
+      }
+      // Input gradient: weights passed as [k][k][Cout][Cin].
+      const wT = new Float64Array(w.length);
+      for (let q = 0; q < ks * ks; q++) {
+        for (let ci = 0; ci < Cin; ci++) {
+          for (let co = 0; co < Cout; co++) {
+            wT[(q * Cout + co) * Cin + ci] = w[(q * Cin + ci) * Cout + co];
+          }
+        }
+      }
+      const dX0 = Float64Array.from({ length: N * g.inH * g.inW * Cin }, () => rng.normal());
+      const back = refConvT(D, N, g, w);
+      const expected = dX0.map((v, i) => v + 0.5 * back[i]);
+      const pdx = put(dX0);
+      k.convInputGrad(N, g.inH, g.inW, Cin, ks, ks, st, Cout, put(D), put(wT), pdx, 0.5);
+      assert.ok(relativeError(get(pdx, dX0.length), expected) < tol, `convInputGrad ${size}`);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The network.
+
+Deno.test("spiking CNN forward (f64) equals the reference bit for bit: spikes, psi, state", async () => {
+  const { spec, params, frames, B, F } = problem(SMALL, 1);
+  const net = await SpikingConv.create(SMALL, params, { precision: "f64" });
+  const ref = refForward(spec, params.weights, frames, B, F);
+  const pass = net.forward(frames, B, F);
+  const rates = pass.rates();
+  assert.ok(rates.every((r) => r > 0.05 && r < 0.95), `rates ${rates}`);
+  spec.layers.forEach((_, l) => {
+    assert.equal(firstMismatch(pass.spikes(l), ref.z[l]), -1, `spikes of layer ${l}`);
+    assert.equal(firstMismatch(pass.psi(l), ref.psi[l]), -1, `psi of layer ${l}`);
+    assert.equal(firstMismatch(pass.state().v[l], ref.v[l]), -1, `v of layer ${l}`);
+  });
+  // Continuing from a state: two frames, then the third from the state, equal the whole run.
+  const pixels = spec.height * spec.width * spec.channels;
+  const first = net.forward(frames.subarray(0, 2 * B * pixels), B, 2);
+  const state = first.state();
+  const rest = net.forward(frames.subarray(2 * B * pixels), B, 1, { state });
+  const R = spec.stepsPerFrame;
+  spec.layers.forEach((l, i) => {
+    const n = B * l.units;
+    assert.equal(firstMismatch(rest.spikes(i), ref.z[i].subarray(2 * R * n)), -1, `continued ${i}`);
+  });
+  // And a reference started from that state agrees too.
+  const refRest = refForward(spec, params.weights, frames.subarray(2 * B * pixels), B, 1, state);
+  assert.equal(firstMismatch(rest.spikes(1), refRest.z[1]), -1);
+});
+
+Deno.test("spiking CNN BPTT (f64) equals a reference reverse pass and forward-mode derivatives", async () => {
+  const { spec, params, frames, B, F, dEdz, rng } = problem(SMALL, 2);
+  const net = await SpikingConv.create(SMALL, params, { precision: "f64" });
+  const pass = net.forward(frames, B, F);
+  const grads = net.gradients(pass, dEdz, { method: "bptt" });
+  const ref = refForward(spec, params.weights, frames, B, F);
+  const expected = refBptt(spec, params.weights, ref, B, dEdz, true);
+  const errors: string[] = [];
+  grads.forEach((g, l) => {
+    const err = relativeError(g, expected[l]);
+    errors.push(`layer ${l} ${err.toExponential(1)}`);
+    assert.ok(err < 1e-13, `layer ${l}: ${err}`);
+  });
+  // <grad, U> = d/de sum dE/dz . z(W + e U) through the surrogate, for random directions U.
+  for (let r = 0; r < 3; r++) {
+    const U = params.weights.map((w) => w.map(() => rng.normal()));
+    const jvp = refDirectional(spec, params.weights, ref, B, dEdz, U);
+    const err = Math.abs(dot(grads, U) - jvp) / Math.abs(jvp);
+    errors.push(`direction ${r} ${err.toExponential(1)}`);
+    assert.ok(err < 1e-12, `direction ${r}: ${dot(grads, U)} vs ${jvp}`);
+  }
+  console.log(
+    `BPTT vs reference reverse pass and forward mode, relative errors: ${errors.join(", ")}`,
+  );
+  // Only one layer's error: the other gets none, BPTT still reaches layer 0 through layer 1.
+  const onlyTop = net.gradients(pass, [undefined, dEdz[1]], { method: "bptt" });
+  const refTop = refBptt(spec, params.weights, ref, B, [undefined, dEdz[1]], true);
+  assert.ok(relativeError(onlyTop[0], refTop[0]) < 1e-13);
+  assert.ok(onlyTop[0].some((v) => v !== 0));
+});
+
+Deno.test("spiking CNN e-prop (f64) equals forward-mode eligibility traces, each propagation", async () => {
+  const { spec, params, frames, B, F, dEdz } = problem(SMALL, 3);
+  const net = await SpikingConv.create(SMALL, params, { precision: "f64" });
+  const pass = net.forward(frames, B, F);
+  const ref = refForward(spec, params.weights, frames, B, F);
+  const errors: string[] = [];
+  for (const propagate of ["none", "instant", "stopgrad"] as const) {
+    const grads = net.gradients(pass, dEdz, { method: "eprop", propagate });
+    const expected = refEprop(spec, params.weights, ref, B, dEdz, propagate);
+    grads.forEach((g, l) => {
+      const err = relativeError(g, expected[l]);
+      errors.push(`${propagate}[${l}] ${err.toExponential(1)}`);
+      assert.ok(err < 1e-13, `${propagate}, layer ${l}: ${err}`);
+    });
+  }
+  // The default propagation is "instant".
+  const dflt = net.gradients(pass, dEdz, { method: "eprop" });
+  const instant = net.gradients(pass, dEdz, { method: "eprop", propagate: "instant" });
+  assert.deepEqual(dflt, instant);
+  // "stopgrad" e-prop is BPTT with the error through the reset stopped; BPTT itself differs.
+  const stop = net.gradients(pass, dEdz, { method: "eprop", propagate: "stopgrad" });
+  const noReset = refBptt(spec, params.weights, ref, B, dEdz, false);
+  stop.forEach((g, l) => assert.ok(relativeError(g, noReset[l]) < 1e-13, `no-reset ${l}`));
+  const bptt = net.gradients(pass, dEdz, { method: "bptt" });
+  assert.ok(relativeError(stop[0], bptt[0]) > 1e-3, "the reset path matters");
+  console.log(`e-prop vs reference, relative errors: ${errors.join(", ")}`);
+});
+
+Deno.test("spiking CNN with three layers: forward bit for bit, BPTT and e-prop as the references", async () => {
+  const specIn: SpikingConvSpec = {
+    height: 9,
+    width: 11,
+    channels: 3,
+    layers: [
+      { filters: 4, kernel: 3, stride: 1 },
+      { filters: 6, kernel: 2, stride: 2 },
+      { filters: 3, kernel: 2, stride: 1 },
+    ],
+    stepsPerFrame: 2,
+    tauMMs: 3,
+    thr: 0.3,
+    dampening: 0.3,
+    inputScaling: "leaky",
+  };
+  const { spec, params, frames, B, F, dEdz } = problem(specIn, 4, 2, 3, 3);
+  const net = await SpikingConv.create(specIn, params, { precision: "f64" });
+  const pass = net.forward(frames, B, F);
+  const ref = refForward(spec, params.weights, frames, B, F);
+  spec.layers.forEach((_, l) => assert.equal(firstMismatch(pass.spikes(l), ref.z[l]), -1));
+  assert.ok(pass.rates().every((r) => r > 0.02), `rates ${pass.rates()}`);
+  const bptt = net.gradients(pass, dEdz, { method: "bptt" });
+  const eprop = net.gradients(pass, dEdz, { method: "eprop" });
+  const refB = refBptt(spec, params.weights, ref, B, dEdz, true);
+  const refE = refEprop(spec, params.weights, ref, B, dEdz, "instant");
+  bptt.forEach((g, l) => assert.ok(relativeError(g, refB[l]) < 1e-13, `bptt ${l}`));
+  eprop.forEach((g, l) => assert.ok(relativeError(g, refE[l]) < 1e-13, `eprop ${l}`));
+});
+
+Deno.test("spiking CNN f32 agrees with f64: same spikes, gradients within 1e-4", async () => {
+  const { params, frames, B, F, dEdz, spec } = problem(SMALL, 5);
+  const nets = await Promise.all(
+    (["f32", "f64"] as const).map((precision) => SpikingConv.create(SMALL, params, { precision })),
+  );
+  const passes = nets.map((net) => net.forward(frames, B, F));
+  spec.layers.forEach((_, l) =>
+    assert.equal(firstMismatch(passes[0].spikes(l), passes[1].spikes(l)), -1, `layer ${l}`)
+  );
+  const errors: string[] = [];
+  for (const method of ["bptt", "eprop"] as const) {
+    const [g32, g64] = nets.map((net, i) => net.gradients(passes[i], dEdz, { method }));
+    g32.forEach((g, l) => {
+      const err = relativeError(g, g64[l]);
+      errors.push(`${method}[${l}] ${err.toExponential(1)}`);
+      assert.ok(err < 1e-4, `${method} layer ${l}: ${err}`);
+    });
+  }
+  console.log(`f32 vs f64 gradients, relative differences: ${errors.join(", ")}`);
+});
+
+/** Preprocessed Pong frames [1][B][84][84][1] after some random-policy steps. */
+async function pongFrames(B: number): Promise<Float32Array> {
+  const env = preprocess(createGame("pong", { numEnvs: B, seed: 7 }));
+  const rng = new Rng(7);
+  let obs = await env.reset(7);
+  const actions = new Int32Array(B);
+  for (let i = 0; i < 40; i++) {
+    for (let b = 0; b < B; b++) actions[b] = rng.int(env.actions.length);
+    obs = (await env.step(actions)).observations;
+  }
+  await env.close();
+  return obs;
+}
+
+Deno.test("the paper's layers on Pong frames: the default initialisation makes both layers fire", async () => {
+  const B = 2;
+  const frames = await pongFrames(B);
+  const net = await SpikingConv.create({}, initSpikingConvParams({}, new Rng(1)));
+  assert.deepEqual(
+    net.spec.layers.map((l) => [l.height, l.width, l.channels]),
+    [[20, 20, 16], [17, 17, 8]],
+  );
+  assert.equal(net.spec.alpha, Math.exp(-1));
+  const pass = net.forward(frames, B, 1);
+  assert.equal(pass.steps, 5);
+  const rates = pass.rates();
+  assert.ok(rates[0] > 0.1 && rates[0] < 0.8 && rates[1] > 0.1 && rates[1] < 0.8, `${rates}`);
+  console.log(
+    `Pong, default init: firing rates conv1 ${rates[0].toFixed(3)}, conv2 ${
+      rates[1].toFixed(3)
+    } (spikes per neuron-step)`,
+  );
+  const grads = net.gradients(pass, [undefined, new Float64Array(5 * B * 17 * 17 * 8).fill(1)], {
+    method: "eprop",
+  });
+  assert.ok(grads.every((g) => g.every(Number.isFinite) && g.some((v) => v !== 0)));
+});
+
+Deno.test("spiking CNN bad inputs give clear errors naming the field", async () => {
+  const { params, frames, B, F, dEdz } = problem(SMALL, 6);
+  assert.throws(
+    () => resolveSpikingConvSpec({ ...SMALL, layers: [{ filters: 4, kernel: 13, stride: 1 }] }),
+    /layers\[0\]\.kernel must be <= 12/,
+  );
+  assert.throws(
+    () =>
+      resolveSpikingConvSpec({
+        layers: [{ filters: 4, kernel: 8, stride: 4 }, { filters: 2, kernel: 4 } as never],
+      }),
+    /layers\[1\]\.stride must be a finite number, got undefined/,
+  );
+  assert.throws(() => resolveSpikingConvSpec({ thr: -1 }), /thr must be > 0/);
+  await assert.rejects(
+    () => SpikingConv.create(SMALL, { weights: [params.weights[0]] }),
+    /weights must be an array of 2 tensors/,
+  );
+  await assert.rejects(
+    () => SpikingConv.create(SMALL, { weights: [params.weights[0], new Float64Array(3)] }),
+    /weights\[1\] must have length 180, got 3/,
+  );
+  await assert.rejects(
+    () => SpikingConv.create(SMALL, params, { precision: "f16" as never }),
+    /precision must be one of/,
+  );
+  const net = await SpikingConv.create(SMALL, params, { precision: "f64" });
+  assert.throws(
+    () => net.forward(frames.subarray(1), B, F),
+    /frames must have length 1728, got 1727/,
+  );
+  assert.throws(() => net.forward(frames, B, F + 1), /frames must have length 2304, got 1728/);
+  const bad = frames.slice();
+  bad[5] = NaN;
+  assert.throws(() => net.forward(bad, B, F), /frames\[5\] must be a finite number, got NaN/);
+  assert.throws(() => net.forward(frames, 0, F), /B must be >= 1, got 0/);
+  assert.throws(() => net.forward(frames, B, 1.5), /nFrames must be an integer, got 1.5/);
+  assert.throws(() => net.forward("x" as never, B, F), /frames must be an array of 1728 numbers/);
+  assert.throws(
+    () => net.forward(frames, B, F, { state: { v: [new Float64Array(3)], z: [] } }),
+    /state\.v must be an array of 2 arrays/,
+  );
+  assert.throws(
+    () =>
+      net.forward(frames, B, F, {
+        state: { v: [new Float64Array(450), new Float64Array(3)], z: [] },
+      }),
+    /state\.z must be an array of 2 arrays/,
+  );
+  const pass = net.forward(frames, B, F);
+  // A malformed forward call leaves the live pass alone.
+  assert.throws(() => net.forward(frames.subarray(1), B, F), /frames must have length/);
+  assert.equal(pass.spikes(0).length, 3 * 3 * B * 225);
+  assert.throws(
+    () => net.gradients(pass, [dEdz[0], dEdz[1].subarray(1)], { method: "bptt" }),
+    /dEdz\[1\] must have length 1440, got 1439/,
+  );
+  assert.throws(
+    () => net.gradients(pass, dEdz, { method: "rtrl" as never }),
+    /method must be one of/,
+  );
+  assert.throws(
+    () => net.gradients(pass, dEdz, { method: "bptt", propagate: "none" }),
+    /propagate applies to method "eprop" only/,
+  );
+  assert.throws(
+    () => net.gradients(pass, dEdz, { method: "eprop", propagate: "all" as never }),
+    /propagate must be one of "none", "instant", "stopgrad"/,
+  );
+  assert.throws(
+    () => net.gradients(pass, [...dEdz, dEdz[0]], { method: "bptt" }),
+    /dEdz must be an array of at most 2/,
+  );
+  assert.throws(() => pass.spikes(2), /layer must be an integer in \[0, 1\], got 2/);
+  // A later forward pass releases the earlier one.
+  net.forward(frames, B, F);
+  assert.throws(() => pass.spikes(0), /it was released/);
+  assert.throws(() => net.gradients(pass, dEdz, { method: "bptt" }), /it was released/);
+  // So do new parameters, and release() itself.
+  const p2 = net.forward(frames, B, F);
+  net.setParams(params);
+  assert.throws(() => p2.rates(), /it was released/);
+  const p3 = net.forward(frames, B, F);
+  p3.release();
+  assert.throws(() => p3.state(), /it was released/);
+  const p4 = net.forward(frames, B, F);
+  net.dispose();
+  assert.throws(() => net.forward(frames, B, F), /it was disposed/);
+  assert.throws(() => p4.spikes(0), /it was released/);
+});
