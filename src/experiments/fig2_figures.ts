@@ -263,6 +263,12 @@ export interface LearningCurve {
  * @returns The figure.
  */
 export function learningCurvesFigure(curves: LearningCurve[], title: string): FigureSpec {
+  let lowest = 100;
+  for (const c of curves) {
+    for (const e of [...c.validation, ...c.test]) lowest = Math.min(lowest, 100 * e);
+  }
+  const ticks = [1, 2, 5, 10, 15, 20, 30, 40, 60, 80, 100];
+  const floor = ticks.filter((t) => t <= lowest).at(-1) ?? 0.5;
   const panel = (which: "validation" | "test"): ChartSpec => {
     const values = [];
     for (const c of curves) {
@@ -282,8 +288,8 @@ export function learningCurvesFigure(curves: LearningCurve[], title: string): Fi
           field: "error",
           type: "quantitative",
           title: "frame error (%, log scale)",
-          scale: { type: "log" },
-          axis: { values: [5, 10, 15, 20, 30, 40, 60, 80, 100] },
+          scale: { type: "log", domain: [floor, 100] },
+          axis: { values: ticks.filter((t) => t >= floor) },
         },
         color: {
           field: "run",
