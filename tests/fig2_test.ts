@@ -12,14 +12,12 @@ import { loadFig2Data } from "../src/experiments/fig2.ts";
 import { networkCheckpointFromJson } from "../src/train/network_trainer.ts";
 import { paramLeaves } from "../src/net/params.ts";
 
-const TINY_LSNN = ["--n-regular", "6", "--n-adaptive", "2"];
+const TINY_LSNN = ["--n-regular", "6", "--n-adaptive", "2", "--workers", "1"];
 
 const TINY_LSTM = ["--model", "lstm", "--n-lstm", "6"];
 const TINY = [
   "--n-batch",
   "4",
-  "--workers",
-  "1",
   "--ramp",
   "2",
   "--learning-rate",
