@@ -55,7 +55,7 @@ export const FIG2_TABLE_FLAGS: FlagSpecs = {
     min: 1,
     max: 1_000_000,
     help:
-      "epochs per run (the paper trains 80; 8 keep the whole table to about 5 hours on 2 cores)",
+      "epochs per run (the paper trains 80; 8 take about 2 hours for the whole table on 2 cores)",
   },
   seed: { type: "int", default: 0, min: 0, max: MAX_SEED, help: "random seed of every run" },
   workers: { type: "int", default: 0, min: 0, max: 256, help: "gradient workers per LSNN run" },
