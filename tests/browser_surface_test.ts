@@ -16,6 +16,7 @@ const ENTRIES: { file: string; npm: boolean }[] = [
   { file: "core.ts", npm: false },
   { file: "train.ts", npm: false },
   { file: "edge/gradient_worker.ts", npm: false },
+  { file: "env.ts", npm: false },
   { file: "tfjs.ts", npm: true },
 ];
 
