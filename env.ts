@@ -31,8 +31,8 @@ export {
   canResetEpisodes,
   preprocess,
   type PreprocessedEnv,
-  type PreprocessOptions,
   preprocessFrame,
+  type PreprocessOptions,
 } from "./src/env/preprocess.ts";
 export type { ResettableVectorEnv } from "./src/env/episodes.ts";
 export { createGame, GAME_NAMES, type GameName, type GameOptions } from "./src/env/games/index.ts";
