@@ -264,6 +264,22 @@ Deno.test("fig2:table collects finished and running runs into the comparison", a
     assert.ok(initial.test.frameError39 > results.best.test.frameError39);
     assert.ok((await Deno.stat(`${table}/learning_curves.png`)).size > 1000);
     assert.ok((await Deno.stat(`${table}/lsnn-eprop-random/confusion.png`)).size > 1000);
+    // A running run whose data folder is gone: one line naming it, exit 2.
+    const cp = JSON.parse(await Deno.readTextFile(`${table}/lstm-bptt/checkpoint.json`));
+    cp.flags.data = `${dir}/moved`;
+    await Deno.writeTextFile(`${table}/lstm-bptt/checkpoint.json`, JSON.stringify(cp));
+    const errors: string[] = [];
+    const error = console.error;
+    console.error = (...a: unknown[]) => errors.push(a.join(" "));
+    try {
+      const moved = await fig2TableMain(["--collect", "--out", table, "--runs", "lstm-bptt"], {
+        log: () => {},
+      });
+      assert.equal(moved, 2);
+    } finally {
+      console.error = error;
+    }
+    assert.match(errors.join("\n"), /still going .* data folder .*moved cannot tell its epochs/);
     // Unknown runs are refused by name.
     const bad = await fig2TableMain(["--collect", "--out", table, "--runs", "lsnn-foo"], {
       log: () => {},

@@ -6,6 +6,7 @@
  * @module
  */
 import type { FlagValues } from "../cli/flags.ts";
+import { InputError } from "../cli/command.ts";
 import type { TimitCache } from "../data/timit_cache.ts";
 import { Rng } from "../util/rng.ts";
 import { saveFigure } from "../plot/render.ts";
@@ -112,11 +113,19 @@ export async function readFig2Run(dir: string): Promise<Fig2RunSummary | undefin
   if (text === undefined) return undefined;
   const cp = networkCheckpointFromJson(text, `${dir}/checkpoint.json`, "fig2");
   const f = cp.flags as FlagValues;
-  const manifest = JSON.parse(await Deno.readTextFile(`${f.data}/manifest.json`));
-  const batchesPerEpoch = Math.max(
-    1,
-    Math.floor(manifest.splits.train.utterances / (f["n-batch"] as number)),
-  );
+  let utterances: number;
+  try {
+    const manifest = JSON.parse(await Deno.readTextFile(`${f.data}/manifest.json`));
+    utterances = manifest.splits.train.utterances;
+    if (!Number.isInteger(utterances) || utterances < 1) throw new Error("no training utterances");
+  } catch (e) {
+    throw new InputError(
+      `${dir}: the run is still going (no results.json), and its data folder ${f.data} cannot tell its epochs: ${
+        (e as Error).message
+      }`,
+    );
+  }
+  const batchesPerEpoch = Math.max(1, Math.floor(utterances / (f["n-batch"] as number)));
   const records = cp.state.validation as Fig2ValidationRecord[];
   const best = bestValidation(records);
   if (!best) return undefined;
