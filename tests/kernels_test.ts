@@ -6,25 +6,13 @@
 import assert from "node:assert/strict";
 import { initWasm, instantiateCore } from "../src/backend/wasm/module.ts";
 import { Arena } from "../src/backend/wasm/arena.ts";
-import { bindKernels } from "../src/backend/wasm/kernels.ts";
 import { Rng } from "../src/util/rng.ts";
 import { relativeError } from "./_random_network.ts";
+import { kernelSetup } from "./_kernel_setup.ts";
 
 const module = await initWasm();
 
-function setup(precision: "f32" | "f64") {
-  const core = instantiateCore(module);
-  const arena = new Arena(core.memory, core.heapBase());
-  const k = bindKernels(core, precision);
-  const bytes = precision === "f32" ? 4 : 8;
-  const put = (data: Float64Array) => {
-    const ptr = arena.alloc(data.length, bytes);
-    arena.floats(ptr, data.length, precision).set(data);
-    return ptr;
-  };
-  const get = (ptr: number, n: number) => Float64Array.from(arena.floats(ptr, n, precision));
-  return { k, put, get };
-}
+const setup = kernelSetup;
 
 function randomMatrix(rng: Rng, rows: number, cols: number, density: number): Float64Array {
   return new Float64Array(rows * cols).map(() => (rng.uniform() < density ? rng.normal() : 0));

@@ -15,15 +15,11 @@ import {
   SpikingConv,
   type SpikingConvSpec,
 } from "../src/backend/wasm/spiking_conv.ts";
-import { initWasm, instantiateCore } from "../src/backend/wasm/module.ts";
-import { Arena } from "../src/backend/wasm/arena.ts";
-import { bindKernels } from "../src/backend/wasm/kernels.ts";
 import { createGame } from "../src/env/games/index.ts";
 import { preprocess } from "../src/env/preprocess.ts";
 import { Rng } from "../src/util/rng.ts";
 import { relativeError } from "./_random_network.ts";
-
-const module = await initWasm();
+import { kernelSetup } from "./_kernel_setup.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Plain float64 reference: naive loops over the definitions.
@@ -379,19 +375,7 @@ function dot(a: Float64Array[], b: Float64Array[]): number {
 // ---------------------------------------------------------------------------------------------
 // Kernels.
 
-function setup(precision: "f32" | "f64") {
-  const core = instantiateCore(module);
-  const arena = new Arena(core.memory, core.heapBase());
-  const k = bindKernels(core, precision);
-  const bytes = precision === "f32" ? 4 : 8;
-  const put = (data: Float64Array) => {
-    const ptr = arena.alloc(data.length, bytes);
-    arena.floats(ptr, data.length, precision).set(data);
-    return ptr;
-  };
-  const get = (ptr: number, n: number) => Float64Array.from(arena.floats(ptr, n, precision));
-  return { k, put, get };
-}
+const setup = kernelSetup;
 
 /** Input size, channels, kernel, stride, filters: every blocking tail in f32 and f64. */
 const SHAPES = [

@@ -498,6 +498,35 @@ export async function createFig2Model(
   };
 }
 
+/** A split's scores as results.json writes them. */
+export interface SplitSummary {
+  /** Loss. */
+  loss: number;
+  /** Frame error on 61 phones. */
+  frameError61: number;
+  /** Frame error on 39 classes. */
+  frameError39: number;
+  /** Mean firing rate (Hz; 0 for the LSTM). */
+  rateHz: number;
+  /** Frames scored. */
+  frames: number;
+}
+
+/**
+ * A split's scores in the form of results.json.
+ * @param x The score.
+ * @returns Its summary.
+ */
+export function splitSummary(x: SplitScore): SplitSummary {
+  return {
+    loss: x.loss,
+    frameError61: x.error,
+    frameError39: x.error39,
+    rateHz: x.rateHz,
+    frames: x.frames,
+  };
+}
+
 /** Everything a run produced. */
 export interface Fig2Run {
   /** Flags used. */
@@ -518,7 +547,7 @@ export interface Fig2Run {
 
 /**
  * Reads the cache of --data and checks it against the flags.
- * @param f The flags.
+ * @param f The flags (`features` undefined: accept the kind the cache holds).
  * @returns The cache.
  * @throws {InputError} One line naming the folder and the problem.
  */
@@ -532,8 +561,8 @@ export async function loadFig2Data(f: FlagValues): Promise<TimitCache> {
       `--data ${dir}: ${(e as Error).message.replace(/^Cannot read TIMIT cache: /, "")}`,
     );
   }
-  const kind = f.features as FeatureKind;
-  if (cache.manifest.features.kind !== kind) {
+  const kind = f.features as FeatureKind | undefined;
+  if (kind !== undefined && cache.manifest.features.kind !== kind) {
     throw new InputError(
       `--data ${dir} holds ${cache.manifest.features.kind} features (${cache.manifest.features.dim} per frame), the run expects ${kind}; pass --features ${cache.manifest.features.kind} or prepare the cache with --features ${kind}`,
     );
@@ -685,13 +714,7 @@ export async function runFig2(
  */
 export function fig2Results(run: Fig2Run): Record<string, unknown> {
   const s = run.state;
-  const score = (x: SplitScore) => ({
-    loss: x.loss,
-    frameError61: x.error,
-    frameError39: x.error39,
-    rateHz: x.rateHz,
-    frames: x.frames,
-  });
+  const score = splitSummary;
   const record = (r: Fig2ValidationRecord) => ({
     iteration: r.iteration,
     epoch: r.iteration / run.batchesPerEpoch,

@@ -21,7 +21,8 @@ import {
   type Fig2ValidationRecord,
   scoreSplit,
   splitBatch,
-  type SplitScore,
+  type SplitSummary,
+  splitSummary,
 } from "./fig2.ts";
 import {
   confusionFigure,
@@ -30,18 +31,6 @@ import {
   learningCurvesFigure,
   type PopulationRaster,
 } from "./fig2_figures.ts";
-
-/** A split's frame errors as results.json writes them. */
-export interface SplitSummary {
-  /** Frame error on 61 phones. */
-  frameError61: number;
-  /** Frame error on 39 classes. */
-  frameError39: number;
-  /** Mean firing rate (Hz; 0 for the LSTM). */
-  rateHz: number;
-  /** Loss. */
-  loss: number;
-}
 
 /** One epoch's (or the selected point's) scores. */
 export interface EpochSummary {
@@ -72,13 +61,6 @@ export interface Fig2RunSummary {
   /** Every scored epoch. */
   history: EpochSummary[];
 }
-
-const summary = (x: SplitScore): SplitSummary => ({
-  frameError61: x.error,
-  frameError39: x.error39,
-  rateHz: x.rateHz,
-  loss: x.loss,
-});
 
 /**
  * Reads a run folder: results.json when the run finished, else its checkpoint (whose iterations
@@ -132,8 +114,8 @@ export async function readFig2Run(dir: string): Promise<Fig2RunSummary | undefin
   const epoch = (r: Fig2ValidationRecord): EpochSummary => ({
     iteration: r.iteration,
     epoch: r.iteration / batchesPerEpoch,
-    validation: summary(r),
-    test: summary(r.test),
+    validation: splitSummary(r),
+    test: splitSummary(r.test),
   });
   const epochs = cp.state.iteration / batchesPerEpoch;
   return {
@@ -176,8 +158,8 @@ export async function initialScores(
   );
   try {
     const out = {
-      validation: summary(await scoreSplit(model.network, cache, "validation", f)),
-      test: summary(await scoreSplit(model.network, cache, "test", f)),
+      validation: splitSummary(await scoreSplit(model.network, cache, "validation", f)),
+      test: splitSummary(await scoreSplit(model.network, cache, "test", f)),
     };
     await Deno.writeTextFile(path, JSON.stringify(out, null, 1) + "\n");
     return out;

@@ -13,7 +13,7 @@ import { commandMain, InputError, RunFailure } from "../cli/command.ts";
 import type { TimitCache } from "../data/timit_cache.ts";
 import { saveFigure } from "../plot/render.ts";
 import { formatDuration } from "../train/progress.ts";
-import { loadFig2Data } from "./fig2.ts";
+import { loadFig2Data, type SplitSummary } from "./fig2.ts";
 import { fig2Main } from "./fig2_cli.ts";
 import {
   fig2RunLabel,
@@ -21,7 +21,6 @@ import {
   initialScores,
   learningCurve,
   readFig2Run,
-  type SplitSummary,
   writeFig2Figures,
 } from "./fig2_report.ts";
 import { learningCurvesFigure } from "./fig2_figures.ts";
@@ -184,14 +183,10 @@ export function fig2TableMain(
       if (!collect && values.data === "") {
         throw new InputError("--data is required to train (or pass --collect to only report)");
       }
+      // Whatever features the cache holds (each run checks its own --features).
       const cache = values.data === ""
         ? undefined
-        : await loadFig2Data({ data: values.data, features: "fbank" } as FlagValues)
-          .catch(async (e) => {
-            // The runs may use MFCC features: read whatever the cache holds.
-            if (!(e instanceof InputError) || !/holds mfcc/.test(e.message)) throw e;
-            return await loadFig2Data({ data: values.data, features: "mfcc" } as FlagValues);
-          });
+        : await loadFig2Data({ data: values.data } as FlagValues);
       const rows: Fig2TableRow[] = [];
       for (const r of chosen) {
         const dir = `${out}/${r.name}`;

@@ -131,6 +131,33 @@ export function zeroNetworkParams(net: ResolvedNetwork): NetworkParams {
 }
 
 /**
+ * Checks one weight matrix of a parameter tree: its shape and that every value is finite.
+ *
+ * @param action What failed, for the message ("set network parameters").
+ * @param path The matrix's path, e.g. "layers[0].forward.wIn".
+ * @param m The matrix.
+ * @param rows Rows expected.
+ * @param cols Columns expected.
+ * @throws {TypeError|RangeError} Naming the path and what was expected.
+ */
+export function checkMatrixParam(
+  action: string,
+  path: string,
+  m: Matrix | undefined,
+  rows: number,
+  cols: number,
+): void {
+  if (!m || typeof m !== "object" || m.rows !== rows || m.cols !== cols) {
+    throw new TypeError(
+      `Cannot ${action}: ${path} must be ${rows}x${cols}, got ${
+        m && typeof m === "object" ? `${m.rows}x${m.cols}` : describe(m)
+      }`,
+    );
+  }
+  checkFiniteArray(action, path, m.data, rows * cols);
+}
+
+/**
  * Checks that parameters fit a network.
  *
  * @param net The network.
@@ -139,16 +166,8 @@ export function zeroNetworkParams(net: ResolvedNetwork): NetworkParams {
  */
 export function checkNetworkParams(net: ResolvedNetwork, p: NetworkParams): void {
   const action = "set network parameters";
-  const matrix = (path: string, m: Matrix | undefined, rows: number, cols: number) => {
-    if (!m || typeof m !== "object" || m.rows !== rows || m.cols !== cols) {
-      throw new TypeError(
-        `Cannot ${action}: ${path} must be ${rows}x${cols}, got ${
-          m && typeof m === "object" ? `${m.rows}x${m.cols}` : describe(m)
-        }`,
-      );
-    }
-    checkFiniteArray(action, path, m.data, rows * cols);
-  };
+  const matrix = (path: string, m: Matrix | undefined, rows: number, cols: number) =>
+    checkMatrixParam(action, path, m, rows, cols);
   if (!p || !Array.isArray(p.layers) || p.layers.length !== net.layers.length) {
     throw new TypeError(
       `Cannot ${action}: layers must be an array of ${net.layers.length}, got ${

@@ -20,7 +20,12 @@ import { checkSequenceBatch, type SequenceBatch } from "../../net/batch.ts";
 import { createLoss, type LossSpec, type SequenceLoss } from "../../net/losses.ts";
 import { addL2 } from "../../net/objective.ts";
 import type { NetworkObjective } from "../../net/objective.ts";
-import { copyNetworkParams, type NetworkParams, type PopulationParams } from "../../net/params.ts";
+import {
+  checkMatrixParam,
+  copyNetworkParams,
+  type NetworkParams,
+  type PopulationParams,
+} from "../../net/params.ts";
 import type {
   NetworkEvaluation,
   NetworkGradientOptions,
@@ -100,16 +105,8 @@ export function initLstmParams(spec: LstmSpec, rng: Rng): NetworkParams {
 export function checkLstmParams(spec: LstmSpec, p: NetworkParams): void {
   const s = resolve(spec), H = s.nHidden, G = 4 * H;
   const action = "set LSTM parameters";
-  const matrix = (path: string, m: Matrix | undefined, rows: number, cols: number) => {
-    if (!m || typeof m !== "object" || m.rows !== rows || m.cols !== cols) {
-      throw new TypeError(
-        `Cannot ${action}: ${path} must be ${rows}x${cols}, got ${
-          m && typeof m === "object" ? `${m.rows}x${m.cols}` : describe(m)
-        }`,
-      );
-    }
-    checkFiniteArray(action, path, m.data, rows * cols);
-  };
+  const matrix = (path: string, m: Matrix | undefined, rows: number, cols: number) =>
+    checkMatrixParam(action, path, m, rows, cols);
   if (!p || !Array.isArray(p.layers) || p.layers.length !== 1) {
     throw new TypeError(
       `Cannot ${action}: layers must be an array of 1, got ${describe(p?.layers)}`,
