@@ -89,6 +89,88 @@ Deno.test({
 });
 
 Deno.test({
+  name: "episodes split over two bridge processes: step() and stepGroup() equal one process",
+  ignore,
+  async fn() {
+    const N = 5, seed = 7;
+    const one = await createAleEnv({ game: "pong", numEnvs: N, seed, maxEpisodeSteps: 40 });
+    const two = await createAleEnv({
+      game: "pong",
+      numEnvs: N,
+      seed,
+      maxEpisodeSteps: 40,
+      processes: 2,
+    });
+    try {
+      assert.deepEqual(two.groupStarts, [0, 3, 5]);
+      assert.equal(two.pids.length, 2);
+      assert.notEqual(two.pids[0], two.pids[1]);
+      assert.deepEqual(one.groupStarts, [0, N]);
+      assert.equal(
+        maxDiff(await one.reset() as Float32Array, await two.reset() as Float32Array)
+          .count,
+        0,
+      );
+      const rng = new Rng(5), act = new Int32Array(N);
+      const ends = { one: [] as string[], two: [] as string[] };
+      for (let t = 0; t < 90; t++) {
+        randomActions(one, rng, act);
+        const a = await one.step(act);
+        // odd steps: both groups at once, stepped on their own (as a double-buffered agent does)
+        const b = t % 2 === 0 ? await two.step(act) : await (async () => {
+          const [g0, g1] = await Promise.all([
+            two.stepGroup(0, act.slice(0, 3)),
+            two.stepGroup(1, act.slice(3)),
+          ]);
+          const observations = new Float32Array(N * 84 * 84);
+          observations.set(g0.observations), observations.set(g1.observations, 3 * 84 * 84);
+          return {
+            observations,
+            rawRewards: Float64Array.of(...g0.rawRewards, ...g1.rawRewards),
+            truncated: Uint8Array.of(...g0.truncated, ...g1.truncated),
+            episodes: [...g0.episodes, ...g1.episodes],
+          };
+        })();
+        assert.equal(
+          maxDiff(a.observations as Float32Array, b.observations as Float32Array).count,
+          0,
+          `step ${t}`,
+        );
+        assert.deepEqual([...b.rawRewards], [...a.rawRewards]);
+        assert.deepEqual([...b.truncated], [...a.truncated]);
+        ends.one.push(...a.episodes.map((e) => JSON.stringify(e)));
+        ends.two.push(...b.episodes.map((e) => JSON.stringify(e)));
+      }
+      assert.ok(ends.one.length >= N, "every episode was cut at least once");
+      assert.deepEqual(ends.two.sort(), ends.one.sort());
+      await assert.rejects(
+        () => two.stepGroup(2, new Int32Array(2)),
+        /group must be an integer in \[0, 1\]/,
+      );
+      await assert.rejects(
+        () => two.stepGroup(1, new Int32Array(3)),
+        /actions must be an Int32Array of 2 \(one per episode of group 1\)/,
+      );
+      await assert.rejects(
+        createAleEnv({ game: "pong", numEnvs: 2, seed: 1, processes: 3 }),
+        /processes must be at most numEnvs \(2\), got 3/,
+      );
+    } finally {
+      await one.close(), await two.close();
+    }
+    assert.ok(two.pids.every(processGone) || await waitGone(two.pids));
+  },
+});
+
+/** Waits up to 2 s for processes to exit. */
+async function waitGone(pids: readonly number[]): Promise<boolean> {
+  for (let i = 0; i < 40 && !pids.every(processGone); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return pids.every(processGone);
+}
+
+Deno.test({
   name: "a random policy scores about -20.7 at Pong",
   ignore,
   async fn() {

@@ -94,12 +94,19 @@ export interface VectorEnv {
  * Checks the actions of a step.
  * @param env The environment.
  * @param actions The actions.
+ * @param count How many there must be (default N).
+ * @param what What they are, for the message (default "one per episode").
  * @throws {RangeError} Naming the first bad entry.
  */
-export function checkActions(env: VectorEnv, actions: Int32Array): void {
-  if (!(actions instanceof Int32Array) || actions.length !== env.numEnvs) {
+export function checkActions(
+  env: VectorEnv,
+  actions: Int32Array,
+  count: number = env.numEnvs,
+  what = "one per episode",
+): void {
+  if (!(actions instanceof Int32Array) || actions.length !== count) {
     throw new RangeError(
-      `Cannot step ${env.name}: actions must be an Int32Array of ${env.numEnvs} (one per episode), got ${
+      `Cannot step ${env.name}: actions must be an Int32Array of ${count} (${what}), got ${
         actions instanceof Int32Array ? `length ${actions.length}` : typeof actions
       }`,
     );
@@ -114,4 +121,30 @@ export function checkActions(env: VectorEnv, actions: Int32Array): void {
       );
     }
   }
+}
+
+/**
+ * A {@linkcode VectorEnv} whose N episodes run in groups that can also be stepped on their own:
+ * an agent that alternates between groups computes one group's actions while the others'
+ * emulators run (double buffering), so the emulators never wait for it.
+ */
+export interface GroupedVectorEnv extends VectorEnv {
+  /** Group g holds the episodes groupStarts[g] to groupStarts[g + 1] - 1 (length groups + 1). */
+  readonly groupStarts: readonly number[];
+  /**
+   * Advances the episodes of one group by one agent step (other groups may be stepping).
+   * @param group The group index.
+   * @param actions One action per episode of the group.
+   * @returns The group's observations, rewards and ends (episode records name the slot among all N).
+   */
+  stepGroup(group: number, actions: Int32Array): Promise<VectorStep>;
+}
+
+/**
+ * Whether an environment can step groups of its episodes on their own.
+ * @param env The environment.
+ * @returns True if it has {@linkcode GroupedVectorEnv.stepGroup}.
+ */
+export function isGrouped(env: VectorEnv): env is GroupedVectorEnv {
+  return typeof (env as Partial<GroupedVectorEnv>).stepGroup === "function";
 }

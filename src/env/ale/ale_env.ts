@@ -26,13 +26,24 @@
  * @module
  */
 import { checkActions } from "../vector_env.ts";
-import type { EpisodeRecord, ObservationShape, VectorStep } from "../vector_env.ts";
+import type {
+  EpisodeRecord,
+  GroupedVectorEnv,
+  ObservationShape,
+  VectorStep,
+} from "../vector_env.ts";
 import { checkEpisodeLimit, EpisodeClock, type ResettableVectorEnv } from "../episodes.ts";
 import { Rng } from "../../util/rng.ts";
 import { BridgeProcess, Op, Reply } from "./bridge_process.ts";
 
 export type { ResettableVectorEnv } from "../episodes.ts";
-export type { EpisodeRecord, ObservationShape, VectorEnv, VectorStep } from "../vector_env.ts";
+export type {
+  EpisodeRecord,
+  GroupedVectorEnv,
+  ObservationShape,
+  VectorEnv,
+  VectorStep,
+} from "../vector_env.ts";
 
 /** Options of {@linkcode createAleEnv}. */
 export interface AleEnvOptions {
@@ -56,7 +67,12 @@ export interface AleEnvOptions {
   noopMax?: number;
   /** ALE's own cap on an episode in emulator frames, default 108000 (30 minutes); 0: none. */
   maxEpisodeFrames?: number;
-  /** Emulator threads, default 0 (one per core, at most N). */
+  /**
+   * Bridge processes, default 1: the N episodes are split into this many groups, one process
+   * each, that {@linkcode GroupedVectorEnv.stepGroup} steps on their own (double buffering).
+   */
+  processes?: number;
+  /** Emulator threads per process, default 0 (the cores shared out among the processes). */
   numThreads?: number;
   /** Fail a call (and stop the bridge) after this many milliseconds, default 120000. */
   timeoutMs?: number;
@@ -65,9 +81,11 @@ export interface AleEnvOptions {
 }
 
 /** An ALE environment: a {@linkcode VectorEnv} that can also restart single episodes. */
-export interface AleEnv extends ResettableVectorEnv {
-  /** Process id of the bridge. */
+export interface AleEnv extends ResettableVectorEnv, GroupedVectorEnv {
+  /** Process id of the (first) bridge. */
   readonly pid: number;
+  /** Process ids of the bridges, one per group. */
+  readonly pids: readonly number[];
   /** ale-py's version. */
   readonly aleVersion: string;
 }
@@ -83,6 +101,7 @@ const KEYS = [
   "jitter",
   "noopMax",
   "maxEpisodeFrames",
+  "processes",
   "numThreads",
   "timeoutMs",
   "python",
@@ -104,28 +123,42 @@ const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 export async function createAleEnv(options: AleEnvOptions): Promise<AleEnv> {
   const o = checkOptions(options);
   const label = `ale:${o.game}`;
-  const bridge = BridgeProcess.start(o.python, label);
+  const starts = groupStarts(o.numEnvs, o.processes);
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  const threads = o.numThreads > 0 ? o.numThreads : Math.max(1, Math.floor(cores / o.processes));
+  const bridges = starts.slice(1).map(() => BridgeProcess.start(o.python, label));
   try {
-    const config = new TextEncoder().encode(JSON.stringify({
-      game: o.game,
-      numEnvs: o.numEnvs,
-      raw: o.raw,
-      frameSkip: o.frameSkip,
-      size: o.size,
-      noopMax: o.noopMax,
-      maxEpisodeFrames: o.maxEpisodeFrames === 0 ? NO_FRAME_CAP : o.maxEpisodeFrames,
-      numThreads: o.numThreads,
+    const hellos = await Promise.all(bridges.map(async (bridge, g) => {
+      const config = new TextEncoder().encode(JSON.stringify({
+        game: o.game,
+        numEnvs: starts[g + 1] - starts[g],
+        raw: o.raw,
+        frameSkip: o.frameSkip,
+        size: o.size,
+        noopMax: o.noopMax,
+        maxEpisodeFrames: o.maxEpisodeFrames === 0 ? NO_FRAME_CAP : o.maxEpisodeFrames,
+        numThreads: o.processes === 1 ? o.numThreads : threads,
+      }));
+      const { code, body } = await bridge.request(Op.config, config, o.timeoutMs).catch((e) => {
+        throw new Error(`Cannot create ${e.message}`);
+      });
+      if (code !== Reply.hello) throw new Error(`Cannot create ${label}: unexpected reply ${code}`);
+      return JSON.parse(new TextDecoder().decode(body)) as Hello;
     }));
-    const { code, body } = await bridge.request(Op.config, config, o.timeoutMs).catch((e) => {
-      throw new Error(`Cannot create ${e.message}`);
-    });
-    if (code !== Reply.hello) throw new Error(`Cannot create ${label}: unexpected reply ${code}`);
-    const hello = JSON.parse(new TextDecoder().decode(body));
-    return new AleVectorEnv(bridge, o, hello);
+    return new AleVectorEnv(bridges, starts, o, hellos[0]);
   } catch (e) {
-    await bridge.close(1000);
+    await Promise.all(bridges.map((b) => b.close(1000)));
     throw e;
   }
+}
+
+/** Group boundaries: N episodes in `groups` nearly equal groups (the first ones one larger). */
+function groupStarts(n: number, groups: number): number[] {
+  const starts = [0];
+  for (let g = 0; g < groups; g++) {
+    starts.push(starts[g] + Math.floor(n / groups) + (g < n % groups ? 1 : 0));
+  }
+  return starts;
 }
 
 /**
@@ -174,6 +207,7 @@ function checkOptions(options: AleEnvOptions): Checked {
     jitter: options.jitter ?? 0,
     noopMax: options.noopMax ?? 30,
     maxEpisodeFrames: options.maxEpisodeFrames ?? 108000,
+    processes: options.processes ?? 1,
     numThreads: options.numThreads ?? 0,
     timeoutMs: options.timeoutMs ?? 120000,
     python: options.python ?? "python3",
@@ -199,6 +233,12 @@ function checkOptions(options: AleEnvOptions): Checked {
   int("size", 1, 160);
   int("noopMax", 0, 10000);
   int("maxEpisodeFrames", 0, NO_FRAME_CAP);
+  int("processes", 1, 64);
+  if (o.processes > o.numEnvs) {
+    throw new RangeError(
+      `${what}: processes must be at most numEnvs (${o.numEnvs}), got ${o.processes}`,
+    );
+  }
   int("numThreads", 0, 1024);
   int("timeoutMs", 1);
   if (typeof o.python !== "string" || o.python.length === 0) {
@@ -243,55 +283,79 @@ class AleVectorEnv implements AleEnv {
   readonly observationType: "uint8" | "float32";
   readonly frameSkip: number;
   readonly pid: number;
+  readonly pids: readonly number[];
   readonly aleVersion: string;
-  #bridge: BridgeProcess;
+  readonly groupStarts: readonly number[];
+  #bridges: BridgeProcess[];
   #o: Checked;
   #clock: EpisodeClock;
+  #frameSize: number;
   #closed = false;
-  #busy = false;
+  #busy: boolean[];
   #started = false;
 
-  constructor(bridge: BridgeProcess, o: Checked, hello: Hello) {
-    this.#bridge = bridge;
+  constructor(bridges: BridgeProcess[], starts: number[], o: Checked, hello: Hello) {
+    this.#bridges = bridges;
     this.#o = o;
     this.name = `ale:${o.game}`;
     this.numEnvs = o.numEnvs;
     this.actions = Object.freeze([...hello.actions]);
     const [height, width, channels] = hello.shape;
     this.observationShape = { height, width, channels };
+    this.#frameSize = height * width * channels;
     this.observationType = o.raw ? "uint8" : "float32";
     this.frameSkip = o.frameSkip;
-    this.pid = bridge.pid;
+    this.pids = Object.freeze(bridges.map((b) => b.pid));
+    this.pid = this.pids[0];
     this.aleVersion = hello.aleVersion;
+    this.groupStarts = Object.freeze(starts);
+    this.#busy = bridges.map(() => false);
     this.#clock = new EpisodeClock(o.numEnvs, o.maxEpisodeSteps, o.jitter, o.seed);
   }
 
-  async #call(verb: string, op: number, payload: Uint8Array): Promise<Frames> {
+  /** One request to group g's bridge, with its reply parsed. */
+  async #call(verb: string, g: number, op: number, payload: Uint8Array): Promise<Frames> {
     if (this.#closed) throw new Error(`Cannot ${verb} ${this.name}: the environment is closed`);
-    if (this.#busy) {
-      throw new Error(`Cannot ${verb} ${this.name}: the previous call has not finished (await it)`);
-    }
-    if (this.#bridge.exited) {
+    const group = this.#bridges.length > 1 ? ` (group ${g})` : "";
+    if (this.#busy[g]) {
       throw new Error(
-        `Cannot ${verb} ${this.name}: the ALE bridge has exited; its stderr ends with:\n${this.#bridge.stderrTail}`,
+        `Cannot ${verb} ${this.name}${group}: the previous call has not finished (await it)`,
+      );
+    }
+    const bridge = this.#bridges[g];
+    if (bridge.exited) {
+      throw new Error(
+        `Cannot ${verb} ${this.name}: the ALE bridge has exited; its stderr ends with:\n${bridge.stderrTail}`,
       );
     }
     if (op !== Op.reset && !this.#started) {
       throw new Error(`Cannot ${verb} ${this.name}: call reset() first`);
     }
-    this.#busy = true;
+    this.#busy[g] = true;
     try {
-      const { code, body } = await this.#bridge.request(op, payload, this.#o.timeoutMs);
+      const { code, body } = await bridge.request(op, payload, this.#o.timeoutMs);
       if (code !== Reply.frames) throw new Error(`${this.name}: unexpected reply ${code}`);
-      return this.#frames(body);
+      return this.#frames(body, this.groupStarts[g + 1] - this.groupStarts[g]);
     } finally {
-      this.#busy = false;
+      this.#busy[g] = false;
     }
   }
 
-  #frames(body: Uint8Array): Frames {
-    const N = this.numEnvs, { height, width, channels } = this.observationShape;
-    const size = N * height * width * channels;
+  /** The same request to every group (payload sliced per episode), replies joined. */
+  async #callAll(
+    verb: string,
+    op: number,
+    payload: (first: number, end: number) => Uint8Array,
+  ): Promise<Frames> {
+    const s = this.groupStarts;
+    const parts = await Promise.all(
+      this.#bridges.map((_, g) => this.#call(verb, g, op, payload(s[g], s[g + 1]))),
+    );
+    return parts.length === 1 ? parts[0] : joinFrames(parts, this.#o.raw);
+  }
+
+  #frames(body: Uint8Array, N: number): Frames {
+    const size = N * this.#frameSize;
     if (body.length !== 18 * N + size) {
       throw new Error(
         `${this.name}: the bridge sent ${body.length} bytes, expected ${18 * N + size}`,
@@ -321,7 +385,11 @@ class AleVectorEnv implements AleEnv {
       throw new TypeError(`Cannot reset ${this.name}: seed must be an integer, got ${seed}`);
     }
     const seeds = emulatorSeeds(s, this.numEnvs);
-    const f = await this.#call("reset", Op.reset, new Uint8Array(seeds.buffer));
+    const f = await this.#callAll(
+      "reset",
+      Op.reset,
+      (a, b) => new Uint8Array(seeds.buffer, 4 * a, 4 * (b - a)),
+    );
     this.#started = true;
     this.#clock.restart(s);
     return f.observations;
@@ -329,20 +397,50 @@ class AleVectorEnv implements AleEnv {
 
   async step(actions: Int32Array): Promise<VectorStep> {
     if (!this.#closed) checkActions(this, actions);
-    const N = this.numEnvs, clock = this.#clock;
-    const payload = new Uint8Array(5 * N);
-    payload.set(new Uint8Array(actions.buffer, actions.byteOffset, 4 * N));
-    const cut = payload.subarray(4 * N);
-    for (let i = 0; i < N; i++) cut[i] = clock.lastStep(i) ? 1 : 0;
-    const f = await this.#call("step", Op.step, payload);
+    return await this.#step(actions, 0, this.#bridges.length);
+  }
+
+  async stepGroup(group: number, actions: Int32Array): Promise<VectorStep> {
+    const G = this.#bridges.length;
+    if (!Number.isInteger(group) || group < 0 || group >= G) {
+      throw new RangeError(
+        `Cannot step ${this.name}: group must be an integer in [0, ${G - 1}], got ${group}`,
+      );
+    }
+    const count = this.groupStarts[group + 1] - this.groupStarts[group];
+    if (!this.#closed) checkActions(this, actions, count, `one per episode of group ${group}`);
+    return await this.#step(actions, group, group + 1);
+  }
+
+  /** Steps groups [g0, g1) with their actions (episode slots from groupStarts[g0]). */
+  async #step(actions: Int32Array, g0: number, g1: number): Promise<VectorStep> {
+    const first = this.groupStarts[g0], N = this.groupStarts[g1] - first, clock = this.#clock;
+    const payloads: Uint8Array[] = [];
+    for (let g = g0; g < g1; g++) {
+      const a = this.groupStarts[g] - first, n = this.groupStarts[g + 1] - this.groupStarts[g];
+      const payload = new Uint8Array(5 * n);
+      payload.set(new Uint8Array(actions.buffer, actions.byteOffset + 4 * a, 4 * n));
+      for (let i = 0; i < n; i++) payload[4 * n + i] = clock.lastStep(first + a + i) ? 1 : 0;
+      payloads.push(payload);
+    }
+    const parts = await Promise.all(
+      payloads.map((payload, k) => this.#call("step", g0 + k, Op.step, payload)),
+    );
+    const f = parts.length === 1 ? parts[0] : joinFrames(parts, this.#o.raw);
+    const cut = new Uint8Array(N);
+    for (let k = 0, i = 0; k < payloads.length; k++) {
+      const n = payloads[k].length / 5;
+      cut.set(payloads[k].subarray(4 * n), i), i += n;
+    }
     const truncated = new Uint8Array(N), episodes: EpisodeRecord[] = [];
     for (let i = 0; i < N; i++) {
-      clock.score[i] += f.rewards[i];
-      clock.steps[i] += 1;
+      const slot = first + i;
+      clock.score[slot] += f.rewards[i];
+      clock.steps[slot] += 1;
       const term = f.terminated[i] === 1;
       if (term || f.truncated[i] === 1 || cut[i] === 1) {
         truncated[i] = term ? 0 : 1;
-        episodes.push(clock.finish(i, !term, f.episodeFrames[i]));
+        episodes.push(clock.finish(slot, !term, f.episodeFrames[i]));
       }
     }
     const rawRewards = Float64Array.from(f.rewards);
@@ -366,7 +464,8 @@ class AleVectorEnv implements AleEnv {
         `Cannot reset episodes of ${this.name}: mask must be a Uint8Array of ${this.numEnvs}`,
       );
     }
-    const f = await this.#call("reset episodes of", Op.resetSome, mask.slice());
+    const copy = mask.slice();
+    const f = await this.#callAll("reset episodes of", Op.resetSome, (a, b) => copy.slice(a, b));
     for (let i = 0; i < this.numEnvs; i++) if (mask[i]) this.#clock.finish(i, true);
     return { observations: f.observations, lives: Int32Array.from(f.lives) };
   }
@@ -374,8 +473,31 @@ class AleVectorEnv implements AleEnv {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#bridge.close();
+    await Promise.all(this.#bridges.map((b) => b.close()));
   }
+}
+
+/** The replies of consecutive groups as one. */
+function joinFrames(parts: Frames[], raw: boolean): Frames {
+  const join = <T extends Uint8Array | Int32Array | Float64Array | Float32Array>(
+    make: new (n: number) => T,
+    pick: (f: Frames) => T,
+  ): T => {
+    const out = new make(parts.reduce((n, f) => n + pick(f).length, 0));
+    let at = 0;
+    for (const f of parts) out.set(pick(f) as never, at), at += pick(f).length;
+    return out;
+  };
+  return {
+    observations: raw
+      ? join(Uint8Array, (f) => f.observations as Uint8Array)
+      : join(Float32Array, (f) => f.observations as Float32Array),
+    rewards: join(Float64Array, (f) => f.rewards),
+    lives: join(Int32Array, (f) => f.lives),
+    episodeFrames: join(Int32Array, (f) => f.episodeFrames),
+    terminated: join(Uint8Array, (f) => f.terminated),
+    truncated: join(Uint8Array, (f) => f.truncated),
+  };
 }
 
 function clip(v: number): number {
