@@ -1,0 +1,297 @@
+/**
+ * The agent's forward pass, one frame (agent step) at a time for B parallel episodes, with each
+ * episode's state carried from frame to frame and reset when its episode ends.
+ *
+ * Per frame, `stepsPerFrame` network steps t (EPROP.md sections 1, 2, 7):
+ * ```
+ * CNN:   the spiking CNN (../backend/wasm/spiking_conv.ts) over the frame: spikes of every layer
+ * LSNN:  x(t) = spikes of the CNN's last layer; the neuron step of EPROP.md section 1 (s = 1,
+ *        reset by thr, adaptation a = rho a + z_prev, refractory n_ref, strict '>')
+ * heads: phi(t) = [z(t), average-pooled spikes of the CNN's first layer];
+ *        phibar(t) = kappa phibar(t-1) + (1 - kappa) phi(t)          (normalized, tau_out)
+ *        at the frame's last step: logits = phibar wPi + bPi, pi = softmax, V = phibar wV + bV
+ * ```
+ * The record of a frame keeps what the learners need: the LSNN's inputs, spikes and
+ * pseudo-derivatives at every network step, the spikes and pseudo-derivatives before the
+ * frame, the features and the heads' outputs.
+ *
+ * @module
+ */
+import { SpikingConv, type SpikingConvState } from "../backend/wasm/spiking_conv.ts";
+import type { WasmSource } from "../backend/wasm/module.ts";
+import type { AgentParams } from "./agent_params.ts";
+import { checkAgentParams } from "./agent_params.ts";
+import type { ResolvedAgentSpec } from "./agent_spec.ts";
+
+/** What the network did during one frame, for B episodes (S = stepsPerFrame). */
+export interface AgentFrameRecord {
+  /** LSNN inputs x [S][B][nIn]. */
+  x: Float64Array;
+  /** LSNN spikes z [S][B][n]. */
+  z: Float64Array;
+  /** LSNN pseudo-derivatives psi [S][B][n]. */
+  psi: Float64Array;
+  /** Spikes before the frame's first step [B][n]. */
+  zBefore: Float64Array;
+  /** Pseudo-derivatives before the frame's first step [B][n]. */
+  psiBefore: Float64Array;
+  /** Filtered features at the frame's last step [B][nFeatures]. */
+  features: Float64Array;
+  /** Policy logits [B][A]. */
+  logits: Float64Array;
+  /** Policy pi = softmax(logits) [B][A]. */
+  pi: Float64Array;
+  /** Values V [B]. */
+  value: Float64Array;
+  /** Spike count of the LSNN in this frame, per episode [B]. */
+  spikes: Float64Array;
+}
+
+/** The per-episode state carried between frames. */
+interface NeuronState {
+  v: Float64Array;
+  a: Float64Array;
+  r: Float64Array;
+  z: Float64Array;
+  psi: Float64Array;
+  featureBar: Float64Array;
+}
+
+/** The agent's network for B parallel episodes. */
+export class AgentNetwork {
+  /** The resolved shape. */
+  readonly spec: ResolvedAgentSpec;
+  /** Parallel episodes. */
+  readonly batchSize: number;
+  /** The parameters (shared with the caller; an optimizer may change them in place). */
+  params: AgentParams;
+  #conv: SpikingConv;
+  #convState: SpikingConvState | undefined;
+  #state: NeuronState;
+
+  private constructor(
+    spec: ResolvedAgentSpec,
+    batchSize: number,
+    params: AgentParams,
+    conv: SpikingConv,
+  ) {
+    this.spec = spec;
+    this.batchSize = batchSize;
+    this.params = params;
+    this.#conv = conv;
+    const B = batchSize, n = spec.n;
+    this.#state = {
+      v: new Float64Array(B * n),
+      a: new Float64Array(B * n),
+      r: new Float64Array(B * n),
+      z: new Float64Array(B * n),
+      psi: new Float64Array(B * n),
+      featureBar: new Float64Array(B * spec.nFeatures),
+    };
+  }
+
+  /**
+   * Builds the network (the CNN on a WebAssembly core).
+   * @param spec The resolved shape.
+   * @param batchSize Parallel episodes B.
+   * @param params Parameters ({@linkcode initAgentParams}).
+   * @param options CNN precision (default f32) and module.
+   * @returns The network, every episode at its zero state.
+   */
+  static async create(
+    spec: ResolvedAgentSpec,
+    batchSize: number,
+    params: AgentParams,
+    options: { precision?: "f32" | "f64"; module?: WasmSource } = {},
+  ): Promise<AgentNetwork> {
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(
+        `Cannot build agent: batchSize must be an integer >= 1, got ${batchSize}`,
+      );
+    }
+    checkAgentParams(spec, params);
+    const conv = await SpikingConv.create(spec.conv, {
+      weights: spec.conv.layers.map((_, l) => params[`conv${l}`]),
+    }, { precision: options.precision ?? "f32", module: options.module });
+    return new AgentNetwork(spec, batchSize, params, conv);
+  }
+
+  /** Reloads the CNN filters after they changed (the LSNN and heads read `params` directly). */
+  syncConv(): void {
+    this.#conv.setParams({
+      weights: this.spec.conv.layers.map((_, l) => this.params[`conv${l}`]),
+    });
+  }
+
+  /**
+   * Sets the episodes where `mask[b]` is 1 back to the zero state (CNN, LSNN, filters).
+   * @param mask One flag per episode.
+   */
+  resetEpisodes(mask: ArrayLike<number>): void {
+    const B = this.batchSize;
+    for (let b = 0; b < B; b++) {
+      if (!mask[b]) continue;
+      for (const [key, arr] of Object.entries(this.#state)) {
+        const size = key === "featureBar" ? this.spec.nFeatures : this.spec.n;
+        arr.fill(0, b * size, (b + 1) * size);
+      }
+      if (this.#convState) {
+        this.spec.conv.layers.forEach((l, i) => {
+          this.#convState!.v[i].fill(0, b * l.units, (b + 1) * l.units);
+          this.#convState!.z[i].fill(0, b * l.units, (b + 1) * l.units);
+        });
+      }
+    }
+  }
+
+  /** Every episode back to the zero state. */
+  resetAll(): void {
+    this.resetEpisodes(new Uint8Array(this.batchSize).fill(1));
+  }
+
+  /** The state of every episode (to save with a checkpoint). */
+  saveState(): Record<string, number[][]> {
+    const s = this.#state, c = this.#convState;
+    return {
+      lsnn: [s.v, s.a, s.r, s.z, s.psi, s.featureBar].map((a) => Array.from(a)),
+      convV: c ? c.v.map((a) => Array.from(a)) : [],
+      convZ: c ? c.z.map((a) => Array.from(a)) : [],
+    };
+  }
+
+  /** Restores a state saved by {@linkcode saveState}. */
+  loadState(saved: Record<string, number[][]>): void {
+    const s = this.#state;
+    [s.v, s.a, s.r, s.z, s.psi, s.featureBar].forEach((a, i) => a.set(saved.lsnn[i]));
+    this.#convState = saved.convV.length
+      ? {
+        v: saved.convV.map((a) => Float64Array.from(a)),
+        z: saved.convZ.map((a) => Float64Array.from(a)),
+      }
+      : undefined;
+  }
+
+  /**
+   * Runs one frame for every episode.
+   * @param frames Observations [B][frameSize][frameSize] in [0, 1].
+   * @returns The frame's record.
+   */
+  step(frames: ArrayLike<number>): AgentFrameRecord {
+    const spec = this.spec, B = this.batchSize, S = spec.stepsPerFrame;
+    const size = spec.frameSize * spec.frameSize;
+    if (frames.length !== B * size) {
+      throw new RangeError(
+        `Cannot step agent: frames must hold ${B} x ${spec.frameSize}x${spec.frameSize} = ${
+          B * size
+        } values, got ${frames.length}`,
+      );
+    }
+    const pass = this.#conv.forward(frames, B, 1, { state: this.#convState });
+    const xAll = Float64Array.from(pass.spikes(spec.conv.layers.length - 1));
+    const first = Float64Array.from(pass.spikes(0));
+    this.#convState = pass.state();
+    pass.release();
+
+    const n = spec.n, nIn = spec.nIn, nF = spec.nFeatures, A = spec.numActions;
+    const st = this.#state, p = this.params;
+    const rec: AgentFrameRecord = {
+      x: xAll,
+      z: new Float64Array(S * B * n),
+      psi: new Float64Array(S * B * n),
+      zBefore: st.z.slice(),
+      psiBefore: st.psi.slice(),
+      features: new Float64Array(B * nF),
+      logits: new Float64Array(B * A),
+      pi: new Float64Array(B * A),
+      value: new Float64Array(B),
+      spikes: new Float64Array(B),
+    };
+    const { alpha, rho, thr, beta, nRef, dampening, kappa, nLif } = spec;
+    const current = new Float64Array(n), phi = new Float64Array(nF);
+    const wIn = p.wIn, wRec = p.wRec;
+    const l0 = spec.conv.layers[0], pool = spec.pool;
+    const ph = Math.floor(l0.height / pool), pw = Math.floor(l0.width / pool);
+    const poolScale = 1 / (pool * pool);
+    for (let s = 0; s < S; s++) {
+      for (let b = 0; b < B; b++) {
+        const o = b * n;
+        current.fill(0);
+        const x = xAll.subarray((s * B + b) * nIn, (s * B + b + 1) * nIn);
+        for (let i = 0; i < nIn; i++) {
+          const xi = x[i];
+          if (xi === 0) continue;
+          const row = i * n;
+          for (let j = 0; j < n; j++) current[j] += xi * wIn[row + j];
+        }
+        for (let i = 0; i < n; i++) {
+          const zi = st.z[o + i];
+          if (zi === 0) continue;
+          const row = i * n;
+          for (let j = 0; j < n; j++) if (j !== i) current[j] += zi * wRec[row + j];
+        }
+        const zOut = rec.z.subarray((s * B + b) * n, (s * B + b + 1) * n);
+        const psiOut = rec.psi.subarray((s * B + b) * n, (s * B + b + 1) * n);
+        for (let j = 0; j < n; j++) {
+          const zPrev = st.z[o + j];
+          const adaptive = j >= nLif;
+          if (adaptive) st.a[o + j] = rho * st.a[o + j] + zPrev;
+          const v = alpha * st.v[o + j] + current[j] - thr * zPrev;
+          st.v[o + j] = v;
+          const A = adaptive ? thr + beta * st.a[o + j] : thr;
+          const refractory = st.r[o + j] > 0;
+          const z = refractory ? 0 : (v - A > 0 ? 1 : 0);
+          const psi = refractory ? 0 : (dampening / thr) * Math.max(0, 1 - Math.abs(v - A) / thr);
+          st.r[o + j] = Math.min(Math.max(st.r[o + j] + nRef * z - 1, 0), nRef);
+          zOut[j] = z;
+          psiOut[j] = psi;
+          rec.spikes[b] += z;
+        }
+        st.z.set(zOut, o);
+        st.psi.set(psiOut, o);
+        // features: the LSNN's spikes, then the pooled spikes of the CNN's first layer
+        phi.fill(0);
+        phi.set(zOut);
+        const z0 = (s * B + b) * l0.units;
+        for (let y = 0; y < ph * pool; y++) {
+          for (let xx = 0; xx < pw * pool; xx++) {
+            const cell = ((Math.floor(y / pool) * pw) + Math.floor(xx / pool)) * l0.channels;
+            const at = z0 + (y * l0.width + xx) * l0.channels;
+            for (let c = 0; c < l0.channels; c++) phi[n + cell + c] += first[at + c] * poolScale;
+          }
+        }
+        const bar = st.featureBar.subarray(b * nF, (b + 1) * nF);
+        for (let f = 0; f < nF; f++) bar[f] = kappa * bar[f] + (1 - kappa) * phi[f];
+      }
+    }
+    rec.features.set(st.featureBar);
+    this.#heads(rec);
+    return rec;
+  }
+
+  #heads(rec: AgentFrameRecord): void {
+    const { nFeatures: nF, numActions: A } = this.spec, p = this.params;
+    for (let b = 0; b < this.batchSize; b++) {
+      const f = rec.features.subarray(b * nF, (b + 1) * nF);
+      const logits = rec.logits.subarray(b * A, (b + 1) * A);
+      logits.set(p.bPi);
+      let value = p.bV[0];
+      for (let i = 0; i < nF; i++) {
+        const fi = f[i];
+        if (fi === 0) continue;
+        value += fi * p.wV[i];
+        for (let k = 0; k < A; k++) logits[k] += fi * p.wPi[i * A + k];
+      }
+      rec.value[b] = value;
+      let max = -Infinity;
+      for (let k = 0; k < A; k++) max = Math.max(max, logits[k]);
+      let sum = 0;
+      for (let k = 0; k < A; k++) sum += rec.pi[b * A + k] = Math.exp(logits[k] - max);
+      for (let k = 0; k < A; k++) rec.pi[b * A + k] /= sum;
+    }
+  }
+
+  /** Frees the CNN's core. */
+  dispose(): void {
+    this.#conv.dispose();
+  }
+}

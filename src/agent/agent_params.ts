@@ -1,0 +1,132 @@
+/**
+ * The agent's parameters and fixed random feedback: CNN filters, the LSNN's input and recurrent
+ * weights, the policy and value heads; and the feedback matrices that carry the heads' errors to
+ * the LSNN's neurons as learning signals (random e-prop, EPROP.md section 3.2).
+ *
+ * @module
+ */
+import { initSpikingConvParams } from "../backend/wasm/spiking_conv.ts";
+import type { ParameterSet } from "../train/optimizer.ts";
+import { Rng } from "../util/rng.ts";
+import type { ResolvedAgentSpec } from "./agent_spec.ts";
+
+/**
+ * Parameters by name: `conv0`, `conv1`, ... (filters [k][k][Cin][Cout]), `wIn` [nIn][n], `wRec`
+ * [n][n] (zero diagonal), `wPi` [nFeatures][A], `bPi` [A], `wV` [nFeatures], `bV` [1].
+ */
+export type AgentParams = ParameterSet;
+
+/** Fixed random feedback of the two heads to the LSNN's neurons. */
+export interface AgentFeedback {
+  /** Policy feedback B^pi [n][A], N(0, 1). */
+  bPi: Float64Array;
+  /** Value feedback B^V [n], N(0, 1). */
+  bV: Float64Array;
+}
+
+/** Options of {@linkcode initAgentParams}. */
+export interface AgentInitOptions {
+  /** Scale of the LSNN's input weights N(0,1) gain / sqrt(nIn) (default 1). */
+  inputGain?: number;
+  /** Scale of the recurrent weights N(0,1) gain / sqrt(n) (default 1). */
+  recurrentGain?: number;
+  /** Scale of the CNN filters (default 1). */
+  convGain?: number;
+}
+
+/**
+ * Draws the initial parameters: CNN filters and LSNN weights Gaussian, scaled by 1/sqrt(fan-in);
+ * heads zero (the initial policy is uniform, i.e. the random policy).
+ * @param spec The resolved shape.
+ * @param seed Seeds the draws.
+ * @param options Gains.
+ * @returns The parameters.
+ */
+export function initAgentParams(
+  spec: ResolvedAgentSpec,
+  seed: number,
+  options: AgentInitOptions = {},
+): AgentParams {
+  const rng = new Rng(seed);
+  const params: AgentParams = {};
+  initSpikingConvParams(spec.conv, rng, { gain: options.convGain ?? 1 }).weights.forEach(
+    (w, l) => params[`conv${l}`] = w,
+  );
+  const gauss = (count: number, scale: number) => {
+    const w = new Float64Array(count);
+    for (let i = 0; i < count; i++) w[i] = scale * rng.normal();
+    return w;
+  };
+  const n = spec.n;
+  params.wIn = gauss(spec.nIn * n, (options.inputGain ?? 1) / Math.sqrt(spec.nIn));
+  params.wRec = gauss(n * n, (options.recurrentGain ?? 1) / Math.sqrt(n));
+  for (let j = 0; j < n; j++) params.wRec[j * n + j] = 0;
+  params.wPi = new Float64Array(spec.nFeatures * spec.numActions);
+  params.bPi = new Float64Array(spec.numActions);
+  params.wV = new Float64Array(spec.nFeatures);
+  params.bV = new Float64Array(1);
+  return params;
+}
+
+/**
+ * Draws the fixed random feedback.
+ * @param spec The resolved shape.
+ * @param seed Seeds the draws (use a different one from the parameters').
+ * @returns B^pi and B^V.
+ */
+export function initAgentFeedback(spec: ResolvedAgentSpec, seed: number): AgentFeedback {
+  const rng = new Rng(seed);
+  const bPi = new Float64Array(spec.n * spec.numActions);
+  for (let i = 0; i < bPi.length; i++) bPi[i] = rng.normal();
+  const bV = new Float64Array(spec.n);
+  for (let i = 0; i < bV.length; i++) bV[i] = rng.normal();
+  return { bPi, bV };
+}
+
+/**
+ * The sizes every parameter must have.
+ * @param spec The resolved shape.
+ * @returns Length by name.
+ */
+export function agentParamSizes(spec: ResolvedAgentSpec): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  spec.conv.layers.forEach((l, i) => sizes[`conv${i}`] = l.weights);
+  sizes.wIn = spec.nIn * spec.n;
+  sizes.wRec = spec.n * spec.n;
+  sizes.wPi = spec.nFeatures * spec.numActions;
+  sizes.bPi = spec.numActions;
+  sizes.wV = spec.nFeatures;
+  sizes.bV = 1;
+  return sizes;
+}
+
+/**
+ * Checks a parameter set against a shape.
+ * @param spec The resolved shape.
+ * @param params The parameters.
+ * @throws {TypeError} Naming the first missing, extra, mis-sized or non-finite entry.
+ */
+export function checkAgentParams(spec: ResolvedAgentSpec, params: AgentParams): void {
+  const sizes = agentParamSizes(spec);
+  const what = "Cannot set agent parameters";
+  if (typeof params !== "object" || params === null) {
+    throw new TypeError(`${what}: params must be an object of Float64Arrays`);
+  }
+  for (const name of Object.keys(params)) {
+    if (!(name in sizes)) {
+      throw new TypeError(`${what}: unknown parameter ${name} (known: ${Object.keys(sizes)})`);
+    }
+  }
+  for (const [name, size] of Object.entries(sizes)) {
+    const p = params[name];
+    if (!(p instanceof Float64Array) || p.length !== size) {
+      throw new TypeError(
+        `${what}: ${name} must be a Float64Array of ${size}, got ${
+          p instanceof Float64Array ? `length ${p.length}` : typeof p
+        }`,
+      );
+    }
+    const bad = p.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new TypeError(`${what}: ${name}[${bad}] is ${p[bad]}, not finite`);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The shape and constants of the spiking actor-critic agent of Figs. 4-5 (EPROP.md sections 6-7):
+ * a spiking CNN over the frames, an LSNN of LIF and ALIF neurons reading the CNN's last layer, and
+ * two heads (policy logits and a value) reading the LSNN's spikes and the average-pooled spikes of
+ * the CNN's first layer through a low-pass filter, at the last network step of each frame. Every
+ * field defaults to the paper's value.
+ *
+ * @module
+ */
+import {
+  type ResolvedSpikingConvSpec,
+  resolveSpikingConvSpec,
+  type SpikingConvLayerSpec,
+} from "../backend/wasm/spiking_conv.ts";
+import { checkNumber } from "../util/errors.ts";
+
+/** The agent's shape and constants (all optional; defaults are the paper's). */
+export interface AgentSpec {
+  /** Side of the square grey frames (default 84). */
+  frameSize?: number;
+  /** Number of actions (default 6, Pong's minimal set). */
+  numActions?: number;
+  /** CNN layers (default 16 filters 8x8 stride 4, then 8 filters 4x4 stride 1). */
+  convLayers?: readonly SpikingConvLayerSpec[];
+  /** CNN threshold (default 0.1). */
+  convThr?: number;
+  /** CNN membrane time constant in steps (default 1). */
+  convTauM?: number;
+  /** CNN pseudo-derivative dampening (default 1). */
+  convDampening?: number;
+  /** Network steps per frame (default 5). */
+  stepsPerFrame?: number;
+  /** LIF neurons of the LSNN (default 240). */
+  nLif?: number;
+  /** ALIF neurons of the LSNN (default 160). */
+  nAlif?: number;
+  /** LSNN membrane time constant in steps (default 15). */
+  tauM?: number;
+  /** ALIF adaptation time constant in steps (default 70). */
+  tauA?: number;
+  /** LSNN threshold (default 1). */
+  thr?: number;
+  /** ALIF adaptation strength beta (default 0.1). */
+  beta?: number;
+  /** Refractory steps (default 5). */
+  nRef?: number;
+  /** LSNN pseudo-derivative dampening gamma (default 0.3). */
+  dampening?: number;
+  /** Time constant of the heads' low-pass filter in steps (default 2; normalized filter). */
+  tauOut?: number;
+  /** Side of the average pooling of the first CNN layer's spikes read by the heads (default 4). */
+  pool?: number;
+}
+
+/** An {@linkcode AgentSpec} with every field filled in and the derived sizes. */
+export interface ResolvedAgentSpec extends Required<AgentSpec> {
+  /** The CNN's resolved geometry. */
+  conv: ResolvedSpikingConvSpec;
+  /** LSNN inputs: the units of the last CNN layer. */
+  nIn: number;
+  /** LSNN neurons: nLif + nAlif (LIF first). */
+  n: number;
+  /** Pooled first-layer features: (h / pool) x (w / pool) x channels (floors). */
+  nPooled: number;
+  /** Features read by the heads: n + nPooled. */
+  nFeatures: number;
+  /** exp(-1 / tauM). */
+  alpha: number;
+  /** exp(-1 / tauA). */
+  rho: number;
+  /** exp(-1 / tauOut). */
+  kappa: number;
+}
+
+const ACTION = "build agent";
+
+/**
+ * Fills in the defaults and checks every field.
+ * @param spec The shape (default: the paper's).
+ * @returns The resolved spec.
+ * @throws {TypeError | RangeError} Naming the field.
+ */
+export function resolveAgentSpec(spec: AgentSpec = {}): ResolvedAgentSpec {
+  if (typeof spec !== "object" || spec === null) {
+    throw new TypeError(`Cannot ${ACTION}: spec must be an object, got ${spec}`);
+  }
+  const int = (field: keyof AgentSpec, fallback: number, min: number) =>
+    checkNumber(ACTION, field, spec[field] ?? fallback, { min, integer: true, max: 1e6 });
+  const pos = (field: keyof AgentSpec, fallback: number) =>
+    checkNumber(ACTION, field, spec[field] ?? fallback, { min: 0, exclusiveMin: true });
+  const frameSize = int("frameSize", 84, 1);
+  const stepsPerFrame = int("stepsPerFrame", 5, 1);
+  const convThr = pos("convThr", 0.1), convTauM = pos("convTauM", 1);
+  const convDampening = checkNumber(ACTION, "convDampening", spec.convDampening ?? 1, { min: 0 });
+  const conv = resolveSpikingConvSpec({
+    height: frameSize,
+    width: frameSize,
+    channels: 1,
+    layers: spec.convLayers,
+    stepsPerFrame,
+    thr: convThr,
+    tauMMs: convTauM,
+    dampening: convDampening,
+  });
+  const nLif = int("nLif", 240, 0), nAlif = int("nAlif", 160, 0);
+  if (nLif + nAlif < 1) {
+    throw new RangeError(`Cannot ${ACTION}: nLif + nAlif must be at least 1, got ${nLif + nAlif}`);
+  }
+  const tauM = pos("tauM", 15), tauA = pos("tauA", 70), tauOut = pos("tauOut", 2);
+  const pool = int("pool", 4, 1);
+  const first = conv.layers[0];
+  if (pool > Math.min(first.height, first.width)) {
+    throw new RangeError(
+      `Cannot ${ACTION}: pool must be at most the first CNN layer's side ${
+        Math.min(first.height, first.width)
+      }, got ${pool}`,
+    );
+  }
+  const nPooled = Math.floor(first.height / pool) * Math.floor(first.width / pool) *
+    first.channels;
+  const n = nLif + nAlif;
+  return {
+    frameSize,
+    numActions: int("numActions", 6, 1),
+    convLayers: conv.layers.map(({ filters, kernel, stride }) => ({ filters, kernel, stride })),
+    convThr,
+    convTauM,
+    convDampening,
+    stepsPerFrame,
+    nLif,
+    nAlif,
+    tauM,
+    tauA,
+    thr: pos("thr", 1),
+    beta: checkNumber(ACTION, "beta", spec.beta ?? 0.1, { min: 0 }),
+    nRef: int("nRef", 5, 0),
+    dampening: checkNumber(ACTION, "dampening", spec.dampening ?? 0.3, { min: 0 }),
+    tauOut,
+    pool,
+    conv,
+    nIn: conv.layers[conv.layers.length - 1].units,
+    n,
+    nPooled,
+    nFeatures: n + nPooled,
+    alpha: Math.exp(-1 / tauM),
+    rho: Math.exp(-1 / tauA),
+    kappa: Math.exp(-1 / tauOut),
+  };
+}
