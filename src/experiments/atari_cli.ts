@@ -1,0 +1,266 @@
+/**
+ * `deno task fig4` (Pong) and `deno task fig5` (Fishing Derby): the spiking actor-critic agent of
+ * Figs. 4-5 trained by reward-based e-prop on an Atari game through ALE (`--env ale:<rom>`, needs
+ * ale-py) or a TypeScript game (`--env pong|catch`). Prints a progress line, writes results.json
+ * (every finished episode and update), checkpoint.json (parameters, Adam, draws, counters) and a
+ * learning-curve figure to --out; `--resume` continues from the checkpoint (episodes restart).
+ *
+ * @module
+ */
+import { commandMain, fileError, InputError } from "../cli/command.ts";
+import { type FlagSpecs, MAX_SEED } from "../cli/flags.ts";
+import { createAleEnv } from "../env/ale/ale_env.ts";
+import { createCatch } from "../env/games/catch.ts";
+import { createPong } from "../env/games/pong.ts";
+import { preprocess } from "../env/preprocess.ts";
+import type { VectorEnv } from "../env/vector_env.ts";
+import { resolveAgentSpec } from "../agent/agent_spec.ts";
+import { initAgentFeedback, initAgentParams } from "../agent/agent_params.ts";
+import {
+  AgentTrainer,
+  type AgentTrainerState,
+  type AgentUpdate,
+  type TrainedEpisode,
+} from "../agent/agent_trainer.ts";
+import { lines } from "../plot/charts.ts";
+import { saveFigure } from "../plot/render.ts";
+import { formatDuration } from "../train/progress.ts";
+
+/** The flags of fig4 / fig5. */
+export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
+  return {
+    env: {
+      type: "string",
+      default: defaultEnv,
+      help: "environment: ale:<rom id> (ALE, needs ale-py) or a TypeScript game: pong, catch",
+    },
+    frames: {
+      type: "int",
+      default: 10_000_000,
+      min: 1,
+      help: "emulator frames to train for, all parallel episodes together",
+    },
+    "episodes-parallel": { type: "int", default: 32, min: 1, max: 4096, help: "parallel episodes" },
+    form: {
+      type: "string",
+      default: "online",
+      choices: ["online", "unroll"],
+      help: "reward-based e-prop: online (TD errors x traces) or unroll (the authors' form)",
+    },
+    update: {
+      type: "string",
+      default: "all-ended",
+      choices: ["all-ended", "every-unroll"],
+      help: "one update when every parallel episode has ended (the paper) or every unroll",
+    },
+    "unroll-length": { type: "int", default: 100, min: 1, help: "agent steps per unroll" },
+    "learning-rate": { type: "number", default: 1e-3, min: 0, exclusiveMin: true, help: "Adam lr" },
+    "adam-epsilon": {
+      type: "number",
+      default: 1,
+      min: 0,
+      exclusiveMin: true,
+      help: "Adam epsilon",
+    },
+    "max-episode-steps": {
+      type: "int",
+      default: 0,
+      min: 0,
+      help: "curriculum: cut episodes after this many agent steps (0: no cut)",
+    },
+    jitter: { type: "int", default: 0, min: 0, help: "each cut drawn in [max - jitter, max]" },
+    size: { type: "int", default: 84, min: 8, max: 160, help: "side of the grey frames" },
+    "n-lif": { type: "int", default: 240, min: 0, help: "LIF neurons of the LSNN" },
+    "n-alif": { type: "int", default: 160, min: 0, help: "ALIF neurons of the LSNN" },
+    pool: { type: "int", default: 4, min: 1, help: "pooling of conv1 spikes read by the heads" },
+    seed: { type: "int", default: 0, min: 0, max: MAX_SEED, help: "random seed" },
+    "print-every": { type: "number", default: 10, min: 0, help: "seconds between progress lines" },
+    out: { type: "string", default: out, help: "output folder" },
+    resume: { type: "boolean", default: false, help: "continue from --out's checkpoint" },
+  };
+}
+
+interface RunResults {
+  flags: Record<string, unknown>;
+  episodes: TrainedEpisode[];
+  updates: AgentUpdate[];
+  framesPerSecond: number;
+  seconds: number;
+}
+
+async function makeEnv(
+  name: string,
+  N: number,
+  seed: number,
+  size: number,
+  max: number,
+  jitter: number,
+): Promise<VectorEnv> {
+  if (name.startsWith("ale:")) {
+    return await createAleEnv({
+      game: name.slice(4),
+      numEnvs: N,
+      seed,
+      size,
+      maxEpisodeSteps: max,
+      jitter,
+    });
+  }
+  const opts = { numEnvs: N, seed };
+  const raw = name === "pong" ? createPong(opts) : name === "catch" ? createCatch(opts) : undefined;
+  if (!raw) throw new InputError(`--env must be ale:<rom>, pong or catch, got ${name}`);
+  return preprocess(raw, { size, maxEpisodeSteps: max, jitter, seed });
+}
+
+/**
+ * Runs the command.
+ * @param args Command-line arguments.
+ * @param task "fig4" or "fig5".
+ * @returns The exit code.
+ */
+export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number> {
+  const defaultEnv = task === "fig4" ? "ale:pong" : "ale:fishing_derby";
+  return commandMain(
+    {
+      name: task,
+      usage:
+        `usage: deno task ${task} [options]\n\nTrains the spiking actor-critic agent of Figs. 4-5 (spiking CNN -> LSNN of LIF and ALIF\nneurons -> policy and value) by reward-based e-prop on ${defaultEnv} (or --env). Writes\nresults.json, checkpoint.json and learning_curve.png to --out.`,
+      flags: atariFlags(defaultEnv, `out/${task}`),
+    },
+    args,
+    async ({ values: v }) => {
+      const out = v.out as string, N = v["episodes-parallel"] as number, seed = v.seed as number;
+      const checkpointPath = `${out}/checkpoint.json`, resultsPath = `${out}/results.json`;
+      const envName = v.env as string;
+    if (!envName.startsWith("ale:") && envName !== "pong" && envName !== "catch") {
+      throw new InputError(`--env must be ale:<rom>, pong or catch, got ${envName}`);
+    }
+    let resumed: { state: AgentTrainerState; results: RunResults } | undefined;
+      if (v.resume) {
+        try {
+          resumed = {
+            state: JSON.parse(await Deno.readTextFile(checkpointPath)),
+            results: JSON.parse(await Deno.readTextFile(resultsPath)),
+          };
+        } catch (e) {
+          throw fileError(e, `read the checkpoint in ${out}`);
+        }
+      } else {
+        try {
+          for await (const _ of Deno.readDir(out)) {
+            throw new InputError(`--out ${out} is not empty (use --resume or another folder)`);
+          }
+        } catch (e) {
+          if (!(e instanceof Deno.errors.NotFound)) throw e;
+        }
+        await Deno.mkdir(out, { recursive: true });
+      }
+      const env = await makeEnv(
+        v.env as string,
+        N,
+        seed,
+        v.size as number,
+        v["max-episode-steps"] as number,
+        v.jitter as number,
+      );
+      try {
+        const spec = resolveAgentSpec({
+          frameSize: v.size as number,
+          numActions: env.actions.length,
+          nLif: v["n-lif"] as number,
+          nAlif: v["n-alif"] as number,
+          pool: v.pool as number,
+        });
+        const trainer = await AgentTrainer.create(
+          env,
+          spec,
+          initAgentParams(spec, seed),
+          initAgentFeedback(spec, seed + 1),
+          {
+            form: v.form as "online",
+            update: v.update as "all-ended",
+            unrollLength: v["unroll-length"] as number,
+            learningRate: v["learning-rate"] as number,
+            adamEpsilon: v["adam-epsilon"] as number,
+            seed: seed + 2,
+          },
+        );
+        const results: RunResults = resumed?.results ??
+          { flags: v, episodes: [], updates: [], framesPerSecond: 0, seconds: 0 };
+        if (resumed) trainer.restore(resumed.state);
+        console.log(
+          `${task}: ${env.name}, ${N} episodes, ${env.actions.length} actions, agent ${spec.nIn} -> ${spec.n} neurons, ${v.form} form${
+            resumed ? `, resumed at ${trainer.frames} frames` : ""
+          }`,
+        );
+        const t0 = performance.now(), frames0 = trainer.frames, secondsBefore = results.seconds;
+        let lastPrint = 0;
+        const save = async () => {
+          const seconds = secondsBefore + (performance.now() - t0) / 1000;
+          results.seconds = seconds;
+          results.framesPerSecond = (trainer.frames - frames0) / ((performance.now() - t0) / 1000);
+          await Deno.writeTextFile(resultsPath, JSON.stringify(results));
+          await Deno.writeTextFile(checkpointPath, JSON.stringify(trainer.save()));
+        };
+        const total = v.frames as number;
+        await trainer.train(total, {
+          onEpisode: (e) => results.episodes.push(e),
+          onUpdate: async (u) => {
+            results.updates.push(u);
+            const now = performance.now();
+            if (now - lastPrint >= (v["print-every"] as number) * 1000) {
+              lastPrint = now;
+              const fps = (trainer.frames - frames0) / ((now - t0) / 1000);
+              const recent = results.episodes.slice(-N);
+              const mean = recent.reduce((a, e) => a + e.score, 0) / Math.max(1, recent.length);
+              console.log(
+                `frames ${trainer.frames}/${total}  ${
+                  fps.toFixed(0)
+                } frames/s  episodes ${results.episodes.length}  mean score (last ${recent.length}) ${
+                  mean.toFixed(2)
+                }  updates ${u.update}  rate ${(u.rate * 1000).toFixed(1)} Hz  ETA ${
+                  formatDuration((total - trainer.frames) / Math.max(fps, 1e-9))
+                }`,
+              );
+              await save();
+            }
+          },
+        });
+        await save();
+        await writeLearningCurve(results, out, env.name);
+        console.log(`results: ${resultsPath}; figure: ${out}/learning_curve.png`);
+      } catch (e) {
+        if (e instanceof Deno.errors.PermissionDenied) throw fileError(e, `write to ${out}`);
+        throw e;
+      } finally {
+        await env.close();
+      }
+    },
+  );
+}
+
+/** Score against frames (mean over windows of finished episodes), with the first episodes' mean
+ * (the initial, uniform policy: a random policy) as a line. */
+async function writeLearningCurve(r: RunResults, out: string, name: string): Promise<void> {
+  if (r.episodes.length === 0) return;
+  const window = Math.max(1, Math.round(r.episodes.length / 40));
+  const x: number[] = [], y: number[] = [];
+  for (let i = 0; i + window <= r.episodes.length; i += window) {
+    const slice = r.episodes.slice(i, i + window);
+    x.push(slice[slice.length - 1].atFrame);
+    y.push(slice.reduce((a, e) => a + e.score, 0) / slice.length);
+  }
+  const firstUpdate = r.updates[0]?.frames ?? Infinity;
+  const initial = r.episodes.filter((e) => e.atFrame <= firstUpdate);
+  const base = initial.length ? initial : r.episodes.slice(0, window);
+  const random = base.reduce((a, e) => a + e.score, 0) / base.length;
+  const spec = lines([
+    { name: `agent (mean of ${window} episodes)`, values: y, x },
+    { name: "random policy (the initial uniform policy)", values: x.map(() => random), x },
+  ], { title: `${name}: score during training`, xTitle: "frames", yTitle: "episode score" });
+  try {
+    await saveFigure(spec as never, { dir: out, name: "learning_curve" });
+  } catch (e) {
+    throw fileError(e, `write ${out}/learning_curve.png`);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * `deno task fig4` end to end on the TypeScript Catch with a small agent: progress, results.json,
+ * checkpoint.json and the learning curve; resume continues the frame count; bad input is one
+ * line with exit 2.
+ */
+import assert from "node:assert/strict";
+import { atariMain } from "../src/experiments/atari_cli.ts";
+
+const small = [
+  "--env",
+  "catch",
+  "--size",
+  "24",
+  "--n-lif",
+  "8",
+  "--n-alif",
+  "4",
+  "--episodes-parallel",
+  "4",
+  "--update",
+  "every-unroll",
+  "--unroll-length",
+  "10",
+  "--print-every",
+  "0",
+];
+// 24x24 frames: conv1 8x8 stride 4 -> 5x5x16, conv2 4x4 stride 1 -> 2x2x8, pool 4 -> 1x1x16
+
+Deno.test("fig4 on catch: results, checkpoint, figure; resume continues", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const log: string[] = [], original = console.log;
+    console.log = (...a: unknown[]) => log.push(a.join(" "));
+    let code;
+    try {
+      code = await atariMain([...small, "--frames", "4000", "--out", out], "fig4");
+    } finally {
+      console.log = original;
+    }
+    assert.equal(code, 0, log.join("\n"));
+    assert.ok(log.some((l) => /^frames \d+\/4000 +\d+ frames\/s/.test(l)), log.join("\n"));
+    const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
+    assert.ok(results.updates.length >= 20, `${results.updates.length} updates`);
+    assert.ok(results.episodes.length >= 4, `${results.episodes.length} episodes`);
+    for (const e of results.episodes) assert.ok(e.score >= -10 && e.score <= 10);
+    const state = JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`));
+    assert.ok(state.frames >= 4000 && state.updates === results.updates.length);
+    assert.ok((await Deno.stat(`${out}/learning_curve.png`)).size > 1000);
+    const again = await atariMain(
+      [...small, "--frames", "6000", "--out", out, "--resume"],
+      "fig4",
+    );
+    assert.equal(again, 0);
+    const more = JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`));
+    assert.ok(more.frames >= 6000 && more.updates > state.updates);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("fig4 bad input: one line, exit 2", async () => {
+  const out = await Deno.makeTempDir();
+  const errors: string[] = [], original = console.error;
+  console.error = (...a: unknown[]) => errors.push(a.join(" "));
+  try {
+    assert.equal(await atariMain(["--env", "tetris", "--out", `${out}/x`], "fig4"), 2);
+    assert.match(errors.pop()!, /--env must be ale:<rom>, pong or catch, got tetris/);
+    assert.equal(await atariMain(["--form", "both"], "fig4"), 2);
+    assert.match(errors.pop()!, /form/);
+    await Deno.writeTextFile(`${out}/keep.txt`, "user file");
+    assert.equal(await atariMain([...small, "--out", out], "fig4"), 2);
+    assert.match(errors.pop()!, /is not empty \(use --resume or another folder\)/);
+    assert.equal(await Deno.readTextFile(`${out}/keep.txt`), "user file");
+    assert.equal(await atariMain([...small, "--out", `${out}/none`, "--resume"], "fig4"), 2);
+    assert.match(errors.pop()!, /checkpoint/);
+  } finally {
+    console.error = original;
+    await Deno.remove(out, { recursive: true });
+  }
+});
