@@ -157,6 +157,7 @@ interface Seen {
   attempts: number;
   progressAt: number;
   iteration?: number;
+  worker?: string;
 }
 
 function describeJob(job: Job, state: string): string {
@@ -165,6 +166,7 @@ function describeJob(job: Job, state: string): string {
   if (state === "active") {
     if (p.worker) parts.push(`on ${p.worker}`);
     if (p.start === "resumed") parts.push("(resumed from its checkpoint)");
+    if (job.stalledCounter > 0) parts.push(`after ${job.stalledCounter} dead worker(s)`);
     if (p.iteration !== undefined && p.loss !== undefined) {
       parts.push(formatProgress(p as JobProgress));
     }
@@ -222,7 +224,8 @@ export async function followRuns(
           const now = Date.now();
           const p = (job?.progress ?? {}) as SweepJobProgress;
           const changed = !before || before.state !== state ||
-            before.attempts !== (job?.attemptsMade ?? 0);
+            before.attempts !== (job?.attemptsMade ?? 0) ||
+            (p.worker !== undefined && before.worker !== p.worker);
           const progressed = state === "active" && before !== undefined &&
             p.iteration !== before.iteration && now - before.progressAt >= every;
           if (changed || progressed) {
@@ -237,6 +240,7 @@ export async function followRuns(
             attempts: job?.attemptsMade ?? 0,
             progressAt: changed || progressed ? now : before!.progressAt,
             iteration: changed || progressed ? p.iteration : before?.iteration,
+            worker: p.worker,
           });
         }
         if (lost) log(`${stamp()} redis is back`);

@@ -181,7 +181,13 @@ export function sweepFigure(report: SweepReport, metric: SweepMetric, title: str
     setting: r.setting || "(all)",
     value: scale * (r.values![metric.name] as number),
   }));
-  const x = { field: "setting", type: "nominal", title: null, sort: null };
+  const x = {
+    field: "setting",
+    type: "nominal",
+    title: null,
+    sort: null,
+    axis: { labelAngle: -20, labelLimit: 400 },
+  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title,

@@ -44,8 +44,8 @@ export function expandGrid(grid: Record<string, readonly SpecValue[]>): SpecFlag
 }
 
 /**
- * Flags as command-line arguments: `--name value`, a true boolean as `--name` alone, a false one
- * left out.
+ * Flags as command-line arguments: `--name value` (`--name=-1` for a value starting with a dash),
+ * a true boolean as `--name` alone, a false one left out.
  * @param flags The flags.
  * @returns The arguments.
  */
@@ -53,8 +53,9 @@ export function flagArgs(flags: SpecFlags): string[] {
   const args: string[] = [];
   for (const [name, v] of Object.entries(flags)) {
     if (v === false) continue;
-    args.push(`--${name}`);
-    if (v !== true) args.push(String(v));
+    if (v === true) args.push(`--${name}`);
+    else if (String(v).startsWith("-")) args.push(`--${name}=${v}`); // not read as a flag
+    else args.push(`--${name}`, String(v));
   }
   return args;
 }

@@ -86,12 +86,10 @@ export function startSweepWorker(options: SweepWorkerOptions): Worker {
       await Deno.writeTextFile(checkpointPath(dir), stored!);
     }
     const resumeAt = Math.max(checkpointIteration(stored), checkpointIteration(local));
-    say(
-      job,
-      resumeAt >= 0
-        ? `taken (attempt ${job.attemptsMade + 1}), resuming at iteration ${resumeAt}`
-        : `taken (attempt ${job.attemptsMade + 1})`,
-    );
+    const taken = `taken (attempt ${job.attemptsMade + 1}${
+      job.stalledCounter > 0 ? `, after ${job.stalledCounter} dead worker(s)` : ""
+    })`;
+    say(job, resumeAt >= 0 ? `${taken}, resuming at iteration ${resumeAt}` : taken);
     let start: SweepJobProgress["start"] = resumeAt >= 0 ? "resumed" : "new";
     await job.updateProgress({ worker: me, start }).catch(() => {});
     try {
