@@ -302,8 +302,17 @@ Deno.test("sweep commands: bad input is one line on stderr, exit 2, no hang", as
 
 // ---- against a real Redis ----
 
-const HAVE_REDIS = await new Deno.Command("redis-server", { args: ["--version"], stdout: "null" })
-  .output().then((o) => o.success, () => false);
+async function haveRedis(): Promise<boolean> {
+  try {
+    const o = await new Deno.Command("redis-server", { args: ["--version"], stdout: "null" })
+      .output();
+    return o.success;
+  } catch {
+    return false; // not installed
+  }
+}
+
+const HAVE_REDIS = await haveRedis();
 if (!HAVE_REDIS) {
   console.log(
     "sweep_test: redis-server is not installed; the queue tests are skipped (apt-get install redis-server)",
