@@ -100,7 +100,7 @@ Deno.test("run folders: a new run never overwrites a checkpoint; resume checks i
     await assert.rejects(run("figS7", args), { message: new RegExp(`${dir} already holds a run`) });
     await assert.rejects(run("figS7", ["--resume", "--out", dir, "--thr", "0.05"]), {
       message:
-        "--thr 0.05 contradicts the checkpoint, which was run with --thr 0.03 (on resume only --n-iter, --learning-rate, --print-every, --gradient-check may change)",
+        "--thr 0.05 contradicts the checkpoint, which was run with --thr 0.03 (on resume only --n-iter, --learning-rate, --print-every, --checkpoint-every, --gradient-check may change)",
     });
     await assert.rejects(run("figS7", ["--resume", "--out", `${dir}/none`]), {
       message: `--resume: ${dir}/none does not exist`,

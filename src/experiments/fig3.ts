@@ -58,6 +58,13 @@ export const FIG3_FLAGS: FlagSpecs = {
     max: 1,
   },
   "print-every": { type: "int", default: 20, min: 0, help: "iterations between progress lines" },
+  "checkpoint-every": {
+    type: "int",
+    default: 50,
+    min: 1,
+    max: 10_000_000,
+    help: "iterations between checkpoints (also written at iteration 0 and at the end)",
+  },
   "validate-every": {
     type: "int",
     default: 10,
@@ -158,6 +165,7 @@ export const FIG3_MUTABLE_FLAGS: readonly string[] = [
   "n-iter",
   "learning-rate",
   "print-every",
+  "checkpoint-every",
   "out",
   "resume",
 ];
@@ -358,7 +366,7 @@ export async function runFig3(
       validateEvery: f["validate-every"] as number,
       checkpoint: {
         store: (cp) => saveCheckpoint(checkpointPath(f.out as string), cp),
-        every: 50,
+        every: f["checkpoint-every"] as number,
         flags: f,
         kind: "fig3",
         history: options.history,

@@ -48,6 +48,13 @@ export const FIGS7_FLAGS: FlagSpecs = {
     max: 10_000_000,
   },
   "print-every": { type: "int", default: 100, min: 0, help: "iterations between progress lines" },
+  "checkpoint-every": {
+    type: "int",
+    default: 200,
+    min: 1,
+    max: 10_000_000,
+    help: "iterations between checkpoints (also written at iteration 0 and at the end)",
+  },
   "dampening-factor": {
     type: "number",
     default: 0.3,
@@ -115,6 +122,7 @@ export const FIGS7_MUTABLE_FLAGS: readonly string[] = [
   "n-iter",
   "learning-rate",
   "print-every",
+  "checkpoint-every",
   "out",
   "resume",
   "gradient-check",
@@ -315,7 +323,7 @@ export async function runFigS7(
       validateEvery: 0,
       checkpoint: {
         store: (cp) => saveCheckpoint(checkpointPath(f.out as string), cp),
-        every: 200,
+        every: f["checkpoint-every"] as number,
         flags: f,
         kind: "figS7",
         history: options.history,

@@ -1,0 +1,141 @@
+/**
+ * `deno task sweep --spec SWEEP.json [--queue redis://HOST:PORT] [--local N]`: the runs of a
+ * sweep spec (an experiment with a grid or list of flag sets), checked against the experiment's
+ * flags before anything runs. Without --queue they run here, N at a time, each in
+ * `<out>/runs/<run>` (a second call resumes or collects them). With --queue each run becomes a
+ * BullMQ job whose id is derived from the experiment and its flags (submitting again adds only
+ * the missing runs); `deno task worker` processes take them, and this command follows them.
+ *
+ * @module
+ */
+import { FlagError, type FlagSpecs } from "../src/cli/flags.ts";
+import { commandMain, RunFailure } from "../src/cli/command.ts";
+import {
+  QUEUE_FLAG,
+  queueOf,
+  readSweep,
+  SPEC_FLAG,
+  TIMEOUT_FLAG,
+} from "../src/sweep/cli_common.ts";
+import { runLocalSweep } from "../src/sweep/local.ts";
+import { followRuns, retryFailed, submitRuns } from "../src/sweep/queue.ts";
+import type { SweepRun } from "../src/sweep/runs.ts";
+
+const FLAGS: FlagSpecs = {
+  spec: SPEC_FLAG,
+  queue: QUEUE_FLAG,
+  local: {
+    type: "int",
+    default: 0,
+    min: 0,
+    max: 1024,
+    help: "runs at once without --queue (0: cores / gradient workers per run)",
+  },
+  follow: {
+    type: "boolean",
+    default: false,
+    help: "with --queue: only follow the sweep's jobs, submit nothing",
+  },
+  "no-follow": {
+    type: "boolean",
+    default: false,
+    help: "with --queue: submit and return without following the jobs",
+  },
+  "retry-failed": {
+    type: "boolean",
+    default: false,
+    help: "with --queue: send the sweep's failed jobs back to the queue",
+  },
+  timeout: TIMEOUT_FLAG,
+};
+
+const USAGE = `usage: deno task sweep --spec SWEEP.json [--queue redis://HOST:PORT] [--local N]
+
+Runs a sweep: every run of the spec (each checked against the experiment's flags first). Without
+--queue the runs go to <out>/runs/<run> on this machine, N at a time; a second call resumes
+interrupted runs and skips finished ones. With --queue each run is a job on the BullMQ queue in
+that Redis (the job id derives from the experiment and its flags, so submitting a sweep again adds
+only missing runs); 'deno task worker' processes on any machine run them, and this command prints
+a line per change of a job's state until all have finished. Then: deno task sweep:report.`;
+
+/** Gradient workers a run uses (its --workers, or one per core for 0). */
+function workersPerRun(runs: readonly SweepRun[], cores: number): number {
+  let most = 1;
+  for (const run of runs) {
+    const w = Number(run.flags.workers ?? (run.experiment === "fig3" ? 0 : 1));
+    most = Math.max(most, w > 0 ? w : cores);
+  }
+  return most;
+}
+
+if (import.meta.main) {
+  Deno.exit(
+    await commandMain(
+      {
+        name: "sweep",
+        usage: USAGE,
+        flags: FLAGS,
+        check: (v, given) => {
+          for (const f of ["follow", "no-follow", "retry-failed", "timeout"]) {
+            if (given.has(f) && v.queue === "") {
+              throw new FlagError(`--${f} applies only with --queue`);
+            }
+          }
+          if (given.has("local") && v.queue !== "") {
+            throw new FlagError("--local runs the sweep here; leave it out with --queue");
+          }
+          if (v.follow && v["no-follow"]) {
+            throw new FlagError("--follow and --no-follow exclude each other");
+          }
+        },
+      },
+      Deno.args,
+      async ({ values }) => {
+        const { spec, runs } = await readSweep(values.spec as string);
+        const t0 = performance.now();
+        if (values.queue === "") {
+          const cores = navigator.hardwareConcurrency;
+          const parallel = (values.local as number) ||
+            Math.max(1, Math.floor(cores / workersPerRun(runs, cores)));
+          console.log(
+            `sweep ${spec.name}: ${runs.length} ${spec.experiment} runs here, ${parallel} at a time, in ${spec.out}/runs`,
+          );
+          const { completed, failed } = await runLocalSweep(spec, runs, { parallel });
+          console.log(
+            `sweep ${spec.name}: ${completed} of ${runs.length} runs finished in ${
+              ((performance.now() - t0) / 1000).toFixed(1)
+            } s; report: deno task sweep:report --spec ${values.spec}`,
+          );
+          if (failed.length > 0) {
+            throw new RunFailure(`${failed.length} run(s) failed: ${failed[0]}`);
+          }
+          return;
+        }
+        const queue = await queueOf(values.queue as string, values.timeout as number);
+        try {
+          if (!values.follow) {
+            const { added, present } = await submitRuns(queue, runs);
+            console.log(
+              `sweep ${spec.name}: ${runs.length} ${spec.experiment} runs; ${added} added to the queue, ${present} already there`,
+            );
+          }
+          if (values["retry-failed"]) {
+            console.log(
+              `sweep ${spec.name}: ${await retryFailed(queue, runs)} failed job(s) sent back`,
+            );
+          }
+          if (values["no-follow"]) return;
+          const { failed } = await followRuns(queue, runs);
+          console.log(
+            `sweep ${spec.name}: followed for ${
+              ((performance.now() - t0) / 1000).toFixed(1)
+            } s; report: deno task sweep:report --spec ${values.spec} --queue ${values.queue}`,
+          );
+          if (failed > 0) throw new RunFailure(`${failed} job(s) failed (see above)`);
+        } finally {
+          await queue.close();
+        }
+      },
+    ),
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * `deno task sweep:report --spec SWEEP.json [--queue redis://HOST:PORT]`: the table of a sweep:
+ * each setting's mean and spread over the seeds (the spec's "over" flag) of the experiment's
+ * numbers, and every run's, from the local run folders or the queue's results; written to
+ * `<out>/report/` as table.md, table.json and a figure.
+ *
+ * @module
+ */
+import type { FlagSpecs } from "../src/cli/flags.ts";
+import { commandMain, fileError } from "../src/cli/command.ts";
+import {
+  QUEUE_FLAG,
+  queueOf,
+  readSweep,
+  SPEC_FLAG,
+  TIMEOUT_FLAG,
+} from "../src/sweep/cli_common.ts";
+import { localResults } from "../src/sweep/local.ts";
+import { queueResults } from "../src/sweep/queue.ts";
+import { SWEEP_EXPERIMENTS } from "../src/sweep/experiments.ts";
+import { formatSweepReport, sweepFigure, sweepReport } from "../src/sweep/report.ts";
+import { saveFigure } from "../src/plot/render.ts";
+import { FlagError } from "../src/cli/flags.ts";
+
+const FLAGS: FlagSpecs = {
+  spec: SPEC_FLAG,
+  queue: { ...QUEUE_FLAG, help: "read the results from this queue, not the local run folders" },
+  out: { type: "string", default: "", help: "folder of the report (default <spec out>/report)" },
+  "no-figure": { type: "boolean", default: false, help: "write no figure" },
+  timeout: TIMEOUT_FLAG,
+};
+
+const USAGE = `usage: deno task sweep:report --spec SWEEP.json [--queue redis://HOST:PORT]
+
+Collects the finished runs of a sweep (its local run folders, or with --queue the results of its
+jobs) into one table: per setting the mean ± sample standard deviation over the seeds of the
+experiment's numbers, then every run. Writes table.md, table.json and a figure to --out.`;
+
+if (import.meta.main) {
+  Deno.exit(
+    await commandMain(
+      {
+        name: "sweep:report",
+        usage: USAGE,
+        flags: FLAGS,
+        check: (v, given) => {
+          if (given.has("timeout") && v.queue === "") {
+            throw new FlagError("--timeout applies only with --queue");
+          }
+        },
+      },
+      Deno.args,
+      async ({ values }) => {
+        const { spec, runs } = await readSweep(values.spec as string);
+        let results: Map<string, unknown>;
+        if (values.queue === "") results = await localResults(spec, runs);
+        else {
+          const queue = await queueOf(values.queue as string, values.timeout as number);
+          try {
+            results = await queueResults(queue, runs);
+          } finally {
+            await queue.close();
+          }
+        }
+        const metrics = SWEEP_EXPERIMENTS[spec.experiment].metrics;
+        const report = sweepReport(runs, results, metrics);
+        const lines = formatSweepReport(report, metrics);
+        const source = values.queue === "" ? `${spec.out}/runs` : `the queue at ${values.queue}`;
+        console.log(
+          `sweep:report ${spec.name}: ${results.size} of ${runs.length} runs finished (${source}); mean ± sd over --${spec.over}\n`,
+        );
+        for (const line of lines) console.log(line);
+        const out = (values.out as string) || `${spec.out}/report`;
+        try {
+          await Deno.mkdir(out, { recursive: true });
+          await Deno.writeTextFile(`${out}/table.md`, lines.join("\n") + "\n");
+          await Deno.writeTextFile(
+            `${out}/table.json`,
+            JSON.stringify(
+              { sweep: spec.name, experiment: spec.experiment, over: spec.over, ...report },
+              null,
+              1,
+            ) + "\n",
+          );
+        } catch (e) {
+          throw fileError(e, `write the report into --out ${out}`);
+        }
+        let figure = "";
+        if (!values["no-figure"] && results.size > 0) {
+          const fig = await saveFigure(
+            sweepFigure(
+              report,
+              metrics[0],
+              `${spec.name}: ${metrics[0].name}, mean ± sd over ${spec.over}`,
+            ),
+            { dir: out, name: spec.name },
+          );
+          figure = `, ${fig.png}`;
+        }
+        console.log(`\nsweep:report: ${out}/table.md, table.json${figure}`);
+      },
+    ),
+  );
+}

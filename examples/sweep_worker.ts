@@ -1,0 +1,82 @@
+/**
+ * `deno task worker --queue redis://HOST:PORT [--concurrency N] [--dir DIR]`: a sweep worker on
+ * this machine. Takes jobs of `deno task sweep --queue`, runs each experiment in `<dir>/<job id>`,
+ * reports its progress (iteration, loss, validation error) through the queue, and stores the
+ * run's results.json (and where its figures are) as the job's result. A job whose worker died is
+ * given to another worker after --stall-seconds and resumes from the run's last checkpoint.
+ *
+ * @module
+ */
+import type { FlagSpecs } from "../src/cli/flags.ts";
+import { commandMain } from "../src/cli/command.ts";
+import { QUEUE_FLAG, TIMEOUT_FLAG } from "../src/sweep/cli_common.ts";
+import { checkReachable, parseRedisUrl } from "../src/sweep/redis_url.ts";
+import { startSweepWorker } from "../src/sweep/worker.ts";
+import { FlagError } from "../src/cli/flags.ts";
+
+const FLAGS: FlagSpecs = {
+  queue: QUEUE_FLAG,
+  concurrency: { type: "int", default: 1, min: 1, max: 256, help: "jobs at once" },
+  dir: {
+    type: "string",
+    default: "out/sweep-worker",
+    help: "folder of the run folders (<dir>/<job id>; shared storage lets any worker resume)",
+  },
+  "stall-seconds": {
+    type: "int",
+    default: 30,
+    min: 1,
+    max: 86_400,
+    help: "a job whose worker is silent this long goes to another worker (the lock time)",
+  },
+  "max-stalls": {
+    type: "int",
+    default: 5,
+    min: 0,
+    max: 1000,
+    help: "times a job may be taken back from a dead worker before it fails",
+  },
+  timeout: TIMEOUT_FLAG,
+};
+
+const USAGE = `usage: deno task worker --queue redis://HOST:PORT [options]
+
+Runs the jobs of sweeps submitted with 'deno task sweep --queue' until stopped (Ctrl-C). Each
+job runs its experiment in <dir>/<job id>, resumed from the newest checkpoint of that folder or of
+the copy kept in Redis; progress lines go to the queue as the job's progress, results.json as its
+result. Bad flags and failed runs fail the job at once; crashes are retried.`;
+
+if (import.meta.main) {
+  Deno.exit(
+    await commandMain(
+      { name: "worker", usage: USAGE, flags: FLAGS },
+      Deno.args,
+      async ({ values }) => {
+        if (values.queue === "") throw new FlagError("--queue is required: redis://HOST:PORT");
+        const target = parseRedisUrl(values.queue as string);
+        await checkReachable(target, (values.timeout as number) * 1000);
+        const worker = startSweepWorker({
+          target,
+          dir: values.dir as string,
+          concurrency: values.concurrency as number,
+          stallSeconds: values["stall-seconds"] as number,
+          maxStalls: values["max-stalls"] as number,
+        });
+        console.log(
+          `worker ${Deno.pid}: taking jobs from ${values.queue}, ${values.concurrency} at a time, runs in ${values.dir}`,
+        );
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            console.log(`worker ${Deno.pid}: stopping; running jobs go back to the queue`);
+            // Running experiments die with this process; their jobs' locks expire and another
+            // worker resumes them from their checkpoints.
+            worker.close(true).catch(() => {}).finally(resolve);
+            setTimeout(resolve, 3000);
+          };
+          Deno.addSignalListener("SIGINT", stop);
+          Deno.addSignalListener("SIGTERM", stop);
+        });
+      },
+    ),
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * What the sweep commands share: the spec flag, reading the spec and its runs, and opening the
+ * queue of `--queue`.
+ *
+ * @module
+ */
+import type { Queue } from "bullmq";
+import { FlagError, type FlagSpec } from "../cli/flags.ts";
+import { loadSweepSpec, type SweepSpec } from "./spec.ts";
+import { expandSweep, type SweepRun } from "./runs.ts";
+import { parseRedisUrl } from "./redis_url.ts";
+import { openQueue } from "./queue.ts";
+
+/** `--spec FILE`. */
+export const SPEC_FLAG: FlagSpec = {
+  type: "string",
+  default: "",
+  help: "the sweep spec (JSON: experiment, flags, grid, variants, out, over)",
+};
+
+/** `--queue redis://HOST:PORT[/DB]`. */
+export const QUEUE_FLAG: FlagSpec = {
+  type: "string",
+  default: "",
+  help: "Redis of the BullMQ queue, redis://HOST:PORT[/DB]",
+};
+
+/** `--timeout S`: how long to wait for Redis. */
+export const TIMEOUT_FLAG: FlagSpec = {
+  type: "number",
+  default: 5,
+  min: 0,
+  exclusiveMin: true,
+  max: 3600,
+  help: "seconds to wait for Redis to answer before giving up",
+};
+
+/**
+ * Reads `--spec` and expands its runs (each checked against the experiment's flags).
+ * @param path The --spec value.
+ * @returns The spec and its runs.
+ * @throws {FlagError} When --spec is missing.
+ * @throws {InputError} For a bad spec.
+ */
+export async function readSweep(path: string): Promise<{ spec: SweepSpec; runs: SweepRun[] }> {
+  if (path === "") throw new FlagError("--spec is required: the sweep spec file (JSON)");
+  const spec = await loadSweepSpec(path);
+  return { spec, runs: await expandSweep(spec, path) };
+}
+
+/**
+ * Opens the queue of `--queue`.
+ * @param url The --queue value.
+ * @param timeoutSeconds How long to wait for Redis.
+ * @returns The queue.
+ * @throws {FlagError} For a malformed URL.
+ * @throws {InputError} When Redis does not answer in time.
+ */
+export function queueOf(url: string, timeoutSeconds: number): Promise<Queue> {
+  return openQueue(parseRedisUrl(url), timeoutSeconds * 1000);
+}

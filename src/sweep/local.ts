@@ -1,0 +1,88 @@
+/**
+ * A sweep on this machine: its runs in `<out>/runs/<run>`, N at a time, each resumed from its
+ * checkpoint when the sweep is run again after an interruption, finished runs collected as they
+ * are. Prints a line per run when it starts, resumes, finishes or fails.
+ *
+ * @module
+ */
+import { runJob } from "./run_job.ts";
+import type { SweepRun } from "./runs.ts";
+import type { SweepSpec } from "./spec.ts";
+
+/**
+ * The folder of a run of a local sweep.
+ * @param spec The sweep.
+ * @param run The run.
+ * @returns `<out>/runs/<folder>`.
+ */
+export function localRunDir(spec: SweepSpec, run: SweepRun): string {
+  return `${spec.out}/runs/${run.folder}`;
+}
+
+/**
+ * Runs a sweep's runs, `parallel` at a time.
+ * @param spec The sweep.
+ * @param runs Its runs.
+ * @param options How many at once, where to print.
+ * @returns How many finished and the failures' messages.
+ */
+export async function runLocalSweep(
+  spec: SweepSpec,
+  runs: readonly SweepRun[],
+  options: { parallel: number; log?: (line: string) => void },
+): Promise<{ completed: number; failed: string[] }> {
+  const log = options.log ?? console.log;
+  const stamp = () => new Date().toISOString().slice(11, 19);
+  let next = 0, completed = 0;
+  const failed: string[] = [];
+  const one = async () => {
+    while (next < runs.length) {
+      const i = next++;
+      const run = runs[i];
+      const dir = localRunDir(spec, run);
+      const name = `[${i + 1}/${runs.length}] ${run.label || run.jobId}`;
+      log(`${stamp()} ${name}: started in ${dir}`);
+      try {
+        const outcome = await runJob(run.experiment, run.flags, dir);
+        completed++;
+        log(
+          `${stamp()} ${name}: ${
+            outcome.start === "done"
+              ? "already finished"
+              : `done in ${outcome.seconds.toFixed(1)} s`
+          }${outcome.start === "resumed" ? " (resumed from its checkpoint)" : ""}`,
+        );
+      } catch (e) {
+        const message = `${run.label || run.jobId}: ${(e as Error).message}`;
+        failed.push(message);
+        log(`${stamp()} ${name}: failed: ${(e as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, one));
+  return { completed, failed };
+}
+
+/**
+ * The results of a local sweep's finished runs.
+ * @param spec The sweep.
+ * @param runs Its runs.
+ * @returns results.json of each run whose folder holds one, by job id.
+ */
+export async function localResults(
+  spec: SweepSpec,
+  runs: readonly SweepRun[],
+): Promise<Map<string, unknown>> {
+  const out = new Map<string, unknown>();
+  for (const run of runs) {
+    try {
+      out.set(
+        run.jobId,
+        JSON.parse(await Deno.readTextFile(`${localRunDir(spec, run)}/results.json`)),
+      );
+    } catch {
+      // not finished (or cut short): left out of the report
+    }
+  }
+  return out;
+}

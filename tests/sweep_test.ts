@@ -1,0 +1,514 @@
+/**
+ * Sweeps: spec parsing (bad specs name the field), grid expansion, job ids (stable, independent
+ * of the flags' order), the report's mean and spread, the bad-input lines of the commands, and,
+ * against a real redis-server started here on 127.0.0.1 (skipped with a message where it is not
+ * installed), the faults: a worker killed midway (the job resumes elsewhere from its checkpoint
+ * and ends as an uninterrupted run), Redis restarted during a sweep (nothing lost), and a job
+ * with bad flags (fails once, no retries).
+ */
+import nodeAssert from "node:assert/strict";
+import { parseSweepSpec } from "../src/sweep/spec.ts";
+import { checkRunFlags, expandGrid, expandSweep, flagArgs, jobId } from "../src/sweep/runs.ts";
+import { formatSweepReport, spread, sweepReport } from "../src/sweep/report.ts";
+import { SWEEP_EXPERIMENTS } from "../src/sweep/experiments.ts";
+import { parseProgressLine } from "../src/sweep/progress.ts";
+import { checkReachable, parseRedisUrl } from "../src/sweep/redis_url.ts";
+import { InputError } from "../src/cli/command.ts";
+import { FlagError } from "../src/cli/flags.ts";
+import { openQueue, QUEUE_NAME, submitRuns, type SweepJobResult } from "../src/sweep/queue.ts";
+import { runJob } from "../src/sweep/run_job.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+function assert(ok: unknown, message = "assertion failed"): asserts ok {
+  nodeAssert.ok(ok, message);
+}
+
+function assertEquals(a: unknown, b: unknown, message?: string): void {
+  if (message === undefined) nodeAssert.deepStrictEqual(a, b);
+  else nodeAssert.deepStrictEqual(a, b, message);
+}
+
+type ErrorClass<E> = new (...args: never[]) => E;
+
+/** The error `fn` throws, checked for its class and (optionally) part of its message. */
+function assertThrows<E extends Error>(fn: () => unknown, cls: ErrorClass<E>, part?: string): E {
+  try {
+    fn();
+  } catch (e) {
+    nodeAssert.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
+    if (part) nodeAssert.ok((e as E).message.includes(part), `${(e as E).message} lacks ${part}`);
+    return e as E;
+  }
+  throw new Error("expected an error");
+}
+
+/** The error `fn` rejects with, checked like {@linkcode assertThrows}. */
+async function assertRejects<E extends Error>(
+  fn: () => Promise<unknown>,
+  cls: ErrorClass<E>,
+  part?: string,
+): Promise<E> {
+  try {
+    await fn();
+  } catch (e) {
+    nodeAssert.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
+    if (part) nodeAssert.ok((e as E).message.includes(part), `${(e as E).message} lacks ${part}`);
+    return e as E;
+  }
+  throw new Error("expected a rejection");
+}
+
+function spec(o: Record<string, unknown>) {
+  return parseSweepSpec(JSON.stringify(o), "s.json");
+}
+
+Deno.test("sweep spec: defaults, and bad specs give one line naming the field", () => {
+  const s = spec({ experiment: "fig3", grid: { seed: [0, 1] } });
+  assertEquals(s.name, "s");
+  assertEquals(s.out, "out/sweeps/s");
+  assertEquals(s.over, "seed");
+  assertEquals(s.variants, [{}]);
+  const bad: [Record<string, unknown> | string, RegExp][] = [
+    ["{", /not valid JSON/],
+    [[1] as unknown as Record<string, unknown>, /expected a JSON object/],
+    [{}, /experiment: expected one of fig3, figS7, fig2, got nothing/],
+    [{ experiment: "fig9" }, /experiment: expected one of .* got "fig9"/],
+    [{ experiment: "fig3", seeds: [1] }, /unknown field "seeds"/],
+    [{ experiment: "fig3", grid: { seed: [] } }, /grid\.seed: expected a non-empty list/],
+    [{ experiment: "fig3", grid: { seed: 3 } }, /grid\.seed: expected a non-empty list/],
+    [{ experiment: "fig3", grid: { seed: [1, 1] } }, /grid\.seed: lists 1 twice/],
+    [{ experiment: "fig3", flags: { out: "x" } }, /flags\.out: the sweep sets --out itself/],
+    [{ experiment: "fig3", flags: { seed: [1] } }, /flags\.seed: expected a number, string/],
+    [{ experiment: "fig3", flags: { seed: 1 }, grid: { seed: [2] } }, /also in flags/],
+    [{ experiment: "fig3", variants: {} }, /variants: expected a non-empty list/],
+    [{ experiment: "fig3", variants: [{ resume: true }] }, /variants\[0\]\.resume/],
+    [{ experiment: "fig3", name: "a b" }, /name: expected letters/],
+  ];
+  for (const [o, re] of bad) {
+    const text = typeof o === "string" ? o : JSON.stringify(o);
+    const e = assertThrows(() => parseSweepSpec(text, "s.json"), InputError);
+    assert(re.test(e.message), `${e.message} should match ${re}`);
+    assert(e.message.startsWith("sweep spec s.json: "), e.message);
+    assert(!e.message.includes("\n"), e.message);
+  }
+});
+
+Deno.test("sweep runs: grid x variants, flags checked against the experiment", async () => {
+  assertEquals(expandGrid({}), [{}]);
+  assertEquals(expandGrid({ a: [1, 2], b: ["x", "y"] }), [
+    { a: 1, b: "x" },
+    { a: 1, b: "y" },
+    { a: 2, b: "x" },
+    { a: 2, b: "y" },
+  ]);
+  assertEquals(flagArgs({ seed: 1, thr: -0.5, method: "bptt", resume: false, debug: true }), [
+    "--seed",
+    "1",
+    "--thr=-0.5",
+    "--method",
+    "bptt",
+    "--debug",
+  ]);
+  const s = spec({
+    experiment: "fig3",
+    flags: { "n-iter": 5 },
+    grid: { seed: [0, 1] },
+    variants: [{ method: "eprop", feedback: "random" }, { method: "bptt" }],
+  });
+  const runs = await expandSweep(s, "s.json");
+  assertEquals(runs.map((r) => r.label), [
+    "method=eprop feedback=random seed=0",
+    "method=eprop feedback=random seed=1",
+    "method=bptt seed=0",
+    "method=bptt seed=1",
+  ]);
+  assertEquals(runs.map((r) => r.setting), [
+    "method=eprop feedback=random",
+    "method=eprop feedback=random",
+    "method=bptt",
+    "method=bptt",
+  ]);
+  assertEquals(runs[2].args, ["--n-iter", "5", "--method", "bptt", "--seed", "0"]);
+  assertEquals(new Set(runs.map((r) => r.jobId)).size, 4);
+  // Flags the experiment refuses: named, with the run, before anything runs.
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ experiment: "fig3", flags: { "n-itr": 5 } }, /run 1: unknown flag --n-itr/],
+    [{ experiment: "fig3", grid: { seed: [-1] } }, /run "seed=-1": --seed must be >= 0/],
+    [
+      { experiment: "fig3", variants: [{ method: "bptt", feedback: "random" }, {}] },
+      /run "method=bptt feedback=random": --feedback applies only with --method eprop/,
+    ],
+    [{ experiment: "fig3", flags: { "n-regular": 0, "n-adaptive": 0 } }, /at least 1/],
+    [{ experiment: "fig3", variants: [{ seed: 1 }, { seed: "1" }] }, /have the same flags/],
+  ];
+  for (const [o, re] of cases) {
+    const e = await assertRejects(() => expandSweep(spec(o), "s.json"), InputError);
+    assert(re.test(e.message), `${e.message} should match ${re}`);
+  }
+  assertThrows(() => checkRunFlags("fig9", {}), FlagError, "unknown experiment fig9");
+});
+
+Deno.test("job ids: stable, independent of the flags' order and of how a value is written", async () => {
+  const a = await jobId("fig3", { seed: 1, method: "bptt", "n-iter": 50 });
+  assertEquals(a, await jobId("fig3", { "n-iter": 50, method: "bptt", seed: 1 }));
+  assertEquals(a, await jobId("fig3", { "n-iter": "50", method: "bptt", seed: "1" }));
+  assertEquals(a, await jobId("fig3", { "n-iter": 50, method: "bptt", seed: 1, resume: false }));
+  assert(/^fig3-[0-9a-f]{16}$/.test(a), a);
+  assert(a !== await jobId("fig3", { seed: 2, method: "bptt", "n-iter": 50 }));
+  assert(a !== await jobId("figS7", { seed: 1, method: "bptt", "n-iter": 50 }));
+  // Recorded once: a change of the derivation would make every queued sweep run again.
+  assertEquals(await jobId("fig3", { seed: 0 }), "fig3-9a14f13939df7306");
+});
+
+Deno.test("sweep report: mean and sample sd per setting, runs not finished shown as such", async () => {
+  const s1 = spread([1, 2, 3, 4]);
+  assertEquals([s1.n, s1.mean, s1.min, s1.max], [4, 2.5, 1, 4]);
+  assert(Math.abs(s1.sd - Math.sqrt(5 / 3)) < 1e-15);
+  assert(Number.isNaN(spread([7]).sd));
+  assert(Number.isNaN(spread([]).mean));
+  const runs = await expandSweep(
+    spec({ experiment: "fig3", grid: { seed: [0, 1, 2] }, variants: [{ method: "bptt" }, {}] }),
+    "s.json",
+  );
+  const result = (err: number, it: number) => ({
+    test: { error: err },
+    validation: [{ error: 0.5 }, { error: err / 2 }],
+    iterations: it,
+  });
+  const results = new Map<string, unknown>([
+    [runs[0].jobId, result(0.1, 10)],
+    [runs[1].jobId, result(0.2, 20)],
+    [runs[2].jobId, result(0.3, 30)],
+    [runs[3].jobId, result(0.4, 40)],
+  ]);
+  const metrics = SWEEP_EXPERIMENTS.fig3.metrics;
+  const report = sweepReport(runs, results, metrics);
+  assertEquals(report.settings.map((s) => s.setting), ["method=bptt", ""]);
+  assert(Math.abs(report.settings[0].metrics["test error"].mean - 0.2) < 1e-15);
+  assert(Math.abs(report.settings[0].metrics["test error"].sd - 0.1) < 1e-15);
+  assert(Math.abs(report.settings[0].metrics["last validation error"].mean - 0.1) < 1e-15);
+  assertEquals(report.settings[1].metrics.iterations.n, 1);
+  const lines = formatSweepReport(report, metrics);
+  assertEquals(lines[2], "| method=bptt | 3/3 | 20.00% ± 10.00% | 10.00% ± 5.00% | 20 ± 10 |");
+  assertEquals(lines[3], "| (all) | 1/3 | 40.00% | 20.00% | 40 |");
+  assert(lines.at(-1)!.endsWith("| not finished | not finished | not finished |"));
+});
+
+Deno.test("progress lines and --queue URLs", () => {
+  assertEquals(
+    parseProgressLine(
+      "iter 120/2000 | loss 0.5120 (reg 0.0031) | val err 31.2% | 12.3 Hz | 6.10 it/s | ETA 5m08s",
+    ),
+    { iteration: 120, total: 2000, loss: 0.512, validationError: 0.312, rateHz: 12.3 },
+  );
+  assertEquals(parseProgressLine("iter 1/5 | loss 0.7 | 2.00 it/s | ETA 2s"), {
+    iteration: 1,
+    total: 5,
+    loss: 0.7,
+  });
+  assertEquals(parseProgressLine("fig3: e-prop on wasm"), undefined);
+  assertEquals(parseRedisUrl("redis://127.0.0.1:6390/2"), {
+    host: "127.0.0.1",
+    port: 6390,
+    db: 2,
+    username: undefined,
+    password: undefined,
+    tls: false,
+  });
+  assertEquals(parseRedisUrl("redis://:pw@h").password, "pw");
+  assertEquals(parseRedisUrl("redis://h").port, 6379);
+  for (const bad of ["127.0.0.1:6379", "http://h:1", "redis://", "redis://h:99999"]) {
+    assertThrows(() => parseRedisUrl(bad), FlagError, "--queue must be redis://HOST:PORT");
+  }
+  assertThrows(() => parseRedisUrl("redis://h:1/x"), FlagError, "database after the port");
+});
+
+/** Runs a command of examples/ and returns its exit code and output. */
+async function cli(script: string, args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}examples/${script}`, ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+Deno.test("sweep commands: bad input is one line on stderr, exit 2, no hang", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/bad.json`,
+      JSON.stringify({ experiment: "fig3", flags: { "n-itr": 1 } }),
+    );
+    await Deno.writeTextFile(
+      `${dir}/ok.json`,
+      JSON.stringify({ experiment: "fig3", grid: { seed: [0] } }),
+    );
+    const port = freePort();
+    const cases: [string, string[], string][] = [
+      [
+        "sweep.ts",
+        ["--spec", `${dir}/missing.json`],
+        `sweep: cannot read the sweep spec --spec ${dir}/missing.json: no such file or folder`,
+      ],
+      [
+        "sweep.ts",
+        ["--spec", `${dir}/bad.json`],
+        `sweep: sweep spec ${dir}/bad.json: run 1: unknown flag --n-itr`,
+      ],
+      [
+        "sweep.ts",
+        ["--spec", `${dir}/ok.json`, "--queue", "localhost:6379"],
+        `sweep: --queue must be redis://HOST:PORT[/DB] (or rediss:// for TLS), got "localhost:6379"`,
+      ],
+      ["sweep.ts", [
+        "--spec",
+        `${dir}/ok.json`,
+        "--queue",
+        `redis://127.0.0.1:${port}`,
+        "--timeout",
+        "2",
+      ], `sweep: cannot reach Redis at 127.0.0.1:${port}: `],
+      [
+        "sweep_worker.ts",
+        ["--queue", `redis://127.0.0.1:${port}`],
+        `worker: cannot reach Redis at 127.0.0.1:${port}: `,
+      ],
+      [
+        "sweep_report.ts",
+        ["--spec", `${dir}/ok.json`, "--queue", "redis://h:1/x"],
+        "sweep:report: --queue: the database after the port must be a number",
+      ],
+    ];
+    for (const [script, args, start] of cases) {
+      const r = await cli(script, args);
+      assertEquals(r.code, 2, `${script} ${args.join(" ")}: ${r.stderr}`);
+      assert(r.stderr.startsWith(start), `${r.stderr} should start with ${start}`);
+      assert(r.stderr.trim().split("\n").length <= 2, r.stderr); // the line, maybe "(see --help)"
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// ---- against a real Redis ----
+
+async function haveRedis(): Promise<boolean> {
+  try {
+    const o = await new Deno.Command("redis-server", { args: ["--version"], stdout: "null" })
+      .output();
+    return o.success;
+  } catch {
+    return false; // not installed
+  }
+}
+
+const HAVE_REDIS = await haveRedis();
+if (!HAVE_REDIS) {
+  console.log(
+    "sweep_test: redis-server is not installed; the queue tests are skipped (apt-get install redis-server)",
+  );
+}
+
+/** A redis-server on a free port of 127.0.0.1 with its data (append-only file) in `dir`. */
+class TestRedis {
+  proc?: Deno.ChildProcess;
+  constructor(readonly dir: string, readonly port: number) {}
+  async start() {
+    this.proc = new Deno.Command("redis-server", {
+      args: [
+        "--port",
+        String(this.port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        this.dir,
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--save",
+        "",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    for (let i = 0; i < 100; i++) {
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port: this.port })).close();
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    throw new Error("redis-server did not start");
+  }
+  async stop() {
+    this.proc?.kill("SIGTERM");
+    await this.proc?.status;
+  }
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+}
+
+function worker(url: string, dir: string, extra: string[] = []): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${ROOT}examples/sweep_worker.ts`,
+      "--queue",
+      url,
+      "--dir",
+      dir,
+      "--stall-seconds",
+      "2",
+      ...extra,
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
+async function untilState(
+  queue: Awaited<ReturnType<typeof openQueue>>,
+  id: string,
+  want: (s: string, job: { progress: unknown }) => boolean,
+  seconds: number,
+) {
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    const job = await queue.getJob(id);
+    if (job && want(await job.getState(), job)) return job;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`job ${id} did not get there within ${seconds} s`);
+}
+
+const deterministic = (r: unknown) => {
+  const { trainingTimeSeconds: _t, secondsPerIteration: _s, flags: _f, ...rest } = r as Record<
+    string,
+    unknown
+  >;
+  return rest;
+};
+
+Deno.test({
+  name:
+    "queue faults: a killed worker's job resumes elsewhere; Redis restarts; bad flags fail once",
+  ignore: !HAVE_REDIS,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const redis = new TestRedis(dir, freePort());
+    await redis.start();
+    const procs: Deno.ChildProcess[] = [];
+    const queue = await openQueue(parseRedisUrl(redis.url), 3000);
+    try {
+      const s = spec({
+        experiment: "fig3",
+        flags: {
+          "n-iter": 60,
+          "n-batch": 4,
+          "validate-every": 10,
+          "checkpoint-every": 10,
+          "print-every": 5,
+          workers: 1,
+        },
+        grid: { seed: [3] },
+      });
+      const runs = await expandSweep(s, "s.json");
+      // The reference: the same run, uninterrupted, on its own.
+      const reference = runJob("fig3", runs[0].flags, `${dir}/reference`);
+      assertEquals(await submitRuns(queue, runs), { added: 1, present: 0 });
+      assertEquals(await submitRuns(queue, runs), { added: 0, present: 1 }); // idempotent
+      const w1 = worker(redis.url, `${dir}/runs`);
+      procs.push(w1);
+      // Kill it (SIGKILL) once the run has passed a checkpoint.
+      await untilState(
+        queue,
+        runs[0].jobId,
+        (st, j) => st === "active" && ((j.progress as { iteration?: number }).iteration ?? 0) >= 25,
+        60,
+      );
+      w1.kill("SIGKILL");
+      await w1.status;
+      // The experiment died with its worker: nothing writes into the run folder any more.
+      const cp = await Deno.stat(`${dir}/runs/${runs[0].jobId}/checkpoint.json`);
+      // Redis restarts while the job waits for a worker: the job is still there afterwards.
+      await redis.stop();
+      await redis.start();
+      const w2 = worker(redis.url, `${dir}/runs`);
+      procs.push(w2);
+      const job = await untilState(
+        queue,
+        runs[0].jobId,
+        (st) => st === "completed" || st === "failed",
+        60,
+      );
+      assertEquals(
+        await job.getState(),
+        "completed",
+        (job as { failedReason?: string }).failedReason,
+      );
+      const result = job.returnvalue as SweepJobResult;
+      assertEquals(result.start, "resumed");
+      assert(
+        cp.mtime!.getTime() <=
+          (await Deno.stat(`${dir}/runs/${runs[0].jobId}/results.json`)).mtime!.getTime(),
+      );
+      const ref = await reference;
+      assertEquals(deterministic(result.results), deterministic(ref.results));
+      // Bad flags (queued by hand past the sweep's checks): fail once, no retries.
+      await queue.add("fig3", { experiment: "fig3", flags: { "n-itr": 5 }, label: "bad" }, {
+        jobId: "bad-1",
+        attempts: 3,
+      });
+      const bad = await untilState(queue, "bad-1", (st) => st === "failed", 30);
+      assertEquals(bad.attemptsMade, 1);
+      assertEquals(bad.failedReason, "bad flags: unknown flag --n-itr");
+      assertEquals(QUEUE_NAME, "eprop-sweep");
+    } finally {
+      for (const p of procs) {
+        try {
+          p.kill("SIGKILL");
+        } catch { /* gone */ }
+        await p.status;
+        await p.stdout.cancel().catch(() => {});
+        await p.stderr.cancel().catch(() => {});
+      }
+      await queue.close();
+      await redis.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "checkReachable: a closed port is one line, not a hang",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const port = freePort();
+    const t0 = Date.now();
+    await assertRejects(
+      () => checkReachable({ host: "127.0.0.1", port, db: 0, tls: false }, 1000),
+      InputError,
+      `cannot reach Redis at 127.0.0.1:${port}`,
+    );
+    assert(Date.now() - t0 < 3000);
+  },
+});
