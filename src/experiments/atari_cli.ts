@@ -132,10 +132,10 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
       const out = v.out as string, N = v["episodes-parallel"] as number, seed = v.seed as number;
       const checkpointPath = `${out}/checkpoint.json`, resultsPath = `${out}/results.json`;
       const envName = v.env as string;
-    if (!envName.startsWith("ale:") && envName !== "pong" && envName !== "catch") {
-      throw new InputError(`--env must be ale:<rom>, pong or catch, got ${envName}`);
-    }
-    let resumed: { state: AgentTrainerState; results: RunResults } | undefined;
+      if (!envName.startsWith("ale:") && envName !== "pong" && envName !== "catch") {
+        throw new InputError(`--env must be ale:<rom>, pong or catch, got ${envName}`);
+      }
+      let resumed: { state: AgentTrainerState; results: RunResults } | undefined;
       if (v.resume) {
         try {
           resumed = {
