@@ -10,6 +10,7 @@ import { onlineTraceStep, traceAdjoint } from "./eprop";
 import { DENSE_ABOVE } from "./linalg";
 import { lstmBackward, lstmForward } from "./lstm";
 import { countNonFinite, countNonZero } from "./simd";
+import { rewardTraceFrame } from "./reward";
 import { convForward, convForwardDense, convForwardEvent, convInputGrad, convWeightGrad, convWeightGradDense, convWeightGradEvent, lifBackward, lifForward } from "./conv";
 
 /** Density above which the dense kernels are used. */
@@ -241,4 +242,12 @@ export function lifBackward_f64(steps: i32, n: i32, cst: usize, psi: usize, gz: 
 /** First free byte after the module's static data: the TypeScript arena starts here. */
 export function heapBase(): usize {
   return __heap_base;
+}
+
+// Reward-based e-prop, online form (reward.ts): one agent step of one episode's synapse traces.
+export function rewardTraceFrame_f32(nPre: i32, n: i32, nLif: i32, S: i32, recurrent: i32, ev: usize, evOld: usize, psi: usize, psiPrev: usize, L: usize, LH: usize, delta: f64, kappa: f64, c: f64, rho: f64, beta: f64, gamma: f64, ebar: usize, F: usize, epsA: usize, Ssum: usize, g: usize): void {
+  rewardTraceFrame<f32>(nPre, n, nLif, S, recurrent, ev, evOld, psi, psiPrev, L, LH, delta, kappa, c, rho, beta, gamma, ebar, F, epsA, Ssum, g);
+}
+export function rewardTraceFrame_f64(nPre: i32, n: i32, nLif: i32, S: i32, recurrent: i32, ev: usize, evOld: usize, psi: usize, psiPrev: usize, L: usize, LH: usize, delta: f64, kappa: f64, c: f64, rho: f64, beta: f64, gamma: f64, ebar: usize, F: usize, epsA: usize, Ssum: usize, g: usize): void {
+  rewardTraceFrame<f64>(nPre, n, nLif, S, recurrent, ev, evOld, psi, psiPrev, L, LH, delta, kappa, c, rho, beta, gamma, ebar, F, epsA, Ssum, g);
 }

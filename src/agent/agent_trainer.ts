@@ -41,7 +41,7 @@ export interface AgentTrainerOptions {
   seed: number;
   /** Actor-critic constants. */
   actorCritic?: ActorCriticOptions;
-  /** Precision of the CNN's core (default f32). */
+  /** Precision of the CNN's core and of the online form's traces (default f32). */
   precision?: "f32" | "f64";
 }
 
@@ -168,7 +168,7 @@ export class AgentTrainer {
     const B = env.numEnvs;
     const net = await AgentNetwork.create(spec, B, params, { precision: o.precision });
     const learner = o.form === "online"
-      ? new OnlineRewardEprop(spec, feedback, ac, B)
+      ? await OnlineRewardEprop.create(spec, feedback, ac, B, { precision: o.precision })
       : new UnrollRewardEprop(spec, feedback, ac, B, o.unrollLength);
     return new AgentTrainer(net, env, learner, o);
   }
@@ -176,13 +176,14 @@ export class AgentTrainer {
   /**
    * Runs agent steps until `frames` emulator frames (all episodes) have been seen.
    * @param frames The frame budget (absolute, counted from the start of training).
-   * @param hooks Called at each finished episode and each update.
+   * @param hooks Called at each finished episode, each update and after each agent step.
    */
   async train(
     frames: number,
     hooks: {
       onEpisode?: (e: TrainedEpisode) => void;
       onUpdate?: (u: AgentUpdate) => void | Promise<void>;
+      onStep?: () => void | Promise<void>;
     } = {},
   ): Promise<void> {
     const env = this.env, net = this.net, B = env.numEnvs, A = net.spec.numActions;
@@ -230,6 +231,7 @@ export class AgentTrainer {
         hooks.onEpisode?.({ score: e.score, steps: e.steps, atFrame: this.frames });
       }
       this.#observations = s.observations;
+      await hooks.onStep?.();
     }
   }
 

@@ -20,6 +20,9 @@
  *
  * @module
  */
+import type { Precision } from "../backend/backend.ts";
+import { CoreMemory } from "../backend/wasm/core_instance.ts";
+import { initWasm, type WasmSource } from "../backend/wasm/module.ts";
 import type { AgentFrameRecord } from "./agent_network.ts";
 import type { AgentFeedback } from "./agent_params.ts";
 import type { ResolvedAgentSpec } from "./agent_spec.ts";
@@ -33,30 +36,40 @@ import {
   zeroAgentGradients,
 } from "./actor_critic.ts";
 
-/** One synapse group's per-episode traces: input (pre = x) or recurrent (pre = z(t-1)). */
+/** One synapse group's traces: input (pre = x) or recurrent (pre = z(t-1)). */
 interface SynapseTraces {
   nPre: number;
-  /** eps_v per presynaptic neuron [B][nPre]. */
+  /** eps_v per episode and presynaptic neuron [B][nPre] (float64, here). */
   epsV: Float64Array;
-  /** eps_a of the ALIF columns [B][nPre][nAlif]. */
-  epsA: Float64Array;
-  /** Filtered eligibility [B][nPre][n]. */
-  ebar: Float64Array;
-  /** Low-pass of L ebar [B][nPre][n]. */
-  F: Float64Array;
-  /** Unfiltered trace sums (all episodes) [nPre][n]. */
-  S: Float64Array;
+  /** Core addresses, per episode b at b x size: eps_a [B][nPre][nAlif], ebar and F [B][nPre][n]. */
+  epsA: number;
+  ebar: number;
+  F: number;
+  /** Core addresses of the sums over episodes: unfiltered traces S and the gradient g [nPre][n]. */
+  S: number;
+  g: number;
 }
 
-/** The online learner for B parallel episodes. */
+/** Options of {@linkcode OnlineRewardEprop.create}. */
+export interface OnlineRewardEpropOptions {
+  /** Arithmetic of the traces (default f32). */
+  precision?: Precision;
+  /** The compiled core (default: the bundled one). */
+  module?: WasmSource;
+}
+
+/** The online learner for B parallel episodes (traces in a WebAssembly core's memory). */
 export class OnlineRewardEprop implements RewardLearner {
   readonly #spec: ResolvedAgentSpec;
   readonly #fb: AgentFeedback;
   readonly #ac: ActorCritic;
   readonly #B: number;
+  readonly #core: CoreMemory;
   readonly #in: SynapseTraces;
   readonly #rec: SynapseTraces;
-  #g: Record<string, Float64Array>;
+  /** Scratch in the core: ev, evOld [S][max nPre], psi, psiPrev [S][n], L, LH [n]. */
+  readonly #scratch: Record<"ev" | "evOld" | "psi" | "psiPrev" | "L" | "LH", number>;
+  #heads: Record<string, Float64Array>;
   // heads' traces per episode
   readonly #fwPi: Float64Array;
   readonly #fbPi: Float64Array;
@@ -71,34 +84,40 @@ export class OnlineRewardEprop implements RewardLearner {
   #count = 0;
   #agentSteps = 0;
 
-  /**
-   * Allocates the traces of B episodes.
-   * @param spec The agent's shape.
-   * @param feedback The fixed random feedback.
-   * @param ac Actor-critic constants.
-   * @param batchSize Parallel episodes B.
-   */
-  constructor(
+  private constructor(
     spec: ResolvedAgentSpec,
     feedback: AgentFeedback,
     ac: ActorCritic,
     batchSize: number,
+    core: CoreMemory,
   ) {
     this.#spec = spec;
     this.#fb = feedback;
     this.#ac = ac;
-    const B = this.#B = batchSize, n = spec.n;
+    this.#core = core;
+    const B = this.#B = batchSize, n = spec.n, S = spec.stepsPerFrame;
     const traces = (nPre: number): SynapseTraces => ({
       nPre,
       epsV: new Float64Array(B * nPre),
-      epsA: new Float64Array(B * nPre * spec.nAlif),
-      ebar: new Float64Array(B * nPre * n),
-      F: new Float64Array(B * nPre * n),
-      S: new Float64Array(nPre * n),
+      epsA: core.alloc(B * nPre * spec.nAlif),
+      ebar: core.alloc(B * nPre * n),
+      F: core.alloc(B * nPre * n),
+      S: core.alloc(nPre * n),
+      g: core.alloc(nPre * n),
     });
     this.#in = traces(spec.nIn);
     this.#rec = traces(n);
-    this.#g = zeroAgentGradients(spec);
+    const maxPre = Math.max(spec.nIn, n);
+    this.#scratch = {
+      ev: core.alloc(S * maxPre),
+      evOld: core.alloc(S * maxPre),
+      psi: core.alloc(S * n),
+      psiPrev: core.alloc(S * n),
+      L: core.alloc(n),
+      LH: core.alloc(n),
+    };
+    const { wIn: _wIn, wRec: _wRec, ...heads } = zeroAgentGradients(spec);
+    this.#heads = heads;
     const nF = spec.nFeatures, A = spec.numActions;
     this.#fwPi = new Float64Array(B * nF * A);
     this.#fbPi = new Float64Array(B * A);
@@ -111,9 +130,34 @@ export class OnlineRewardEprop implements RewardLearner {
     this.#spikes = new Float64Array(n);
   }
 
+  /**
+   * Allocates the traces of B episodes in a new core instance.
+   * @param spec The agent's shape.
+   * @param feedback The fixed random feedback.
+   * @param ac Actor-critic constants.
+   * @param batchSize Parallel episodes B.
+   * @param options Precision and module.
+   * @returns The learner, every episode at its start.
+   */
+  static async create(
+    spec: ResolvedAgentSpec,
+    feedback: AgentFeedback,
+    ac: ActorCritic,
+    batchSize: number,
+    options: OnlineRewardEpropOptions = {},
+  ): Promise<OnlineRewardEprop> {
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(
+        `Cannot set up online reward e-prop: batchSize must be an integer >= 1, got ${batchSize}`,
+      );
+    }
+    const core = new CoreMemory(await initWasm(options.module), options.precision ?? "f32");
+    return new OnlineRewardEprop(spec, feedback, ac, batchSize, core);
+  }
+
   observe(rec: AgentFrameRecord, actions: Int32Array): void {
     const spec = this.#spec, B = this.#B, n = spec.n, A = spec.numActions, nF = spec.nFeatures;
-    const S = spec.stepsPerFrame, ac = this.#ac, gamma = ac.discount;
+    const S = spec.stepsPerFrame, ac = this.#ac, gamma = ac.discount, core = this.#core;
     const L = new Float64Array(n), LH = new Float64Array(n);
     const dLogits = new Float64Array(A), dH = new Float64Array(A);
     const psi = new Float64Array(S * n), psiPrev = new Float64Array(S * n);
@@ -143,22 +187,17 @@ export class OnlineRewardEprop implements RewardLearner {
         pre.set(zBefore, s * n);
         for (let j = 0; j < n; j++) this.#spikes[j] += rec.z[(s * B + b) * n + j];
       }
-      const xFrame = (s: number, i: number) => rec.x[(s * B + b) * spec.nIn + i];
-      this.#synapses(this.#in, this.#g.wIn, b, (s, i) => xFrame(s, i), psi, psiPrev, delta, L, LH);
-      this.#synapses(
-        this.#rec,
-        this.#g.wRec,
-        b,
-        (s, i) => pre[s * n + i],
-        psi,
-        psiPrev,
-        delta,
-        L,
-        LH,
-      );
+      const sc = this.#scratch;
+      core.write(sc.psi, psi);
+      core.write(sc.psiPrev, psiPrev);
+      core.write(sc.L, L);
+      core.write(sc.LH, LH);
+      const nIn = spec.nIn;
+      this.#synapses(this.#in, b, (s, i) => rec.x[(s * B + b) * nIn + i], delta);
+      this.#synapses(this.#rec, b, (s, i) => pre[s * n + i], delta);
       // heads: exact gradients through the same low-pass
       const f = rec.features.subarray(b * nF, (b + 1) * nF);
-      const g = this.#g, fw = this.#fwPi, fv = this.#fwV;
+      const g = this.#heads, fw = this.#fwPi, fv = this.#fwV;
       for (let i = 0; i < nF; i++) {
         const fi = f[i], row = (b * nF + i) * A;
         for (let m = 0; m < A; m++) {
@@ -183,55 +222,47 @@ export class OnlineRewardEprop implements RewardLearner {
   /** Advances one episode's traces of a synapse group through the frame and applies delta. */
   #synapses(
     t: SynapseTraces,
-    g: Float64Array,
     b: number,
     preAt: (s: number, i: number) => number,
-    psi: Float64Array,
-    psiPrev: Float64Array,
     delta: number,
-    L: Float64Array,
-    LH: Float64Array,
   ): void {
-    const spec = this.#spec, n = spec.n, S = spec.stepsPerFrame, nLif = spec.nLif;
-    const nAlif = spec.nAlif, nPre = t.nPre, recurrent = t === this.#rec;
-    const { alpha, rho, beta, kappa } = spec, c = 1 - kappa, gamma = this.#ac.discount;
-    const ev = new Float64Array(S), evOld = new Float64Array(S);
+    const spec = this.#spec, n = spec.n, S = spec.stepsPerFrame, nPre = t.nPre, core = this.#core;
+    const sc = this.#scratch, alpha = spec.alpha;
+    const ev = core.view(sc.ev, S * nPre), evOld = core.view(sc.evOld, S * nPre);
     for (let i = 0; i < nPre; i++) {
       let e0 = t.epsV[b * nPre + i];
       for (let s = 0; s < S; s++) {
-        evOld[s] = e0;
+        evOld[s * nPre + i] = e0;
         e0 = alpha * e0 + preAt(s, i);
-        ev[s] = e0;
+        ev[s * nPre + i] = e0;
       }
       t.epsV[b * nPre + i] = e0;
-      const row = (b * nPre + i) * n, sRow = i * n, aRow = (b * nPre + i) * nAlif;
-      for (let j = 0; j < n; j++) {
-        if (recurrent && j === i) continue;
-        let eb = t.ebar[row + j], sum = 0;
-        if (j < nLif) {
-          for (let s = 0; s < S; s++) {
-            const e = psi[s * n + j] * ev[s];
-            eb = kappa * eb + c * e;
-            sum += e;
-          }
-        } else {
-          let ea = t.epsA[aRow + j - nLif];
-          for (let s = 0; s < S; s++) {
-            const pp = psiPrev[s * n + j];
-            ea = (rho - beta * pp) * ea + pp * evOld[s];
-            const e = psi[s * n + j] * (ev[s] - beta * ea);
-            eb = kappa * eb + c * e;
-            sum += e;
-          }
-          t.epsA[aRow + j - nLif] = ea;
-        }
-        t.ebar[row + j] = eb;
-        t.S[sRow + j] += sum;
-        const F = t.F[row + j];
-        g[sRow + j] += delta * F + LH[j] * eb;
-        t.F[row + j] = gamma * F + L[j] * eb;
-      }
     }
+    const size = nPre * n;
+    core.k.rewardTraceFrame(
+      nPre,
+      n,
+      spec.nLif,
+      S,
+      t === this.#rec ? 1 : 0,
+      sc.ev,
+      sc.evOld,
+      sc.psi,
+      sc.psiPrev,
+      sc.L,
+      sc.LH,
+      delta,
+      spec.kappa,
+      1 - spec.kappa,
+      spec.rho,
+      spec.beta,
+      this.#ac.discount,
+      core.at(t.ebar, b * size),
+      core.at(t.F, b * size),
+      core.at(t.epsA, b * nPre * spec.nAlif),
+      t.S,
+      t.g,
+    );
   }
 
   reward(rewards: Float64Array, ended: Uint8Array): void {
@@ -250,9 +281,11 @@ export class OnlineRewardEprop implements RewardLearner {
   }
 
   #applyDelta(b: number, delta: number): void {
-    const spec = this.#spec, n = spec.n, nF = spec.nFeatures, A = spec.numActions, g = this.#g;
-    for (const [t, grad] of [[this.#in, g.wIn], [this.#rec, g.wRec]] as const) {
-      const size = t.nPre * n, F = t.F.subarray(b * size, (b + 1) * size);
+    const spec = this.#spec, n = spec.n, nF = spec.nFeatures, A = spec.numActions;
+    const g = this.#heads, core = this.#core;
+    for (const t of [this.#in, this.#rec]) {
+      const size = t.nPre * n;
+      const F = core.view(core.at(t.F, b * size), size), grad = core.view(t.g, size);
       for (let k = 0; k < size; k++) grad[k] += delta * F[k];
     }
     for (let k = 0; k < nF * A; k++) g.wPi[k] += delta * this.#fwPi[b * nF * A + k];
@@ -263,11 +296,13 @@ export class OnlineRewardEprop implements RewardLearner {
 
   #clear(b: number): void {
     const spec = this.#spec, n = spec.n, nF = spec.nFeatures, A = spec.numActions;
+    const core = this.#core;
     for (const t of [this.#in, this.#rec]) {
       t.epsV.fill(0, b * t.nPre, (b + 1) * t.nPre);
-      t.epsA.fill(0, b * t.nPre * spec.nAlif, (b + 1) * t.nPre * spec.nAlif);
-      t.ebar.fill(0, b * t.nPre * n, (b + 1) * t.nPre * n);
-      t.F.fill(0, b * t.nPre * n, (b + 1) * t.nPre * n);
+      const a = t.nPre * spec.nAlif, size = t.nPre * n;
+      core.view(core.at(t.epsA, b * a), a).fill(0);
+      core.view(core.at(t.ebar, b * size), size).fill(0);
+      core.view(core.at(t.F, b * size), size).fill(0);
     }
     this.#fwPi.fill(0, b * nF * A, (b + 1) * nF * A);
     this.#fbPi.fill(0, b * A, (b + 1) * A);
@@ -277,36 +312,39 @@ export class OnlineRewardEprop implements RewardLearner {
   }
 
   take(): AgentGradientBatch {
-    const spec = this.#spec, n = spec.n, g = this.#g;
+    const spec = this.#spec, n = spec.n, core = this.#core;
     const { signal, loss } = rateSignal(this.#spikes, this.#count, this.#ac);
-    for (const [t, grad] of [[this.#in, g.wIn], [this.#rec, g.wRec]] as const) {
+    const grads: Record<string, Float64Array> = {};
+    for (const [name, t] of [["wIn", this.#in], ["wRec", this.#rec]] as const) {
+      const size = t.nPre * n, grad = core.read(t.g, size);
+      const S = core.view(t.S, size);
       for (let i = 0; i < t.nPre; i++) {
-        for (let j = 0; j < n; j++) grad[i * n + j] += signal[j] * t.S[i * n + j];
+        for (let j = 0; j < n; j++) grad[i * n + j] += signal[j] * S[i * n + j];
       }
-      t.S.fill(0);
+      S.fill(0);
+      core.view(t.g, size).fill(0);
+      grads[name] = grad;
     }
+    Object.assign(grads, this.#heads);
     let total = 0;
     for (let j = 0; j < n; j++) total += this.#spikes[j];
     const out: AgentGradientBatch = {
-      grads: g,
+      grads,
       agentSteps: this.#agentSteps,
       rateLoss: loss,
       rate: this.#count ? total / (this.#count * n) : 0,
     };
-    this.#g = zeroAgentGradients(spec);
+    const { wIn: _wIn, wRec: _wRec, ...heads } = zeroAgentGradients(spec);
+    this.#heads = heads;
     this.#spikes = new Float64Array(n);
     this.#count = 0;
     this.#agentSteps = 0;
     return out;
   }
 
-  /** Bytes of per-episode state (traces), independent of the episode length. */
+  /** Bytes of trace memory (core and TypeScript), fixed at construction. */
   get stateBytes(): number {
-    let bytes = 0;
-    for (const t of [this.#in, this.#rec]) {
-      bytes += t.epsV.byteLength + t.epsA.byteLength + t.ebar.byteLength + t.F.byteLength +
-        t.S.byteLength;
-    }
-    return bytes + this.#fwPi.byteLength + this.#fwV.byteLength;
+    return this.#core.arena.mark() + 8 * (this.#in.epsV.length + this.#rec.epsV.length) +
+      this.#fwPi.byteLength + this.#fwV.byteLength;
   }
 }

@@ -62,6 +62,16 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       exclusiveMin: true,
       help: "Adam epsilon",
     },
+    discount: { type: "number", default: 0.99, min: 0, max: 1, help: "discount per agent step" },
+    "value-cost": { type: "number", default: 1, min: 0, help: "baseline (value) cost c_V" },
+    "entropy-cost": { type: "number", default: 0.0025, min: 0, help: "entropy cost c_H" },
+    "rate-cost": {
+      type: "number",
+      default: 50,
+      min: 0,
+      help: "firing-rate regularization c_reg x sum (fbar - target)^2",
+    },
+    "rate-target": { type: "number", default: 20, min: 0, help: "target rate (Hz, 1 ms steps)" },
     "max-episode-steps": {
       type: "int",
       default: 0,
@@ -73,6 +83,12 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
     "n-lif": { type: "int", default: 240, min: 0, help: "LIF neurons of the LSNN" },
     "n-alif": { type: "int", default: 160, min: 0, help: "ALIF neurons of the LSNN" },
     pool: { type: "int", default: 4, min: 1, help: "pooling of conv1 spikes read by the heads" },
+    "input-gain": {
+      type: "number",
+      default: 1,
+      min: 0,
+      help: "scale of the LSNN's input weights, N(0,1) gain / sqrt(inputs)",
+    },
     seed: { type: "int", default: 0, min: 0, max: MAX_SEED, help: "random seed" },
     "print-every": { type: "number", default: 10, min: 0, help: "seconds between progress lines" },
     out: { type: "string", default: out, help: "output folder" },
@@ -174,7 +190,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         const trainer = await AgentTrainer.create(
           env,
           spec,
-          initAgentParams(spec, seed),
+          initAgentParams(spec, seed, { inputGain: v["input-gain"] as number }),
           initAgentFeedback(spec, seed + 1),
           {
             form: v.form as "online",
@@ -194,11 +210,12 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
           }`,
         );
         const t0 = performance.now(), frames0 = trainer.frames, secondsBefore = results.seconds;
-        let lastPrint = 0;
+        let lastPrint = 0, lastSave = 0, lastUpdate: AgentUpdate | undefined;
         const save = async () => {
           const seconds = secondsBefore + (performance.now() - t0) / 1000;
           results.seconds = seconds;
           results.framesPerSecond = (trainer.frames - frames0) / ((performance.now() - t0) / 1000);
+          lastSave = performance.now();
           await Deno.writeTextFile(resultsPath, JSON.stringify(results));
           await Deno.writeTextFile(checkpointPath, JSON.stringify(trainer.save()));
         };
@@ -207,23 +224,26 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
           onEpisode: (e) => results.episodes.push(e),
           onUpdate: async (u) => {
             results.updates.push(u);
+            lastUpdate = u;
+            // checkpoints at update boundaries, at most one a minute (paper-sized ones are ~20 MB)
+            if (performance.now() - lastSave >= 60_000) await save();
+          },
+          onStep: () => {
             const now = performance.now();
-            if (now - lastPrint >= (v["print-every"] as number) * 1000) {
-              lastPrint = now;
-              const fps = (trainer.frames - frames0) / ((now - t0) / 1000);
-              const recent = results.episodes.slice(-N);
-              const mean = recent.reduce((a, e) => a + e.score, 0) / Math.max(1, recent.length);
-              console.log(
-                `frames ${trainer.frames}/${total}  ${
-                  fps.toFixed(0)
-                } frames/s  episodes ${results.episodes.length}  mean score (last ${recent.length}) ${
-                  mean.toFixed(2)
-                }  updates ${u.update}  rate ${(u.rate * 1000).toFixed(1)} Hz  ETA ${
-                  formatDuration((total - trainer.frames) / Math.max(fps, 1e-9))
-                }`,
-              );
-              await save();
-            }
+            if (now - lastPrint < (v["print-every"] as number) * 1000) return;
+            lastPrint = now;
+            const fps = (trainer.frames - frames0) / ((now - t0) / 1000);
+            const recent = results.episodes.slice(-N);
+            const mean = recent.reduce((a, e) => a + e.score, 0) / Math.max(1, recent.length);
+            console.log(
+              `frames ${trainer.frames}/${total}  ${
+                fps.toFixed(0)
+              } frames/s  episodes ${results.episodes.length}  mean score (last ${recent.length}) ${
+                mean.toFixed(2)
+              }  updates ${trainer.updates}  rate ${
+                ((lastUpdate?.rate ?? 0) * 1000).toFixed(1)
+              } Hz  ETA ${formatDuration((total - trainer.frames) / Math.max(fps, 1e-9))}`,
+            );
           },
         });
         await save();

@@ -45,6 +45,7 @@ export const KERNEL_NAMES = [
   "convInputGrad",
   "lifForward",
   "lifBackward",
+  "rewardTraceFrame",
 ] as const;
 
 /** Names of the precision-specific kernels that return a count. */
