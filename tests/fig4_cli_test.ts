@@ -23,6 +23,8 @@ const small = [
   "10",
   "--print-every",
   "0",
+  "--record-steps",
+  "30",
 ];
 // 24x24 frames: conv1 8x8 stride 4 -> 5x5x16, conv2 4x4 stride 1 -> 2x2x8, pool 4 -> 1x1x16
 
@@ -46,6 +48,9 @@ Deno.test("fig4 on catch: results, checkpoint, figure; resume continues", async 
     const state = JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`));
     assert.ok(state.frames >= 4000 && state.updates === results.updates.length);
     assert.ok((await Deno.stat(`${out}/learning_curve.png`)).size > 1000);
+    assert.ok((await Deno.stat(`${out}/agent_episode.png`)).size > 1000);
+    const gif = await Deno.readFile(`${out}/episode.gif`);
+    assert.equal(new TextDecoder().decode(gif.subarray(0, 6)), "GIF89a");
     const again = await atariMain(
       [...small, "--frames", "6000", "--out", out, "--resume"],
       "fig4",

@@ -23,6 +23,11 @@ import {
   type TrainedEpisode,
 } from "../agent/agent_trainer.ts";
 import { lines } from "../plot/charts.ts";
+import { AgentNetwork } from "../agent/agent_network.ts";
+import { recordAgentEpisode } from "../agent/agent_episode.ts";
+import { encodeGif } from "../env/recording.ts";
+import { Rng } from "../util/rng.ts";
+import { agentEpisodeFigure } from "./atari_figures.ts";
 import { saveFigure } from "../plot/render.ts";
 import { formatDuration } from "../train/progress.ts";
 
@@ -93,6 +98,13 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
     "print-every": { type: "number", default: 10, min: 0, help: "seconds between progress lines" },
     out: { type: "string", default: out, help: "output folder" },
     resume: { type: "boolean", default: false, help: "continue from --out's checkpoint" },
+    "record-steps": {
+      type: "int",
+      default: 300,
+      min: 0,
+      help:
+        "after training, record an episode of the agent (GIF, spike raster, policy) up to this many agent steps (0: none)",
+    },
   };
 }
 
@@ -248,6 +260,41 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         });
         await save();
         await writeLearningCurve(results, out, env.name);
+        const recordSteps = v["record-steps"] as number;
+        if (recordSteps > 0) {
+          const one = await makeEnv(
+            v.env as string,
+            1,
+            seed + 1000,
+            v.size as number,
+            v["max-episode-steps"] as number,
+            v.jitter as number,
+          );
+          const net1 = await AgentNetwork.create(spec, 1, trainer.net.params);
+          try {
+            const ep = await recordAgentEpisode(net1, one, recordSteps, new Rng(seed + 3));
+            await Deno.writeFile(
+              `${out}/episode.gif`,
+              encodeGif(ep.frames, one.observationShape, { scale: 3, delayMs: 66 }),
+            );
+            await saveFigure(
+              agentEpisodeFigure(ep, {
+                nLif: spec.nLif,
+                nAlif: spec.nAlif,
+                stepsPerFrame: spec.stepsPerFrame,
+                actions: one.actions,
+                title: `${one.name}: one episode of the trained agent (${ep.steps} steps, score ${
+                  ep.rewards.reduce((a, r) => a + r, 0)
+                })`,
+              }),
+              { dir: out, name: "agent_episode" },
+            );
+            console.log(`recorded episode: ${out}/episode.gif, ${out}/agent_episode.png`);
+          } finally {
+            net1.dispose();
+            await one.close();
+          }
+        }
         console.log(`results: ${resultsPath}; figure: ${out}/learning_curve.png`);
       } catch (e) {
         if (e instanceof Deno.errors.PermissionDenied) throw fileError(e, `write to ${out}`);
