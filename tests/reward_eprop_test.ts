@@ -31,11 +31,12 @@ async function runForm(
   ends: number[][],
   K: number,
   unrollLength = K,
+  precision: "f32" | "f64" = "f64",
 ): Promise<{ batch: AgentGradientBatch; spikes: number; psi: number }> {
   const { spec, params, feedback } = smallAgent(seed);
   const net = await AgentNetwork.create(spec, B, params, { precision: "f64" });
   const learner = form === "online"
-    ? await OnlineRewardEprop.create(spec, feedback, ac, B, { precision: "f64" })
+    ? await OnlineRewardEprop.create(spec, feedback, ac, B, { precision })
     : new UnrollRewardEprop(spec, feedback, ac, B, unrollLength);
   const rng = new Rng(seed + 5), draws = new Rng(seed + 6);
   let spikes = 0, psi = 0;
@@ -81,6 +82,16 @@ for (const seed of [4, 5, 7]) {
     assert.ok(Math.abs(online.batch.rateLoss - unroll.batch.rateLoss) < 1e-12);
   });
 }
+
+Deno.test("online form in float32 (the fast path) is within 1e-4 of the float64 unroll form", async () => {
+  const ends = [[4, 9], [9], [2, 6, 9]];
+  const online = await runForm("online", 5, ends, 10, 10, "f32");
+  const unroll = await runForm("unroll", 5, ends, 10);
+  for (const name of ["wIn", "wRec"]) {
+    const err = relativeError(online.batch.grads[name], unroll.batch.grads[name]);
+    assert.ok(err < 1e-4 && err > 0, `${name}: relative error ${err}`);
+  }
+});
 
 Deno.test("the forms differ once the unroll form bootstraps (unrolls shorter than episodes)", async () => {
   const ends = [[11], [11], [11]];
