@@ -58,6 +58,17 @@ Deno.test("fig4 on catch: results, checkpoint, figure; resume continues", async 
     assert.equal(again, 0);
     const more = JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`));
     assert.ok(more.frames >= 6000 && more.updates > state.updates);
+    // a resume may not change the run's shape
+    const errors: string[] = [], originalError = console.error;
+    console.error = (...a: unknown[]) => errors.push(a.join(" "));
+    try {
+      const bad = [...small, "--frames", "8000", "--out", out, "--resume"];
+      bad[bad.indexOf("--n-lif") + 1] = "9";
+      assert.equal(await atariMain(bad, "fig4"), 2);
+      assert.match(errors.pop()!, /--n-lif 9 differs from the run in .* \(--n-lif 8\)/);
+    } finally {
+      console.error = originalError;
+    }
   } finally {
     await Deno.remove(out, { recursive: true });
   }

@@ -108,6 +108,21 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
   };
 }
 
+/** Flags that a resumed run must keep (its shape, environment and rule). */
+const SAME_ON_RESUME = [
+  "env",
+  "episodes-parallel",
+  "form",
+  "update",
+  "unroll-length",
+  "size",
+  "n-lif",
+  "n-alif",
+  "pool",
+  "input-gain",
+  "seed",
+];
+
 interface RunResults {
   flags: Record<string, unknown>;
   episodes: TrainedEpisode[];
@@ -215,7 +230,20 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         );
         const results: RunResults = resumed?.results ??
           { flags: v, episodes: [], updates: [], framesPerSecond: 0, seconds: 0 };
-        if (resumed) trainer.restore(resumed.state);
+        if (resumed) {
+          // the run's shape and rule must be those it was started with
+          for (const key of SAME_ON_RESUME) {
+            const was = resumed.results.flags[key];
+            if (was !== undefined && was !== v[key]) {
+              throw new InputError(
+                `--${key} ${
+                  v[key]
+                } differs from the run in ${out} (--${key} ${was}); resume with the same value`,
+              );
+            }
+          }
+          trainer.restore(resumed.state);
+        }
         console.log(
           `${task}: ${env.name}, ${N} episodes, ${env.actions.length} actions, agent ${spec.nIn} -> ${spec.n} neurons, ${v.form} form${
             resumed ? `, resumed at ${trainer.frames} frames` : ""
