@@ -74,6 +74,31 @@ Deno.test("fig4 on catch: results, checkpoint, figure; resume continues", async 
   }
 });
 
+Deno.test("fig4 --workers 2: episodes in two Web Workers, reproducible under a seed", async () => {
+  const run = async () => {
+    const out = await Deno.makeTempDir();
+    const original = console.log;
+    console.log = () => {};
+    try {
+      const args = [...small, "--frames", "2400", "--workers", "2"];
+      args[args.indexOf("--record-steps") + 1] = "0";
+      assert.equal(await atariMain([...args, "--out", out], "fig4"), 0);
+      return {
+        results: JSON.parse(await Deno.readTextFile(`${out}/results.json`)),
+        state: JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`)),
+      };
+    } finally {
+      console.log = original;
+      await Deno.remove(out, { recursive: true });
+    }
+  };
+  const a = await run(), b = await run();
+  assert.equal(a.state.rng.length, 2, "one action generator per worker");
+  assert.ok(a.state.updates >= 10);
+  assert.deepEqual(b.state.params, a.state.params);
+  assert.deepEqual(b.results.episodes, a.results.episodes);
+});
+
 Deno.test("fig4 bad input: one line, exit 2", async () => {
   const out = await Deno.makeTempDir();
   const errors: string[] = [], original = console.error;

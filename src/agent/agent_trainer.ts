@@ -12,18 +12,15 @@
  */
 import type { VectorEnv } from "../env/vector_env.ts";
 import { createOptimizer, type Optimizer, type OptimizerState } from "../train/optimizer.ts";
-import { Rng, type RngState } from "../util/rng.ts";
-import { AgentNetwork } from "./agent_network.ts";
+import type { RngState } from "../util/rng.ts";
 import type { AgentFeedback, AgentParams } from "./agent_params.ts";
 import type { ResolvedAgentSpec } from "./agent_spec.ts";
 import {
   type ActorCriticOptions,
+  type AgentGradientBatch,
   resolveActorCritic,
-  type RewardLearner,
-  sampleActions,
 } from "./actor_critic.ts";
-import { OnlineRewardEprop } from "./reward_online.ts";
-import { UnrollRewardEprop } from "./reward_unroll.ts";
+import { type AgentGroupHandle, localGroup, workerGroup } from "./agent_group_worker.ts";
 
 /** Options of {@linkcode AgentTrainer}. */
 export interface AgentTrainerOptions {
@@ -43,6 +40,11 @@ export interface AgentTrainerOptions {
   actorCritic?: ActorCriticOptions;
   /** Precision of the CNN's core and of the online form's traces (default f32). */
   precision?: "f32" | "f64";
+  /**
+   * Groups of episodes stepped in parallel, each in its own Web Worker (default 1: this thread).
+   * Actions are drawn per group, so runs are reproducible for a given number of workers.
+   */
+  workers?: number;
 }
 
 /** A finished episode as the trainer reports it. */
@@ -73,8 +75,8 @@ export interface AgentTrainerState {
   params: Record<string, number[]>;
   /** Optimizer state. */
   optimizer: OptimizerState;
-  /** Action draws. */
-  rng: RngState;
+  /** Action draws, one per group. */
+  rng: RngState[];
   /** Emulator frames so far. */
   frames: number;
   /** Updates so far. */
@@ -83,49 +85,55 @@ export interface AgentTrainerState {
 
 /** The training loop. */
 export class AgentTrainer {
-  /** The network. */
-  readonly net: AgentNetwork;
+  /** The parameters' master copy (the optimizer's; groups get copies after each update). */
+  readonly params: AgentParams;
+  /** The agent's shape. */
+  readonly spec: ResolvedAgentSpec;
   /** The environment. */
   readonly env: VectorEnv;
-  /** The learner. */
-  readonly learner: RewardLearner;
   /** Options as resolved. */
   readonly options: Required<Omit<AgentTrainerOptions, "actorCritic">>;
+  #groups: AgentGroupHandle[];
+  #starts: number[];
   #optimizer: Optimizer;
-  #rng: Rng;
   #observations: Float32Array | Float64Array | Uint8Array | undefined;
+  #previous: { rewards: Float64Array; ended: Uint8Array } | undefined;
   #endedSince: Uint8Array;
   #sinceUnroll = 0;
+  #sendParams = false;
   /** Emulator frames so far. */
   frames = 0;
   /** Updates so far. */
   updates = 0;
 
   private constructor(
-    net: AgentNetwork,
+    spec: ResolvedAgentSpec,
+    params: AgentParams,
     env: VectorEnv,
-    learner: RewardLearner,
+    groups: AgentGroupHandle[],
+    starts: number[],
     options: AgentTrainer["options"],
   ) {
-    this.net = net;
+    this.spec = spec;
+    this.params = params;
     this.env = env;
-    this.learner = learner;
+    this.#groups = groups;
+    this.#starts = starts;
     this.options = options;
     this.#optimizer = createOptimizer("adam", {
       learningRate: options.learningRate,
       epsilon: options.adamEpsilon,
     });
-    this.#rng = new Rng(options.seed);
     this.#endedSince = new Uint8Array(env.numEnvs);
   }
 
   /**
-   * Builds the network and the learner for an environment.
+   * Builds the groups of episodes (in this thread, or one per worker) for an environment.
    * @param env The environment (grey square frames of the spec's size, the spec's action count).
    * @param spec The agent's shape.
-   * @param params Initial parameters (trained in place).
+   * @param params Initial parameters (the trainer's master copy; trained in place).
    * @param feedback Fixed random feedback.
-   * @param options Form, schedule, optimizer, seed.
+   * @param options Form, schedule, optimizer, seed, workers.
    * @returns The trainer.
    * @throws {RangeError} When the environment does not fit the agent, naming the field.
    */
@@ -155,6 +163,7 @@ export class AgentTrainer {
       adamEpsilon: options.adamEpsilon ?? 1,
       seed: options.seed,
       precision: options.precision ?? "f32",
+      workers: options.workers ?? 1,
     } as const;
     if (o.form !== "online" && o.form !== "unroll") {
       throw new RangeError(`Cannot train agent: form must be "online" or "unroll", got ${o.form}`);
@@ -164,13 +173,34 @@ export class AgentTrainer {
         `Cannot train agent: update must be "all-ended" or "every-unroll", got ${o.update}`,
       );
     }
+    const N = env.numEnvs;
+    if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > N) {
+      throw new RangeError(
+        `Cannot train agent: workers must be an integer in [1, ${N}] (the parallel episodes), got ${o.workers}`,
+      );
+    }
     const ac = resolveActorCritic(options.actorCritic);
-    const B = env.numEnvs;
-    const net = await AgentNetwork.create(spec, B, params, { precision: o.precision });
-    const learner = o.form === "online"
-      ? await OnlineRewardEprop.create(spec, feedback, ac, B, { precision: o.precision })
-      : new UnrollRewardEprop(spec, feedback, ac, B, o.unrollLength);
-    return new AgentTrainer(net, env, learner, o);
+    const starts = [0];
+    for (let g = 0; g < o.workers; g++) {
+      starts.push(starts[g] + Math.floor(N / o.workers) + (g < N % o.workers ? 1 : 0));
+    }
+    const make = o.workers === 1 ? localGroup : workerGroup;
+    const groups = await Promise.all(
+      starts.slice(1).map((end, g) =>
+        make({
+          spec,
+          params,
+          feedback,
+          ac,
+          batchSize: end - starts[g],
+          form: o.form,
+          unrollLength: o.unrollLength,
+          precision: o.precision,
+          seed: o.seed + 7919 * g,
+        })
+      ),
+    );
+    return new AgentTrainer(spec, params, env, groups, starts, o);
   }
 
   /**
@@ -186,46 +216,39 @@ export class AgentTrainer {
       onStep?: () => void | Promise<void>;
     } = {},
   ): Promise<void> {
-    const env = this.env, net = this.net, B = env.numEnvs, A = net.spec.numActions;
+    const env = this.env, B = env.numEnvs, s0 = this.#starts;
+    const size = this.spec.frameSize * this.spec.frameSize;
     if (this.#observations === undefined) this.#observations = await env.reset();
     while (this.frames < frames) {
-      const rec = net.step(this.#observations);
       const unrollDone = ++this.#sinceUnroll > this.options.unrollLength;
       if (unrollDone) this.#sinceUnroll = 1;
-      if (this.learner instanceof UnrollRewardEprop && unrollDone) {
-        this.learner.finishUnroll(rec.value);
-      }
       const due = this.options.update === "every-unroll"
         ? unrollDone
         : this.#endedSince.every((e) => e === 1);
-      if (due) {
-        if (this.learner instanceof UnrollRewardEprop && !unrollDone) {
-          this.learner.finishUnroll(rec.value);
-          this.#sinceUnroll = 1;
-        }
-        const batch = this.learner.take();
-        const trained = Object.fromEntries(
-          Object.keys(batch.grads).map((name) => [name, net.params[name]]),
-        );
-        this.#optimizer.step(trained, batch.grads);
-        net.syncConv();
-        this.updates++;
-        this.#endedSince.fill(0);
-        await hooks.onUpdate?.({
-          update: this.updates,
-          frames: this.frames,
-          rate: batch.rate,
-          rateLoss: batch.rateLoss,
-        });
-      }
-      const actions = sampleActions(rec.pi, A, this.#rng);
-      this.learner.observe(rec, actions);
+      if (due) this.#sinceUnroll = 1;
+      const obs = this.#observations, prev = this.#previous;
+      const params = this.#sendParams ? this.params : undefined;
+      this.#sendParams = false;
+      const replies = await Promise.all(this.#groups.map((g, k) =>
+        g.act({
+          observations: obs.subarray(s0[k] * size, s0[k + 1] * size) as Float32Array,
+          previous: prev && {
+            rewards: prev.rewards.subarray(s0[k], s0[k + 1]),
+            ended: prev.ended.subarray(s0[k], s0[k + 1]),
+          },
+          params,
+          unrollDone,
+          due,
+        })
+      ));
+      if (due) await this.#update(replies.map((r) => r.batch!), hooks);
+      const actions = new Int32Array(B);
+      replies.forEach((r, k) => actions.set(r.actions, s0[k]));
       const s = await env.step(actions);
       this.frames += B * env.frameSkip;
       const ended = new Uint8Array(B);
       for (let b = 0; b < B; b++) ended[b] = s.terminated[b] | s.truncated[b];
-      this.learner.reward(s.rewards, ended);
-      net.resetEpisodes(ended);
+      this.#previous = { rewards: s.rewards, ended };
       for (let b = 0; b < B; b++) if (ended[b]) this.#endedSince[b] = 1;
       for (const e of s.episodes) {
         hooks.onEpisode?.({ score: e.score, steps: e.steps, atFrame: this.frames });
@@ -235,26 +258,62 @@ export class AgentTrainer {
     }
   }
 
+  async #update(
+    batches: AgentGradientBatch[],
+    hooks: { onUpdate?: (u: AgentUpdate) => void | Promise<void> },
+  ): Promise<void> {
+    const grads: Record<string, Float64Array> = {};
+    let steps = 0, rateSum = 0, rateLoss = 0;
+    for (const b of batches) {
+      for (const [name, g] of Object.entries(b.grads)) {
+        const sum = grads[name] ??= new Float64Array(g.length);
+        for (let i = 0; i < g.length; i++) sum[i] += g[i];
+      }
+      steps += b.agentSteps;
+      rateSum += b.rate * b.agentSteps;
+      rateLoss += b.rateLoss;
+    }
+    const trained = Object.fromEntries(Object.keys(grads).map((n) => [n, this.params[n]]));
+    this.#optimizer.step(trained, grads);
+    this.#sendParams = true;
+    this.updates++;
+    this.#endedSince.fill(0);
+    await hooks.onUpdate?.({
+      update: this.updates,
+      frames: this.frames,
+      rate: steps ? rateSum / steps : 0,
+      rateLoss,
+    });
+  }
+
   /** The state to resume from (episodes restart on resume). */
-  save(): AgentTrainerState {
+  async save(): Promise<AgentTrainerState> {
     return {
-      params: Object.fromEntries(
-        Object.entries(this.net.params).map(([k, v]) => [k, Array.from(v)]),
-      ),
+      params: Object.fromEntries(Object.entries(this.params).map(([k, v]) => [k, Array.from(v)])),
       optimizer: this.#optimizer.state(),
-      rng: this.#rng.state(),
+      rng: await Promise.all(this.#groups.map((g) => g.rngState())),
       frames: this.frames,
       updates: this.updates,
     };
   }
 
-  /** Restores a saved state (parameters in place, optimizer, draws, counters). */
-  restore(state: AgentTrainerState): void {
-    for (const [k, v] of Object.entries(state.params)) this.net.params[k].set(v);
-    this.net.syncConv();
+  /** Restores a saved state (parameters, optimizer, draws, counters). */
+  async restore(state: AgentTrainerState): Promise<void> {
+    if (state.rng.length !== this.#groups.length) {
+      throw new RangeError(
+        `Cannot resume agent: the checkpoint has ${state.rng.length} worker(s), this run ${this.#groups.length}`,
+      );
+    }
+    for (const [k, v] of Object.entries(state.params)) this.params[k].set(v);
+    this.#sendParams = true;
     this.#optimizer.restore(state.optimizer);
-    this.#rng = Rng.fromState(state.rng);
+    await Promise.all(this.#groups.map((g, k) => g.restoreRng(state.rng[k])));
     this.frames = state.frames;
     this.updates = state.updates;
+  }
+
+  /** Ends the groups (and their workers). */
+  close(): void {
+    for (const g of this.#groups) g.close();
   }
 }

@@ -88,6 +88,13 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
     "n-lif": { type: "int", default: 240, min: 0, help: "LIF neurons of the LSNN" },
     "n-alif": { type: "int", default: 160, min: 0, help: "ALIF neurons of the LSNN" },
     pool: { type: "int", default: 4, min: 1, help: "pooling of conv1 spikes read by the heads" },
+    workers: {
+      type: "int",
+      default: 1,
+      min: 1,
+      max: 64,
+      help: "groups of episodes stepped in parallel, one Web Worker each (reproducible per value)",
+    },
     "input-gain": {
       type: "number",
       default: 1,
@@ -111,6 +118,7 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
 /** Flags that a resumed run must keep (its shape, environment and rule). */
 const SAME_ON_RESUME = [
   "env",
+  "workers",
   "episodes-parallel",
   "form",
   "update",
@@ -198,6 +206,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         }
         await Deno.mkdir(out, { recursive: true });
       }
+      const closer: { trainer?: AgentTrainer } = {};
       const env = await makeEnv(
         v.env as string,
         N,
@@ -214,7 +223,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
           nAlif: v["n-alif"] as number,
           pool: v.pool as number,
         });
-        const trainer = await AgentTrainer.create(
+        const trainer = closer.trainer = await AgentTrainer.create(
           env,
           spec,
           initAgentParams(spec, seed, { inputGain: v["input-gain"] as number }),
@@ -226,6 +235,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
             learningRate: v["learning-rate"] as number,
             adamEpsilon: v["adam-epsilon"] as number,
             seed: seed + 2,
+            workers: v.workers as number,
           },
         );
         const results: RunResults = resumed?.results ??
@@ -242,7 +252,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
               );
             }
           }
-          trainer.restore(resumed.state);
+          await trainer.restore(resumed.state);
         }
         console.log(
           `${task}: ${env.name}, ${N} episodes, ${env.actions.length} actions, agent ${spec.nIn} -> ${spec.n} neurons, ${v.form} form${
@@ -257,7 +267,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
           results.framesPerSecond = (trainer.frames - frames0) / ((performance.now() - t0) / 1000);
           lastSave = performance.now();
           await Deno.writeTextFile(resultsPath, JSON.stringify(results));
-          await Deno.writeTextFile(checkpointPath, JSON.stringify(trainer.save()));
+          await Deno.writeTextFile(checkpointPath, JSON.stringify(await trainer.save()));
         };
         const total = v.frames as number;
         await trainer.train(total, {
@@ -298,7 +308,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
             v["max-episode-steps"] as number,
             v.jitter as number,
           );
-          const net1 = await AgentNetwork.create(spec, 1, trainer.net.params);
+          const net1 = await AgentNetwork.create(spec, 1, trainer.params);
           try {
             const ep = await recordAgentEpisode(net1, one, recordSteps, new Rng(seed + 3));
             await Deno.writeFile(
@@ -328,6 +338,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         if (e instanceof Deno.errors.PermissionDenied) throw fileError(e, `write to ${out}`);
         throw e;
       } finally {
+        closer.trainer?.close();
         await env.close();
       }
     },

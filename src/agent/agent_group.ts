@@ -1,0 +1,140 @@
+/**
+ * A group of the agent's parallel episodes: its network and learner, run in this thread or in a
+ * worker (./agent_worker.ts). The trainer (./agent_trainer.ts) owns the environment, the
+ * parameters' master copy and the optimizer; each agent step it hands every group its
+ * observations (and the previous step's rewards and ends, and new parameters after an update) and
+ * gets back the sampled actions (and, when an update is due, the group's gradient).
+ *
+ * @module
+ */
+import type { Precision } from "../backend/backend.ts";
+import { Rng } from "../util/rng.ts";
+import {
+  type ActorCritic,
+  type AgentGradientBatch,
+  type RewardLearner,
+  sampleActions,
+} from "./actor_critic.ts";
+import { AgentNetwork } from "./agent_network.ts";
+import type { AgentFeedback, AgentParams } from "./agent_params.ts";
+import type { ResolvedAgentSpec } from "./agent_spec.ts";
+import { OnlineRewardEprop } from "./reward_online.ts";
+import { UnrollRewardEprop } from "./reward_unroll.ts";
+
+/** What a group is built from (plain data: it crosses to a worker). */
+export interface AgentGroupInit {
+  /** The agent's shape. */
+  spec: ResolvedAgentSpec;
+  /** Parameters (copied). */
+  params: AgentParams;
+  /** Fixed random feedback. */
+  feedback: AgentFeedback;
+  /** Actor-critic constants. */
+  ac: ActorCritic;
+  /** Episodes in the group. */
+  batchSize: number;
+  /** "online" or "unroll". */
+  form: "online" | "unroll";
+  /** Agent steps per unroll. */
+  unrollLength: number;
+  /** Precision of the CNN and the online traces. */
+  precision: Precision;
+  /** Seeds the group's action draws. */
+  seed: number;
+}
+
+/** One agent step's request to a group. */
+export interface AgentActRequest {
+  /** The group's observations [Bg][size][size]. */
+  observations: Float32Array | Float64Array;
+  /** The previous step's clipped rewards and ends of the group's episodes (none at the start). */
+  previous?: { rewards: Float64Array; ended: Uint8Array };
+  /** New parameters (after an update). */
+  params?: AgentParams;
+  /** Whether an unroll ends before this step (unroll form). */
+  unrollDone: boolean;
+  /** Whether an update is due before this step: the group hands over its gradient. */
+  due: boolean;
+}
+
+/** A group's answer. */
+export interface AgentActReply {
+  /** Sampled actions [Bg]. */
+  actions: Int32Array;
+  /** The group's gradient when an update was due. */
+  batch?: AgentGradientBatch;
+}
+
+/** The episodes of one group, in this thread. */
+export class AgentGroup {
+  /** The group's network. */
+  readonly net: AgentNetwork;
+  /** The group's learner. */
+  readonly learner: RewardLearner;
+  #rng: Rng;
+
+  private constructor(net: AgentNetwork, learner: RewardLearner, seed: number) {
+    this.net = net;
+    this.learner = learner;
+    this.#rng = new Rng(seed);
+  }
+
+  /**
+   * Builds the group.
+   * @param init Shape, parameters, feedback, constants, size, form, precision, seed.
+   * @returns The group, its episodes at the zero state.
+   */
+  static async create(init: AgentGroupInit): Promise<AgentGroup> {
+    const params: AgentParams = {};
+    for (const [k, v] of Object.entries(init.params)) params[k] = Float64Array.from(v);
+    const net = await AgentNetwork.create(init.spec, init.batchSize, params, {
+      precision: init.precision,
+    });
+    const learner = init.form === "online"
+      ? await OnlineRewardEprop.create(init.spec, init.feedback, init.ac, init.batchSize, {
+        precision: init.precision,
+      })
+      : new UnrollRewardEprop(init.spec, init.feedback, init.ac, init.batchSize, init.unrollLength);
+    return new AgentGroup(net, learner, init.seed);
+  }
+
+  /**
+   * One agent step of the group (see {@linkcode AgentActRequest}).
+   * @param req The request.
+   * @returns Actions, and the gradient when an update was due.
+   */
+  act(req: AgentActRequest): AgentActReply {
+    const net = this.net, learner = this.learner;
+    if (req.params) {
+      for (const [k, v] of Object.entries(req.params)) net.params[k].set(v);
+      net.syncConv();
+    }
+    if (req.previous) {
+      learner.reward(req.previous.rewards, req.previous.ended);
+      net.resetEpisodes(req.previous.ended);
+    }
+    const rec = net.step(req.observations);
+    if (learner instanceof UnrollRewardEprop && (req.unrollDone || req.due)) {
+      learner.finishUnroll(rec.value);
+    }
+    const batch = req.due ? learner.take() : undefined;
+    const actions = sampleActions(rec.pi, net.spec.numActions, this.#rng);
+    learner.observe(rec, actions);
+    return { actions, batch };
+  }
+
+  /** The state of the action draws (for a checkpoint). */
+  rngState(): ReturnType<Rng["state"]> {
+    return this.#rng.state();
+  }
+
+  /** Restores the action draws. */
+  restoreRng(state: ReturnType<Rng["state"]>): void {
+    this.#rng = Rng.fromState(state);
+  }
+
+  /** Frees the network's core. */
+  dispose(): void {
+    this.net.dispose();
+  }
+}
