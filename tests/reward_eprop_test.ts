@@ -184,6 +184,21 @@ for (const form of ["online", "unroll"] as const) {
   });
 }
 
+Deno.test("zero-mean first-layer filters: each sums to zero; a uniform frame drives no first-layer spike", async () => {
+  const spec = resolveAgentSpec({ frameSize: 42, nLif: 4, nAlif: 2 });
+  const params = initAgentParams(spec, 3, { zeroMeanFilters: true });
+  const l0 = spec.conv.layers[0], C = l0.channels;
+  for (let co = 0; co < C; co++) {
+    let sum = 0;
+    for (let k = 0; k < l0.weights / C; k++) sum += params.conv0[k * C + co];
+    assert.ok(Math.abs(sum) < 1e-12, `filter ${co} sums to ${sum}`);
+  }
+  const net = await AgentNetwork.create(spec, 1, params, { precision: "f64" });
+  const rec = net.step(new Float64Array(42 * 42).fill(0.34));
+  assert.ok(rec.features.subarray(spec.n).every((f) => f === 0), "no first-layer spikes");
+  net.dispose();
+});
+
 Deno.test("bad inputs name the field", async () => {
   assert.throws(() => resolveAgentSpec({ nLif: -1 }), /nLif must be >= 0, got -1/);
   assert.throws(() => resolveAgentSpec({ nLif: 0, nAlif: 0 }), /nLif \+ nAlif must be at least 1/);

@@ -32,6 +32,11 @@ export interface AgentInitOptions {
   recurrentGain?: number;
   /** Scale of the CNN filters (default 1). */
   convGain?: number;
+  /**
+   * Make each first-layer filter sum to zero (default false): a uniform background then gives no
+   * current, and the first layer fires at edges (ball, paddles, walls) instead of everywhere.
+   */
+  zeroMeanFilters?: boolean;
 }
 
 /**
@@ -52,6 +57,14 @@ export function initAgentParams(
   initSpikingConvParams(spec.conv, rng, { gain: options.convGain ?? 1 }).weights.forEach(
     (w, l) => params[`conv${l}`] = w,
   );
+  if (options.zeroMeanFilters) {
+    const l0 = spec.conv.layers[0], C = l0.channels, per = l0.weights / C;
+    for (let co = 0; co < C; co++) {
+      let mean = 0;
+      for (let k = 0; k < per; k++) mean += params.conv0[k * C + co] / per;
+      for (let k = 0; k < per; k++) params.conv0[k * C + co] -= mean;
+    }
+  }
   const gauss = (count: number, scale: number) => {
     const w = new Float64Array(count);
     for (let i = 0; i < count; i++) w[i] = scale * rng.normal();

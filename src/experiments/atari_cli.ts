@@ -95,6 +95,11 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       max: 64,
       help: "groups of episodes stepped in parallel, one Web Worker each (reproducible per value)",
     },
+    "zero-mean-filters": {
+      type: "boolean",
+      default: false,
+      help: "first CNN layer's filters sum to zero (it fires at edges, not at the background)",
+    },
     "input-gain": {
       type: "number",
       default: 1,
@@ -128,6 +133,7 @@ const SAME_ON_RESUME = [
   "n-alif",
   "pool",
   "input-gain",
+  "zero-mean-filters",
   "seed",
 ];
 
@@ -226,7 +232,10 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         const trainer = closer.trainer = await AgentTrainer.create(
           env,
           spec,
-          initAgentParams(spec, seed, { inputGain: v["input-gain"] as number }),
+          initAgentParams(spec, seed, {
+            inputGain: v["input-gain"] as number,
+            zeroMeanFilters: v["zero-mean-filters"] as boolean,
+          }),
           initAgentFeedback(spec, seed + 1),
           {
             form: v.form as "online",
