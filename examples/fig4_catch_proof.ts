@@ -1,0 +1,227 @@
+/**
+ * `deno task fig4:catch`: the quick proof of reward-based e-prop on the TypeScript Catch. Runs the
+ * agent (42x42 frames, the paper's CNN with zero-mean first-layer filters, 40 LIF + 20 ALIF,
+ * conv1 read unpooled) for each form (online, unroll) and seed into `--runs`/<form>-s<seed>
+ * (`deno task fig4` underneath, `--parallel` at a time; finished runs are kept), measures a
+ * uniformly random policy on the same game, and writes table.md, table.json and
+ * learning_curves.png (score against frames, moving mean over 64 episodes, the random policy's
+ * mean as a line).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { createCatch } from "../src/env/games/catch.ts";
+import { preprocess } from "../src/env/preprocess.ts";
+import { lines, stack } from "../src/plot/charts.ts";
+import { saveFigure } from "../src/plot/render.ts";
+import { Rng } from "../src/util/rng.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    runs: { type: "string", default: "out/fig4-catch" },
+    seeds: { type: "string", default: "0,1,2" },
+    forms: { type: "string", default: "online,unroll" },
+    frames: { type: "string", default: "1000000" },
+    parallel: { type: "string", default: "2" },
+    "random-episodes": { type: "string", default: "256" },
+    collect: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (values.help) {
+  console.log(
+    "usage: deno task fig4:catch [--runs DIR] [--seeds 0,1,2] [--forms online,unroll] [--frames N]\n" +
+      "  [--parallel 2] [--random-episodes 256] [--collect]\n\n" +
+      "Runs the Catch quick proof for each form and seed (kept when finished) and writes\n" +
+      "table.md, table.json and learning_curves.png to --runs. --collect only collects.",
+  );
+  Deno.exit(0);
+}
+const fail = (message: string): never => {
+  console.error(`fig4:catch: ${message}`);
+  Deno.exit(2);
+};
+const seeds = values.seeds.split(",").map(Number);
+if (seeds.some((s) => !Number.isInteger(s) || s < 0)) fail(`--seeds must be integers >= 0`);
+const forms = values.forms.split(",");
+if (forms.some((f) => f !== "online" && f !== "unroll")) fail(`--forms must be online,unroll`);
+const frames = Number(values.frames), parallel = Number(values.parallel);
+if (!Number.isInteger(frames) || frames < 1) fail(`--frames must be an integer >= 1`);
+if (!Number.isInteger(parallel) || parallel < 1) fail(`--parallel must be an integer >= 1`);
+const runsDir = values.runs;
+
+/** The quick proof's flags (besides form, seed, frames, out). */
+const CATCH_PROOF_FLAGS = [
+  "--env",
+  "catch",
+  "--size",
+  "42",
+  "--n-lif",
+  "40",
+  "--n-alif",
+  "20",
+  "--pool",
+  "1",
+  "--zero-mean-filters",
+  "--update",
+  "every-unroll",
+  "--unroll-length",
+  "10",
+  "--learning-rate",
+  "1e-2",
+  "--adam-epsilon",
+  "1e-8",
+  "--discount",
+  "0.9",
+  "--rate-cost",
+  "0",
+  "--print-every",
+  "30",
+  "--record-steps",
+  "250",
+];
+
+interface Episode {
+  score: number;
+  atFrame: number;
+}
+interface Results {
+  episodes: Episode[];
+  seconds: number;
+  framesPerSecond: number;
+  updates: unknown[];
+}
+
+async function readResults(dir: string): Promise<Results | undefined> {
+  try {
+    const r = JSON.parse(await Deno.readTextFile(`${dir}/results.json`)) as Results;
+    const last = r.episodes[r.episodes.length - 1];
+    return last && last.atFrame >= frames - 32 * 4 * 250 ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const jobs = forms.flatMap((form) => seeds.map((seed) => ({ form, seed })));
+if (!values.collect) {
+  const todo: { form: string; seed: number }[] = [];
+  for (const j of jobs) {
+    if (!(await readResults(`${runsDir}/${j.form}-s${j.seed}`))) todo.push(j);
+  }
+  const script = new URL("./fig4_pong.ts", import.meta.url).pathname;
+  const lane = async () => {
+    for (let j = todo.shift(); j; j = todo.shift()) {
+      const out = `${runsDir}/${j.form}-s${j.seed}`;
+      await Deno.remove(out, { recursive: true }).catch(() => {});
+      console.log(`fig4:catch: ${j.form} seed ${j.seed} -> ${out}`);
+      const { code } = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-read",
+          "--allow-write",
+          "--allow-run",
+          "--allow-env",
+          script,
+          ...CATCH_PROOF_FLAGS,
+          "--form",
+          j.form,
+          "--seed",
+          String(j.seed),
+          "--frames",
+          String(frames),
+          "--out",
+          out,
+        ],
+        stdout: "inherit",
+        stderr: "inherit",
+      }).output();
+      if (code !== 0) fail(`the run in ${out} failed (exit ${code})`);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, lane));
+}
+
+// a uniformly random policy on the same game
+const randomEpisodes = Number(values["random-episodes"]);
+const env = preprocess(createCatch({ numEnvs: 32, seed: 12345 }), { size: 42 });
+await env.reset();
+const rng = new Rng(6789), randomScores: number[] = [];
+while (randomScores.length < randomEpisodes) {
+  const a = Int32Array.from({ length: 32 }, () => rng.int(3));
+  for (const e of (await env.step(a)).episodes) randomScores.push(e.score);
+}
+await env.close();
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+const random = mean(randomScores.slice(0, randomEpisodes));
+
+const rows: Record<string, unknown>[] = [];
+const curves: { name: string; values: number[]; x: number[] }[] = [];
+for (const j of jobs) {
+  const r = await readResults(`${runsDir}/${j.form}-s${j.seed}`);
+  if (!r) {
+    rows.push({ form: j.form, seed: j.seed, status: "missing" });
+    continue;
+  }
+  const last = r.episodes.slice(-64).map((e) => e.score);
+  const window = 64, x: number[] = [], y: number[] = [];
+  for (let i = window; i <= r.episodes.length; i += 16) {
+    x.push(r.episodes[i - 1].atFrame);
+    y.push(mean(r.episodes.slice(i - window, i).map((e) => e.score)));
+  }
+  curves.push({ name: `${j.form} seed ${j.seed}`, values: y, x });
+  rows.push({
+    form: j.form,
+    seed: j.seed,
+    episodes: r.episodes.length,
+    finalMean: mean(last),
+    finalSd: sd(last),
+    margin: mean(last) - random,
+    seconds: r.seconds,
+    framesPerSecond: r.framesPerSecond,
+  });
+}
+const table = [
+  `Catch quick proof: ${frames} frames per run; random policy ${random.toFixed(2)} (sd ${
+    sd(randomScores).toFixed(2)
+  }, ${randomEpisodes} episodes)`,
+  "",
+  "| form | seed | episodes | score, last 64 episodes (mean ± sd) | above random | time | frames/s |",
+  "|---|---|---|---|---|---|---|",
+  ...rows.map((r) =>
+    r.status
+      ? `| ${r.form} | ${r.seed} | missing | | | | |`
+      : `| ${r.form} | ${r.seed} | ${r.episodes} | ${(r.finalMean as number).toFixed(2)} ± ${
+        (r.finalSd as number).toFixed(2)
+      } | +${(r.margin as number).toFixed(2)} | ${((r.seconds as number) / 60).toFixed(1)} min | ${
+        Math.round(r.framesPerSecond as number)
+      } |`
+  ),
+].join("\n");
+console.log(table);
+await Deno.mkdir(runsDir, { recursive: true });
+await Deno.writeTextFile(`${runsDir}/table.md`, table + "\n");
+await Deno.writeTextFile(
+  `${runsDir}/table.json`,
+  JSON.stringify({ frames, random, randomSd: sd(randomScores), rows }, null, 2),
+);
+if (curves.length) {
+  const xs = curves.flatMap((c) => c.x);
+  await saveFigure(
+    stack([
+      lines([
+        ...curves,
+        { name: "random policy", values: [random, random], x: [0, Math.max(...xs)] },
+      ], {
+        title: "Catch: score during training (moving mean of 64 episodes)",
+        xTitle: "frames",
+        yTitle: "episode score",
+        width: 560,
+        height: 260,
+      }),
+    ]),
+    { dir: runsDir, name: "learning_curves" },
+  );
+  console.log(`fig4:catch: ${runsDir}/table.md, ${runsDir}/learning_curves.png`);
+}
