@@ -299,15 +299,17 @@ export class AgentTrainer {
 
   /** Restores a saved state (parameters, optimizer, draws, counters). */
   async restore(state: AgentTrainerState): Promise<void> {
-    if (state.rng.length !== this.#groups.length) {
+    // checkpoints written before --workers held one generator, not a list
+    const rng = Array.isArray(state.rng) ? state.rng : [state.rng as unknown as RngState];
+    if (rng.length !== this.#groups.length) {
       throw new RangeError(
-        `Cannot resume agent: the checkpoint has ${state.rng.length} worker(s), this run ${this.#groups.length}`,
+        `Cannot resume agent: the checkpoint has ${rng.length} worker(s), this run ${this.#groups.length}`,
       );
     }
     for (const [k, v] of Object.entries(state.params)) this.params[k].set(v);
     this.#sendParams = true;
     this.#optimizer.restore(state.optimizer);
-    await Promise.all(this.#groups.map((g, k) => g.restoreRng(state.rng[k])));
+    await Promise.all(this.#groups.map((g, k) => g.restoreRng(rng[k])));
     this.frames = state.frames;
     this.updates = state.updates;
   }
