@@ -273,7 +273,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         const save = async () => {
           const seconds = secondsBefore + (performance.now() - t0) / 1000;
           results.seconds = seconds;
-          results.framesPerSecond = (trainer.frames - frames0) / ((performance.now() - t0) / 1000);
+          results.framesPerSecond = trainer.frames / seconds; // over the whole run, resumes included
           lastSave = performance.now();
           await Deno.writeTextFile(resultsPath, JSON.stringify(results));
           await Deno.writeTextFile(checkpointPath, JSON.stringify(await trainer.save()));

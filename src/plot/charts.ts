@@ -154,7 +154,7 @@ export function lines(
         title: options.yTitle ?? "",
         scale: options.logY ? { type: "log" } : { zero: false },
       },
-      color: { field: "series", type: "nominal", title: null },
+      color: { field: "series", type: "nominal", title: null, legend: { labelLimit: 400 } },
     },
   };
 }
