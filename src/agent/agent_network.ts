@@ -149,28 +149,6 @@ export class AgentNetwork {
     this.resetEpisodes(new Uint8Array(this.batchSize).fill(1));
   }
 
-  /** The state of every episode (to save with a checkpoint). */
-  saveState(): Record<string, number[][]> {
-    const s = this.#state, c = this.#convState;
-    return {
-      lsnn: [s.v, s.a, s.r, s.z, s.psi, s.featureBar].map((a) => Array.from(a)),
-      convV: c ? c.v.map((a) => Array.from(a)) : [],
-      convZ: c ? c.z.map((a) => Array.from(a)) : [],
-    };
-  }
-
-  /** Restores a state saved by {@linkcode saveState}. */
-  loadState(saved: Record<string, number[][]>): void {
-    const s = this.#state;
-    [s.v, s.a, s.r, s.z, s.psi, s.featureBar].forEach((a, i) => a.set(saved.lsnn[i]));
-    this.#convState = saved.convV.length
-      ? {
-        v: saved.convV.map((a) => Float64Array.from(a)),
-        z: saved.convZ.map((a) => Float64Array.from(a)),
-      }
-      : undefined;
-  }
-
   /**
    * Runs one frame for every episode.
    * @param frames Observations [B][frameSize][frameSize] in [0, 1].

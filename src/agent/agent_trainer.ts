@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { VectorEnv } from "../env/vector_env.ts";
+import { groupStarts, type VectorEnv } from "../env/vector_env.ts";
 import { createOptimizer, type Optimizer, type OptimizerState } from "../train/optimizer.ts";
 import type { RngState } from "../util/rng.ts";
 import type { AgentFeedback, AgentParams } from "./agent_params.ts";
@@ -180,10 +180,7 @@ export class AgentTrainer {
       );
     }
     const ac = resolveActorCritic(options.actorCritic);
-    const starts = [0];
-    for (let g = 0; g < o.workers; g++) {
-      starts.push(starts[g] + Math.floor(N / o.workers) + (g < N % o.workers ? 1 : 0));
-    }
+    const starts = groupStarts(N, o.workers);
     const make = o.workers === 1 ? localGroup : workerGroup;
     const groups = await Promise.all(
       starts.slice(1).map((end, g) =>

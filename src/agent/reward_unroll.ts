@@ -81,11 +81,6 @@ export class UnrollRewardEprop implements RewardLearner {
     this.#g = zeroAgentGradients(spec);
   }
 
-  /** Agent steps recorded in the current unroll. */
-  get recorded(): number {
-    return this.#steps.length;
-  }
-
   observe(rec: AgentFrameRecord, actions: Int32Array): void {
     this.#steps.push({ rec, actions: actions.slice() });
   }

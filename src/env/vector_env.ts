@@ -148,3 +148,17 @@ export interface GroupedVectorEnv extends VectorEnv {
 export function isGrouped(env: VectorEnv): env is GroupedVectorEnv {
   return typeof (env as Partial<GroupedVectorEnv>).stepGroup === "function";
 }
+
+/**
+ * Splits N episodes into groups of nearly equal size (the first ones one larger).
+ * @param n Episodes N.
+ * @param groups Groups (1 <= groups <= N, checked by the caller).
+ * @returns The boundaries: group g holds episodes starts[g] to starts[g + 1] - 1 (length groups + 1).
+ */
+export function groupStarts(n: number, groups: number): number[] {
+  const starts = [0];
+  for (let g = 0; g < groups; g++) {
+    starts.push(starts[g] + Math.floor(n / groups) + (g < n % groups ? 1 : 0));
+  }
+  return starts;
+}

@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { checkActions } from "../vector_env.ts";
+import { checkActions, groupStarts } from "../vector_env.ts";
 import type {
   EpisodeRecord,
   GroupedVectorEnv,
@@ -150,15 +150,6 @@ export async function createAleEnv(options: AleEnvOptions): Promise<AleEnv> {
     await Promise.all(bridges.map((b) => b.close(1000)));
     throw e;
   }
-}
-
-/** Group boundaries: N episodes in `groups` nearly equal groups (the first ones one larger). */
-function groupStarts(n: number, groups: number): number[] {
-  const starts = [0];
-  for (let g = 0; g < groups; g++) {
-    starts.push(starts[g] + Math.floor(n / groups) + (g < n % groups ? 1 : 0));
-  }
-  return starts;
 }
 
 /**
