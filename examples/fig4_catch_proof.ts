@@ -1,7 +1,7 @@
 /**
  * `deno task fig4:catch`: the quick proof of reward-based e-prop on the TypeScript Catch. Runs the
  * agent (42x42 frames, the paper's CNN with zero-mean first-layer filters, 40 LIF + 20 ALIF,
- * conv1 read unpooled) for each form (online, unroll) and seed into `--runs`/<form>-s<seed>
+ * conv1 read unpooled) for each form (online, unroll, bptt) and seed into `--runs`/<form>-s<seed>
  * (`deno task fig4` underneath, `--parallel` at a time; finished runs are kept), measures a
  * uniformly random policy on the same game, and writes table.md, table.json and
  * learning_curves.png (score against frames, moving mean over 64 episodes, the random policy's
@@ -21,7 +21,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "out/fig4-catch" },
     seeds: { type: "string", default: "0,1,2" },
-    forms: { type: "string", default: "online,unroll" },
+    forms: { type: "string", default: "online,unroll,bptt" },
     frames: { type: "string", default: "1000000" },
     parallel: { type: "string", default: "2" },
     "random-episodes": { type: "string", default: "256" },
@@ -31,7 +31,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "usage: deno task fig4:catch [--runs DIR] [--seeds 0,1,2] [--forms online,unroll] [--frames N]\n" +
+    "usage: deno task fig4:catch [--runs DIR] [--seeds 0,1,2] [--forms online,unroll,bptt] [--frames N]\n" +
       "  [--parallel 2] [--random-episodes 256] [--collect]\n\n" +
       "Runs the Catch quick proof for each form and seed (kept when finished) and writes\n" +
       "table.md, table.json and learning_curves.png to --runs. --collect only collects.",
@@ -45,7 +45,9 @@ const fail = (message: string): never => {
 const seeds = values.seeds.split(",").map(Number);
 if (seeds.some((s) => !Number.isInteger(s) || s < 0)) fail(`--seeds must be integers >= 0`);
 const forms = values.forms.split(",");
-if (forms.some((f) => f !== "online" && f !== "unroll")) fail(`--forms must be online,unroll`);
+if (forms.some((f) => !["online", "unroll", "bptt"].includes(f))) {
+  fail(`--forms must be a list of online, unroll, bptt`);
+}
 const frames = Number(values.frames), parallel = Number(values.parallel);
 if (!Number.isInteger(frames) || frames < 1) fail(`--frames must be an integer >= 1`);
 if (!Number.isInteger(parallel) || parallel < 1) fail(`--parallel must be an integer >= 1`);
@@ -72,9 +74,7 @@ const CATCH_PROOF_FLAGS = [
   "1e-2",
   "--adam-epsilon",
   "1e-8",
-  "--discount",
-  "0.9",
-  "--rate-cost",
+  "--voltage-cost",
   "0",
   "--print-every",
   "30",

@@ -32,12 +32,13 @@ async function runForm(
   K: number,
   unrollLength = K,
   precision: "f32" | "f64" = "f64",
+  constants = ac,
 ): Promise<{ batch: AgentGradientBatch; spikes: number; psi: number }> {
   const { spec, params, feedback } = smallAgent(seed);
   const net = await AgentNetwork.create(spec, B, params, { precision: "f64" });
   const learner = form === "online"
-    ? await OnlineRewardEprop.create(spec, feedback, ac, B, { precision })
-    : new UnrollRewardEprop(spec, feedback, ac, B, unrollLength);
+    ? await OnlineRewardEprop.create(spec, feedback, constants, B, { precision })
+    : new UnrollRewardEprop(spec, feedback, constants, B, unrollLength);
   const rng = new Rng(seed + 5), draws = new Rng(seed + 6);
   let spikes = 0, psi = 0;
   for (let k = 0; k < K; k++) {
@@ -82,6 +83,30 @@ for (const seed of [4, 5, 7]) {
     assert.ok(Math.abs(online.batch.rateLoss - unroll.batch.rateLoss) < 1e-12);
   });
 }
+
+Deno.test("the voltage regularizer: the forms agree (f64 and the f32 kernel) and it changes the gradient", async () => {
+  const ends = [[4, 9], [9], [2, 6, 9]];
+  const withV = resolveActorCritic({ ...ac, voltageCost: 0.05 });
+  const without = resolveActorCritic({ ...ac, voltageCost: 0 });
+  const online = await runForm("online", 5, ends, 10, 10, "f64", withV);
+  const online32 = await runForm("online", 5, ends, 10, 10, "f32", withV);
+  const unroll = await runForm("unroll", 5, ends, 10, 10, "f64", withV);
+  const plain = await runForm("unroll", 5, ends, 10, 10, "f64", without);
+  assert.ok(unroll.batch.voltageLoss > 1e-3, `voltage loss ${unroll.batch.voltageLoss}`);
+  assert.ok(Math.abs(online.batch.voltageLoss - unroll.batch.voltageLoss) < 1e-12);
+  assert.equal(plain.batch.voltageLoss, 0);
+  for (const name of ["wIn", "wRec"]) {
+    const err = relativeError(online.batch.grads[name], unroll.batch.grads[name]);
+    assert.ok(err < 1e-6, `${name}: online vs unroll ${err}`);
+    const err32 = relativeError(online32.batch.grads[name], unroll.batch.grads[name]);
+    assert.ok(err32 < 1e-4, `${name}: f32 kernel vs unroll ${err32}`);
+    const change = relativeError(plain.batch.grads[name], unroll.batch.grads[name]);
+    assert.ok(change > 1e-3, `${name}: the voltage term changes the gradient by ${change}`);
+  }
+  for (const name of ["wPi", "wV"]) {
+    assert.deepEqual(plain.batch.grads[name], unroll.batch.grads[name], "heads: no voltage term");
+  }
+});
 
 Deno.test("online form in float32 (the fast path) is within 1e-4 of the float64 unroll form", async () => {
   const ends = [[4, 9], [9], [2, 6, 9]];
@@ -149,7 +174,7 @@ function banditEnv(N: number, size: number): VectorEnv {
   };
 }
 
-for (const form of ["online", "unroll"] as const) {
+for (const form of ["online", "unroll", "bptt"] as const) {
   Deno.test(`${form} form learns a bandit (the policy moves to the paying action)`, async () => {
     const N = 8, size = 12;
     const spec = resolveAgentSpec({
@@ -222,6 +247,19 @@ Deno.test("bad inputs name the field", async () => {
       form: "both" as "online",
       seed: 1,
     }),
-    /form must be "online" or "unroll", got both/,
+    /form must be "online", "unroll" or "bptt", got both/,
   );
+  await assert.rejects(
+    AgentTrainer.create(banditEnv(2, 12), spec, params, feedback, {
+      form: "online",
+      trainCnn: true,
+      seed: 1,
+    }),
+    /trainCnn needs form "unroll" or "bptt"/,
+  );
+  assert.throws(
+    () => new UnrollRewardEprop(spec, feedback, ac, 2, 10, { method: "bptt" }),
+    /method "bptt" and trainCnn need the network/,
+  );
+  assert.throws(() => resolveActorCritic({ voltageCost: -1 }), /voltageCost must be >= 0, got -1/);
 });

@@ -245,9 +245,9 @@ export function heapBase(): usize {
 }
 
 // Reward-based e-prop, online form (reward.ts): one agent step of one episode's synapse traces.
-export function rewardTraceFrame_f32(nPre: i32, n: i32, nLif: i32, S: i32, recurrent: i32, ev: usize, evOld: usize, psi: usize, psiPrev: usize, L: usize, LH: usize, delta: f64, kappa: f64, c: f64, rho: f64, beta: f64, gamma: f64, ebar: usize, F: usize, epsA: usize, Ssum: usize, g: usize): void {
-  rewardTraceFrame<f32>(nPre, n, nLif, S, recurrent, ev, evOld, psi, psiPrev, L, LH, delta, kappa, c, rho, beta, gamma, ebar, F, epsA, Ssum, g);
+export function rewardTraceFrame_f32(nPre: i32, n: i32, nLif: i32, S: i32, recurrent: i32, ev: usize, evOld: usize, psi: usize, psiPrev: usize, L: usize, LH: usize, volt: i32, cv: usize, ca: usize, delta: f64, kappa: f64, c: f64, rho: f64, beta: f64, gamma: f64, ebar: usize, F: usize, epsA: usize, Ssum: usize, g: usize): void {
+  rewardTraceFrame<f32>(nPre, n, nLif, S, recurrent, ev, evOld, psi, psiPrev, L, LH, volt, cv, ca, delta, kappa, c, rho, beta, gamma, ebar, F, epsA, Ssum, g);
 }
-export function rewardTraceFrame_f64(nPre: i32, n: i32, nLif: i32, S: i32, recurrent: i32, ev: usize, evOld: usize, psi: usize, psiPrev: usize, L: usize, LH: usize, delta: f64, kappa: f64, c: f64, rho: f64, beta: f64, gamma: f64, ebar: usize, F: usize, epsA: usize, Ssum: usize, g: usize): void {
-  rewardTraceFrame<f64>(nPre, n, nLif, S, recurrent, ev, evOld, psi, psiPrev, L, LH, delta, kappa, c, rho, beta, gamma, ebar, F, epsA, Ssum, g);
+export function rewardTraceFrame_f64(nPre: i32, n: i32, nLif: i32, S: i32, recurrent: i32, ev: usize, evOld: usize, psi: usize, psiPrev: usize, L: usize, LH: usize, volt: i32, cv: usize, ca: usize, delta: f64, kappa: f64, c: f64, rho: f64, beta: f64, gamma: f64, ebar: usize, F: usize, epsA: usize, Ssum: usize, g: usize): void {
+  rewardTraceFrame<f64>(nPre, n, nLif, S, recurrent, ev, evOld, psi, psiPrev, L, LH, volt, cv, ca, delta, kappa, c, rho, beta, gamma, ebar, F, epsA, Ssum, g);
 }

@@ -4,13 +4,16 @@
 //   per step s:  eps_a = (rho - beta psiPrev_j(s)) eps_a + psiPrev_j(s) evOld_i(s)      ALIF only
 //                e     = psi_j(s) (ev_i(s) - beta eps_a)       (LIF: psi_j(s) ev_i(s))
 //                ebar  = kappa ebar + c e ;  sum += e
-//   then:        S += sum ;  g += delta F + LH_j ebar ;  F = gamma F + L_j ebar
+//                vs   += cv_j(s) ev_i(s) + ca_j(s) eps_a        (voltage regularizer, when volt)
+//   then:        S += sum ;  g += delta F + LH_j ebar + vs ;  F = gamma F + L_j ebar
+// cv, ca [S][n]: the voltage regularizer's derivatives by v and by a at each step (ca 0 for LIF).
 // With `recurrent`, the diagonal (autapses) keeps zero traces and adds nothing.
 import { at, lanes } from "./simd";
 
 export function rewardTraceFrame<T>(
   nPre: i32, n: i32, nLif: i32, S: i32, recurrent: i32,
   ev: usize, evOld: usize, psi: usize, psiPrev: usize, L: usize, LH: usize,
+  volt: i32, cv: usize, ca: usize,
   delta: f64, kappa: f64, c: f64, rho: f64, beta: f64, gamma: f64,
   ebar: usize, F: usize, epsA: usize, Ssum: usize, g: usize,
 ): void {
@@ -31,56 +34,66 @@ export function rewardTraceFrame<T>(
     let j = 0;
     for (; j + Ln <= nLif; j += Ln) {
       let eb = v128.load(at<T>(ebar, row + j));
-      let sum = v128.splat<T>(<T>0);
+      let sum = v128.splat<T>(<T>0), vs = v128.splat<T>(<T>0);
       for (let s = 0; s < S; s++) {
-        const e = v128.mul<T>(v128.load(at<T>(psi, s * n + j)), v128.splat<T>(load<T>(at<T>(ev, s * nPre + i))));
+        const x = v128.splat<T>(load<T>(at<T>(ev, s * nPre + i)));
+        const e = v128.mul<T>(v128.load(at<T>(psi, s * n + j)), x);
         eb = v128.add<T>(v128.mul<T>(vk, eb), v128.mul<T>(vc, e));
         sum = v128.add<T>(sum, e);
+        if (volt) vs = v128.add<T>(vs, v128.mul<T>(v128.load(at<T>(cv, s * n + j)), x));
       }
-      finish<T>(row + j, eb, sum, vd, vg, L, LH, j, ebar, F, Ssum, g);
+      finish<T>(row + j, eb, sum, vs, vd, vg, L, LH, j, ebar, F, Ssum, g);
     }
     for (; j < nLif; j++) {
-      let eb = load<T>(at<T>(ebar, row + j)), sum = <T>0;
+      let eb = load<T>(at<T>(ebar, row + j)), sum = <T>0, vs = <T>0;
       for (let s = 0; s < S; s++) {
-        const e = load<T>(at<T>(psi, s * n + j)) * load<T>(at<T>(ev, s * nPre + i));
+        const x = load<T>(at<T>(ev, s * nPre + i));
+        const e = load<T>(at<T>(psi, s * n + j)) * x;
         eb = tk * eb + tc * e;
         sum += e;
+        if (volt) vs += load<T>(at<T>(cv, s * n + j)) * x;
       }
-      finishScalar<T>(row + j, eb, sum, td, tg, L, LH, j, ebar, F, Ssum, g);
+      finishScalar<T>(row + j, eb, sum, vs, td, tg, L, LH, j, ebar, F, Ssum, g);
     }
     // ALIF columns
     for (; j + Ln <= n; j += Ln) {
       let eb = v128.load(at<T>(ebar, row + j));
       let ea = v128.load(at<T>(epsA, aRow + j - nLif));
-      let sum = v128.splat<T>(<T>0);
+      let sum = v128.splat<T>(<T>0), vs = v128.splat<T>(<T>0);
       for (let s = 0; s < S; s++) {
         const pp = v128.load(at<T>(psiPrev, s * n + j));
         ea = v128.add<T>(
           v128.mul<T>(v128.sub<T>(vr, v128.mul<T>(vb, pp)), ea),
           v128.mul<T>(pp, v128.splat<T>(load<T>(at<T>(evOld, s * nPre + i)))),
         );
-        const e = v128.mul<T>(
-          v128.load(at<T>(psi, s * n + j)),
-          v128.sub<T>(v128.splat<T>(load<T>(at<T>(ev, s * nPre + i))), v128.mul<T>(vb, ea)),
-        );
+        const x = v128.splat<T>(load<T>(at<T>(ev, s * nPre + i)));
+        const e = v128.mul<T>(v128.load(at<T>(psi, s * n + j)), v128.sub<T>(x, v128.mul<T>(vb, ea)));
         eb = v128.add<T>(v128.mul<T>(vk, eb), v128.mul<T>(vc, e));
         sum = v128.add<T>(sum, e);
+        if (volt) {
+          vs = v128.add<T>(vs, v128.add<T>(
+            v128.mul<T>(v128.load(at<T>(cv, s * n + j)), x),
+            v128.mul<T>(v128.load(at<T>(ca, s * n + j)), ea),
+          ));
+        }
       }
       v128.store(at<T>(epsA, aRow + j - nLif), ea);
-      finish<T>(row + j, eb, sum, vd, vg, L, LH, j, ebar, F, Ssum, g);
+      finish<T>(row + j, eb, sum, vs, vd, vg, L, LH, j, ebar, F, Ssum, g);
     }
     for (; j < n; j++) {
-      let eb = load<T>(at<T>(ebar, row + j)), sum = <T>0;
+      let eb = load<T>(at<T>(ebar, row + j)), sum = <T>0, vs = <T>0;
       let ea = load<T>(at<T>(epsA, aRow + j - nLif));
       for (let s = 0; s < S; s++) {
         const pp = load<T>(at<T>(psiPrev, s * n + j));
         ea = (tr - tb * pp) * ea + pp * load<T>(at<T>(evOld, s * nPre + i));
-        const e = load<T>(at<T>(psi, s * n + j)) * (load<T>(at<T>(ev, s * nPre + i)) - tb * ea);
+        const x = load<T>(at<T>(ev, s * nPre + i));
+        const e = load<T>(at<T>(psi, s * n + j)) * (x - tb * ea);
         eb = tk * eb + tc * e;
         sum += e;
+        if (volt) vs += load<T>(at<T>(cv, s * n + j)) * x + load<T>(at<T>(ca, s * n + j)) * ea;
       }
       store<T>(at<T>(epsA, aRow + j - nLif), ea);
-      finishScalar<T>(row + j, eb, sum, td, tg, L, LH, j, ebar, F, Ssum, g);
+      finishScalar<T>(row + j, eb, sum, vs, td, tg, L, LH, j, ebar, F, Ssum, g);
     }
     if (diag) {
       store<T>(at<T>(ebar, row + i), <T>0);
@@ -94,7 +107,7 @@ export function rewardTraceFrame<T>(
 
 // @ts-ignore: decorator
 @inline function finish<T>(
-  k: i32, eb: v128, sum: v128, vd: v128, vg: v128, L: usize, LH: usize, j: i32,
+  k: i32, eb: v128, sum: v128, vs: v128, vd: v128, vg: v128, L: usize, LH: usize, j: i32,
   ebar: usize, F: usize, Ssum: usize, g: usize,
 ): void {
   v128.store(at<T>(ebar, k), eb);
@@ -102,13 +115,14 @@ export function rewardTraceFrame<T>(
   v128.store(ps, v128.add<T>(v128.load(ps), sum));
   const pf = at<T>(F, k), pg = at<T>(g, k);
   const f = v128.load(pf);
-  v128.store(pg, v128.add<T>(v128.load(pg), v128.add<T>(v128.mul<T>(vd, f), v128.mul<T>(v128.load(at<T>(LH, j)), eb))));
+  const dg = v128.add<T>(v128.mul<T>(vd, f), v128.mul<T>(v128.load(at<T>(LH, j)), eb));
+  v128.store(pg, v128.add<T>(v128.load(pg), v128.add<T>(dg, vs)));
   v128.store(pf, v128.add<T>(v128.mul<T>(vg, f), v128.mul<T>(v128.load(at<T>(L, j)), eb)));
 }
 
 // @ts-ignore: decorator
 @inline function finishScalar<T>(
-  k: i32, eb: T, sum: T, td: T, tg: T, L: usize, LH: usize, j: i32,
+  k: i32, eb: T, sum: T, vs: T, td: T, tg: T, L: usize, LH: usize, j: i32,
   ebar: usize, F: usize, Ssum: usize, g: usize,
 ): void {
   store<T>(at<T>(ebar, k), eb);
@@ -116,6 +130,6 @@ export function rewardTraceFrame<T>(
   store<T>(ps, load<T>(ps) + sum);
   const pf = at<T>(F, k), pg = at<T>(g, k);
   const f = load<T>(pf);
-  store<T>(pg, load<T>(pg) + td * f + load<T>(at<T>(LH, j)) * eb);
+  store<T>(pg, load<T>(pg) + (td * f + load<T>(at<T>(LH, j)) * eb + vs));
   store<T>(pf, tg * f + load<T>(at<T>(L, j)) * eb);
 }

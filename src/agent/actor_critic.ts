@@ -28,6 +28,12 @@ export interface ActorCriticOptions {
   rateCost?: number;
   /** Target rate in spikes per network step (default 0.02 = 20 Hz at 1 ms per step). */
   rateTarget?: number;
+  /**
+   * Voltage regularization c_v of the LSNN (default 1e-4, the seed's `voltage_cost_rnn`):
+   * E_v = c_v / B sum_{b,t,j} [max(0, v - A)^2 + max(0, -v - A)^2], A = thr + beta a, over the
+   * network steps of a learner's B episodes.
+   */
+  voltageCost?: number;
 }
 
 /** {@linkcode ActorCriticOptions} filled in. */
@@ -46,6 +52,7 @@ export function resolveActorCritic(o: ActorCriticOptions = {}): ActorCritic {
     entropyCost: o.entropyCost ?? 0.0025,
     rateCost: o.rateCost ?? 50,
     rateTarget: o.rateTarget ?? 0.02,
+    voltageCost: o.voltageCost ?? 1e-4,
   };
   for (const [key, v] of Object.entries(r)) {
     if (!Number.isFinite(v) || v < 0 || (key === "discount" && v > 1)) {
@@ -143,7 +150,39 @@ export function rateSignal(
 }
 
 /**
- * A zero gradient for every trained parameter (the CNN's filters are not trained here).
+ * The voltage regularizer's derivatives at one network step of one episode: by the potential,
+ * cv_j = 2 c (vUp_j - vDown_j), and by the adaptation, ca_j = -2 c beta (vUp_j + vDown_j)
+ * (ALIF only, 0 for LIF), with c = c_v / B; returns the step's loss c sum_j (vUp^2 + vDown^2).
+ * @param vUp max(0, v - A) [n].
+ * @param vDown max(0, -v - A) [n].
+ * @param c c_v / B.
+ * @param beta Adaptation strength.
+ * @param nLif LIF neurons (the first ones).
+ * @param cv Output [n].
+ * @param ca Output [n].
+ * @returns The loss of the step.
+ */
+export function voltageSignal(
+  vUp: ArrayLike<number>,
+  vDown: ArrayLike<number>,
+  c: number,
+  beta: number,
+  nLif: number,
+  cv: Float64Array,
+  ca: Float64Array,
+): number {
+  let loss = 0;
+  for (let j = 0; j < cv.length; j++) {
+    const u = vUp[j], d = vDown[j];
+    loss += u * u + d * d;
+    cv[j] = 2 * c * (u - d);
+    ca[j] = j < nLif ? 0 : -2 * c * beta * (u + d);
+  }
+  return c * loss;
+}
+
+/**
+ * A zero gradient for every trained parameter but the CNN's filters.
  * @param spec The shape.
  * @returns Zero arrays named as the parameters.
  */
@@ -166,6 +205,8 @@ export interface AgentGradientBatch {
   agentSteps: number;
   /** Firing-rate regularization loss of the period. */
   rateLoss: number;
+  /** Voltage regularization loss of the period. */
+  voltageLoss: number;
   /** Mean LSNN rate of the period (spikes per network step). */
   rate: number;
 }

@@ -33,8 +33,12 @@ export interface AgentGroupInit {
   ac: ActorCritic;
   /** Episodes in the group. */
   batchSize: number;
-  /** "online" or "unroll". */
-  form: "online" | "unroll";
+  /** "online", "unroll" (e-prop over unrolls) or "bptt" (BPTT over unrolls, the comparison). */
+  form: "online" | "unroll" | "bptt";
+  /** Train the CNN's filters too (unroll and bptt forms). */
+  trainCnn?: boolean;
+  /** Factor on the actor-critic gradient reaching the CNN (default 1; the seed's 1e-8). */
+  cnnTaskScale?: number;
   /** Agent steps per unroll. */
   unrollLength: number;
   /** Precision of the CNN and the online traces. */
@@ -87,14 +91,33 @@ export class AgentGroup {
   static async create(init: AgentGroupInit): Promise<AgentGroup> {
     const params: AgentParams = {};
     for (const [k, v] of Object.entries(init.params)) params[k] = Float64Array.from(v);
+    const trainCnn = init.trainCnn ?? false;
+    if (trainCnn && init.form === "online") {
+      throw new RangeError(
+        `Cannot build agent group: trainCnn needs form "unroll" or "bptt" (the online form keeps no record of the CNN)`,
+      );
+    }
     const net = await AgentNetwork.create(init.spec, init.batchSize, params, {
       precision: init.precision,
+      recordCnn: trainCnn,
     });
     const learner = init.form === "online"
       ? await OnlineRewardEprop.create(init.spec, init.feedback, init.ac, init.batchSize, {
         precision: init.precision,
       })
-      : new UnrollRewardEprop(init.spec, init.feedback, init.ac, init.batchSize, init.unrollLength);
+      : new UnrollRewardEprop(
+        init.spec,
+        init.feedback,
+        init.ac,
+        init.batchSize,
+        init.unrollLength,
+        {
+          method: init.form === "bptt" ? "bptt" : "eprop",
+          network: net,
+          trainCnn,
+          cnnTaskScale: init.cnnTaskScale,
+        },
+      );
     return new AgentGroup(net, learner, init.seed);
   }
 

@@ -45,6 +45,27 @@ export interface AgentFrameRecord {
   value: Float64Array;
   /** Spike count of the LSNN in this frame, per episode [B]. */
   spikes: Float64Array;
+  /** Membrane potential above the threshold, max(0, v - A) [S][B][n] (voltage regularizer). */
+  vUp: Float64Array;
+  /** Membrane potential below minus the threshold, max(0, -v - A) [S][B][n]. */
+  vDown: Float64Array;
+  /** With `recordCnn`: the frame's observations [B][size][size]. */
+  frames?: Float64Array;
+  /** With `recordCnn`: the CNN's state before this frame (per layer [B][units]). */
+  cnnBefore?: SpikingConvState;
+}
+
+/** Options of {@linkcode AgentNetwork.create}. */
+export interface AgentNetworkOptions {
+  /** Precision of the CNN (default f32). */
+  precision?: "f32" | "f64";
+  /** The compiled core (default: the bundled one). */
+  module?: WasmSource;
+  /**
+   * Keep each frame's observations and the CNN's state before it in the record (what training
+   * the CNN needs; default false).
+   */
+  recordCnn?: boolean;
 }
 
 /** The per-episode state carried between frames. */
@@ -65,6 +86,8 @@ export class AgentNetwork {
   readonly batchSize: number;
   /** The parameters (shared with the caller; an optimizer may change them in place). */
   params: AgentParams;
+  /** Whether records keep the observations and the CNN's state ({@linkcode AgentNetworkOptions}). */
+  readonly recordCnn: boolean;
   #conv: SpikingConv;
   #convState: SpikingConvState | undefined;
   #state: NeuronState;
@@ -74,8 +97,10 @@ export class AgentNetwork {
     batchSize: number,
     params: AgentParams,
     conv: SpikingConv,
+    recordCnn: boolean,
   ) {
     this.spec = spec;
+    this.recordCnn = recordCnn;
     this.batchSize = batchSize;
     this.params = params;
     this.#conv = conv;
@@ -95,14 +120,14 @@ export class AgentNetwork {
    * @param spec The resolved shape.
    * @param batchSize Parallel episodes B.
    * @param params Parameters ({@linkcode initAgentParams}).
-   * @param options CNN precision (default f32) and module.
+   * @param options CNN precision (default f32), module, records for CNN training.
    * @returns The network, every episode at its zero state.
    */
   static async create(
     spec: ResolvedAgentSpec,
     batchSize: number,
     params: AgentParams,
-    options: { precision?: "f32" | "f64"; module?: WasmSource } = {},
+    options: AgentNetworkOptions = {},
   ): Promise<AgentNetwork> {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(
@@ -113,7 +138,30 @@ export class AgentNetwork {
     const conv = await SpikingConv.create(spec.conv, {
       weights: spec.conv.layers.map((_, l) => params[`conv${l}`]),
     }, { precision: options.precision ?? "f32", module: options.module });
-    return new AgentNetwork(spec, batchSize, params, conv);
+    return new AgentNetwork(spec, batchSize, params, conv, options.recordCnn ?? false);
+  }
+
+  /**
+   * Runs the CNN alone over one episode's frames from a given state and returns the filters'
+   * exact gradients (BPTT through the CNN, reset included) from external errors at the spikes.
+   * @param frames Observations [nFrames][size][size] of one episode.
+   * @param nFrames Frames.
+   * @param state The CNN's state before the first frame (one episode), or undefined for zero.
+   * @param dEdz Per layer, dE/dz [T][units] (T = nFrames x stepsPerFrame), or undefined.
+   * @returns dE/dW per layer.
+   */
+  cnnGradients(
+    frames: ArrayLike<number>,
+    nFrames: number,
+    state: SpikingConvState | undefined,
+    dEdz: readonly (ArrayLike<number> | undefined)[],
+  ): Float64Array[] {
+    const pass = this.#conv.forward(frames, 1, nFrames, { state });
+    try {
+      return this.#conv.gradients(pass, dEdz, { method: "bptt" });
+    } finally {
+      pass.release();
+    }
   }
 
   /** Reloads the CNN filters after they changed (the LSNN and heads read `params` directly). */
@@ -164,6 +212,7 @@ export class AgentNetwork {
         } values, got ${frames.length}`,
       );
     }
+    const cnnBefore = this.recordCnn ? this.#cnnStateCopy() : undefined;
     const pass = this.#conv.forward(frames, B, 1, { state: this.#convState });
     const xAll = Float64Array.from(pass.spikes(spec.conv.layers.length - 1));
     const first = Float64Array.from(pass.spikes(0));
@@ -183,7 +232,13 @@ export class AgentNetwork {
       pi: new Float64Array(B * A),
       value: new Float64Array(B),
       spikes: new Float64Array(B),
+      vUp: new Float64Array(S * B * n),
+      vDown: new Float64Array(S * B * n),
     };
+    if (this.recordCnn) {
+      rec.frames = Float64Array.from(frames);
+      rec.cnnBefore = cnnBefore;
+    }
     const { alpha, rho, thr, beta, nRef, dampening, kappa, nLif } = spec;
     const current = new Float64Array(n), phi = new Float64Array(nF);
     const wIn = p.wIn, wRec = p.wRec;
@@ -222,6 +277,9 @@ export class AgentNetwork {
           st.r[o + j] = Math.min(Math.max(st.r[o + j] + nRef * z - 1, 0), nRef);
           zOut[j] = z;
           psiOut[j] = psi;
+          const at = (s * B + b) * n + j;
+          rec.vUp[at] = Math.max(0, v - A);
+          rec.vDown[at] = Math.max(0, -v - A);
           rec.spikes[b] += z;
         }
         st.z.set(zOut, o);
@@ -244,6 +302,20 @@ export class AgentNetwork {
     rec.features.set(st.featureBar);
     this.#heads(rec);
     return rec;
+  }
+
+  #cnnStateCopy(): SpikingConvState {
+    const layers = this.spec.conv.layers, B = this.batchSize;
+    if (!this.#convState) {
+      return {
+        v: layers.map((l) => new Float64Array(B * l.units)),
+        z: layers.map((l) => new Float64Array(B * l.units)),
+      };
+    }
+    return {
+      v: this.#convState.v.map((a) => a.slice()),
+      z: this.#convState.z.map((a) => a.slice()),
+    };
   }
 
   #heads(rec: AgentFrameRecord): void {

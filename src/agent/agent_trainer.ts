@@ -25,7 +25,11 @@ import { type AgentGroupHandle, localGroup, workerGroup } from "./agent_group_wo
 /** Options of {@linkcode AgentTrainer}. */
 export interface AgentTrainerOptions {
   /** "online" (learning signals times TD errors, step by step) or "unroll" (the authors'). */
-  form: "online" | "unroll";
+  form: "online" | "unroll" | "bptt";
+  /** Train the CNN's filters too (forms "unroll" and "bptt"; default false). */
+  trainCnn?: boolean;
+  /** Factor on the actor-critic gradient reaching the CNN (default 1; the seed's 1e-8). */
+  cnnTaskScale?: number;
   /** "all-ended" (the paper: once every episode has ended) or "every-unroll". */
   update?: "all-ended" | "every-unroll";
   /** Agent steps per unroll (default 100). */
@@ -67,6 +71,8 @@ export interface AgentUpdate {
   rate: number;
   /** Firing-rate regularization loss. */
   rateLoss: number;
+  /** Voltage regularization loss. */
+  voltageLoss: number;
 }
 
 /** The trainer's saved state (parameters, optimizer, draws, counters). */
@@ -164,9 +170,18 @@ export class AgentTrainer {
       seed: options.seed,
       precision: options.precision ?? "f32",
       workers: options.workers ?? 1,
+      trainCnn: options.trainCnn ?? false,
+      cnnTaskScale: options.cnnTaskScale ?? 1,
     } as const;
-    if (o.form !== "online" && o.form !== "unroll") {
-      throw new RangeError(`Cannot train agent: form must be "online" or "unroll", got ${o.form}`);
+    if (o.form !== "online" && o.form !== "unroll" && o.form !== "bptt") {
+      throw new RangeError(
+        `Cannot train agent: form must be "online", "unroll" or "bptt", got ${o.form}`,
+      );
+    }
+    if (o.trainCnn && o.form === "online") {
+      throw new RangeError(
+        `Cannot train agent: trainCnn needs form "unroll" or "bptt" (the online form keeps no record of the CNN)`,
+      );
     }
     if (o.update !== "all-ended" && o.update !== "every-unroll") {
       throw new RangeError(
@@ -191,6 +206,8 @@ export class AgentTrainer {
           ac,
           batchSize: end - starts[g],
           form: o.form,
+          trainCnn: o.trainCnn,
+          cnnTaskScale: o.cnnTaskScale,
           unrollLength: o.unrollLength,
           precision: o.precision,
           seed: o.seed + 7919 * g,
@@ -260,7 +277,7 @@ export class AgentTrainer {
     hooks: { onUpdate?: (u: AgentUpdate) => void | Promise<void> },
   ): Promise<void> {
     const grads: Record<string, Float64Array> = {};
-    let steps = 0, rateSum = 0, rateLoss = 0;
+    let steps = 0, rateSum = 0, rateLoss = 0, voltageLoss = 0;
     for (const b of batches) {
       for (const [name, g] of Object.entries(b.grads)) {
         const sum = grads[name] ??= new Float64Array(g.length);
@@ -269,6 +286,7 @@ export class AgentTrainer {
       steps += b.agentSteps;
       rateSum += b.rate * b.agentSteps;
       rateLoss += b.rateLoss;
+      voltageLoss += b.voltageLoss;
     }
     const trained = Object.fromEntries(Object.keys(grads).map((n) => [n, this.params[n]]));
     this.#optimizer.step(trained, grads);
@@ -280,6 +298,7 @@ export class AgentTrainer {
       frames: this.frames,
       rate: steps ? rateSum / steps : 0,
       rateLoss,
+      voltageLoss,
     });
   }
 

@@ -11,7 +11,8 @@
  * g_ji   += delta(k-1) F_ji                   (delta(k-1) needs V_k: applied one step later)
  * g_ji   += L^H_j(k) ebar_ji(k)               (entropy: an immediate term)
  * F_ji    = gamma F_ji + L_j(k) ebar_ji(k)    L_j = sum_m B^pi[j][m](pi_m - onehot_m) - c_V B^V_j
- * S_ji   += sum_t e_ji(t)                     (regularizer: unfiltered traces)
+ * S_ji   += sum_t e_ji(t)                     (rate regularizer: unfiltered traces)
+ * g_ji   += sum_t cv_j(t) eps_v_i(t) + ca_j(t) eps_a_ji(t)    (voltage regularizer, immediate)
  * ```
  * The heads' weights get the same treatment with their exact gradients (phibar x error). An
  * episode that ends at step k (terminated or cut) takes delta(k) = r_k - V_k at once and starts
@@ -33,6 +34,7 @@ import {
   learningSignal,
   rateSignal,
   type RewardLearner,
+  voltageSignal,
   zeroAgentGradients,
 } from "./actor_critic.ts";
 
@@ -67,8 +69,8 @@ export class OnlineRewardEprop implements RewardLearner {
   readonly #core: CoreMemory;
   readonly #in: SynapseTraces;
   readonly #rec: SynapseTraces;
-  /** Scratch in the core: ev, evOld [S][max nPre], psi, psiPrev [S][n], L, LH [n]. */
-  readonly #scratch: Record<"ev" | "evOld" | "psi" | "psiPrev" | "L" | "LH", number>;
+  /** Scratch in the core: ev, evOld [S][max nPre], psi, psiPrev, cv, ca [S][n], L, LH [n]. */
+  readonly #scratch: Record<"ev" | "evOld" | "psi" | "psiPrev" | "L" | "LH" | "cv" | "ca", number>;
   #heads: Record<string, Float64Array>;
   // heads' traces per episode
   readonly #fwPi: Float64Array;
@@ -83,6 +85,7 @@ export class OnlineRewardEprop implements RewardLearner {
   #spikes: Float64Array;
   #count = 0;
   #agentSteps = 0;
+  #voltageLoss = 0;
 
   private constructor(
     spec: ResolvedAgentSpec,
@@ -115,6 +118,8 @@ export class OnlineRewardEprop implements RewardLearner {
       psiPrev: core.alloc(S * n),
       L: core.alloc(n),
       LH: core.alloc(n),
+      cv: core.alloc(S * n),
+      ca: core.alloc(S * n),
     };
     const { wIn: _wIn, wRec: _wRec, ...heads } = zeroAgentGradients(spec);
     this.#heads = heads;
@@ -162,6 +167,8 @@ export class OnlineRewardEprop implements RewardLearner {
     const dLogits = new Float64Array(A), dH = new Float64Array(A);
     const psi = new Float64Array(S * n), psiPrev = new Float64Array(S * n);
     const pre = new Float64Array(S * n);
+    const volt = ac.voltageCost > 0;
+    const cv = new Float64Array(S * n), ca = new Float64Array(S * n);
     for (let b = 0; b < B; b++) {
       // the TD error of the previous step, now that V_k is known
       const delta = this.#pending[b]
@@ -186,8 +193,24 @@ export class OnlineRewardEprop implements RewardLearner {
           : rec.z.subarray(((s - 1) * B + b) * n, ((s - 1) * B + b + 1) * n);
         pre.set(zBefore, s * n);
         for (let j = 0; j < n; j++) this.#spikes[j] += rec.z[(s * B + b) * n + j];
+        if (volt) {
+          const o = (s * B + b) * n;
+          this.#voltageLoss += voltageSignal(
+            rec.vUp.subarray(o, o + n),
+            rec.vDown.subarray(o, o + n),
+            ac.voltageCost / B,
+            spec.beta,
+            spec.nLif,
+            cv.subarray(s * n, (s + 1) * n),
+            ca.subarray(s * n, (s + 1) * n),
+          );
+        }
       }
       const sc = this.#scratch;
+      if (volt) {
+        core.write(sc.cv, cv);
+        core.write(sc.ca, ca);
+      }
       core.write(sc.psi, psi);
       core.write(sc.psiPrev, psiPrev);
       core.write(sc.L, L);
@@ -251,6 +274,9 @@ export class OnlineRewardEprop implements RewardLearner {
       sc.psiPrev,
       sc.L,
       sc.LH,
+      this.#ac.voltageCost > 0 ? 1 : 0,
+      sc.cv,
+      sc.ca,
       delta,
       spec.kappa,
       1 - spec.kappa,
@@ -332,6 +358,7 @@ export class OnlineRewardEprop implements RewardLearner {
       grads,
       agentSteps: this.#agentSteps,
       rateLoss: loss,
+      voltageLoss: this.#voltageLoss,
       rate: this.#count ? total / (this.#count * n) : 0,
     };
     const { wIn: _wIn, wRec: _wRec, ...heads } = zeroAgentGradients(spec);
@@ -339,6 +366,7 @@ export class OnlineRewardEprop implements RewardLearner {
     this.#spikes = new Float64Array(n);
     this.#count = 0;
     this.#agentSteps = 0;
+    this.#voltageLoss = 0;
     return out;
   }
 

@@ -18,9 +18,37 @@
  * With returns that do not bootstrap (Monte-Carlo) and an unroll holding complete episodes, this
  * is the same gradient as the online form (./reward_online.ts), computed a different way.
  *
+ * The voltage regularizer (./actor_critic.ts `voltageSignal`: cv by v, ca by a at every step) adds
+ * to the same recursion, written with P(t) = dE/d eps_a(t) along the neuron's own recursion:
+ * ```
+ * M(t) = psi(t) G(t) + cv(t) + psi(t) P(t+1)
+ * P(t) = -beta psi(t) G(t) + ca(t) + (rho - beta psi(t)) P(t+1)       ALIF only (LIF: P = 0)
+ * ```
+ *
+ * `method: "bptt"` computes instead the exact gradient of the same losses through everything
+ * (the comparison the paper makes): the heads' own weights carry their errors to the spikes, and
+ * the backward pass follows the recurrence, the reset and the adaptation:
+ * ```
+ * dz_j(t) = G_j(t) + sum_{k != j} w_rec[j][k] dv_k(t+1) - thr dv_j(t+1) + da_j(t+1)
+ * dv_j(t) = psi_j(t) dz_j(t) + cv_j(t) + alpha dv_j(t+1)
+ * da_j(t) = -beta psi_j(t) dz_j(t) + ca_j(t) + rho da_j(t+1)
+ * dE/dw_in[i][j] = sum x_i(t) dv_j(t),  dE/dw_rec[i][j] = sum z_i(t-1) dv_j(t)
+ * ```
+ * Both are truncated at the unroll's start (the state is carried, the gradient is not), as
+ * autodiff over an unroll is.
+ *
+ * `trainCnn` also trains the CNN's filters (the network must record frames, `recordCnn`): the
+ * error reaches the CNN's last layer through the LSNN's input weights, dE/dx_i(t) = sum_j
+ * w_in[i][j] D_j(t), with D = dE/dv along what the method differentiates (e-prop: D(t) = M(t) +
+ * alpha D(t+1); BPTT: dv), and its first layer through the pooled features and the heads' own
+ * weights; inside the CNN the gradient is exact (../backend/wasm/spiking_conv.ts, BPTT). The
+ * actor-critic part is scaled by `cnnTaskScale`, the regularizers are not: the seed divides the
+ * task loss by 1e8 for its CNN (`reg_factor_cnn`), so that its CNN learns from the regularizers
+ * alone; `cnnTaskScale: 1e-8` is that setting (the seed's CNN voltage term is not implemented).
+ *
  * @module
  */
-import type { AgentFrameRecord } from "./agent_network.ts";
+import type { AgentFrameRecord, AgentNetwork } from "./agent_network.ts";
 import type { AgentFeedback } from "./agent_params.ts";
 import type { ResolvedAgentSpec } from "./agent_spec.ts";
 import {
@@ -30,6 +58,7 @@ import {
   learningSignal,
   rateSignal,
   type RewardLearner,
+  voltageSignal,
   zeroAgentGradients,
 } from "./actor_critic.ts";
 
@@ -40,6 +69,18 @@ interface Step {
   ended?: Uint8Array;
 }
 
+/** Options of {@linkcode UnrollRewardEprop}. */
+export interface UnrollRewardOptions {
+  /** "eprop" (default) or "bptt" (exact, the comparison). */
+  method?: "eprop" | "bptt";
+  /** The network the unrolls run on (needed for "bptt" and `trainCnn`: weights and the CNN). */
+  network?: AgentNetwork;
+  /** Also train the CNN's filters (default false). */
+  trainCnn?: boolean;
+  /** Factor on the actor-critic losses' gradient reaching the CNN (default 1; the seed's 1e-8). */
+  cnnTaskScale?: number;
+}
+
 /** The unroll learner for B parallel episodes. */
 export class UnrollRewardEprop implements RewardLearner {
   readonly #spec: ResolvedAgentSpec;
@@ -48,10 +89,17 @@ export class UnrollRewardEprop implements RewardLearner {
   readonly #B: number;
   /** Agent steps per unroll. */
   readonly unrollLength: number;
+  /** "eprop" or "bptt". */
+  readonly method: "eprop" | "bptt";
+  /** Whether the CNN's filters are trained. */
+  readonly trainCnn: boolean;
+  readonly #cnnTaskScale: number;
+  readonly #net: AgentNetwork | undefined;
   #steps: Step[] = [];
   #g: Record<string, Float64Array>;
   #agentSteps = 0;
   #rateLoss = 0;
+  #voltageLoss = 0;
   #spikeTotal = 0;
   #count = 0;
 
@@ -62,6 +110,7 @@ export class UnrollRewardEprop implements RewardLearner {
    * @param ac Actor-critic constants.
    * @param batchSize Parallel episodes B.
    * @param unrollLength Agent steps per unroll K (default 100).
+   * @param options Method, network, CNN training.
    */
   constructor(
     spec: ResolvedAgentSpec,
@@ -69,19 +118,51 @@ export class UnrollRewardEprop implements RewardLearner {
     ac: ActorCritic,
     batchSize: number,
     unrollLength = 100,
+    options: UnrollRewardOptions = {},
   ) {
+    const what = "Cannot set up unrolls";
     if (!Number.isInteger(unrollLength) || unrollLength < 1) {
-      throw new RangeError(`Cannot set up unrolls: unrollLength must be >= 1, got ${unrollLength}`);
+      throw new RangeError(`${what}: unrollLength must be >= 1, got ${unrollLength}`);
     }
+    this.method = options.method ?? "eprop";
+    if (this.method !== "eprop" && this.method !== "bptt") {
+      throw new RangeError(`${what}: method must be "eprop" or "bptt", got ${this.method}`);
+    }
+    this.trainCnn = options.trainCnn ?? false;
+    this.#cnnTaskScale = options.cnnTaskScale ?? 1;
+    if (!Number.isFinite(this.#cnnTaskScale) || this.#cnnTaskScale < 0) {
+      throw new RangeError(
+        `${what}: cnnTaskScale must be a number >= 0, got ${this.#cnnTaskScale}`,
+      );
+    }
+    if ((this.method === "bptt" || this.trainCnn) && !options.network) {
+      throw new RangeError(
+        `${what}: method "bptt" and trainCnn need the network (options.network)`,
+      );
+    }
+    if (this.trainCnn && !options.network!.recordCnn) {
+      throw new RangeError(`${what}: trainCnn needs a network built with recordCnn: true`);
+    }
+    this.#net = options.network;
     this.#spec = spec;
     this.#fb = feedback;
     this.#ac = ac;
     this.#B = batchSize;
     this.unrollLength = unrollLength;
-    this.#g = zeroAgentGradients(spec);
+    this.#g = this.#zero();
+  }
+
+  #zero(): Record<string, Float64Array> {
+    const g = zeroAgentGradients(this.#spec);
+    if (this.trainCnn) {
+      this.#spec.conv.layers.forEach((l, i) => g[`conv${i}`] = new Float64Array(l.weights));
+    }
+    return g;
   }
 
   observe(rec: AgentFrameRecord, actions: Int32Array): void {
+    // the CNN's state is needed at the unroll's start only
+    if (this.#steps.length > 0) rec.cnnBefore = undefined;
     this.#steps.push({ rec, actions: actions.slice() });
   }
 
@@ -92,8 +173,8 @@ export class UnrollRewardEprop implements RewardLearner {
   }
 
   /**
-   * Ends the unroll: returns, losses, learning signals and the e-prop gradient, added to the
-   * accumulated gradient.
+   * Ends the unroll: returns, losses, learning signals and the gradient (e-prop or BPTT), added
+   * to the accumulated gradient.
    * @param bootstrap Value of the state after the unroll per episode [B] (the next frame's V),
    *   used where the episode goes on; undefined: Monte-Carlo (no bootstrapping).
    */
@@ -137,73 +218,222 @@ export class UnrollRewardEprop implements RewardLearner {
         g.bV[0] += dv;
       }
     }
-    // the regularizer over the unroll
+    // the regularizers over the unroll
     const spikes = new Float64Array(n);
     for (const st of steps) for (let i = 0; i < st.rec.z.length; i++) spikes[i % n] += st.rec.z[i];
     const { signal: Lreg, loss } = rateSignal(spikes, B * T, ac);
     this.#rateLoss += loss;
     for (let j = 0; j < n; j++) this.#spikeTotal += spikes[j];
     this.#count += B * T;
-    // M_j(t) by the backward recursion, per episode
-    const psiAt = (t: number, b: number, j: number) =>
-      steps[Math.floor(t / S)].rec.psi[((t % S) * B + b) * n + j];
-    const M = new Float64Array(T * B * n), L = new Float64Array(n);
-    const { kappa, rho, beta, nLif } = spec, c = 1 - kappa;
-    const Gf = new Float64Array(n), Q = new Float64Array(n), Gnext = new Float64Array(n);
-    for (let b = 0; b < B; b++) {
-      Gf.fill(0), Q.fill(0), Gnext.fill(0);
-      for (let t = T - 1; t >= 0; t--) {
-        const k = Math.floor(t / S), s = t % S;
-        const lastOfFrame = s === S - 1;
-        if (lastOfFrame && steps[k].ended![b]) {
-          // the next step belongs to the next episode: nothing flows back across the reset
-          Gf.fill(0), Q.fill(0), Gnext.fill(0);
-        }
-        if (lastOfFrame) {
-          learningSignal(
-            this.#fb,
-            n,
-            A,
-            dLogits.subarray((k * B + b) * A, (k * B + b + 1) * A),
-            dValue[k * B + b],
-            L,
+    const volt = ac.voltageCost > 0;
+    const cv = new Float64Array(T * B * n), ca = new Float64Array(T * B * n);
+    if (volt) {
+      for (let t = 0; t < T; t++) {
+        const rec = steps[Math.floor(t / S)].rec, s = t % S;
+        for (let b = 0; b < B; b++) {
+          const o = (s * B + b) * n, at = (t * B + b) * n;
+          this.#voltageLoss += voltageSignal(
+            rec.vUp.subarray(o, o + n),
+            rec.vDown.subarray(o, o + n),
+            ac.voltageCost / B,
+            spec.beta,
+            spec.nLif,
+            cv.subarray(at, at + n),
+            ca.subarray(at, at + n),
           );
-        }
-        const resetNext = lastOfFrame && steps[k].ended![b];
-        for (let j = 0; j < n; j++) {
-          Gf[j] = (lastOfFrame ? c * L[j] : 0) + kappa * Gf[j];
-          const G = Gf[j] + Lreg[j];
-          const psi = psiAt(t, b, j);
-          if (j >= nLif) {
-            if (t < T - 1 && !resetNext) {
-              const psiNext = psiAt(t + 1, b, j);
-              Q[j] = Gnext[j] * psiNext + (rho - beta * psiNext) * Q[j];
-            } else Q[j] = 0;
-            M[(t * B + b) * n + j] = psi * (G - beta * Q[j]);
-          } else M[(t * B + b) * n + j] = psi * G;
-          Gnext[j] = G;
         }
       }
     }
-    // eps_v forward (zero at the unroll's start and at each episode's start) times M
+    const errors = { dLogits, dValue, Lreg, cv, ca };
+    // the error at the membrane: M (e-prop, times eps_v) or dv (BPTT, times the presynaptic value)
+    const X = this.#backward(errors, 1);
+    const alpha = this.method === "eprop" ? spec.alpha : 0;
     this.#product(
       steps,
-      M,
+      X,
       g.wIn,
       spec.nIn,
+      alpha,
       (k, s, b, i) => steps[k].rec.x[(s * B + b) * spec.nIn + i],
     );
     this.#product(
       steps,
-      M,
+      X,
       g.wRec,
       n,
+      alpha,
       (k, s, b, i) =>
         s === 0 ? steps[k].rec.zBefore[b * n + i] : steps[k].rec.z[((s - 1) * B + b) * n + i],
     );
     for (let j = 0; j < n; j++) g.wRec[j * n + j] = 0;
+    if (this.trainCnn) {
+      const scale = this.#cnnTaskScale;
+      this.#cnn(steps, scale === 1 ? X : this.#backward(errors, scale), dLogits, dValue, scale);
+    }
     this.#agentSteps += K * B;
     this.#steps = [];
+  }
+
+  /**
+   * The backward pass of every episode: per step and neuron, M (e-prop) or dE/dv (BPTT), with
+   * the actor-critic errors scaled by `taskScale` (the regularizers are not).
+   */
+  #backward(
+    e: {
+      dLogits: Float64Array;
+      dValue: Float64Array;
+      Lreg: Float64Array;
+      cv: Float64Array;
+      ca: Float64Array;
+    },
+    taskScale: number,
+  ): Float64Array {
+    const steps = this.#steps, spec = this.#spec, B = this.#B, n = spec.n, A = spec.numActions;
+    const S = spec.stepsPerFrame, T = steps.length * S;
+    const { kappa, rho, beta, nLif, alpha, thr } = spec, c = 1 - kappa;
+    const bptt = this.method === "bptt";
+    const p = this.#net?.params;
+    // the heads' errors reach the spikes through the feedback (e-prop) or their own weights (BPTT)
+    const fb: AgentFeedback = bptt
+      ? { bPi: p!.wPi.subarray(0, n * A), bV: p!.wV.subarray(0, n) }
+      : this.#fb;
+    const out = new Float64Array(T * B * n), L = new Float64Array(n);
+    const Gf = new Float64Array(n), P = new Float64Array(n);
+    const dvNext = new Float64Array(n), daNext = new Float64Array(n);
+    const recurrent = new Float64Array(n);
+    const wRec = p?.wRec;
+    for (let b = 0; b < B; b++) {
+      Gf.fill(0), P.fill(0), dvNext.fill(0), daNext.fill(0);
+      for (let t = T - 1; t >= 0; t--) {
+        const k = Math.floor(t / S), s = t % S, rec = steps[k].rec;
+        const lastOfFrame = s === S - 1;
+        if (lastOfFrame && steps[k].ended![b]) {
+          // the next step belongs to the next episode: nothing flows back across the reset
+          Gf.fill(0), P.fill(0), dvNext.fill(0), daNext.fill(0);
+        }
+        if (lastOfFrame) {
+          learningSignal(
+            fb,
+            n,
+            A,
+            e.dLogits.subarray((k * B + b) * A, (k * B + b + 1) * A),
+            e.dValue[k * B + b],
+            L,
+          );
+        }
+        const psi = rec.psi.subarray((s * B + b) * n, (s * B + b + 1) * n);
+        const at = (t * B + b) * n;
+        if (bptt) {
+          // sum_k w_rec[j][k] dv_k(t+1), no autapse
+          recurrent.fill(0);
+          for (let j = 0; j < n; j++) {
+            const row = j * n;
+            let sum = 0;
+            for (let q = 0; q < n; q++) if (q !== j) sum += wRec![row + q] * dvNext[q];
+            recurrent[j] = sum;
+          }
+        }
+        for (let j = 0; j < n; j++) {
+          Gf[j] = (lastOfFrame ? c * L[j] : 0) + kappa * Gf[j];
+          const G = taskScale * Gf[j] + e.Lreg[j];
+          const ps = psi[j], v = e.cv[at + j], a = e.ca[at + j];
+          if (bptt) {
+            const dz = G + recurrent[j] - thr * dvNext[j] + (j >= nLif ? daNext[j] : 0);
+            const dv = ps * dz + v + alpha * dvNext[j];
+            if (j >= nLif) daNext[j] = -beta * ps * dz + a + rho * daNext[j];
+            dvNext[j] = out[at + j] = dv;
+          } else if (j >= nLif) {
+            out[at + j] = ps * G + v + ps * P[j];
+            P[j] = -beta * ps * G + a + (rho - beta * ps) * P[j];
+          } else out[at + j] = ps * G + v;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The CNN's filters' gradient, episode by episode and segment by segment (cut at resets). */
+  #cnn(
+    steps: Step[],
+    X: Float64Array,
+    dLogits: Float64Array,
+    dValue: Float64Array,
+    scale: number,
+  ): void {
+    const spec = this.#spec, B = this.#B, n = spec.n, S = spec.stepsPerFrame, A = spec.numActions;
+    const net = this.#net!, p = net.params, nIn = spec.nIn, K = steps.length;
+    const layers = spec.conv.layers, last = layers.length - 1, l0 = layers[0];
+    const pool = spec.pool, pw = Math.floor(l0.width / pool), ph = Math.floor(l0.height / pool);
+    const nP = spec.nPooled, kappa = spec.kappa, c = 1 - kappa, poolScale = 1 / (pool * pool);
+    const size = spec.frameSize * spec.frameSize, g = this.#g;
+    for (let b = 0; b < B; b++) {
+      let k0 = 0;
+      for (let k = 0; k < K; k++) {
+        if (!(steps[k].ended![b] || k === K - 1)) continue;
+        const F = k - k0 + 1, Tseg = F * S;
+        // D = dE/dv over the segment: e-prop's M filtered back by alpha, or BPTT's dv
+        const D = new Float64Array(Tseg * n), Dnext = new Float64Array(n);
+        for (let t = Tseg - 1; t >= 0; t--) {
+          const at = ((k0 * S + t) * B + b) * n;
+          for (let j = 0; j < n; j++) {
+            const d = this.method === "eprop" ? X[at + j] + spec.alpha * Dnext[j] : X[at + j];
+            D[t * n + j] = Dnext[j] = d;
+          }
+        }
+        const dx = new Float64Array(Tseg * nIn);
+        for (let t = 0; t < Tseg; t++) {
+          const d = D.subarray(t * n, (t + 1) * n);
+          for (let i = 0; i < nIn; i++) {
+            const row = i * n;
+            let sum = 0;
+            for (let j = 0; j < n; j++) sum += p.wIn[row + j] * d[j];
+            dx[t * nIn + i] = sum;
+          }
+        }
+        // the pooled features: the heads' own weights, back through the readout filter
+        const dz0 = new Float64Array(Tseg * l0.units), Gp = new Float64Array(nP);
+        for (let t = Tseg - 1; t >= 0; t--) {
+          const kk = k0 + Math.floor(t / S), lastOfFrame = t % S === S - 1;
+          for (let q = 0; q < nP; q++) {
+            let d = 0;
+            if (lastOfFrame) {
+              const o = (kk * B + b) * A;
+              for (let m = 0; m < A; m++) d += p.wPi[(n + q) * A + m] * dLogits[o + m];
+              d += p.wV[n + q] * dValue[kk * B + b];
+            }
+            Gp[q] = c * d + kappa * Gp[q];
+          }
+          const o = t * l0.units;
+          for (let y = 0; y < ph * pool; y++) {
+            for (let x = 0; x < pw * pool; x++) {
+              const cell = (Math.floor(y / pool) * pw + Math.floor(x / pool)) * l0.channels;
+              const u = o + (y * l0.width + x) * l0.channels;
+              for (let ch = 0; ch < l0.channels; ch++) {
+                dz0[u + ch] = scale * poolScale * Gp[cell + ch];
+              }
+            }
+          }
+        }
+        const frames = new Float64Array(F * size);
+        for (let f = 0; f < F; f++) {
+          frames.set(steps[k0 + f].rec.frames!.subarray(b * size, (b + 1) * size), f * size);
+        }
+        const before = k0 === 0 ? steps[0].rec.cnnBefore : undefined;
+        const state = before && {
+          v: before.v.map((v, l) => v.slice(b * layers[l].units, (b + 1) * layers[l].units)),
+          z: before.z.map((z, l) => z.slice(b * layers[l].units, (b + 1) * layers[l].units)),
+        };
+        const dEdz: (Float64Array | undefined)[] = layers.map(() => undefined);
+        dEdz[last] = dx;
+        dEdz[0] = last === 0 ? add(dx, dz0) : dz0;
+        const grads = net.cnnGradients(frames, F, state, dEdz);
+        grads.forEach((gl, l) => {
+          const acc = g[`conv${l}`];
+          for (let q = 0; q < gl.length; q++) acc[q] += gl[q];
+        });
+        k0 = k + 1;
+      }
+    }
   }
 
   #product(
@@ -211,9 +441,10 @@ export class UnrollRewardEprop implements RewardLearner {
     M: Float64Array,
     grad: Float64Array,
     nPre: number,
+    alpha: number,
     pre: (k: number, s: number, b: number, i: number) => number,
   ): void {
-    const spec = this.#spec, B = this.#B, n = spec.n, S = spec.stepsPerFrame, alpha = spec.alpha;
+    const spec = this.#spec, B = this.#B, n = spec.n, S = spec.stepsPerFrame;
     const eps = new Float64Array(nPre);
     for (let b = 0; b < B; b++) {
       eps.fill(0);
@@ -238,13 +469,21 @@ export class UnrollRewardEprop implements RewardLearner {
       grads: this.#g,
       agentSteps: this.#agentSteps,
       rateLoss: this.#rateLoss,
+      voltageLoss: this.#voltageLoss,
       rate: this.#count ? this.#spikeTotal / (this.#count * this.#spec.n) : 0,
     };
-    this.#g = zeroAgentGradients(this.#spec);
+    this.#g = this.#zero();
     this.#agentSteps = 0;
     this.#rateLoss = 0;
+    this.#voltageLoss = 0;
     this.#spikeTotal = 0;
     this.#count = 0;
     return out;
   }
+}
+
+function add(a: Float64Array, b: Float64Array): Float64Array {
+  const out = a.slice();
+  for (let i = 0; i < b.length; i++) out[i] += b[i];
+  return out;
 }

@@ -49,8 +49,22 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
     form: {
       type: "string",
       default: "online",
-      choices: ["online", "unroll"],
-      help: "reward-based e-prop: online (TD errors x traces) or unroll (the authors' form)",
+      choices: ["online", "unroll", "bptt"],
+      help:
+        "reward-based e-prop online (TD errors x traces) or over unrolls (the authors' form), or BPTT over unrolls (the comparison)",
+    },
+    "train-cnn": {
+      type: "boolean",
+      default: false,
+      help:
+        "also train the CNN's filters (forms unroll and bptt; default: fixed at their initial values)",
+    },
+    "cnn-task-scale": {
+      type: "number",
+      default: 1,
+      min: 0,
+      help:
+        "with --train-cnn: factor on the actor-critic gradient reaching the CNN (the seed: 1e-8)",
     },
     update: {
       type: "string",
@@ -77,6 +91,13 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       help: "firing-rate regularization c_reg x sum (fbar - target)^2",
     },
     "rate-target": { type: "number", default: 20, min: 0, help: "target rate (Hz, 1 ms steps)" },
+    "voltage-cost": {
+      type: "number",
+      default: 1e-4,
+      min: 0,
+      help:
+        "voltage regularization c_v x sum (max(0, v - A)^2 + max(0, -v - A)^2), mean over episodes",
+    },
     "max-episode-steps": {
       type: "int",
       default: 0,
@@ -126,6 +147,7 @@ const SAME_ON_RESUME = [
   "workers",
   "episodes-parallel",
   "form",
+  "train-cnn",
   "update",
   "unroll-length",
   "size",
@@ -245,6 +267,16 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
             adamEpsilon: v["adam-epsilon"] as number,
             seed: seed + 2,
             workers: v.workers as number,
+            trainCnn: v["train-cnn"] as boolean,
+            cnnTaskScale: v["cnn-task-scale"] as number,
+            actorCritic: {
+              discount: v.discount as number,
+              valueCost: v["value-cost"] as number,
+              entropyCost: v["entropy-cost"] as number,
+              rateCost: v["rate-cost"] as number,
+              rateTarget: (v["rate-target"] as number) / 1000,
+              voltageCost: v["voltage-cost"] as number,
+            },
           },
         );
         const results: RunResults = resumed?.results ??
