@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { atariMain } from "../src/experiments/atari_cli.ts";
 import { readAgentCheckpoint } from "../src/experiments/agent_checkpoint.ts";
 import { encodeState } from "../src/util/state_codec.ts";
+import { aleAvailable } from "../src/env/ale/ale_env.ts";
 
 const small = [
   "--env",
@@ -101,9 +102,11 @@ Deno.test("fig4 --workers 2: episodes in two Web Workers, reproducible under a s
   assert.deepEqual(b.results.episodes, a.results.episodes);
 });
 
-Deno.test("fig4 --resume continues exactly: stopped at 1200 frames and resumed = straight", async () => {
-  const args = [...small, "--max-episode-steps", "40", "--jitter", "5"];
+/** fig4 run straight to 2400 frames, and stopped at 1200 and resumed: the same run. */
+async function exactResume(env: string, extra: string[]): Promise<string> {
+  const args = [...small, "--max-episode-steps", "40", "--jitter", "5", ...extra];
   args[args.indexOf("--record-steps") + 1] = "0";
+  args[args.indexOf("--env") + 1] = env;
   const read = async (out: string) => ({
     results: JSON.parse(await Deno.readTextFile(`${out}/results.json`)),
     state: await readAgentCheckpoint(out),
@@ -130,17 +133,41 @@ Deno.test("fig4 --resume continues exactly: stopped at 1200 frames and resumed =
     assert.deepEqual(resumed.state.rng, straight.state.rng);
     assert.deepEqual(encodeState(resumed.state.run), encodeState(straight.state.run));
     assert.deepEqual(resumed.bins, straight.bins);
+    return b;
+  } catch (e) {
+    await Deno.remove(b, { recursive: true });
+    throw e;
+  } finally {
+    console.log = original;
+    await Deno.remove(a, { recursive: true });
+  }
+}
+
+Deno.test("fig4 --resume continues exactly: stopped at 1200 frames and resumed = straight", async () => {
+  const b = await exactResume("catch", []);
+  const original = console.log, log: string[] = [];
+  console.log = (...m: unknown[]) => log.push(m.join(" "));
+  try {
     // an older checkpoint (no episode state) still resumes, with a message
     const { run: _r, ...old } = JSON.parse(await Deno.readTextFile(`${b}/checkpoint.json`));
     await Deno.writeTextFile(`${b}/checkpoint.json`, JSON.stringify(old));
-    log.length = 0;
+    const args = [...small, "--max-episode-steps", "40", "--jitter", "5"];
+    args[args.indexOf("--record-steps") + 1] = "0";
     assert.equal(await atariMain([...args, "--frames", "2600", "--out", b, "--resume"], "fig4"), 0);
     assert.ok(log.some((l) => /holds no episode state .*: the episodes restart/.test(l)));
   } finally {
     console.log = original;
-    await Deno.remove(a, { recursive: true });
     await Deno.remove(b, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "fig4 --resume continues exactly on ALE Pong, unroll form, 2 workers",
+  ignore: (await aleAvailable()) === undefined,
+  fn: async () => {
+    const b = await exactResume("ale:pong", ["--form", "unroll", "--workers", "2"]);
+    await Deno.remove(b, { recursive: true });
+  },
 });
 
 Deno.test("fig4 bad input: one line, exit 2", async () => {
