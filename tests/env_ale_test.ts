@@ -425,3 +425,57 @@ Deno.test({
     }
   },
 });
+
+for (const processes of [1, 2]) {
+  Deno.test({
+    name:
+      `ale snapshot/restore: stepping on after a restore repeats the frames (${processes} process(es))`,
+    ignore,
+    fn: async () => {
+      const options = {
+        game: "pong",
+        numEnvs: 3,
+        seed: 9,
+        processes,
+        maxEpisodeSteps: 12,
+        jitter: 3,
+      };
+      const env = await createAleEnv(options);
+      let other: Awaited<ReturnType<typeof createAleEnv>> | undefined;
+      try {
+        const rng = new Rng(4), actions = new Int32Array(3);
+        await env.reset();
+        for (let t = 0; t < 20; t++) await env.step(randomActions(env, rng, actions));
+        const snap = structuredClone(await env.snapshot());
+        const plan = Array.from({ length: 20 }, () => randomActions(env, rng, new Int32Array(3)));
+        const play = async (e: VectorEnv) => {
+          const out = [];
+          for (const a of plan) {
+            const s = await e.step(a);
+            out.push({
+              obs: Array.from(s.observations),
+              rewards: Array.from(s.rawRewards),
+              ended: Array.from(s.terminated).concat(Array.from(s.truncated)),
+              episodes: s.episodes,
+            });
+          }
+          return out;
+        };
+        const first = await play(env);
+        assert.ok(first.some((s) => s.episodes.length > 0), "episodes were cut after the snapshot");
+        await env.restore(snap);
+        assert.deepEqual(await play(env), first, "restored in the same environment");
+        other = await createAleEnv(options);
+        await other.restore(structuredClone(snap));
+        assert.deepEqual(await play(other), first, "restored in a new environment");
+        await assert.rejects(
+          () => other!.restore({ ...snap, processes: 3 - processes }),
+          /Cannot restore ale:pong: the snapshot is of ale:pong with 3 episodes in/,
+        );
+      } finally {
+        await env.close();
+        await other?.close();
+      }
+    },
+  });
+}

@@ -5,6 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { atariMain } from "../src/experiments/atari_cli.ts";
+import { readAgentCheckpoint } from "../src/experiments/agent_checkpoint.ts";
+import { encodeState } from "../src/util/state_codec.ts";
+import { aleAvailable } from "../src/env/ale/ale_env.ts";
 
 const small = [
   "--env",
@@ -97,6 +100,74 @@ Deno.test("fig4 --workers 2: episodes in two Web Workers, reproducible under a s
   assert.ok(a.state.updates >= 10);
   assert.deepEqual(b.state.params, a.state.params);
   assert.deepEqual(b.results.episodes, a.results.episodes);
+});
+
+/** fig4 run straight to 2400 frames, and stopped at 1200 and resumed: the same run. */
+async function exactResume(env: string, extra: string[]): Promise<string> {
+  const args = [...small, "--max-episode-steps", "40", "--jitter", "5", ...extra];
+  args[args.indexOf("--record-steps") + 1] = "0";
+  args[args.indexOf("--env") + 1] = env;
+  const read = async (out: string) => ({
+    results: JSON.parse(await Deno.readTextFile(`${out}/results.json`)),
+    state: await readAgentCheckpoint(out),
+    bins: [...Deno.readDirSync(out)].map((e) => e.name).filter((n) => n.endsWith(".bin")),
+  });
+  const a = await Deno.makeTempDir(), b = await Deno.makeTempDir();
+  const original = console.log, log: string[] = [];
+  console.log = (...m: unknown[]) => log.push(m.join(" "));
+  try {
+    assert.equal(await atariMain([...args, "--frames", "2400", "--out", a], "fig4"), 0);
+    const stop = [...args, "--frames", "1200", "--checkpoint-every", "0", "--out", b];
+    assert.equal(await atariMain(stop, "fig4"), 0);
+    const half = await read(b);
+    assert.ok(half.state.run, "the checkpoint holds the episodes' state");
+    assert.deepEqual(half.bins, [`checkpoint-${half.state.frames}.bin`]);
+    assert.equal(await atariMain([...args, "--frames", "2400", "--out", b, "--resume"], "fig4"), 0);
+    assert.ok(!log.some((l) => /episodes restart/.test(l)), log.join("\n"));
+    const straight = await read(a), resumed = await read(b);
+    assert.ok(straight.results.updates.length >= 10 && straight.results.episodes.length >= 4);
+    assert.deepEqual(resumed.results.episodes, straight.results.episodes);
+    assert.deepEqual(resumed.results.updates, straight.results.updates);
+    assert.deepEqual(resumed.state.params, straight.state.params);
+    assert.deepEqual(resumed.state.optimizer, straight.state.optimizer);
+    assert.deepEqual(resumed.state.rng, straight.state.rng);
+    assert.deepEqual(encodeState(resumed.state.run), encodeState(straight.state.run));
+    assert.deepEqual(resumed.bins, straight.bins);
+    return b;
+  } catch (e) {
+    await Deno.remove(b, { recursive: true });
+    throw e;
+  } finally {
+    console.log = original;
+    await Deno.remove(a, { recursive: true });
+  }
+}
+
+Deno.test("fig4 --resume continues exactly: stopped at 1200 frames and resumed = straight", async () => {
+  const b = await exactResume("catch", []);
+  const original = console.log, log: string[] = [];
+  console.log = (...m: unknown[]) => log.push(m.join(" "));
+  try {
+    // an older checkpoint (no episode state) still resumes, with a message
+    const { run: _r, ...old } = JSON.parse(await Deno.readTextFile(`${b}/checkpoint.json`));
+    await Deno.writeTextFile(`${b}/checkpoint.json`, JSON.stringify(old));
+    const args = [...small, "--max-episode-steps", "40", "--jitter", "5"];
+    args[args.indexOf("--record-steps") + 1] = "0";
+    assert.equal(await atariMain([...args, "--frames", "2600", "--out", b, "--resume"], "fig4"), 0);
+    assert.ok(log.some((l) => /holds no episode state .*: the episodes restart/.test(l)));
+  } finally {
+    console.log = original;
+    await Deno.remove(b, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "fig4 --resume continues exactly on ALE Pong, unroll form, 2 workers",
+  ignore: (await aleAvailable()) === undefined,
+  fn: async () => {
+    const b = await exactResume("ale:pong", ["--form", "unroll", "--workers", "2"]);
+    await Deno.remove(b, { recursive: true });
+  },
 });
 
 Deno.test("fig4 bad input: one line, exit 2", async () => {

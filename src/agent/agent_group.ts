@@ -8,14 +8,14 @@
  * @module
  */
 import type { Precision } from "../backend/backend.ts";
-import { Rng } from "../util/rng.ts";
+import { Rng, type RngState } from "../util/rng.ts";
 import {
   type ActorCritic,
   type AgentGradientBatch,
   type RewardLearner,
   sampleActions,
 } from "./actor_critic.ts";
-import { AgentNetwork } from "./agent_network.ts";
+import { AgentNetwork, type AgentNetworkState } from "./agent_network.ts";
 import type { AgentFeedback, AgentParams } from "./agent_params.ts";
 import type { ResolvedAgentSpec } from "./agent_spec.ts";
 import { OnlineRewardEprop } from "./reward_online.ts";
@@ -67,6 +67,32 @@ export interface AgentActReply {
   actions: Int32Array;
   /** The group's gradient when an update was due. */
   batch?: AgentGradientBatch;
+}
+
+/** What {@linkcode AgentGroup.saveState} returns. */
+export interface AgentGroupState {
+  /** The network's state. */
+  net: AgentNetworkState;
+  /** The learner's state (its saveState()). */
+  learner: unknown;
+  /** The action draws. */
+  rng: RngState;
+}
+
+/** A learner that can save and restore its state. */
+interface StatefulLearner {
+  saveState(): unknown;
+  loadState(s: unknown): void;
+}
+
+function stateful(learner: RewardLearner): StatefulLearner {
+  const l = learner as Partial<StatefulLearner>;
+  if (typeof l.saveState !== "function" || typeof l.loadState !== "function") {
+    throw new TypeError(
+      `Cannot save the agent's state: the learner ${learner.constructor.name} has no saveState/loadState`,
+    );
+  }
+  return l as StatefulLearner;
 }
 
 /** The episodes of one group, in this thread. */
@@ -154,6 +180,32 @@ export class AgentGroup {
   /** Restores the action draws. */
   restoreRng(state: ReturnType<Rng["state"]>): void {
     this.#rng = Rng.fromState(state);
+  }
+
+  /**
+   * The group's complete state for an exact resume: its episodes' network state, the learner's
+   * traces or recorded steps and accumulated gradient, and the action draws (the parameters are
+   * the trainer's master copy, sent again after a restore).
+   * @returns Plain data with typed arrays.
+   * @throws {TypeError} If the learner cannot save its state.
+   */
+  saveState(): AgentGroupState {
+    return {
+      net: this.net.saveState(),
+      learner: stateful(this.learner).saveState(),
+      rng: this.rngState(),
+    };
+  }
+
+  /**
+   * Restores a state from {@linkcode AgentGroup.saveState} of a group of the same shape and form.
+   * @param s The state.
+   * @throws {RangeError} For a state that does not fit, naming the field.
+   */
+  loadState(s: AgentGroupState): void {
+    this.net.loadState(s.net);
+    stateful(this.learner).loadState(s.learner);
+    this.restoreRng(s.rng);
   }
 
   /** Frees the network's core. */

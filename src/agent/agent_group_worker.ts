@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { AgentGroup, type AgentGroupInit } from "./agent_group.ts";
+import { AgentGroup, type AgentGroupInit, type AgentGroupState } from "./agent_group.ts";
 import type { AgentActReply, AgentActRequest } from "./agent_group.ts";
 import type { AgentWorkerRequest } from "./agent_worker.ts";
 import type { RngState } from "../util/rng.ts";
@@ -17,6 +17,10 @@ export interface AgentGroupHandle {
   rngState(): Promise<RngState>;
   /** Restores the action draws. */
   restoreRng(state: RngState): Promise<void>;
+  /** The group's complete state (see {@linkcode AgentGroup.saveState}). */
+  saveState(): Promise<AgentGroupState>;
+  /** Restores the group's complete state. */
+  loadState(state: AgentGroupState): Promise<void>;
   /** Frees the group (ends its worker). */
   close(): void;
 }
@@ -32,6 +36,8 @@ export async function localGroup(init: AgentGroupInit): Promise<AgentGroupHandle
     act: (req) => Promise.resolve(g.act(req)),
     rngState: () => Promise.resolve(g.rngState()),
     restoreRng: (s) => Promise.resolve(g.restoreRng(s)),
+    saveState: () => Promise.resolve(g.saveState()),
+    loadState: (s) => Promise.resolve(g.loadState(s)),
     close: () => g.dispose(),
   };
 }
@@ -76,6 +82,8 @@ export async function workerGroup(init: AgentGroupInit): Promise<AgentGroupHandl
     act: async (req) => (await call({ type: "act", act: req })).reply as AgentActReply,
     rngState: async () => (await call({ type: "rng" })).rng as RngState,
     restoreRng: async (rng) => void await call({ type: "restoreRng", rng }),
+    saveState: async () => (await call({ type: "save" })).state as AgentGroupState,
+    loadState: async (state) => void await call({ type: "load", state }),
     close: () => worker.terminate(),
   };
 }

@@ -68,6 +68,14 @@ export interface AgentNetworkOptions {
   recordCnn?: boolean;
 }
 
+/** What {@linkcode AgentNetwork.saveState} returns (plain data). */
+export interface AgentNetworkState {
+  /** The LSNN's v, a, r, z, psi [B][n] and the filtered features [B][nFeatures]. */
+  neurons: Record<string, Float64Array>;
+  /** The CNN's potentials and last spikes per layer, or undefined before the first frame. */
+  conv: SpikingConvState | undefined;
+}
+
 /** The per-episode state carried between frames. */
 interface NeuronState {
   v: Float64Array;
@@ -338,6 +346,49 @@ export class AgentNetwork {
       for (let k = 0; k < A; k++) sum += rec.pi[b * A + k] = Math.exp(logits[k] - max);
       for (let k = 0; k < A; k++) rec.pi[b * A + k] /= sum;
     }
+  }
+
+  /**
+   * The episodes' complete state (LSNN, filters, the CNN's potentials and last spikes), for an
+   * exact resume.
+   * @returns Copies.
+   */
+  saveState(): AgentNetworkState {
+    const copy = (a: Float64Array[]) => a.map((x) => x.slice());
+    const c = this.#convState;
+    return {
+      neurons: Object.fromEntries(Object.entries(this.#state).map(([k, v]) => [k, v.slice()])),
+      conv: c && { v: copy(c.v), z: copy(c.z) },
+    };
+  }
+
+  /**
+   * Restores a state from {@linkcode AgentNetwork.saveState} of a network of the same shape.
+   * @param s The state.
+   * @throws {RangeError} For arrays of the wrong size, naming the field.
+   */
+  loadState(s: AgentNetworkState): void {
+    const check = (name: string, want: number, got: ArrayLike<number> | undefined) => {
+      if (got?.length !== want) {
+        throw new RangeError(
+          `Cannot load agent network state: ${name} must hold ${want} values, got ${got?.length}`,
+        );
+      }
+    };
+    for (const [k, v] of Object.entries(this.#state)) {
+      check(`neurons.${k}`, v.length, s?.neurons?.[k]);
+      v.set(s.neurons[k]);
+    }
+    if (!s.conv) {
+      this.#convState = undefined;
+      return;
+    }
+    const layers = this.spec.conv.layers, B = this.batchSize;
+    layers.forEach((l, i) => {
+      check(`conv.v[${i}]`, B * l.units, s.conv!.v[i]);
+      check(`conv.z[${i}]`, B * l.units, s.conv!.z[i]);
+    });
+    this.#convState = { v: s.conv.v.map((x) => x.slice()), z: s.conv.z.map((x) => x.slice()) };
   }
 
   /** Frees the CNN's core. */

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { groupStarts, type VectorEnv } from "../env/vector_env.ts";
+import { canSnapshot, groupStarts, requireSnapshot, type VectorEnv } from "../env/vector_env.ts";
 import { createOptimizer, type Optimizer, type OptimizerState } from "../train/optimizer.ts";
 import type { RngState } from "../util/rng.ts";
 import type { AgentFeedback, AgentParams } from "./agent_params.ts";
@@ -21,6 +21,7 @@ import {
   resolveActorCritic,
 } from "./actor_critic.ts";
 import { type AgentGroupHandle, localGroup, workerGroup } from "./agent_group_worker.ts";
+import type { AgentGroupState } from "./agent_group.ts";
 
 /** Options of {@linkcode AgentTrainer}. */
 export interface AgentTrainerOptions {
@@ -75,6 +76,26 @@ export interface AgentUpdate {
   voltageLoss: number;
 }
 
+/**
+ * Where the episodes are, for an exact resume: the loop's state at the end of an agent step (the
+ * environment has stepped; the next step's observations, rewards and ends are not yet handed to
+ * the groups), every group's network, learner and draws, and the environment's snapshot.
+ */
+export interface AgentRunState {
+  /** The observations the next agent step acts on. */
+  observations: Float32Array | Float64Array | Uint8Array;
+  /** The last step's clipped rewards and ends (handed to the groups by the next step). */
+  previous?: { rewards: Float64Array; ended: Uint8Array };
+  /** Which episodes ended since the last update. */
+  endedSince: Uint8Array;
+  /** Agent steps into the current unroll. */
+  sinceUnroll: number;
+  /** Each group's state. */
+  groups: AgentGroupState[];
+  /** The environment's snapshot. */
+  env: unknown;
+}
+
 /** The trainer's saved state (parameters, optimizer, draws, counters). */
 export interface AgentTrainerState {
   /** Parameters by name. */
@@ -87,6 +108,11 @@ export interface AgentTrainerState {
   frames: number;
   /** Updates so far. */
   updates: number;
+  /**
+   * The episodes' state for an exact resume (absent before training starts, for an environment
+   * without snapshot(), and in checkpoints of older versions: the episodes then restart).
+   */
+  run?: AgentRunState;
 }
 
 /** The training loop. */
@@ -302,19 +328,45 @@ export class AgentTrainer {
     });
   }
 
-  /** The state to resume from (episodes restart on resume). */
+  /**
+   * The state to resume from, taken between agent steps (not while `train` is running a step:
+   * from a hook, only from `onStep`, which runs after the environment has stepped). With an
+   * environment that can save its state ({@linkcode canSnapshot}), it holds `run`, and a restored
+   * trainer continues exactly as this one would (same draws, parameters and episodes, bit for
+   * bit); otherwise the episodes restart on resume.
+   * @returns Plain data with typed arrays under `run` (see ../util/state_codec.ts for files).
+   */
   async save(): Promise<AgentTrainerState> {
-    return {
+    const state: AgentTrainerState = {
       params: Object.fromEntries(Object.entries(this.params).map(([k, v]) => [k, Array.from(v)])),
       optimizer: this.#optimizer.state(),
       rng: await Promise.all(this.#groups.map((g) => g.rngState())),
       frames: this.frames,
       updates: this.updates,
     };
+    if (this.#observations !== undefined && canSnapshot(this.env)) {
+      const prev = this.#previous;
+      state.run = {
+        observations: this.#observations.slice(),
+        previous: prev && { rewards: prev.rewards.slice(), ended: prev.ended.slice() },
+        endedSince: this.#endedSince.slice(),
+        sinceUnroll: this.#sinceUnroll,
+        groups: await Promise.all(this.#groups.map((g) => g.saveState())),
+        env: await this.env.snapshot(),
+      };
+    }
+    return state;
   }
 
-  /** Restores a saved state (parameters, optimizer, draws, counters). */
-  async restore(state: AgentTrainerState): Promise<void> {
+  /**
+   * Restores a saved state: parameters, optimizer, draws, counters, and with `run` the episodes
+   * (the networks, learners and environment), so that training continues exactly.
+   * @param state What {@linkcode AgentTrainer.save} returned (or an older checkpoint's state).
+   * @returns True if the episodes continue (`run` restored), false if they restart.
+   * @throws {RangeError} For a state of another shape (worker count, sizes), naming the field;
+   *   {TypeError} for `run` with an environment that cannot restore its state.
+   */
+  async restore(state: AgentTrainerState): Promise<boolean> {
     // checkpoints written before --workers held one generator, not a list
     const rng = Array.isArray(state.rng) ? state.rng : [state.rng as unknown as RngState];
     if (rng.length !== this.#groups.length) {
@@ -328,6 +380,28 @@ export class AgentTrainer {
     await Promise.all(this.#groups.map((g, k) => g.restoreRng(rng[k])));
     this.frames = state.frames;
     this.updates = state.updates;
+    const run = state.run;
+    if (!run) return false;
+    const B = this.env.numEnvs, size = this.spec.frameSize * this.spec.frameSize;
+    if (run.observations?.length !== B * size || run.endedSince?.length !== B) {
+      throw new RangeError(
+        `Cannot resume agent: run.observations must hold ${B} x ${size} values and run.endedSince ${B}, got ${run.observations?.length} and ${run.endedSince?.length}`,
+      );
+    }
+    if (run.groups?.length !== this.#groups.length) {
+      throw new RangeError(
+        `Cannot resume agent: run.groups must hold ${this.#groups.length} groups, got ${run.groups?.length}`,
+      );
+    }
+    const env = requireSnapshot(this.env, "Cannot resume agent");
+    await env.restore(run.env);
+    await Promise.all(this.#groups.map((g, k) => g.loadState(run.groups[k])));
+    this.#observations = run.observations.slice();
+    this.#previous = run.previous &&
+      { rewards: run.previous.rewards.slice(), ended: run.previous.ended.slice() };
+    this.#endedSince = run.endedSince.slice();
+    this.#sinceUnroll = run.sinceUnroll;
+    return true;
   }
 
   /** Ends the groups (and their workers). */

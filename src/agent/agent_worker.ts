@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { AgentGroup, type AgentGroupInit } from "./agent_group.ts";
+import { AgentGroup, type AgentGroupInit, type AgentGroupState } from "./agent_group.ts";
 import type { AgentActRequest } from "./agent_group.ts";
 
 /** A message to the worker. */
@@ -13,13 +13,15 @@ export interface AgentWorkerRequest {
   /** Matches the reply. */
   id: number;
   /** What to do. */
-  type: "init" | "act" | "rng" | "restoreRng";
+  type: "init" | "act" | "rng" | "restoreRng" | "save" | "load";
   /** For "init". */
   init?: AgentGroupInit;
   /** For "act". */
   act?: AgentActRequest;
   /** For "restoreRng". */
   rng?: unknown;
+  /** For "load". */
+  state?: AgentGroupState;
 }
 
 interface WorkerScope {
@@ -50,7 +52,12 @@ scope.onmessage = async (event) => {
     } else if (msg.type === "restoreRng") {
       group.restoreRng(msg.rng as Parameters<AgentGroup["restoreRng"]>[0]);
       scope.postMessage({ id: msg.id });
-    }
+    } else if (msg.type === "save") {
+      scope.postMessage({ id: msg.id, state: group.saveState() });
+    } else if (msg.type === "load") {
+      group.loadState(msg.state!);
+      scope.postMessage({ id: msg.id });
+    } else throw new Error(`unknown message type ${msg.type}`);
   } catch (e) {
     scope.postMessage({ id: msg.id, error: (e as Error)?.message ?? String(e) });
   }

@@ -370,9 +370,148 @@ export class OnlineRewardEprop implements RewardLearner {
     return out;
   }
 
+  /**
+   * The learner's complete state, for an exact resume: every trace (the core's in its own
+   * precision, f32 or f64), the heads' traces, the pending TD errors and the counters. Every
+   * mutable field is listed here and in {@linkcode OnlineRewardEprop.loadState}.
+   */
+  saveState(): OnlineRewardEpropState {
+    const core = this.#core, spec = this.#spec, B = this.#B, n = spec.n;
+    const traces = (t: SynapseTraces) => ({
+      epsV: t.epsV.slice(),
+      epsA: core.view(t.epsA, B * t.nPre * spec.nAlif).slice(),
+      ebar: core.view(t.ebar, B * t.nPre * n).slice(),
+      F: core.view(t.F, B * t.nPre * n).slice(),
+      S: core.view(t.S, t.nPre * n).slice(),
+      g: core.view(t.g, t.nPre * n).slice(),
+    });
+    return {
+      form: "online",
+      precision: core.precision,
+      in: traces(this.#in),
+      rec: traces(this.#rec),
+      heads: Object.fromEntries(Object.entries(this.#heads).map(([k, v]) => [k, v.slice()])),
+      fwPi: this.#fwPi.slice(),
+      fbPi: this.#fbPi.slice(),
+      fwV: this.#fwV.slice(),
+      fbV: this.#fbV.slice(),
+      pendingReward: this.#pendingReward.slice(),
+      pendingValue: this.#pendingValue.slice(),
+      pending: this.#pending.slice(),
+      lastValue: this.#lastValue.slice(),
+      spikes: this.#spikes.slice(),
+      count: this.#count,
+      agentSteps: this.#agentSteps,
+      voltageLoss: this.#voltageLoss,
+    };
+  }
+
+  /**
+   * Restores a state from {@linkcode OnlineRewardEprop.saveState} of a learner of the same shape.
+   * @param s The state.
+   * @throws {RangeError} For a state of another form, precision or size, naming the field.
+   */
+  loadState(s: OnlineRewardEpropState): void {
+    const core = this.#core;
+    if (s?.form !== "online" || s.precision !== core.precision) {
+      throw new RangeError(
+        `Cannot load online learner state: form/precision must be online/${core.precision}, got ${s?.form}/${s?.precision}`,
+      );
+    }
+    const copy = (
+      name: string,
+      to: { length: number; set(a: ArrayLike<number>): void },
+      from: ArrayLike<number>,
+    ) => {
+      if (from?.length !== to.length) {
+        throw new RangeError(
+          `Cannot load online learner state: ${name} must hold ${to.length} values, got ${from?.length}`,
+        );
+      }
+      to.set(from);
+    };
+    const spec = this.#spec, B = this.#B, n = spec.n;
+    for (const [name, t] of [["in", this.#in], ["rec", this.#rec]] as const) {
+      const saved = s[name];
+      copy(`${name}.epsV`, t.epsV, saved.epsV);
+      copy(`${name}.epsA`, core.view(t.epsA, B * t.nPre * spec.nAlif), saved.epsA);
+      copy(`${name}.ebar`, core.view(t.ebar, B * t.nPre * n), saved.ebar);
+      copy(`${name}.F`, core.view(t.F, B * t.nPre * n), saved.F);
+      copy(`${name}.S`, core.view(t.S, t.nPre * n), saved.S);
+      copy(`${name}.g`, core.view(t.g, t.nPre * n), saved.g);
+    }
+    for (const [k, v] of Object.entries(this.#heads)) copy(`heads.${k}`, v, s.heads[k]);
+    copy("fwPi", this.#fwPi, s.fwPi);
+    copy("fbPi", this.#fbPi, s.fbPi);
+    copy("fwV", this.#fwV, s.fwV);
+    copy("fbV", this.#fbV, s.fbV);
+    copy("pendingReward", this.#pendingReward, s.pendingReward);
+    copy("pendingValue", this.#pendingValue, s.pendingValue);
+    copy("pending", this.#pending, s.pending);
+    copy("lastValue", this.#lastValue, s.lastValue);
+    copy("spikes", this.#spikes, s.spikes);
+    this.#count = s.count;
+    this.#agentSteps = s.agentSteps;
+    this.#voltageLoss = s.voltageLoss ?? 0;
+  }
+
   /** Bytes of trace memory (core and TypeScript), fixed at construction. */
   get stateBytes(): number {
     return this.#core.arena.mark() + 8 * (this.#in.epsV.length + this.#rec.epsV.length) +
       this.#fwPi.byteLength + this.#fwV.byteLength;
   }
+}
+
+/** One synapse group's traces in {@linkcode OnlineRewardEpropState}. */
+export interface OnlineTracesState {
+  /** eps_v [B][nPre] (float64). */
+  epsV: Float64Array;
+  /** eps_a [B][nPre][nAlif], ebar and F [B][nPre][n], S and g [nPre][n], in the core's precision. */
+  epsA: Float32Array | Float64Array;
+  /** ebar [B][nPre][n]. */
+  ebar: Float32Array | Float64Array;
+  /** F [B][nPre][n]. */
+  F: Float32Array | Float64Array;
+  /** Unfiltered trace sums [nPre][n]. */
+  S: Float32Array | Float64Array;
+  /** Accumulated gradient [nPre][n]. */
+  g: Float32Array | Float64Array;
+}
+
+/** The complete state of an {@linkcode OnlineRewardEprop} (plain data with typed arrays). */
+export interface OnlineRewardEpropState {
+  /** "online". */
+  form: "online";
+  /** The traces' precision. */
+  precision: Precision;
+  /** Input synapses. */
+  in: OnlineTracesState;
+  /** Recurrent synapses. */
+  rec: OnlineTracesState;
+  /** The heads' accumulated gradients. */
+  heads: Record<string, Float64Array>;
+  /** The heads' traces and the pending TD errors, per episode. */
+  fwPi: Float64Array;
+  /** See fwPi. */
+  fbPi: Float64Array;
+  /** See fwPi. */
+  fwV: Float64Array;
+  /** See fwPi. */
+  fbV: Float64Array;
+  /** See fwPi. */
+  pendingReward: Float64Array;
+  /** See fwPi. */
+  pendingValue: Float64Array;
+  /** See fwPi. */
+  pending: Uint8Array;
+  /** See fwPi. */
+  lastValue: Float64Array;
+  /** Spikes per neuron since the last update. */
+  spikes: Float64Array;
+  /** Network steps since the last update (all episodes). */
+  count: number;
+  /** Agent steps since the last update (all episodes). */
+  agentSteps: number;
+  /** Voltage loss since the last update. */
+  voltageLoss?: number;
 }

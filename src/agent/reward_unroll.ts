@@ -62,7 +62,8 @@ import {
   zeroAgentGradients,
 } from "./actor_critic.ts";
 
-interface Step {
+/** One recorded agent step of an unroll. */
+export interface UnrollStep {
   rec: AgentFrameRecord;
   actions: Int32Array;
   rewards?: Float64Array;
@@ -95,7 +96,7 @@ export class UnrollRewardEprop implements RewardLearner {
   readonly trainCnn: boolean;
   readonly #cnnTaskScale: number;
   readonly #net: AgentNetwork | undefined;
-  #steps: Step[] = [];
+  #steps: UnrollStep[] = [];
   #g: Record<string, Float64Array>;
   #agentSteps = 0;
   #rateLoss = 0;
@@ -354,7 +355,7 @@ export class UnrollRewardEprop implements RewardLearner {
 
   /** The CNN's filters' gradient, episode by episode and segment by segment (cut at resets). */
   #cnn(
-    steps: Step[],
+    steps: UnrollStep[],
     X: Float64Array,
     dLogits: Float64Array,
     dValue: Float64Array,
@@ -437,7 +438,7 @@ export class UnrollRewardEprop implements RewardLearner {
   }
 
   #product(
-    steps: Step[],
+    steps: UnrollStep[],
     M: Float64Array,
     grad: Float64Array,
     nPre: number,
@@ -464,6 +465,51 @@ export class UnrollRewardEprop implements RewardLearner {
     }
   }
 
+  /**
+   * The learner's complete state, for an exact resume: the steps of the unroll so far, the
+   * accumulated gradient and the counters (every mutable field, here and in loadState).
+   */
+  saveState(): UnrollRewardEpropState {
+    return structuredClone({
+      form: "unroll" as const,
+      steps: this.#steps,
+      g: this.#g,
+      agentSteps: this.#agentSteps,
+      rateLoss: this.#rateLoss,
+      voltageLoss: this.#voltageLoss,
+      spikeTotal: this.#spikeTotal,
+      count: this.#count,
+    });
+  }
+
+  /**
+   * Restores a state from {@linkcode UnrollRewardEprop.saveState}.
+   * @param s The state.
+   * @throws {RangeError} For a state of another form or gradient size, naming the field.
+   */
+  loadState(s: UnrollRewardEpropState): void {
+    if (s?.form !== "unroll" || !Array.isArray(s.steps)) {
+      throw new RangeError(`Cannot load unroll learner state: form must be unroll, got ${s?.form}`);
+    }
+    for (const [k, v] of Object.entries(this.#g)) {
+      if (s.g?.[k]?.length !== v.length) {
+        throw new RangeError(
+          `Cannot load unroll learner state: g.${k} must hold ${v.length} values, got ${
+            s.g?.[k]?.length
+          }`,
+        );
+      }
+    }
+    const c = structuredClone(s);
+    this.#steps = c.steps;
+    this.#g = c.g;
+    this.#agentSteps = c.agentSteps;
+    this.#rateLoss = c.rateLoss;
+    this.#voltageLoss = c.voltageLoss ?? 0;
+    this.#spikeTotal = c.spikeTotal;
+    this.#count = c.count;
+  }
+
   take(): AgentGradientBatch {
     const out: AgentGradientBatch = {
       grads: this.#g,
@@ -486,4 +532,24 @@ function add(a: Float64Array, b: Float64Array): Float64Array {
   const out = a.slice();
   for (let i = 0; i < b.length; i++) out[i] += b[i];
   return out;
+}
+
+/** The complete state of an {@linkcode UnrollRewardEprop} (plain data with typed arrays). */
+export interface UnrollRewardEpropState {
+  /** "unroll". */
+  form: "unroll";
+  /** The unroll's steps so far. */
+  steps: UnrollStep[];
+  /** The accumulated gradient. */
+  g: Record<string, Float64Array>;
+  /** Agent steps since the last update. */
+  agentSteps: number;
+  /** Rate loss since the last update. */
+  rateLoss: number;
+  /** Voltage loss since the last update. */
+  voltageLoss: number;
+  /** Spikes since the last update. */
+  spikeTotal: number;
+  /** Network steps since the last update. */
+  count: number;
 }

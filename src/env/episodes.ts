@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Rng } from "../util/rng.ts";
+import { Rng, type RngState } from "../util/rng.ts";
 import type { EpisodeRecord, VectorEnv } from "./vector_env.ts";
 
 /**
@@ -56,6 +56,20 @@ export function checkEpisodeLimit(what: string, maxEpisodeSteps: number, jitter:
   }
 }
 
+/** What {@linkcode EpisodeClock.snapshot} returns. */
+export interface EpisodeClockState {
+  /** Scores so far. */
+  score: Float64Array;
+  /** Agent steps so far. */
+  steps: Int32Array;
+  /** Emulator frames so far. */
+  frames: Float64Array;
+  /** Length limits. */
+  limit: Int32Array;
+  /** The limits' generator. */
+  rng: RngState;
+}
+
 /** Running statistics and length limits of N parallel episodes. */
 export class EpisodeClock {
   /** Game score so far (unclipped rewards). */
@@ -102,6 +116,39 @@ export class EpisodeClock {
     this.steps[i] = 0;
     this.frames[i] = 0;
     this.limit[i] = this.#max === 0 ? 0 : this.#max - this.#rng.int(this.#jitter + 1);
+  }
+
+  /**
+   * The clock's complete state (statistics, limits, the limits' generator).
+   * @returns Copies.
+   */
+  snapshot(): EpisodeClockState {
+    return {
+      score: this.score.slice(),
+      steps: this.steps.slice(),
+      frames: this.frames.slice(),
+      limit: this.limit.slice(),
+      rng: this.#rng.state(),
+    };
+  }
+
+  /**
+   * Restores a state from {@linkcode EpisodeClock.snapshot} of a clock of the same size.
+   * @param s The state.
+   * @throws {RangeError} For arrays of the wrong size, naming the field.
+   */
+  restore(s: EpisodeClockState): void {
+    for (const key of ["score", "steps", "frames", "limit"] as const) {
+      if (s?.[key]?.length !== this[key].length) {
+        throw new RangeError(
+          `Cannot restore episode clock: ${key} must hold ${this[key].length} values, got ${
+            s?.[key]?.length
+          }`,
+        );
+      }
+      this[key].set(s[key]);
+    }
+    this.#rng = Rng.fromState(s.rng);
   }
 
   /**

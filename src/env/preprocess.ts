@@ -17,13 +17,20 @@
  *
  * @module
  */
-import { checkActions } from "./vector_env.ts";
-import type { EpisodeRecord, ObservationShape, VectorEnv, VectorStep } from "./vector_env.ts";
+import { checkActions, requireSnapshot } from "./vector_env.ts";
+import type {
+  EpisodeRecord,
+  ObservationShape,
+  SnapshotVectorEnv,
+  VectorEnv,
+  VectorStep,
+} from "./vector_env.ts";
 import { areaResizer, maxInto, toGrey } from "./frame_ops.ts";
 import {
   canResetEpisodes,
   checkEpisodeLimit,
   EpisodeClock,
+  type EpisodeClockState,
   type ResettableVectorEnv,
 } from "./episodes.ts";
 
@@ -89,9 +96,14 @@ export interface PreprocessOptions {
 }
 
 /** What {@linkcode preprocess} returns: float32 grey observations in [0, 1]. */
-export interface PreprocessedEnv extends ResettableVectorEnv {
+export interface PreprocessedEnv extends ResettableVectorEnv, SnapshotVectorEnv {
   /** Always "float32". */
   readonly observationType: "float32";
+  /**
+   * Saves the state (needs a raw environment with snapshot()).
+   * @returns The snapshot.
+   */
+  snapshot(): Promise<PreprocessedSnapshot>;
   /**
    * Starts all N episodes afresh.
    * @param seed Passed to the raw environment; also reseeds the episode length jitter.
@@ -110,6 +122,22 @@ export interface PreprocessedEnv extends ResettableVectorEnv {
    * @returns All N observations and lives.
    */
   resetEpisodes(mask: Uint8Array): Promise<{ observations: Float32Array; lives: Int32Array }>;
+}
+
+/**
+ * What {@linkcode PreprocessedEnv.snapshot} returns: the raw environment's snapshot, the episode
+ * clock, the reward carried into the next episode and the last observations. (The max-pool's two
+ * grey frames are written afresh within each step, so they need no saving.)
+ */
+export interface PreprocessedSnapshot {
+  /** The raw environment's snapshot. */
+  raw: unknown;
+  /** The episode clock. */
+  clock: EpisodeClockState;
+  /** Rewards of the next episodes' first steps, earned inside the last repeat. */
+  carry: Float64Array;
+  /** The last observations. */
+  last: Float32Array;
 }
 
 const OPTION_KEYS = ["frameSkip", "maxPool", "size", "maxEpisodeSteps", "jitter", "seed"];
@@ -357,6 +385,32 @@ class Preprocessed implements PreprocessedEnv {
     } finally {
       this.#busy = false;
     }
+  }
+
+  async snapshot(): Promise<PreprocessedSnapshot> {
+    this.#check("snapshot");
+    const raw = requireSnapshot(this.#raw, `Cannot snapshot ${this.name}`);
+    return {
+      raw: await raw.snapshot(),
+      clock: this.#clock.snapshot(),
+      carry: this.#carry.slice(),
+      last: this.#last.slice(),
+    };
+  }
+
+  async restore(snapshot: unknown): Promise<void> {
+    this.#check("restore");
+    const raw = requireSnapshot(this.#raw, `Cannot restore ${this.name}`);
+    const s = snapshot as PreprocessedSnapshot;
+    if (s?.carry?.length !== this.#carry.length || s.last?.length !== this.#last.length) {
+      throw new RangeError(
+        `Cannot restore ${this.name}: carry and last must hold ${this.#carry.length} and ${this.#last.length} values, got ${s?.carry?.length} and ${s?.last?.length}`,
+      );
+    }
+    await raw.restore(s.raw);
+    this.#clock.restore(s.clock);
+    this.#carry.set(s.carry);
+    this.#last.set(s.last);
   }
 
   async close(): Promise<void> {

@@ -91,6 +91,53 @@ export interface VectorEnv {
 }
 
 /**
+ * A {@linkcode VectorEnv} that can save and restore its complete state (every episode's game or
+ * emulator state and generators, the episode bookkeeping, the preprocessing's buffers), so that
+ * stepping on from a restored snapshot gives what stepping on from the snapshot's moment gave.
+ * A snapshot is plain data with typed arrays (structured-cloneable); it fits an environment built
+ * with the same options.
+ */
+export interface SnapshotVectorEnv extends VectorEnv {
+  /**
+   * Saves the state between steps (not while a call is running).
+   * @returns The snapshot.
+   */
+  snapshot(): Promise<unknown>;
+  /**
+   * Restores a snapshot of an environment built with the same options.
+   * @param snapshot What {@linkcode SnapshotVectorEnv.snapshot} returned.
+   * @throws {RangeError} For a snapshot that does not fit, naming the field.
+   */
+  restore(snapshot: unknown): Promise<void>;
+}
+
+/**
+ * Whether an environment can save and restore its state.
+ * @param env The environment.
+ * @returns True if it has {@linkcode SnapshotVectorEnv.snapshot} and restore.
+ */
+export function canSnapshot(env: VectorEnv): env is SnapshotVectorEnv {
+  const e = env as Partial<SnapshotVectorEnv>;
+  return typeof e.snapshot === "function" && typeof e.restore === "function";
+}
+
+/**
+ * The environment as a {@linkcode SnapshotVectorEnv}, or a clear error.
+ * @param env The environment.
+ * @param what What needs it, for the message.
+ * @returns The same environment.
+ * @throws {TypeError} If it cannot save its state.
+ */
+export function requireSnapshot(env: VectorEnv, what: string): SnapshotVectorEnv {
+  if (!canSnapshot(env)) {
+    throw new TypeError(
+      `${what}: the environment ${env.name} cannot save its state (it has no snapshot()/restore())`,
+    );
+  }
+  return env;
+}
+
+/**
  * Checks the actions of a step.
  * @param env The environment.
  * @param actions The actions.

@@ -2,8 +2,13 @@
  * `deno task fig4` (Pong) and `deno task fig5` (Fishing Derby): the spiking actor-critic agent of
  * Figs. 4-5 trained by reward-based e-prop on an Atari game through ALE (`--env ale:<rom>`, needs
  * ale-py) or a TypeScript game (`--env pong|catch`). Prints a progress line, writes results.json
- * (every finished episode and update), checkpoint.json (parameters, Adam, draws, counters) and a
- * learning-curve figure to --out; `--resume` continues from the checkpoint (episodes restart).
+ * (every finished episode and update), checkpoint.json (parameters, Adam, draws, counters, and the
+ * episodes' state in a binary side file: ./agent_checkpoint.ts) and a learning-curve figure to
+ * --out; `--resume` continues from the checkpoint exactly: the resumed run gives what the
+ * uninterrupted run gives, bit for bit (checkpoints of older versions: the episodes restart).
+ *
+ * Checkpoints are taken at update boundaries (at most one per --checkpoint-every seconds) and
+ * written at the end of that agent step, after the environment has stepped, and at the end.
  *
  * @module
  */
@@ -16,12 +21,12 @@ import { preprocess } from "../env/preprocess.ts";
 import type { VectorEnv } from "../env/vector_env.ts";
 import { resolveAgentSpec } from "../agent/agent_spec.ts";
 import { initAgentFeedback, initAgentParams } from "../agent/agent_params.ts";
+import { AgentTrainer, type AgentUpdate, type TrainedEpisode } from "../agent/agent_trainer.ts";
 import {
-  AgentTrainer,
-  type AgentTrainerState,
-  type AgentUpdate,
-  type TrainedEpisode,
-} from "../agent/agent_trainer.ts";
+  type AgentCheckpoint,
+  readAgentCheckpoint,
+  writeAgentCheckpoint,
+} from "./agent_checkpoint.ts";
 import { lines } from "../plot/charts.ts";
 import { AgentNetwork } from "../agent/agent_network.ts";
 import { recordAgentEpisode } from "../agent/agent_episode.ts";
@@ -131,6 +136,12 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
     "print-every": { type: "number", default: 10, min: 0, help: "seconds between progress lines" },
     out: { type: "string", default: out, help: "output folder" },
     resume: { type: "boolean", default: false, help: "continue from --out's checkpoint" },
+    "checkpoint-every": {
+      type: "number",
+      default: 60,
+      min: 0,
+      help: "seconds between checkpoints (at update boundaries; also one at the end)",
+    },
     "record-steps": {
       type: "int",
       default: 300,
@@ -209,16 +220,16 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
     args,
     async ({ values: v }) => {
       const out = v.out as string, N = v["episodes-parallel"] as number, seed = v.seed as number;
-      const checkpointPath = `${out}/checkpoint.json`, resultsPath = `${out}/results.json`;
+      const resultsPath = `${out}/results.json`;
       const envName = v.env as string;
       if (!envName.startsWith("ale:") && envName !== "pong" && envName !== "catch") {
         throw new InputError(`--env must be ale:<rom>, pong or catch, got ${envName}`);
       }
-      let resumed: { state: AgentTrainerState; results: RunResults } | undefined;
+      let resumed: { state: AgentCheckpoint; results: RunResults } | undefined;
       if (v.resume) {
         try {
           resumed = {
-            state: JSON.parse(await Deno.readTextFile(checkpointPath)),
+            state: await readAgentCheckpoint(out),
             results: JSON.parse(await Deno.readTextFile(resultsPath)),
           };
         } catch (e) {
@@ -293,7 +304,18 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
               );
             }
           }
-          await trainer.restore(resumed.state);
+          const exact = await trainer.restore(resumed.state);
+          // results.json may have been written after the checkpoint: keep what it had then
+          const seen = resumed.state.results;
+          if (seen) {
+            results.episodes.length = Math.min(results.episodes.length, seen.episodes);
+            results.updates.length = Math.min(results.updates.length, seen.updates);
+          }
+          if (!exact) {
+            console.log(
+              `${task}: the checkpoint in ${out} holds no episode state (an older version or an environment without snapshot()): the episodes restart`,
+            );
+          }
         }
         console.log(
           `${task}: ${env.name}, ${N} episodes, ${env.actions.length} actions, agent ${spec.nIn} -> ${spec.n} neurons, ${v.form} form${
@@ -301,25 +323,34 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
           }`,
         );
         const t0 = performance.now(), frames0 = trainer.frames, secondsBefore = results.seconds;
-        let lastPrint = 0, lastSave = 0, lastUpdate: AgentUpdate | undefined;
+        let lastPrint = 0, lastSave = performance.now(), saveDue = false;
+        let lastUpdate: AgentUpdate | undefined;
         const save = async () => {
           const seconds = secondsBefore + (performance.now() - t0) / 1000;
           results.seconds = seconds;
           results.framesPerSecond = trainer.frames / seconds; // over the whole run, resumes included
           lastSave = performance.now();
-          await Deno.writeTextFile(resultsPath, JSON.stringify(results));
-          await Deno.writeTextFile(checkpointPath, JSON.stringify(await trainer.save()));
+          saveDue = false;
+          const tmp = `${resultsPath}.tmp`;
+          await Deno.writeTextFile(tmp, JSON.stringify(results));
+          await Deno.rename(tmp, resultsPath);
+          await writeAgentCheckpoint(out, {
+            ...await trainer.save(),
+            results: { episodes: results.episodes.length, updates: results.updates.length },
+          });
         };
         const total = v.frames as number;
         await trainer.train(total, {
           onEpisode: (e) => results.episodes.push(e),
-          onUpdate: async (u) => {
+          onUpdate: (u) => {
             results.updates.push(u);
             lastUpdate = u;
-            // checkpoints at update boundaries, at most one a minute (paper-sized ones are ~20 MB)
-            if (performance.now() - lastSave >= 60_000) await save();
+            // checkpoints at update boundaries, written at the end of the agent step
+            const every = (v["checkpoint-every"] as number) * 1000;
+            if (performance.now() - lastSave >= every) saveDue = true;
           },
-          onStep: () => {
+          onStep: async () => {
+            if (saveDue) await save();
             const now = performance.now();
             if (now - lastPrint < (v["print-every"] as number) * 1000) return;
             lastPrint = now;

@@ -16,6 +16,10 @@ then the payload.
                    2 RESET   i32[N] seeds (each >= 1)
                    3 STEP    i32[N] actions, u8[N] cut mask (reset after this step)
                    4 RESET_SOME  u8[N] mask
+                   5 REPLAY  i32[N] seeds, then records (u8 op 3 or 4, u32 length, payload):
+                             a RESET with the seeds and the records' STEP and RESET_SOME
+                             messages run again without replies, then the last one's FRAMES
+                             (a snapshot's restore: the emulators are deterministic)
   bridge -> Deno:  1 HELLO   JSON {aleVersion, numpyVersion, actions, shape, python}
                    2 FRAMES  f64[N] rewards, i32[N] lives, i32[N] episode frames (at the step,
                              before any reset), u8[N] terminated, u8[N] truncated,
@@ -31,7 +35,8 @@ import sys
 import threading
 
 HEADER = struct.Struct("<II")
-CONFIG, RESET, STEP, RESET_SOME = 1, 2, 3, 4
+CONFIG, RESET, STEP, RESET_SOME, REPLAY = 1, 2, 3, 4, 5
+RECORD = struct.Struct("<BI")
 HELLO, FRAMES, ERROR = 1, 2, 3
 CRASH_MARK = b"Error in worker thread"
 
@@ -222,6 +227,32 @@ class Session:
                     self.zeros_u8, self.zeros_u8)
 
 
+class Sink:
+    """A channel that keeps the last FRAMES message instead of sending it (for REPLAY)."""
+
+    def __init__(self):
+        self.last = b""
+
+    def send(self, code, *parts):
+        self.last = b"".join(bytes(memoryview(p).cast("B")) for p in parts)
+
+
+def replay(session, channel, payload):
+    n = session.n
+    sink = Sink()
+    session.reset(sink, payload[: 4 * n])
+    handlers = {STEP: session.step, RESET_SOME: session.reset_some}
+    at = 4 * n
+    while at < len(payload):
+        op, size = RECORD.unpack_from(payload, at)
+        at += RECORD.size
+        if op not in handlers or at + size > len(payload):
+            raise ValueError(f"bad replay record at byte {at - RECORD.size} (op {op}, {size} bytes)")
+        handlers[op](sink, payload[at : at + size])
+        at += size
+    channel.send(FRAMES, sink.last)
+
+
 def main():
     channel = Channel()
     watch_stderr(channel)
@@ -239,7 +270,12 @@ def main():
         return 2
     session = Session(np, env, config["numEnvs"])
     channel.send(HELLO, json.dumps(hello).encode("utf-8"))
-    handlers = {RESET: session.reset, STEP: session.step, RESET_SOME: session.reset_some}
+    handlers = {
+        RESET: session.reset,
+        STEP: session.step,
+        RESET_SOME: session.reset_some,
+        REPLAY: lambda ch, payload: replay(session, ch, payload),
+    }
     while True:
         code, payload = channel.read()
         if code is None:

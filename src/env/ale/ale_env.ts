@@ -30,9 +30,15 @@ import type {
   EpisodeRecord,
   GroupedVectorEnv,
   ObservationShape,
+  SnapshotVectorEnv,
   VectorStep,
 } from "../vector_env.ts";
-import { checkEpisodeLimit, EpisodeClock, type ResettableVectorEnv } from "../episodes.ts";
+import {
+  checkEpisodeLimit,
+  EpisodeClock,
+  type EpisodeClockState,
+  type ResettableVectorEnv,
+} from "../episodes.ts";
 import { Rng } from "../../util/rng.ts";
 import { BridgeProcess, Op, Reply } from "./bridge_process.ts";
 
@@ -80,14 +86,49 @@ export interface AleEnvOptions {
   python?: string;
 }
 
-/** An ALE environment: a {@linkcode VectorEnv} that can also restart single episodes. */
-export interface AleEnv extends ResettableVectorEnv, GroupedVectorEnv {
+/**
+ * An ALE environment: a {@linkcode VectorEnv} that can also restart single episodes and save its
+ * state. ALE's vector environment does not hand out its emulators' states, so a snapshot holds
+ * the emulator inputs since the last full reset (the seeds, then 5 bytes per episode and agent
+ * step) and a restore replays them in the bridge (the emulators are deterministic): exact, at the
+ * cost of the emulator time since that reset.
+ */
+export interface AleEnv extends ResettableVectorEnv, GroupedVectorEnv, SnapshotVectorEnv {
   /** Process id of the (first) bridge. */
   readonly pid: number;
   /** Process ids of the bridges, one per group. */
   readonly pids: readonly number[];
   /** ale-py's version. */
   readonly aleVersion: string;
+  /**
+   * Saves the state between calls.
+   * @returns The snapshot.
+   */
+  snapshot(): Promise<AleSnapshot>;
+}
+
+/** What {@linkcode AleEnv.snapshot} returns. */
+export interface AleSnapshot {
+  /** "ale:<rom>". */
+  name: string;
+  /** Parallel episodes N. */
+  numEnvs: number;
+  /** Bridge processes. */
+  processes: number;
+  /** Whether reset() has been called. */
+  started: boolean;
+  /** The episode clock. */
+  clock: EpisodeClockState;
+  /** Per bridge: the seeds of the last full reset, then its records (u8 op, u32 length, payload). */
+  logs: Uint8Array[];
+}
+
+/** One group's emulator inputs since the last full reset. */
+interface InputLog {
+  seeds: Uint8Array;
+  records: Uint8Array[];
+  /** Bytes in records. */
+  bytes: number;
 }
 
 const KEYS = [
@@ -284,6 +325,7 @@ class AleVectorEnv implements AleEnv {
   #closed = false;
   #busy: boolean[];
   #started = false;
+  #logs: InputLog[];
 
   constructor(bridges: BridgeProcess[], starts: number[], o: Checked, hello: Hello) {
     this.#bridges = bridges;
@@ -301,6 +343,7 @@ class AleVectorEnv implements AleEnv {
     this.aleVersion = hello.aleVersion;
     this.groupStarts = Object.freeze(starts);
     this.#busy = bridges.map(() => false);
+    this.#logs = bridges.map(() => ({ seeds: new Uint8Array(0), records: [], bytes: 0 }));
     this.#clock = new EpisodeClock(o.numEnvs, o.maxEpisodeSteps, o.jitter, o.seed);
   }
 
@@ -319,13 +362,16 @@ class AleVectorEnv implements AleEnv {
         `Cannot ${verb} ${this.name}: the ALE bridge has exited; its stderr ends with:\n${bridge.stderrTail}`,
       );
     }
-    if (op !== Op.reset && !this.#started) {
+    if (op !== Op.reset && op !== Op.replay && !this.#started) {
       throw new Error(`Cannot ${verb} ${this.name}: call reset() first`);
     }
     this.#busy[g] = true;
     try {
-      const { code, body } = await bridge.request(op, payload, this.#o.timeoutMs);
+      // a replay runs every step since the last reset again: allow it time for that
+      const timeout = this.#o.timeoutMs + (op === Op.replay ? payload.length : 0);
+      const { code, body } = await bridge.request(op, payload, timeout);
       if (code !== Reply.frames) throw new Error(`${this.name}: unexpected reply ${code}`);
+      this.#log(g, op, payload);
       return this.#frames(body, this.groupStarts[g + 1] - this.groupStarts[g]);
     } finally {
       this.#busy[g] = false;
@@ -343,6 +389,72 @@ class AleVectorEnv implements AleEnv {
       this.#bridges.map((_, g) => this.#call(verb, g, op, payload(s[g], s[g + 1]))),
     );
     return parts.length === 1 ? parts[0] : joinFrames(parts, this.#o.raw);
+  }
+
+  /** Records a successful request in group g's input log. */
+  #log(g: number, op: number, payload: Uint8Array): void {
+    const log = this.#logs[g];
+    if (op === Op.reset) {
+      this.#logs[g] = { seeds: payload.slice(), records: [], bytes: 0 };
+    } else if (op === Op.step || op === Op.resetSome) {
+      const record = new Uint8Array(5 + payload.length);
+      new DataView(record.buffer).setUint32(1, payload.length, true);
+      record[0] = op;
+      record.set(payload, 5);
+      log.records.push(record);
+      log.bytes += record.length;
+    }
+  }
+
+  snapshot(): Promise<AleSnapshot> {
+    if (this.#closed) {
+      return Promise.reject(new Error(`Cannot snapshot ${this.name}: the environment is closed`));
+    }
+    if (this.#busy.some((b) => b)) {
+      return Promise.reject(
+        new Error(`Cannot snapshot ${this.name}: a call has not finished (await it)`),
+      );
+    }
+    const logs = this.#logs.map((log) => {
+      const out = new Uint8Array(log.seeds.length + log.bytes);
+      out.set(log.seeds);
+      let at = log.seeds.length;
+      for (const r of log.records) out.set(r, at), at += r.length;
+      return out;
+    });
+    return Promise.resolve({
+      name: this.name,
+      numEnvs: this.numEnvs,
+      processes: this.#bridges.length,
+      started: this.#started,
+      clock: this.#clock.snapshot(),
+      logs,
+    });
+  }
+
+  async restore(snapshot: unknown): Promise<void> {
+    const s = snapshot as AleSnapshot, G = this.#bridges.length;
+    const where = `Cannot restore ${this.name}`;
+    if (s?.name !== this.name || s.numEnvs !== this.numEnvs || s.processes !== G) {
+      throw new RangeError(
+        `${where}: the snapshot is of ${s?.name} with ${s?.numEnvs} episodes in ${s?.processes} processes, this environment has ${this.numEnvs} in ${G}`,
+      );
+    }
+    if (s.logs?.length !== G) {
+      throw new RangeError(`${where}: logs must hold ${G} entries, got ${s.logs?.length}`);
+    }
+    if (s.started) {
+      await Promise.all(
+        this.#bridges.map((_, g) => this.#call("restore", g, Op.replay, s.logs[g])),
+      );
+      this.#logs = s.logs.map((bytes, g) => {
+        const n = 4 * (this.groupStarts[g + 1] - this.groupStarts[g]);
+        const rest = bytes.slice(n);
+        return { seeds: bytes.slice(0, n), records: [rest], bytes: rest.length };
+      });
+    }
+    this.#started = s.started;
+    this.#clock.restore(s.clock);
   }
 
   #frames(body: Uint8Array, N: number): Frames {

@@ -7,7 +7,7 @@
  */
 
 /** Message codes of the protocol (see ale_bridge.py). */
-export const Op = { config: 1, reset: 2, step: 3, resetSome: 4 } as const;
+export const Op = { config: 1, reset: 2, step: 3, resetSome: 4, replay: 5 } as const;
 /** Reply codes of the protocol. */
 export const Reply = { hello: 1, frames: 2, error: 3 } as const;
 

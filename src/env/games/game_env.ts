@@ -7,12 +7,12 @@
  *
  * @module
  */
-import { Rng } from "../../util/rng.ts";
+import { Rng, type RngState } from "../../util/rng.ts";
 import {
   checkActions,
   type EpisodeRecord,
   type ObservationShape,
-  type VectorEnv,
+  type SnapshotVectorEnv,
   type VectorStep,
 } from "../vector_env.ts";
 import {
@@ -156,6 +156,30 @@ export function episodeRng(seed: number, index: number): Rng {
   return new Rng((base ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0);
 }
 
+/** What {@linkcode GameVectorEnv.snapshot} returns. */
+export interface GameEnvSnapshot {
+  /** The game's name. */
+  game: string;
+  /** Every episode's state. */
+  states: unknown[];
+  /** Every episode's generator. */
+  rngs: RngState[];
+  /** Scores so far. */
+  scores: Float64Array;
+  /** Frames so far. */
+  frames: Float64Array;
+  /** The two frame buffers. */
+  buffers: [Uint8Array, Uint8Array];
+  /** The buffer written last. */
+  current: number;
+  /** What was drawn in each buffer. */
+  drawn: [Int32Array, Int32Array];
+  /** Sprites drawn per episode in each buffer. */
+  drawnCount: [Int32Array, Int32Array];
+  /** HUD keys drawn in each buffer. */
+  drawnHud: [Float64Array, Float64Array];
+}
+
 /**
  * N parallel episodes of a game as a raw {@linkcode VectorEnv}. Episodes start at construction
  * (so `step` works before `reset`). The observations returned by `reset` and `step` live in two
@@ -163,7 +187,7 @@ export function episodeRng(seed: number, index: number): Rng {
  * until the second call after the one that returned it (so the last two are always both valid, as
  * max-pooling of consecutive frames needs); copy it to keep it longer.
  */
-export class GameVectorEnv<S> implements VectorEnv {
+export class GameVectorEnv<S> implements SnapshotVectorEnv {
   /** The game's name. */
   readonly name: string;
   /** Parallel episodes N. */
@@ -307,6 +331,74 @@ export class GameVectorEnv<S> implements VectorEnv {
         observations: this.#buffers[b],
         lives: new Int32Array(this.numEnvs),
       });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * The complete state: every episode's game state and generator, scores, frame counts, and both
+   * frame buffers with what was drawn in them (so the next frames are drawn the same way).
+   * @returns A snapshot (plain data with typed arrays).
+   * @throws {Error} After close().
+   */
+  snapshot(): Promise<GameEnvSnapshot> {
+    try {
+      this.#checkOpen("snapshot");
+      return Promise.resolve(structuredClone({
+        game: this.name,
+        states: this.#states,
+        rngs: this.#rngs.map((r) => r.state()),
+        scores: this.#scores,
+        frames: this.#frames,
+        buffers: this.#buffers,
+        current: this.#current,
+        drawn: this.#drawn,
+        drawnCount: this.#drawnCount,
+        drawnHud: this.#drawnHud,
+      }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Restores a snapshot of an environment of the same game and size.
+   * @param snapshot What {@linkcode GameVectorEnv.snapshot} returned.
+   * @throws {RangeError} For a snapshot of another game or size; {Error} after close().
+   */
+  restore(snapshot: unknown): Promise<void> {
+    try {
+      this.#checkOpen("restore");
+      const s = snapshot as GameEnvSnapshot;
+      const where = `Cannot restore ${this.name}`;
+      if (s?.game !== this.name) {
+        throw new RangeError(`${where}: the snapshot is of game ${s?.game}`);
+      }
+      const n = this.numEnvs;
+      if (s.states?.length !== n || s.rngs?.length !== n) {
+        throw new RangeError(`${where}: states must hold ${n} episodes, got ${s.states?.length}`);
+      }
+      for (const b of [0, 1]) {
+        if (s.buffers[b]?.length !== this.#buffers[b].length) {
+          throw new RangeError(
+            `${where}: buffers[${b}] must hold ${this.#buffers[b].length} bytes, got ${
+              s.buffers[b]?.length
+            }`,
+          );
+        }
+      }
+      const c = structuredClone(s);
+      this.#states = c.states as S[];
+      this.#rngs = c.rngs.map((r) => Rng.fromState(r));
+      this.#scores.set(c.scores);
+      this.#frames.set(c.frames);
+      this.#buffers = c.buffers;
+      this.#current = c.current;
+      this.#drawn = c.drawn;
+      this.#drawnCount = c.drawnCount;
+      this.#drawnHud = c.drawnHud;
+      return Promise.resolve();
     } catch (e) {
       return Promise.reject(e);
     }
