@@ -2,8 +2,10 @@
  * The autodiff reference of the agent's unroll gradient (src/backend/tfjs/agent_graph.ts): in
  * mode "eprop" it equals UnrollRewardEprop's factorized e-prop gradient for every parameter, with
  * Monte-Carlo and with bootstrapped returns, episodes ending inside the unroll, entropy and rate
- * terms on; BPTT differs from it on the LSNN and agrees on the heads; the voltage regularizer and
- * the CNN's task scale enter linearly; bad input names the field.
+ * terms on; in both modes, with the voltage regularizer and the CNN trained, it equals float64
+ * forward-mode derivatives (./_agent_tangent.ts) along random directions; BPTT differs from
+ * e-prop on the LSNN and agrees on the heads; the voltage cost and the CNN's task scale enter
+ * linearly; bad input names the field.
  */
 import assert from "node:assert/strict";
 import { AgentNetwork } from "../src/agent/agent_network.ts";
@@ -14,7 +16,9 @@ import {
   type AgentUnroll,
   agentUnrollGradient,
 } from "../src/backend/tfjs/agent_graph.ts";
+import { recordAgentRun } from "../src/backend/tfjs/agent_record.ts";
 import { useTfBackend } from "../src/backend/tfjs/tf.ts";
+import { directionalDerivative } from "./_agent_tangent.ts";
 import { Rng } from "../src/util/rng.ts";
 import { randomFrames, smallAgent } from "./_small_agent.ts";
 
@@ -94,6 +98,58 @@ for (const { seed, ends, bootstrap } of CASES) {
       assert.ok(diagnostics.valueError! < 1e-5);
     },
   );
+}
+
+for (const mode of ["bptt", "eprop"] as const) {
+  Deno.test(`agent graph ${mode} (voltage cost, CNN trained) = float64 forward-mode derivatives along random directions, per parameter`, async () => {
+    await useTfBackend("cpu");
+    const r = await recordUnroll(5, [[4], [], [2, 6]], true);
+    const voltageCost = 1e-5; // the voltage loss (~5) comparable with the actor-critic loss
+    const diagnostics: AgentGraphDiagnostics = {};
+    const g = await agentUnrollGradient(r.spec, r.params, r.feedback, ac, r.unroll, {
+      mode,
+      voltageCost,
+      trainCnn: true,
+      diagnostics,
+    });
+    const teacher = await recordAgentRun(r.spec, r.params, r.unroll, { K, B }, {
+      precision: "f64",
+    });
+    const rng = new Rng(9);
+    const report: string[] = [];
+    let E = 0;
+    for (const name of [...NAMES, "conv0", "conv1"]) {
+      const dir = { [name]: Float64Array.from(r.params[name], () => rng.normal()) };
+      if (name === "wRec") { for (let j = 0; j < r.spec.n; j++) dir.wRec[j * r.spec.n + j] = 0; }
+      const ref = directionalDerivative(
+        mode,
+        r.spec,
+        r.params,
+        r.feedback,
+        ac,
+        r.unroll,
+        teacher,
+        dir,
+        voltageCost,
+      );
+      E = ref.E;
+      let auto = 0;
+      g[name].forEach((v, i) => auto += v * dir[name][i]);
+      const err = Math.abs(auto - ref.dE) / Math.abs(ref.dE);
+      report.push(`${name} ${err.toExponential(2)}`);
+      assert.ok(Math.abs(ref.dE) > 1e-3, `${name}: the derivative is not zero`);
+      assert.ok(err < 1e-4, `${name}: directional derivative ${auto} vs ${ref.dE} (${err})`);
+    }
+    const l = diagnostics.losses!;
+    const lossErr = Math.abs(l.ac + l.rate + l.voltage - E) / Math.abs(E);
+    console.log(
+      `${mode} vs forward mode, relative errors: ${report.join(", ")}; loss ${E.toFixed(4)} ` +
+        `(voltage ${l.voltage.toFixed(4)}, rate ${l.rate.toFixed(4)}), relative error ${
+          lossErr.toExponential(1)
+        }`,
+    );
+    assert.ok(l.voltage > 1e-3 && lossErr < 1e-5);
+  });
 }
 
 Deno.test("agent graph: BPTT agrees with e-prop on the heads and differs on the LSNN; voltage cost and CNN task scale enter linearly", async () => {
