@@ -24,7 +24,8 @@
  * recorded run of AgentNetwork (LSNN in float64, CNN on the WebAssembly core at `precision`), so
  * float32 cannot flip a decision; the refractory counters follow from those spikes, so they are
  * the recorded ones too. Everything else (potentials, thresholds, pseudo-derivatives, features,
- * policy and value) is computed by the graph in float32 on the tfjs backend in use.
+ * policy and value) is computed by the graph in float32 on the tfjs backend in use (select "cpu"
+ * with useTfBackend for a reference: it computes in float32 exactly as written).
  *
  * @module
  */
