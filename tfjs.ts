@@ -26,3 +26,13 @@
 export { TfjsBackend, type TfjsBackendOptions } from "./src/backend/tfjs/tfjs_backend.ts";
 export { TF_BACKENDS, type TfBackendName, useTfBackend } from "./src/backend/tfjs/tf.ts";
 export { TfjsNetwork, type TfjsNetworkOptions } from "./src/backend/tfjs/tfjs_network.ts";
+export {
+  type SpikingConvGraphGradientOptions,
+  spikingConvGraphGradients,
+} from "./src/backend/tfjs/spiking_conv_graph.ts";
+export type {
+  ConvLayerShape,
+  ResolvedSpikingConvSpec,
+  SpikingConvLayerSpec,
+  SpikingConvState,
+} from "./src/backend/wasm/spiking_conv.ts";

@@ -1,0 +1,380 @@
+/**
+ * An autodiff reference for the gradient of the Atari agent's actor-critic loss over one
+ * recorded unroll (src/agent/reward_unroll.ts), in TensorFlow.js: the whole forward pass is
+ * rebuilt as a graph (spiking CNN, LSNN of EPROP.md section 1 with adaptation and
+ * refractoriness, features [z, average-pooled conv0 spikes] filtered by kappa and 1 - kappa,
+ * heads at each frame's last step) and differentiated by tf.grads.
+ *
+ * Loss (returns R computed from the rewards as in reward_unroll.ts, constants; A = R - V):
+ * ```
+ * E_ac   = sum_{k,b} [ -log pi(a) sg(A) + 0.5 c_V A^2 - c_H H(pi) ]
+ * E_rate = c_reg sum_j (sum_{b,t} z_j(t) / (B T) - f_0)^2
+ * E_volt = c_volt / B sum_{b,t,j} [relu(v_j(t) - A_j(t))^2 + relu(-v_j(t) - A_j(t))^2]
+ * ```
+ * with v the potential compared with the threshold and A_j = thr + beta a_j (thr for LIF).
+ *
+ * Modes: "bptt" differentiates every path. "eprop" stops the gradient on the spike copy used for
+ * recurrence and reset (kept on the neuron's own adaptation, EPROP.md 3.4), and the heads' error
+ * reaches the LSNN's spikes through the random feedback (B^pi, B^V) instead of their rows of wPi
+ * and wV; the heads' weights get their exact gradient. Either way the error reaches the CNN (when
+ * `trainCnn`) through W_in and through the pooled features' rows of the heads' true weights,
+ * and inside the CNN by exact BPTT.
+ *
+ * Teacher forcing: every spike's forward value (each CNN layer's and the LSNN's) is the one of a
+ * recorded run of AgentNetwork (LSNN in float64, CNN on the WebAssembly core at `precision`), so
+ * float32 cannot flip a decision; the refractory counters follow from those spikes, so they are
+ * the recorded ones too. Everything else (potentials, thresholds, pseudo-derivatives, features,
+ * policy and value) is computed by the graph in float32 on the tfjs backend in use (select "cpu"
+ * with useTfBackend for a reference: it computes in float32 exactly as written).
+ *
+ * @module
+ */
+import { tf } from "./tf.ts";
+import {
+  customOp,
+  freeMask,
+  pseudoDerivative,
+  readoutWithFeedback,
+  refractoryCounter,
+  stopGradient,
+} from "./lsnn_graph.ts";
+import { runSpikingConvGraph } from "./spiking_conv_graph.ts";
+import {
+  type AgentTeacherRecord,
+  type AgentUnroll,
+  checkUnroll,
+  recordAgentRun,
+  type UnrollShape,
+} from "./agent_record.ts";
+import type { ActorCritic } from "../../agent/actor_critic.ts";
+import {
+  type AgentFeedback,
+  type AgentParams,
+  checkAgentParams,
+} from "../../agent/agent_params.ts";
+import type { ResolvedAgentSpec } from "../../agent/agent_spec.ts";
+import type { WasmSource } from "../wasm/module.ts";
+import { checkChoice, checkNumber, describe } from "../../util/errors.ts";
+
+export type { AgentUnroll } from "./agent_record.ts";
+
+/** Options of {@linkcode agentUnrollGradient}. */
+export interface AgentGraphOptions {
+  /** "eprop" (default; stop-gradients and random feedback) or "bptt" (exact). */
+  mode?: "eprop" | "bptt";
+  /** Voltage regularizer cost c_volt (default 0). */
+  voltageCost?: number;
+  /** Also return conv0, conv1, ... (default false). */
+  trainCnn?: boolean;
+  /** Factor of the actor-critic loss in the CNN's gradient (default 1; regularizers unscaled). */
+  cnnTaskScale?: number;
+  /** Precision of the recorded run's CNN whose spikes are teacher-forced (default "f64"). */
+  precision?: "f32" | "f64";
+  /** The WebAssembly core's module (default: the bundled one). */
+  module?: WasmSource;
+  /** Filled in, when given: how far the graph's own float32 decisions are from the record. */
+  diagnostics?: AgentGraphDiagnostics;
+}
+
+/** What {@linkcode agentUnrollGradient} measured on the way. */
+export interface AgentGraphDiagnostics {
+  /** LSNN spikes where the graph's v - A > 0 (not refractory) disagrees with the record. */
+  lsnnFlips?: number;
+  /** Per CNN layer, the same count for v - thr. */
+  convFlips?: number[];
+  /** Largest |V_graph - V_record| over the unroll. */
+  valueError?: number;
+  /** The losses E_ac, E_rate, E_volt of the graph. */
+  losses?: { ac: number; rate: number; voltage: number };
+}
+
+const ACTION = "compute agent unroll gradient";
+
+/**
+ * The gradient of the unroll's loss with respect to every trained parameter, by autodiff.
+ * @param spec The agent's shape.
+ * @param params Its parameters.
+ * @param feedback The fixed random feedback (used in mode "eprop").
+ * @param ac Actor-critic constants (discount, valueCost, entropyCost, rateCost, rateTarget).
+ * @param unroll The recorded unroll, from the zero state.
+ * @param options Mode, regularizer, CNN training, precision of the recorded run.
+ * @returns Gradients keyed like zeroAgentGradients (wIn, wRec, wPi, bPi, wV, bV), plus conv0,
+ *   conv1, ... when `trainCnn`; float64 copies of float32 values.
+ * @throws {TypeError | RangeError} Naming the bad field.
+ */
+export async function agentUnrollGradient(
+  spec: ResolvedAgentSpec,
+  params: AgentParams,
+  feedback: AgentFeedback,
+  ac: ActorCritic,
+  unroll: AgentUnroll,
+  options: AgentGraphOptions = {},
+): Promise<Record<string, Float64Array>> {
+  checkAgentParams(spec, params);
+  const mode = checkChoice(ACTION, "options.mode", options.mode ?? "eprop", ["eprop", "bptt"]);
+  const voltageCost = checkNumber(ACTION, "options.voltageCost", options.voltageCost ?? 0, {
+    min: 0,
+  });
+  const cnnTaskScale = checkNumber(ACTION, "options.cnnTaskScale", options.cnnTaskScale ?? 1);
+  const precision = checkChoice(ACTION, "options.precision", options.precision ?? "f64", [
+    "f32",
+    "f64",
+  ]);
+  const trainCnn = options.trainCnn ?? false;
+  if (typeof trainCnn !== "boolean") {
+    throw new TypeError(`Cannot ${ACTION}: options.trainCnn must be a boolean, got ${trainCnn}`);
+  }
+  if (mode === "eprop") {
+    for (const [key, size] of [["bPi", spec.n * spec.numActions], ["bV", spec.n]] as const) {
+      const f = feedback?.[key];
+      if (!(f instanceof Float64Array) || f.length !== size) {
+        throw new TypeError(
+          `Cannot ${ACTION}: feedback.${key} must be a Float64Array of ${size}, got ${describe(f)}`,
+        );
+      }
+    }
+  }
+  const shape = checkUnroll(spec, unroll);
+  const teacher = await recordAgentRun(spec, params, unroll, shape, {
+    precision,
+    module: options.module,
+  });
+  const returns = unrollReturns(ac, unroll, shape);
+  const graph: GraphInput = { spec, feedback, ac, unroll, shape, teacher, returns, mode };
+  const convNames = spec.conv.layers.map((_, l) => `conv${l}`);
+  const lsnnNames = ["wIn", "wRec", "wPi", "bPi", "wV", "bV"];
+  const names = trainCnn ? [...lsnnNames, ...convNames] : lsnnNames;
+  const grads = gradientsOf(graph, params, names, { task: 1, voltageCost }, options.diagnostics);
+  if (trainCnn && cnnTaskScale !== 1) {
+    const scaled = gradientsOf(graph, params, convNames, { task: cnnTaskScale, voltageCost });
+    for (const name of convNames) grads[name] = scaled[name];
+  }
+  return grads;
+}
+
+/** The n-step returns R [K][B] of reward_unroll.ts (bootstrapped where given, cut at ends). */
+function unrollReturns(ac: ActorCritic, unroll: AgentUnroll, shape: UnrollShape): Float64Array {
+  const { K, B } = shape, R = new Float64Array(K * B);
+  for (let b = 0; b < B; b++) {
+    let r = unroll.bootstrap ? unroll.bootstrap[b] : 0;
+    for (let k = K - 1; k >= 0; k--) {
+      if (unroll.ended[k][b]) r = 0;
+      r = unroll.rewards[k][b] + ac.discount * r;
+      R[k * B + b] = r;
+    }
+  }
+  return R;
+}
+
+interface GraphInput {
+  spec: ResolvedAgentSpec;
+  feedback: AgentFeedback;
+  ac: ActorCritic;
+  unroll: AgentUnroll;
+  shape: UnrollShape;
+  teacher: AgentTeacherRecord;
+  returns: Float64Array;
+  mode: "eprop" | "bptt";
+}
+
+/** Param shapes in the graph. */
+function paramShape(spec: ResolvedAgentSpec, name: string): number[] {
+  const l = spec.conv.layers[Number(name.slice(4))];
+  const shapes: Record<string, number[]> = {
+    wIn: [spec.nIn, spec.n],
+    wRec: [spec.n, spec.n],
+    wPi: [spec.nFeatures, spec.numActions],
+    bPi: [spec.numActions],
+    wV: [spec.nFeatures, 1],
+    bV: [1],
+  };
+  return shapes[name] ?? [l.kernel, l.kernel, l.inChannels, l.channels];
+}
+
+function gradientsOf(
+  g: GraphInput,
+  params: AgentParams,
+  names: string[],
+  scales: { task: number; voltageCost: number },
+  diagnostics?: AgentGraphDiagnostics,
+): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  tf.tidy(() => {
+    const all = Object.keys(params);
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const name of all) {
+      tensors[name] = tf.tensor(Float32Array.from(params[name]), paramShape(g.spec, name));
+    }
+    const grads = tf.grads((...xs: tf.Tensor[]) => {
+      const p = { ...tensors };
+      names.forEach((name, i) => p[name] = xs[i]);
+      const loss = unrollLoss(g, p, scales.voltageCost, diagnostics);
+      return tf.add(tf.mul(scales.task, loss.ac), tf.add(loss.rate, loss.voltage)) as tf.Scalar;
+    })(names.map((name) => tensors[name]));
+    names.forEach((name, i) => out[name] = Float64Array.from(grads[i].dataSync()));
+  });
+  return out;
+}
+
+/** The forced spike: forward value from the record, dz/dv = psi, dz/dA = -psi. */
+function forcedSpike(
+  spec: ResolvedAgentSpec,
+): (v: tf.Tensor, A: tf.Tensor, free: tf.Tensor, forced: tf.Tensor) => tf.Tensor {
+  const k = { gamma: spec.dampening, thr: spec.thr };
+  return customOp(([v, A, free, forced], save) => {
+    save([pseudoDerivative(k, { v, A, free })]);
+    return {
+      value: tf.clone(forced),
+      gradFunc: (dy, saved) => {
+        const d = tf.mul(dy, saved[0]);
+        return [d, tf.neg(d), tf.zerosLike(dy), tf.zerosLike(dy)];
+      },
+    };
+  });
+}
+
+/** The three losses of the unroll as scalars (inside tf.grads). */
+function unrollLoss(
+  g: GraphInput,
+  p: Record<string, tf.Tensor>,
+  voltageCost: number,
+  diagnostics?: AgentGraphDiagnostics,
+): { ac: tf.Scalar; rate: tf.Scalar; voltage: tf.Scalar } {
+  const { spec, shape: { K, B }, teacher, mode, ac } = g;
+  const S = spec.stepsPerFrame, T = K * S, n = spec.n, A = spec.numActions;
+  const layers = spec.conv.layers, l0 = layers[0];
+  // CNN (spikes forced to the record's; gradients by exact BPTT through the graph's potentials)
+  const keep = tf.tensor2d(
+    Float32Array.from(
+      { length: K * B },
+      (_, i) => i < B ? 1 : 1 - g.unroll.ended[i / B - 1 | 0][i % B],
+    ),
+    [K, B],
+  );
+  const frames = tf.tensor(
+    Float32Array.from(g.unroll.frames.flatMap((f) => Array.from(f))),
+    [K, B, spec.frameSize, spec.frameSize, 1],
+  );
+  const forcedConv = layers.map((l, i) =>
+    tf.tensor(Float32Array.from(teacher.conv[i]), [T, B, l.height, l.width, l.channels])
+  );
+  const cnn = runSpikingConvGraph(spec.conv, layers.map((_, l) => p[`conv${l}`]), frames, {
+    forcedSpikes: forcedConv,
+    keep,
+  });
+  const x = tf.unstack(tf.reshape(cnn.z[layers.length - 1], [T, B, spec.nIn]));
+  const pooled = tf.unstack(tf.reshape(
+    tf.avgPool(
+      tf.reshape(cnn.z[0], [T * B, l0.height, l0.width, l0.channels]) as tf.Tensor4D,
+      spec.pool,
+      spec.pool,
+      "valid",
+    ),
+    [T, B, spec.nPooled],
+  ));
+  // LSNN
+  const zForced = tf.unstack(tf.tensor3d(Float32Array.from(teacher.z), [T, B, n]));
+  const keepRows = tf.unstack(tf.reshape(keep, [K, B, 1]));
+  const beta = tf.tensor1d(
+    Float32Array.from({ length: n }, (_, j) => j < spec.nLif ? 0 : spec.beta),
+  );
+  const notDiag = tf.sub(1, tf.eye(n));
+  const wRec = tf.mul(p.wRec, notDiag) as tf.Tensor2D;
+  const wPiZ = tf.slice(p.wPi, [0, 0], [n, A]) as tf.Tensor2D;
+  const wPiF = tf.slice(p.wPi, [n, 0], [spec.nPooled, A]) as tf.Tensor2D;
+  const wVZ = tf.slice(p.wV, [0, 0], [n, 1]) as tf.Tensor2D;
+  const wVF = tf.slice(p.wV, [n, 0], [spec.nPooled, 1]) as tf.Tensor2D;
+  const eprop = mode === "eprop";
+  const fbPi = eprop ? tf.tensor2d(Float32Array.from(g.feedback.bPi), [n, A]) : undefined;
+  const fbV = eprop ? tf.tensor2d(Float32Array.from(g.feedback.bV), [n, 1]) : undefined;
+  // e-prop: the heads' error reaches z through the feedback; their weights get the exact gradient
+  const head = (zbar: tf.Tensor2D, wZ: tf.Tensor2D, fb?: tf.Tensor2D) =>
+    fb ? readoutWithFeedback(zbar, wZ, fb) : tf.matMul(zbar, wZ);
+  const spike = forcedSpike(spec);
+  const refractory = refractoryCounter({ nRef: spec.nRef, dt: 1 });
+  const { alpha, rho, thr, kappa } = spec;
+  let v: tf.Tensor = tf.zeros([B, n]), a: tf.Tensor = tf.zeros([B, n]);
+  let r: tf.Tensor = tf.zeros([B, n]), zRec: tf.Tensor = tf.zeros([B, n]);
+  let zAdapt: tf.Tensor = tf.zeros([B, n]);
+  let zbar: tf.Tensor = tf.zeros([B, n]), pbar: tf.Tensor = tf.zeros([B, spec.nPooled]);
+  let spikes: tf.Tensor = tf.zeros([n]), volt: tf.Tensor = tf.scalar(0);
+  let acLoss: tf.Tensor = tf.scalar(0), flips: tf.Tensor = tf.scalar(0);
+  const values: tf.Tensor[] = [];
+  for (let t = 0; t < T; t++) {
+    const k = Math.floor(t / S), s = t % S;
+    if (s === 0 && k > 0) {
+      const m = keepRows[k];
+      [v, a, r, zRec, zAdapt, zbar, pbar] = [v, a, r, zRec, zAdapt, zbar, pbar].map((u) =>
+        tf.mul(u, m)
+      );
+    }
+    a = tf.add(tf.mul(rho, a), zAdapt);
+    const current = tf.add(
+      tf.matMul(x[t] as tf.Tensor2D, p.wIn as tf.Tensor2D),
+      tf.matMul(zRec as tf.Tensor2D, wRec),
+    );
+    v = tf.sub(tf.add(tf.mul(alpha, v), current), tf.mul(thr, zRec));
+    const Athr = tf.add(thr, tf.mul(beta, a));
+    const free = freeMask(r);
+    const z = spike(v, Athr, free, zForced[t]);
+    if (diagnostics) {
+      const own = tf.mul(tf.cast(tf.greater(tf.sub(v, Athr), 0), "float32"), free);
+      flips = tf.add(flips, tf.sum(tf.abs(tf.sub(own, zForced[t]))));
+    }
+    r = refractory(r, z);
+    zRec = mode === "eprop" ? stopGradient(z) : z;
+    zAdapt = z;
+    spikes = tf.add(spikes, tf.sum(z, 0));
+    if (voltageCost > 0) {
+      const above = tf.relu(tf.sub(v, Athr)), below = tf.relu(tf.sub(tf.neg(v), Athr));
+      volt = tf.add(volt, tf.sum(tf.add(tf.square(above), tf.square(below))));
+    }
+    zbar = tf.add(tf.mul(kappa, zbar), tf.mul(1 - kappa, z));
+    pbar = tf.add(tf.mul(kappa, pbar), tf.mul(1 - kappa, pooled[t]));
+    if (s < S - 1) continue;
+    // heads at the frame's last step
+    const logits = tf.add(
+      tf.add(head(zbar as tf.Tensor2D, wPiZ, fbPi), tf.matMul(pbar as tf.Tensor2D, wPiF)),
+      p.bPi,
+    );
+    const value = tf.reshape(
+      tf.add(
+        tf.add(head(zbar as tf.Tensor2D, wVZ, fbV), tf.matMul(pbar as tf.Tensor2D, wVF)),
+        p.bV,
+      ),
+      [B],
+    );
+    values.push(value);
+    const logPi = tf.logSoftmax(logits);
+    const onehot = tf.oneHot(tf.tensor1d(Int32Array.from(g.unroll.actions[k]), "int32"), A);
+    const adv = tf.sub(
+      tf.tensor1d(Float32Array.from(g.returns.subarray(k * B, (k + 1) * B))),
+      value,
+    );
+    const policy = tf.mul(tf.neg(tf.sum(tf.mul(onehot, logPi), 1)), stopGradient(adv));
+    const negEntropy = tf.sum(tf.mul(tf.exp(logPi), logPi), 1);
+    const stepLoss = tf.add(
+      tf.add(policy, tf.mul(0.5 * ac.valueCost, tf.square(adv))),
+      tf.mul(ac.entropyCost, negEntropy),
+    );
+    acLoss = tf.add(acLoss, tf.sum(stepLoss));
+  }
+  const d = tf.sub(tf.div(spikes, B * T), ac.rateTarget);
+  const rate = tf.mul(ac.rateCost, tf.sum(tf.square(d))) as tf.Scalar;
+  const voltage = tf.mul(voltageCost / B, volt) as tf.Scalar;
+  if (diagnostics) {
+    diagnostics.lsnnFlips = flips.dataSync()[0];
+    diagnostics.convFlips = cnn.v.map((vv, i) => {
+      const own = tf.cast(tf.greater(vv, spec.conv.thr), "float32");
+      return tf.sum(tf.abs(tf.sub(tf.mul(own, 1 / spec.conv.dtMs), forcedConv[i]))).dataSync()[0];
+    });
+    const V = Array.from(tf.stack(values).dataSync());
+    diagnostics.valueError = V.reduce((m, x, i) => Math.max(m, Math.abs(x - teacher.value[i])), 0);
+    diagnostics.losses = {
+      ac: acLoss.dataSync()[0],
+      rate: rate.dataSync()[0],
+      voltage: voltage.dataSync()[0],
+    };
+  }
+  return { ac: acLoss as tf.Scalar, rate, voltage };
+}

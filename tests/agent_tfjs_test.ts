@@ -1,0 +1,221 @@
+/**
+ * The autodiff reference of the agent's unroll gradient (src/backend/tfjs/agent_graph.ts): in
+ * mode "eprop" it equals UnrollRewardEprop's factorized e-prop gradient for every parameter, with
+ * Monte-Carlo and with bootstrapped returns, episodes ending inside the unroll, entropy and rate
+ * terms on; in both modes, with the voltage regularizer and the CNN trained, it equals float64
+ * forward-mode derivatives (./_agent_tangent.ts) along random directions; BPTT differs from
+ * e-prop on the LSNN and agrees on the heads; the voltage cost and the CNN's task scale enter
+ * linearly; bad input names the field.
+ */
+import assert from "node:assert/strict";
+import { AgentNetwork } from "../src/agent/agent_network.ts";
+import { resolveActorCritic, sampleActions } from "../src/agent/actor_critic.ts";
+import { UnrollRewardEprop } from "../src/agent/reward_unroll.ts";
+import {
+  type AgentGraphDiagnostics,
+  type AgentUnroll,
+  agentUnrollGradient,
+} from "../src/backend/tfjs/agent_graph.ts";
+import { recordAgentRun } from "../src/backend/tfjs/agent_record.ts";
+import { useTfBackend } from "../src/backend/tfjs/tf.ts";
+import { directionalDerivative } from "./_agent_tangent.ts";
+import { Rng } from "../src/util/rng.ts";
+import { randomFrames, smallAgent } from "./_small_agent.ts";
+
+const B = 3, K = 10;
+const ac = resolveActorCritic({ discount: 0.9, entropyCost: 0.01, rateCost: 2 });
+const NAMES = ["wIn", "wRec", "wPi", "bPi", "wV", "bV"];
+
+/** Runs K steps of the small agent, recording the unroll and UnrollRewardEprop's gradient. */
+async function recordUnroll(seed: number, ends: number[][], bootstrap: boolean) {
+  const { spec, params, feedback } = smallAgent(seed);
+  const net = await AgentNetwork.create(spec, B, params, { precision: "f64" });
+  const learner = new UnrollRewardEprop(spec, feedback, ac, B, K);
+  const rng = new Rng(seed + 5), draws = new Rng(seed + 6);
+  const unroll: AgentUnroll = { frames: [], actions: [], rewards: [], ended: [] };
+  let spikes = 0;
+  for (let k = 0; k < K; k++) {
+    const frames = randomFrames(rng, B);
+    const rec = net.step(frames);
+    spikes += rec.spikes.reduce((a, b) => a + b, 0);
+    const actions = sampleActions(rec.pi, spec.numActions, draws);
+    learner.observe(rec, actions);
+    const rewards = Float64Array.from({ length: B }, () => Math.round(rng.uniform() * 2 - 1));
+    const ended = Uint8Array.from(ends.map((e) => e.includes(k) ? 1 : 0));
+    learner.reward(rewards, ended);
+    net.resetEpisodes(ended);
+    (unroll.frames as Float64Array[]).push(frames);
+    (unroll.actions as Int32Array[]).push(actions);
+    (unroll.rewards as Float64Array[]).push(rewards);
+    (unroll.ended as Uint8Array[]).push(ended);
+  }
+  if (bootstrap) {
+    unroll.bootstrap = net.step(randomFrames(rng, B)).value;
+    learner.finishUnroll(unroll.bootstrap as Float64Array);
+  } else learner.finishUnroll();
+  net.dispose();
+  return { spec, params, feedback, unroll, grads: learner.take().grads, spikes };
+}
+
+function relNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < b.length; i++) num += (a[i] - b[i]) ** 2, den += b[i] ** 2;
+  return Math.sqrt(num / den);
+}
+
+const CASES = [
+  { seed: 4, ends: [[4, 9], [9], [2, 6, 9]], bootstrap: false },
+  { seed: 5, ends: [[4], [], [2, 6]], bootstrap: true },
+];
+
+for (const { seed, ends, bootstrap } of CASES) {
+  Deno.test(
+    `autodiff e-prop (tfjs, float32) = UnrollRewardEprop for every parameter (seed ${seed}, ${
+      bootstrap ? "bootstrapped" : "Monte-Carlo"
+    })`,
+    async () => {
+      await useTfBackend("cpu");
+      const r = await recordUnroll(seed, ends, bootstrap);
+      assert.ok(r.spikes > 20, `the LSNN is active (${r.spikes} spikes)`);
+      const diagnostics: AgentGraphDiagnostics = {};
+      const auto = await agentUnrollGradient(r.spec, r.params, r.feedback, ac, r.unroll, {
+        mode: "eprop",
+        diagnostics,
+      });
+      assert.deepEqual(Object.keys(auto).sort(), [...NAMES].sort());
+      const errors = NAMES.map((name) => {
+        assert.ok(r.grads[name].some((v) => Math.abs(v) > 1e-3), `${name} gradient is not zero`);
+        return [name, relNorm(auto[name], r.grads[name])] as const;
+      });
+      console.log(
+        `seed ${seed}: relative errors ${
+          errors.map(([n, e]) => `${n} ${e.toExponential(2)}`).join(", ")
+        }; float32 decisions off the record: LSNN ${diagnostics.lsnnFlips}, CNN ${diagnostics.convFlips}; max |dV| ${
+          diagnostics.valueError?.toExponential(1)
+        }`,
+      );
+      for (const [name, e] of errors) assert.ok(e < 5e-5, `${name}: relative error ${e}`);
+      assert.ok(diagnostics.valueError! < 1e-5);
+    },
+  );
+}
+
+for (const mode of ["bptt", "eprop"] as const) {
+  Deno.test(`agent graph ${mode} (voltage cost, CNN trained) = float64 forward-mode derivatives along random directions, per parameter`, async () => {
+    await useTfBackend("cpu");
+    const r = await recordUnroll(5, [[4], [], [2, 6]], true);
+    const voltageCost = 1e-5; // the voltage loss (~5) comparable with the actor-critic loss
+    const diagnostics: AgentGraphDiagnostics = {};
+    const g = await agentUnrollGradient(r.spec, r.params, r.feedback, ac, r.unroll, {
+      mode,
+      voltageCost,
+      trainCnn: true,
+      diagnostics,
+    });
+    const teacher = await recordAgentRun(r.spec, r.params, r.unroll, { K, B }, {
+      precision: "f64",
+    });
+    const rng = new Rng(9);
+    const report: string[] = [];
+    let E = 0;
+    for (const name of [...NAMES, "conv0", "conv1"]) {
+      const dir = { [name]: Float64Array.from(r.params[name], () => rng.normal()) };
+      if (name === "wRec") { for (let j = 0; j < r.spec.n; j++) dir.wRec[j * r.spec.n + j] = 0; }
+      const ref = directionalDerivative(
+        mode,
+        r.spec,
+        r.params,
+        r.feedback,
+        ac,
+        r.unroll,
+        teacher,
+        dir,
+        voltageCost,
+      );
+      E = ref.E;
+      let auto = 0;
+      g[name].forEach((v, i) => auto += v * dir[name][i]);
+      const err = Math.abs(auto - ref.dE) / Math.abs(ref.dE);
+      report.push(`${name} ${err.toExponential(2)}`);
+      assert.ok(Math.abs(ref.dE) > 1e-3, `${name}: the derivative is not zero`);
+      assert.ok(err < 1e-4, `${name}: directional derivative ${auto} vs ${ref.dE} (${err})`);
+    }
+    const l = diagnostics.losses!;
+    const lossErr = Math.abs(l.ac + l.rate + l.voltage - E) / Math.abs(E);
+    console.log(
+      `${mode} vs forward mode, relative errors: ${report.join(", ")}; loss ${E.toFixed(4)} ` +
+        `(voltage ${l.voltage.toFixed(4)}, rate ${l.rate.toFixed(4)}), relative error ${
+          lossErr.toExponential(1)
+        }`,
+    );
+    assert.ok(l.voltage > 1e-3 && lossErr < 1e-5);
+  });
+}
+
+Deno.test("agent graph: BPTT agrees with e-prop on the heads and differs on the LSNN; voltage cost and CNN task scale enter linearly", async () => {
+  await useTfBackend("cpu");
+  const r = await recordUnroll(4, [[4, 9], [9], [2, 6, 9]], false);
+  const run = (o: Parameters<typeof agentUnrollGradient>[5]) =>
+    agentUnrollGradient(r.spec, r.params, r.feedback, ac, r.unroll, o);
+  const eprop = await run({ mode: "eprop" });
+  const bptt = await run({ mode: "bptt" });
+  for (const name of ["wPi", "bPi", "wV", "bV"]) {
+    assert.ok(relNorm(bptt[name], eprop[name]) < 1e-6, name);
+  }
+  const lsnn = ["wIn", "wRec"].map((name) => relNorm(bptt[name], eprop[name]));
+  console.log(
+    `BPTT vs e-prop, relative difference: wIn ${lsnn[0].toFixed(3)}, wRec ${lsnn[1].toFixed(3)}`,
+  );
+  lsnn.forEach((d) => assert.ok(d > 1e-2, `BPTT differs from e-prop (${d})`));
+  for (const mode of ["eprop", "bptt"] as const) {
+    const [g0, g1, g2] = await Promise.all(
+      [0, 0.5, 1].map((c) => run({ mode, voltageCost: c, trainCnn: true })),
+    );
+    const [s0, s2] = await Promise.all(
+      [0, 2].map((s) => run({ mode, voltageCost: 0.5, trainCnn: true, cnnTaskScale: s })),
+    );
+    for (const name of ["wIn", "wRec", "conv0", "conv1"]) {
+      // g(c) affine in the voltage cost c; g(s) for the CNN affine in the task scale s
+      const lin = g2[name].map((v, i) => v - 2 * g1[name][i] + g0[name][i]);
+      assert.ok(
+        relNorm(lin, new Float64Array(lin.length)) <=
+          1e-4 * relNorm(g2[name], g0[name].map(() => 0)),
+        name,
+      );
+      assert.ok(relNorm(g1[name], g0[name]) > 1e-3, `${mode} ${name}: the voltage term matters`);
+    }
+    for (const name of ["conv0", "conv1"]) {
+      const lin = s2[name].map((v, i) => v - 2 * g1[name][i] + s0[name][i]);
+      assert.ok(
+        relNorm(lin, new Float64Array(lin.length)) <=
+          1e-4 * relNorm(g1[name], g1[name].map(() => 0)),
+        name,
+      );
+    }
+  }
+});
+
+Deno.test("agent graph: bad input names the field", async () => {
+  const r = await recordUnroll(4, [[4, 9], [9], [2, 6, 9]], false);
+  const run = (unroll: AgentUnroll, o = {}) =>
+    agentUnrollGradient(r.spec, r.params, r.feedback, ac, unroll, o);
+  await assert.rejects(
+    run({ ...r.unroll, actions: r.unroll.actions.slice(1) }),
+    /unroll.actions must have 10 steps/,
+  );
+  const actions = r.unroll.actions.map((a) => Int32Array.from(a));
+  actions[3][1] = 7;
+  await assert.rejects(
+    run({ ...r.unroll, actions }),
+    /unroll.actions\[3\]\[1\] must be an integer in \[0, 2\], got 7/,
+  );
+  await assert.rejects(
+    run({ ...r.unroll, bootstrap: [1] }),
+    /unroll.bootstrap must have length 3, got 1/,
+  );
+  await assert.rejects(
+    run(r.unroll, { mode: "bpt" }),
+    /options.mode must be one of "eprop", "bptt"/,
+  );
+  await assert.rejects(run(r.unroll, { voltageCost: -1 }), /options.voltageCost must be >= 0/);
+});
