@@ -5,7 +5,8 @@
  * terms on; in both modes, with the voltage regularizer and the CNN trained, it equals float64
  * forward-mode derivatives (./_agent_tangent.ts) along random directions; BPTT differs from
  * e-prop on the LSNN and agrees on the heads; the voltage cost and the CNN's task scale enter
- * linearly; bad input names the field.
+ * linearly; the library's own BPTT form, voltage term and CNN training (UnrollRewardEprop) equal
+ * the reference for every parameter; bad input names the field.
  */
 import assert from "node:assert/strict";
 import { AgentNetwork } from "../src/agent/agent_network.ts";
@@ -27,10 +28,19 @@ const ac = resolveActorCritic({ discount: 0.9, entropyCost: 0.01, rateCost: 2 })
 const NAMES = ["wIn", "wRec", "wPi", "bPi", "wV", "bV"];
 
 /** Runs K steps of the small agent, recording the unroll and UnrollRewardEprop's gradient. */
-async function recordUnroll(seed: number, ends: number[][], bootstrap: boolean) {
+async function recordUnroll(
+  seed: number,
+  ends: number[][],
+  bootstrap: boolean,
+  o: { method?: "eprop" | "bptt"; trainCnn?: boolean; cnnTaskScale?: number } = {},
+  constants = ac,
+) {
   const { spec, params, feedback } = smallAgent(seed);
-  const net = await AgentNetwork.create(spec, B, params, { precision: "f64" });
-  const learner = new UnrollRewardEprop(spec, feedback, ac, B, K);
+  const net = await AgentNetwork.create(spec, B, params, {
+    precision: "f64",
+    recordCnn: o.trainCnn,
+  });
+  const learner = new UnrollRewardEprop(spec, feedback, constants, B, K, { ...o, network: net });
   const rng = new Rng(seed + 5), draws = new Rng(seed + 6);
   const unroll: AgentUnroll = { frames: [], actions: [], rewards: [], ended: [] };
   let spikes = 0;
@@ -55,6 +65,48 @@ async function recordUnroll(seed: number, ends: number[][], bootstrap: boolean) 
   } else learner.finishUnroll();
   net.dispose();
   return { spec, params, feedback, unroll, grads: learner.take().grads, spikes };
+}
+
+/** The library's BPTT, voltage term and CNN training against the autodiff reference. */
+const LEARNER_CASES = [
+  { seed: 4, ends: [[4, 9], [9], [2, 6, 9]], bootstrap: false, method: "bptt", trainCnn: false },
+  { seed: 5, ends: [[4], [], [2, 6]], bootstrap: true, method: "bptt", trainCnn: true },
+  { seed: 4, ends: [[4, 9], [9], [2, 6, 9]], bootstrap: false, method: "eprop", trainCnn: true },
+] as const;
+
+for (const c of LEARNER_CASES) {
+  Deno.test(
+    `UnrollRewardEprop ${c.method}${
+      c.trainCnn ? " with the CNN trained" : ""
+    }, voltage term on = autodiff (tfjs) for every parameter (seed ${c.seed})`,
+    async () => {
+      await useTfBackend("cpu");
+      const constants = resolveActorCritic({ ...ac, voltageCost: 1e-5 });
+      const cnnTaskScale = c.trainCnn ? 0.5 : undefined;
+      const r = await recordUnroll(c.seed, c.ends.map((e) => [...e]), c.bootstrap, {
+        method: c.method,
+        trainCnn: c.trainCnn,
+        cnnTaskScale,
+      }, constants);
+      const auto = await agentUnrollGradient(r.spec, r.params, r.feedback, constants, r.unroll, {
+        mode: c.method,
+        trainCnn: c.trainCnn,
+        cnnTaskScale,
+      });
+      const names = c.trainCnn ? [...NAMES, "conv0", "conv1"] : NAMES;
+      assert.deepEqual(Object.keys(r.grads).sort(), [...names].sort());
+      const errors = names.map((name) => {
+        assert.ok(r.grads[name].some((v) => Math.abs(v) > 1e-4), `${name} gradient is not zero`);
+        return [name, relNorm(r.grads[name], auto[name])] as const;
+      });
+      console.log(
+        `${c.method}${c.trainCnn ? "+cnn" : ""} seed ${c.seed}: relative errors ${
+          errors.map(([n, e]) => `${n} ${e.toExponential(2)}`).join(", ")
+        }`,
+      );
+      for (const [name, e] of errors) assert.ok(e < 5e-5, `${name}: relative error ${e}`);
+    },
+  );
 }
 
 function relNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -62,7 +62,7 @@ export type { AgentUnroll } from "./agent_record.ts";
 export interface AgentGraphOptions {
   /** "eprop" (default; stop-gradients and random feedback) or "bptt" (exact). */
   mode?: "eprop" | "bptt";
-  /** Voltage regularizer cost c_volt (default 0). */
+  /** Voltage regularizer cost c_v (default: the constants' `voltageCost`). */
   voltageCost?: number;
   /** Also return conv0, conv1, ... (default false). */
   trainCnn?: boolean;
@@ -112,9 +112,14 @@ export async function agentUnrollGradient(
 ): Promise<Record<string, Float64Array>> {
   checkAgentParams(spec, params);
   const mode = checkChoice(ACTION, "options.mode", options.mode ?? "eprop", ["eprop", "bptt"]);
-  const voltageCost = checkNumber(ACTION, "options.voltageCost", options.voltageCost ?? 0, {
-    min: 0,
-  });
+  const voltageCost = checkNumber(
+    ACTION,
+    "options.voltageCost",
+    options.voltageCost ?? ac.voltageCost,
+    {
+      min: 0,
+    },
+  );
   const cnnTaskScale = checkNumber(ACTION, "options.cnnTaskScale", options.cnnTaskScale ?? 1);
   const precision = checkChoice(ACTION, "options.precision", options.precision ?? "f64", [
     "f32",
