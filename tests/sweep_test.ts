@@ -72,7 +72,7 @@ Deno.test("sweep spec: defaults, and bad specs give one line naming the field", 
   const bad: [Record<string, unknown> | string, RegExp][] = [
     ["{", /not valid JSON/],
     [[1] as unknown as Record<string, unknown>, /expected a JSON object/],
-    [{}, /experiment: expected one of fig3, figS7, fig2, got nothing/],
+    [{}, /experiment: expected one of fig3, figS7, fig2, fig4, fig5, got nothing/],
     [{ experiment: "fig9" }, /experiment: expected one of .* got "fig9"/],
     [{ experiment: "fig3", seeds: [1] }, /unknown field "seeds"/],
     [{ experiment: "fig3", grid: { seed: [] } }, /grid\.seed: expected a non-empty list/],
@@ -208,6 +208,18 @@ Deno.test("progress lines and --queue URLs", () => {
     loss: 0.7,
   });
   assertEquals(parseProgressLine("fig3: e-prop on wasm"), undefined);
+  assertEquals(
+    parseProgressLine(
+      "frames 70016/1000000  2410 frames/s  episodes 64  mean score (last 32) -4.81  updates 54  rate 66.9 Hz  ETA 6m26s",
+    ),
+    { iteration: 70016, total: 1000000, score: -4.81, rateHz: 66.9 },
+  );
+  assertEquals(
+    parseProgressLine(
+      "frames 9984/20000  1416 frames/s  episodes 0  mean score (last 0) 0.00  updates 0  rate 0.0 Hz  ETA 7s",
+    ),
+    { iteration: 9984, total: 20000, rateHz: 0 },
+  );
   assertEquals(parseRedisUrl("redis://127.0.0.1:6390/2"), {
     host: "127.0.0.1",
     port: 6390,
@@ -511,4 +523,43 @@ Deno.test({
     );
     assert(Date.now() - t0 < 3000);
   },
+});
+
+Deno.test("fig4 in a sweep: a run is finished once results.json holds its summary; an unfinished one resumes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sweep-fig4-" });
+  try {
+    const flags = {
+      env: "catch",
+      size: 42,
+      "n-lif": 6,
+      "n-alif": 3,
+      pool: 1,
+      "episodes-parallel": 4,
+      update: "every-unroll",
+      "unroll-length": 10,
+      "max-episode-steps": 30,
+      form: "bptt",
+      frames: 1600,
+      "checkpoint-every": 0,
+      "record-steps": 0,
+      seed: 3,
+    };
+    checkRunFlags("fig4", flags);
+    const first = await runJob("fig4", flags, dir);
+    assertEquals(first.start, "new");
+    const summary = (first.results as { summary: Record<string, number> }).summary;
+    assert(summary.frames >= 1600 && summary.episodes > 0, JSON.stringify(summary));
+    assert(Number.isFinite(summary.lastScore) && Number.isFinite(summary.firstScore));
+    assertEquals((await runJob("fig4", flags, dir)).start, "done");
+    // a results.json without its summary is a run cut short: resumed from its checkpoint
+    const path = `${dir}/results.json`;
+    const r = JSON.parse(await Deno.readTextFile(path));
+    delete r.summary;
+    await Deno.writeTextFile(path, JSON.stringify(r));
+    const again = await runJob("fig4", flags, dir);
+    assertEquals(again.start, "resumed");
+    assertEquals((again.results as { summary: unknown }).summary, summary);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

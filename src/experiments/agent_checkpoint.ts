@@ -68,7 +68,16 @@ export async function readAgentCheckpoint(dir: string): Promise<AgentCheckpoint>
   const doc = JSON.parse(await Deno.readTextFile(`${dir}/checkpoint.json`));
   if (doc.run === undefined) return doc;
   const path = `${dir}/${doc.runFile}`;
-  const binary = await Deno.readFile(path);
+  let binary: Uint8Array;
+  try {
+    binary = await Deno.readFile(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    // e.g. a sweep's checkpoint.json copied to another machine without its binary: the
+    // parameters, optimizer and draws still resume, the episodes restart
+    const { runFile: _f, runBytes: _b, run: _r, ...rest } = doc;
+    return rest as AgentCheckpoint;
+  }
   if (binary.length !== doc.runBytes) {
     throw new Error(
       `Cannot read the checkpoint: ${path} holds ${binary.length} bytes, checkpoint.json expects ${doc.runBytes}`,

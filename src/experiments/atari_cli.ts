@@ -176,6 +176,34 @@ interface RunResults {
   updates: AgentUpdate[];
   framesPerSecond: number;
   seconds: number;
+  /** Written when the frame budget is reached (absent while the run goes on). */
+  summary?: RunSummary;
+}
+
+/** The numbers of a finished run (what a sweep report averages). */
+interface RunSummary {
+  /** Emulator frames trained. */
+  frames: number;
+  /** Finished episodes. */
+  episodes: number;
+  /** Mean score of the first 32 finished episodes (the initial policy). */
+  firstScore: number;
+  /** Mean score of the last 64 finished episodes. */
+  lastScore: number;
+  /** Updates. */
+  updates: number;
+}
+
+function summarize(results: RunResults, frames: number): RunSummary {
+  const scores = results.episodes.map((e) => e.score);
+  const mean = (a: number[]) => a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN;
+  return {
+    frames,
+    episodes: scores.length,
+    firstScore: mean(scores.slice(0, 32)),
+    lastScore: mean(scores.slice(-64)),
+    updates: results.updates.length,
+  };
 }
 
 async function makeEnv(
@@ -313,7 +341,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
           }
           if (!exact) {
             console.log(
-              `${task}: the checkpoint in ${out} holds no episode state (an older version or an environment without snapshot()): the episodes restart`,
+              `${task}: the checkpoint in ${out} holds no episode state (an older version, an environment without snapshot(), or its binary file is missing): the episodes restart`,
             );
           }
         }
@@ -322,6 +350,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
             resumed ? `, resumed at ${trainer.frames} frames` : ""
           }`,
         );
+        delete results.summary; // a resumed run with a larger budget is not finished
         const t0 = performance.now(), frames0 = trainer.frames, secondsBefore = results.seconds;
         let lastPrint = 0, lastSave = performance.now(), saveDue = false;
         let lastUpdate: AgentUpdate | undefined;
@@ -368,6 +397,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
             );
           },
         });
+        results.summary = summarize(results, trainer.frames);
         await save();
         await writeLearningCurve(results, out, env.name);
         const recordSteps = v["record-steps"] as number;

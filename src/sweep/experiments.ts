@@ -9,6 +9,7 @@ import type { FlagSpecs, FlagValues } from "../cli/flags.ts";
 import { checkFig3Flags, FIG3_FLAGS } from "../experiments/fig3.ts";
 import { checkFigS7Flags, FIGS7_FLAGS } from "../experiments/figs7.ts";
 import { checkFig2Flags, FIG2_FLAGS } from "../experiments/fig2.ts";
+import { atariFlags } from "../experiments/atari_cli.ts";
 
 /** One number of a run's results.json that the report shows. */
 export interface SweepMetric {
@@ -30,6 +31,29 @@ export interface SweepExperiment {
   check?: (values: FlagValues) => void;
   /** The numbers the report averages, first one plotted. */
   metrics: readonly SweepMetric[];
+  /** Deno permissions it needs besides --allow-read and --allow-write. */
+  permissions?: readonly string[];
+  /**
+   * Whether a results.json is a finished run's (default: any results.json is; experiments that
+   * write it while they run say what marks the end).
+   */
+  finished?: (results: unknown) => boolean;
+}
+
+/** The fig4/fig5 entries: a results.json is finished once it holds its summary. */
+function atariExperiment(script: string, env: string, out: string): SweepExperiment {
+  return {
+    script,
+    flags: atariFlags(env, out),
+    permissions: ["--allow-run", "--allow-env"],
+    finished: (r) => metricValue(r, "summary.frames") !== undefined,
+    metrics: [
+      { name: "score, last 64 episodes", path: "summary.lastScore", format: "number" },
+      { name: "score, first 32 episodes", path: "summary.firstScore", format: "number" },
+      { name: "episodes", path: "summary.episodes", format: "integer" },
+      { name: "frames/s", path: "framesPerSecond", format: "number" },
+    ],
+  };
 }
 
 /** Every experiment a sweep can name, by name. */
@@ -65,6 +89,8 @@ export const SWEEP_EXPERIMENTS: Readonly<Record<string, SweepExperiment>> = {
       { name: "epochs", path: "epochs", format: "number" },
     ],
   },
+  fig4: atariExperiment("examples/fig4_pong.ts", "ale:pong", "out/fig4"),
+  fig5: atariExperiment("examples/fig5_fishing_derby.ts", "ale:fishing_derby", "out/fig5"),
 };
 
 /** Flags a sweep sets itself for every run; a spec may not give them. */

@@ -167,7 +167,7 @@ function describeJob(job: Job, state: string): string {
     if (p.worker) parts.push(`on ${p.worker}`);
     if (p.start === "resumed") parts.push("(resumed from its checkpoint)");
     if (job.stalledCounter > 0) parts.push(`after ${job.stalledCounter} dead worker(s)`);
-    if (p.iteration !== undefined && p.loss !== undefined) {
+    if (p.iteration !== undefined && p.total !== undefined) {
       parts.push(formatProgress(p as JobProgress));
     }
   }

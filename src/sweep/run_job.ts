@@ -134,6 +134,7 @@ export async function jobCommand(
     `${REPO_ROOT}/deno.json`,
     "--allow-read",
     "--allow-write",
+    ...(spec.permissions ?? []),
     `${REPO_ROOT}/${spec.script}`,
     ...flagArgs(flags),
     "--out",
@@ -167,7 +168,8 @@ export async function runJob(
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   const done = await readResults(dir);
-  if (done !== undefined) {
+  const finished = SWEEP_EXPERIMENTS[experiment].finished ?? (() => true);
+  if (done !== undefined && finished(done)) {
     return { dir, results: done, figures: await figures(dir), start: "done", seconds: seconds() };
   }
   const resume = await exists(checkpointPath(dir));
