@@ -518,12 +518,14 @@ export function convInputGrad<T>(
 /**
  * Runs n LIF neurons over `steps` steps (time-major records [T][n]): step t reads the input current
  * I[floor(t / repeat)] ([F][n], e.g. one frame shown for `repeat` steps), starting from the state v
- * ([n], updated in place) and the spikes zInit ([n]) of the step before. Records z and psi.
+ * ([n], updated in place) and the spikes zInit ([n]) of the step before. Records z and psi, and
+ * when vRec is non-zero the potential v(t) of every step ([T][n]; 0: not recorded).
  *   v = alpha v + s I - thr z_prev,  z = H(v - thr) / dt (strict >),
  *   psi = (gamma / thr) max(0, 1 - |v - thr| / thr)
  */
 export function lifForward<T>(
   steps: i32, repeat: i32, n: i32, cst: usize, I: usize, zInit: usize, v: usize, zRec: usize, psiRec: usize,
+  vRec: usize,
 ): void {
   const alpha = constant<T>(cst, C_ALPHA);
   const thr = constant<T>(cst, C_THR);
@@ -544,6 +546,7 @@ export function lifForward<T>(
     const zPrev = t == 0 ? zInit : at<T>(zRec, (t - 1) * n);
     const zT = at<T>(zRec, t * n);
     const psiT = at<T>(psiRec, t * n);
+    const vT = at<T>(vRec, t * n);
     let j = 0;
     for (; j < nv; j += L) {
       const pv = at<T>(v, j);
@@ -554,6 +557,7 @@ export function lifForward<T>(
       const d = v128.sub<T>(vj, vThr);
       const m = v128.sub<T>(vOne, v128.div<T>(v128.abs<T>(d), vThr));
       v128.store(pv, vj);
+      if (vRec != 0) v128.store(at<T>(vT, j), vj);
       v128.store(at<T>(zT, j), v128.and(v128.gt<T>(d, vZero), vInvDt));
       v128.store(at<T>(psiT, j), v128.mul<T>(vSlope, v128.max<T>(m, vZero)));
     }
@@ -563,6 +567,7 @@ export function lifForward<T>(
       const d = vj - thr;
       const m = <T>1 - abs<T>(d) / thr;
       store<T>(pv, vj);
+      if (vRec != 0) store<T>(at<T>(vT, j), vj);
       store<T>(at<T>(zT, j), d > <T>0 ? invDt : <T>0);
       store<T>(at<T>(psiT, j), m > <T>0 ? slope * m : <T>0);
     }
@@ -571,13 +576,16 @@ export function lifForward<T>(
 
 /**
  * Reverse pass through n LIF neurons over `steps` steps, from the total error at the spikes gz
- * ([T][n]: everything outside the neuron's own state) and the recorded psi:
- *   gv(t) = psi(t) (gz(t) - reset thr gv(t+1)) + alpha gv(t+1),  gv(T) = 0
+ * ([T][n]: everything outside the neuron's own state), the recorded psi and, when gvExt is
+ * non-zero, an external error at the potentials gvExt ([T][n], dE/dv(t) of a cost on v itself):
+ *   gv(t) = psi(t) (gz(t) - reset thr gv(t+1)) + alpha gv(t+1) + gvExt(t),  gv(T) = 0
  * (reset != 0: the error through the reset, BPTT; reset == 0: stopped there, e-prop). Writes gv
- * ([T][n], dE/dv) and, when pg is non-zero, pg(t) = psi(t) (gz(t) - reset thr gv(t+1)).
+ * ([T][n], dE/dv) and, when pg is non-zero, pg(t) = psi(t) (gz(t) - reset thr gv(t+1)) + gvExt(t),
+ * the same-step part of gv(t).
  */
 export function lifBackward<T>(
   steps: i32, n: i32, cst: usize, psi: usize, gz: usize, gv: usize, pg: usize, reset: i32,
+  gvExt: usize,
 ): void {
   const alpha = constant<T>(cst, C_ALPHA);
   const thr = constant<T>(cst, C_THR);
@@ -592,33 +600,48 @@ export function lifBackward<T>(
     const psiT = at<T>(psi, t * n);
     const gzT = at<T>(gz, t * n);
     const pgT = at<T>(pg, t * n);
+    const extT = at<T>(gvExt, t * n);
     let j = 0;
     for (; j < nv; j += L) {
       let g = v128.load(at<T>(gzT, j));
       let p: v128;
+      let out: v128;
       if (last) {
         p = v128.mul<T>(v128.load(at<T>(psiT, j)), g);
-        v128.store(at<T>(gvT, j), p);
+        out = p;
       } else {
         const gn = v128.load(at<T>(gvN, j));
         if (reset != 0) g = v128.sub<T>(g, v128.mul<T>(vThr, gn));
         p = v128.mul<T>(v128.load(at<T>(psiT, j)), g);
-        v128.store(at<T>(gvT, j), v128.add<T>(p, v128.mul<T>(vAlpha, gn)));
+        out = v128.add<T>(p, v128.mul<T>(vAlpha, gn));
       }
+      if (gvExt != 0) {
+        const e = v128.load(at<T>(extT, j));
+        out = v128.add<T>(out, e);
+        p = v128.add<T>(p, e);
+      }
+      v128.store(at<T>(gvT, j), out);
       if (pg != 0) v128.store(at<T>(pgT, j), p);
     }
     for (; j < n; j++) {
       let g = load<T>(at<T>(gzT, j));
       let p: T;
+      let out: T;
       if (last) {
         p = load<T>(at<T>(psiT, j)) * g;
-        store<T>(at<T>(gvT, j), p);
+        out = p;
       } else {
         const gn = load<T>(at<T>(gvN, j));
         if (reset != 0) g -= thr * gn;
         p = load<T>(at<T>(psiT, j)) * g;
-        store<T>(at<T>(gvT, j), p + alpha * gn);
+        out = p + alpha * gn;
       }
+      if (gvExt != 0) {
+        const e = load<T>(at<T>(extT, j));
+        out += e;
+        p += e;
+      }
+      store<T>(at<T>(gvT, j), out);
       if (pg != 0) store<T>(at<T>(pgT, j), p);
     }
   }

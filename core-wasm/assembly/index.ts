@@ -205,11 +205,11 @@ export function convWeightGradEvent_f32(B: i32, H: i32, W: i32, Cin: i32, kh: i3
 export function convInputGrad_f32(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, D: usize, WtT: usize, dX: usize, scale: f32): void {
   convInputGrad<f32>(B, H, W, Cin, kh, kw, stride, Cout, D, WtT, dX, scale);
 }
-export function lifForward_f32(steps: i32, repeat: i32, n: i32, cst: usize, I: usize, zInit: usize, v: usize, zRec: usize, psiRec: usize): void {
-  lifForward<f32>(steps, repeat, n, cst, I, zInit, v, zRec, psiRec);
+export function lifForward_f32(steps: i32, repeat: i32, n: i32, cst: usize, I: usize, zInit: usize, v: usize, zRec: usize, psiRec: usize, vRec: usize): void {
+  lifForward<f32>(steps, repeat, n, cst, I, zInit, v, zRec, psiRec, vRec);
 }
-export function lifBackward_f32(steps: i32, n: i32, cst: usize, psi: usize, gz: usize, gv: usize, pg: usize, reset: i32): void {
-  lifBackward<f32>(steps, n, cst, psi, gz, gv, pg, reset);
+export function lifBackward_f32(steps: i32, n: i32, cst: usize, psi: usize, gz: usize, gv: usize, pg: usize, reset: i32, gvExt: usize): void {
+  lifBackward<f32>(steps, n, cst, psi, gz, gv, pg, reset, gvExt);
 }
 export function convForward_f64(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, X: usize, Wt: usize, Y: usize): void {
   convForward<f64>(B, H, W, Cin, kh, kw, stride, Cout, X, Wt, Y);
@@ -232,11 +232,11 @@ export function convWeightGradEvent_f64(B: i32, H: i32, W: i32, Cin: i32, kh: i3
 export function convInputGrad_f64(B: i32, H: i32, W: i32, Cin: i32, kh: i32, kw: i32, stride: i32, Cout: i32, D: usize, WtT: usize, dX: usize, scale: f64): void {
   convInputGrad<f64>(B, H, W, Cin, kh, kw, stride, Cout, D, WtT, dX, scale);
 }
-export function lifForward_f64(steps: i32, repeat: i32, n: i32, cst: usize, I: usize, zInit: usize, v: usize, zRec: usize, psiRec: usize): void {
-  lifForward<f64>(steps, repeat, n, cst, I, zInit, v, zRec, psiRec);
+export function lifForward_f64(steps: i32, repeat: i32, n: i32, cst: usize, I: usize, zInit: usize, v: usize, zRec: usize, psiRec: usize, vRec: usize): void {
+  lifForward<f64>(steps, repeat, n, cst, I, zInit, v, zRec, psiRec, vRec);
 }
-export function lifBackward_f64(steps: i32, n: i32, cst: usize, psi: usize, gz: usize, gv: usize, pg: usize, reset: i32): void {
-  lifBackward<f64>(steps, n, cst, psi, gz, gv, pg, reset);
+export function lifBackward_f64(steps: i32, n: i32, cst: usize, psi: usize, gz: usize, gv: usize, pg: usize, reset: i32, gvExt: usize): void {
+  lifBackward<f64>(steps, n, cst, psi, gz, gv, pg, reset, gvExt);
 }
 
 /** First free byte after the module's static data: the TypeScript arena starts here. */

@@ -31,6 +31,15 @@
  *   that layer's membrane up to the end of the sequence (what autodiff gives with the
  *   stop-gradient on the reset, as the authors' TensorFlow code; not online).
  *
+ * Costs on the membrane potentials (the seed's voltage regularizer): `forward` with
+ * `recordPotentials` keeps v_l(t) of every step ({@linkcode SpikingConvPass.potentials}), and
+ * `gradients` takes an external error dE/dv_l(t) (`dEdv`), added where v_l(t) is in the reverse
+ * pass: gv_l(t) = [the above] + dEdv_l(t). In BPTT and in e-prop's factorized form alike this
+ * adds s sum_t input_l(t) (x) sum_{u >= t} alpha^(u-t) dEdv_l(u) = s sum_t dEdv_l(t) eps(t) to
+ * dE/dW_l (BPTT also carries it through the reset terms), and it reaches the layer below with gv:
+ * through all of gv for BPTT and "stopgrad"; for "instant" only its same-step part
+ * psi_l(t) L_l(t) + dEdv_l(t) (the u = t term of "stopgrad", still online); "none" passes nothing.
+ *
  * @module
  */
 import type { Precision } from "../backend.ts";
@@ -352,6 +361,11 @@ export interface SpikingConvState {
 export interface SpikingConvForwardOptions {
   /** State to start from (default zero), e.g. {@linkcode SpikingConvPass.state} of a previous pass. */
   state?: SpikingConvState;
+  /**
+   * Keep every layer's membrane potential at every step (default false), for
+   * {@linkcode SpikingConvPass.potentials}; costs T x B x units values per layer.
+   */
+  recordPotentials?: boolean;
 }
 
 /** Options of {@linkcode SpikingConv.gradients}. */
@@ -364,6 +378,12 @@ export interface SpikingConvGradientOptions {
    * layer above's membrane to the end of the sequence).
    */
   propagate?: "none" | "instant" | "stopgrad";
+  /**
+   * Per layer, an external error at the membrane potentials dE/dv(t) [T][B][h][w][c] (e.g. of a
+   * voltage regularizer on {@linkcode SpikingConvPass.potentials}), or undefined for none; a
+   * shorter array (or none) leaves the remaining layers without.
+   */
+  dEdv?: readonly (ArrayLike<number> | undefined)[];
 }
 
 /** Core addresses of one forward pass (valid until released). */
@@ -376,6 +396,8 @@ interface PassRecord {
   z: number[];
   psi: number[];
   v: number[];
+  /** Per layer, the recorded potentials [T][B][units] (0: not recorded). */
+  vRec: number[];
   released: boolean;
 }
 
@@ -393,6 +415,8 @@ export class SpikingConvPass {
   readonly frames: number;
   /** Network steps: frames x stepsPerFrame. */
   readonly steps: number;
+  /** Whether the pass kept the potentials (forward's `recordPotentials`). */
+  readonly recordsPotentials: boolean;
   readonly #net: SpikingConv;
   readonly #core: CoreMemory;
 
@@ -403,6 +427,7 @@ export class SpikingConvPass {
     this.batchSize = record.B;
     this.frames = record.F;
     this.steps = record.T;
+    this.recordsPotentials = record.vRec.some((p) => p !== 0);
     passRecords.set(this, record);
   }
 
@@ -435,6 +460,23 @@ export class SpikingConvPass {
   psi(layer: number): FloatArray {
     const { rec, n } = this.#layer(layer);
     return this.#core.view(rec.psi[layer], rec.T * n).slice();
+  }
+
+  /**
+   * @param layer Layer index.
+   * @returns A copy of its membrane potentials v(t) [T][B][h][w][c] (after leak, input and reset,
+   *   the value compared with thr), in the core's precision.
+   * @throws {Error} If the pass was run without `recordPotentials`.
+   */
+  potentials(layer: number): FloatArray {
+    const { rec, n } = this.#layer(layer);
+    if (rec.vRec[layer] === 0) {
+      throw new Error(
+        "Cannot read spiking CNN potentials: the pass did not record them (run forward with " +
+          "recordPotentials: true)",
+      );
+    }
+    return this.#core.view(rec.vRec[layer], rec.T * n).slice();
   }
 
   /** @returns Per layer, the fraction of neuron-steps with a spike. */
@@ -632,10 +674,11 @@ export class SpikingConv {
    *   the paper's Atari frames).
    * @param B Trials.
    * @param nFrames Frames per trial; the pass has nFrames x stepsPerFrame steps.
-   * @param options `state` to start from (default zero).
+   * @param options `state` to start from (default zero); `recordPotentials` to keep v(t).
    * @returns The pass (spikes and pseudo-derivatives in core memory), valid until released or
    *   replaced by the next forward pass.
-   * @throws {TypeError | RangeError} Naming the bad argument (`frames`, `B`, `nFrames`, `state.v[1]`).
+   * @throws {TypeError | RangeError} Naming the bad argument (`frames`, `B`, `nFrames`, `state.v[1]`,
+   *   `recordPotentials`).
    */
   forward(
     frames: ArrayLike<number>,
@@ -652,6 +695,12 @@ export class SpikingConv {
     const state = options?.state;
     if (state !== undefined && (typeof state !== "object" || state === null)) {
       throw new TypeError(`Cannot ${action}: state must be an object, got ${describe(state)}`);
+    }
+    const record = options?.recordPotentials ?? false;
+    if (typeof record !== "boolean") {
+      throw new TypeError(
+        `Cannot ${action}: recordPotentials must be a boolean, got ${describe(record)}`,
+      );
     }
     for (const key of ["v", "z"] as const) {
       if (
@@ -677,13 +726,25 @@ export class SpikingConv {
     try {
       const x = core.alloc(F * B * pixels, false);
       this.#writeChecked(action, "frames", frames, x, F * B * pixels);
-      const rec: PassRecord = { mark, B, F, T, x, z: [], psi: [], v: [], released: false };
+      const rec: PassRecord = {
+        mark,
+        B,
+        F,
+        T,
+        x,
+        z: [],
+        psi: [],
+        v: [],
+        vRec: [],
+        released: false,
+      };
       const zInit: number[] = [];
       spec.layers.forEach((l, i) => {
         const n = B * l.units;
         rec.z.push(core.alloc(T * n, false));
         rec.psi.push(core.alloc(T * n, false));
         rec.v.push(core.alloc(n));
+        rec.vRec.push(record ? core.alloc(T * n, false) : 0);
         zInit.push(core.alloc(n));
         if (state) {
           this.#writeChecked(action, `state.v[${i}]`, state.v[i], rec.v[i], n);
@@ -718,6 +779,7 @@ export class SpikingConv {
             rec.v[i],
             rec.z[i],
             rec.psi[i],
+            rec.vRec[i],
           );
         } else {
           const I = core.alloc(T * n, false);
@@ -734,7 +796,18 @@ export class SpikingConv {
             p.w,
             I,
           );
-          k.lifForward(T, 1, n, this.#cst, I, zInit[i], rec.v[i], rec.z[i], rec.psi[i]);
+          k.lifForward(
+            T,
+            1,
+            n,
+            this.#cst,
+            I,
+            zInit[i],
+            rec.v[i],
+            rec.z[i],
+            rec.psi[i],
+            rec.vRec[i],
+          );
         }
         core.arena.release(scratch);
       });
@@ -747,13 +820,15 @@ export class SpikingConv {
   }
 
   /**
-   * Gradients of the filters from external errors at the spikes.
+   * Gradients of the filters from external errors at the spikes (and at the potentials).
    * @param pass The live pass of this network.
    * @param dEdz Per layer, dE/dz [T][B][h][w][c] (time-major like the spikes), or undefined for
    *   none; a shorter array leaves the remaining layers without external error.
-   * @param options `method` "bptt" or "eprop"; for e-prop, `propagate`.
+   * @param options `method` "bptt" or "eprop"; for e-prop, `propagate`; `dEdv`, errors at the
+   *   potentials per layer [T][B][h][w][c] (see the module header for where they go).
    * @returns dE/dW per layer, [kernel][kernel][inChannels][filters] (float64 copies).
-   * @throws {TypeError | RangeError} Naming the bad argument (`dEdz[1]`, `method`, `propagate`).
+   * @throws {TypeError | RangeError} Naming the bad argument (`dEdz[1]`, `dEdv[1]`, `method`,
+   *   `propagate`).
    */
   gradients(
     pass: SpikingConvPass,
@@ -786,6 +861,14 @@ export class SpikingConv {
         }`,
       );
     }
+    const dEdv = options.dEdv;
+    if (dEdv !== undefined && (!Array.isArray(dEdv) || dEdv.length > layers.length)) {
+      throw new TypeError(
+        `Cannot ${action}: dEdv must be an array of at most ${layers.length} arrays (one per layer), got ${
+          describe(dEdv)
+        }`,
+      );
+    }
     const { B, F, T } = rec;
     const mark = core.arena.mark();
     try {
@@ -795,6 +878,13 @@ export class SpikingConv {
         if (dEdz[i] !== undefined) this.#writeChecked(action, `dEdz[${i}]`, dEdz[i], ptr, n);
         return ptr;
       });
+      const gvExt = layers.map((l, i) => {
+        if (dEdv?.[i] === undefined) return 0;
+        const n = T * B * l.units;
+        const ptr = core.alloc(n, false);
+        this.#writeChecked(action, `dEdv[${i}]`, dEdv[i], ptr, n);
+        return ptr;
+      });
       const grads: Float64Array[] = new Array(layers.length);
       const reset = method === "bptt" ? 1 : 0;
       for (let i = layers.length - 1; i >= 0; i--) {
@@ -802,7 +892,7 @@ export class SpikingConv {
         const scratch = core.arena.mark();
         const gv = core.alloc(T * n, false);
         const pg = i > 0 && propagate === "instant" ? core.alloc(T * n, false) : 0;
-        k.lifBackward(T, n, this.#cst, rec.psi[i], gz[i], gv, pg, reset);
+        k.lifBackward(T, n, this.#cst, rec.psi[i], gz[i], gv, pg, reset, gvExt[i]);
         const G = core.alloc(l.weights);
         if (i === 0) {
           const S = core.alloc(F * n, false);
