@@ -4,8 +4,10 @@
  * core): the convolution kernels (dense = event-driven bit for bit), the forward pass (spikes and
  * pseudo-derivatives bit for bit in f64), BPTT (a reverse pass through the same equations, and
  * forward-mode directional derivatives through the surrogate), e-prop (per-synapse eligibility
- * traces run forward in time, each way of propagating the learning signal), f32 against f64, the
- * paper's layers on Pong frames, and bad inputs.
+ * traces run forward in time, each way of propagating the learning signal), the recorded membrane
+ * potentials (bit for bit in f64) and external errors at them (dEdv: BPTT against the reverse
+ * pass and forward-mode derivatives of sum dE/dz . z + dE/dv . v, e-prop against eligibility
+ * traces), f32 against f64, the paper's layers on Pong frames, and bad inputs.
  */
 import assert from "node:assert/strict";
 import {
@@ -143,6 +145,8 @@ interface RefPass {
   psi: Float64Array[];
   /** Final membrane potentials per layer. */
   v: Float64Array[];
+  /** Membrane potentials of every step per layer, [T][B][units]. */
+  vt: Float64Array[];
   /** Input of layer l at step t ([B][inH][inW][inC]). */
   input: (l: number, t: number) => Float64Array;
 }
@@ -162,6 +166,7 @@ function refForward(
   const pixels = spec.height * spec.width * spec.channels;
   const n = gs.map((g) => B * g.H * g.W * g.C);
   const z = n.map((m) => new Float64Array(T * m)), psi = n.map((m) => new Float64Array(T * m));
+  const vt = n.map((m) => new Float64Array(T * m));
   const v = n.map((m, l) => state ? Float64Array.from(state.v[l]) : new Float64Array(m));
   const I0 = Array.from(
     { length: F },
@@ -177,6 +182,7 @@ function refForward(
       for (let i = 0; i < n[l]; i++) {
         const zp = t > 0 ? z[l][(t - 1) * n[l] + i] : state ? state.z[l][i] : 0;
         v[l][i] = alpha * v[l][i] + s * I[i] - thr * zp;
+        vt[l][t * n[l] + i] = v[l][i];
         const d = v[l][i] - thr;
         z[l][t * n[l] + i] = d > 0 ? 1 / dtMs : 0;
         const m = 1 - Math.abs(d) / thr;
@@ -184,7 +190,7 @@ function refForward(
       }
     }
   }
-  return { T, z, psi, v, input };
+  return { T, z, psi, v, vt, input };
 }
 
 function slice(a: Float64Array | undefined, t: number, n: number): Float64Array {
@@ -193,7 +199,8 @@ function slice(a: Float64Array | undefined, t: number, n: number): Float64Array 
 
 /**
  * BPTT, written step by step from the equations: gz_l(t) = dE/dz_l(t) + s conv^T(gv_{l+1}(t)),
- * gv_l(t) = psi (gz - [reset] thr gv_l(t+1)) + alpha gv_l(t+1), dW_l += s input_l(t) (x) gv_l(t).
+ * gv_l(t) = psi (gz - [reset] thr gv_l(t+1)) + alpha gv_l(t+1) + dE/dv_l(t),
+ * dW_l += s input_l(t) (x) gv_l(t).
  */
 function refBptt(
   spec: ResolvedSpikingConvSpec,
@@ -202,6 +209,7 @@ function refBptt(
   B: number,
   dEdz: (Float64Array | undefined)[],
   reset: boolean,
+  dEdv: (Float64Array | undefined)[] = [],
 ): Float64Array[] {
   const gs = geos(spec), top = gs.length - 1;
   const { alpha, s, thr } = spec;
@@ -220,6 +228,7 @@ function refBptt(
       for (let i = 0; i < n[l]; i++) {
         const gn = gvNext[l][i];
         gv[i] = p.psi[l][t * n[l] + i] * (gz[i] - (reset ? thr * gn : 0)) + alpha * gn;
+        if (dEdv[l]) gv[i] += dEdv[l]![t * n[l] + i];
       }
       refWeightGrad(p.input(l, t), gv, B, gs[l], grads[l], s);
       gvCur[l] = gv;
@@ -230,8 +239,9 @@ function refBptt(
 }
 
 /**
- * Forward-mode derivative of sum_{l,t} dE/dz_l(t) . z_l(t) along the weight direction U, through
- * the same surrogate (dz/dv = psi): dv(t) = alpha dv(t-1) + s dI(t) - thr dz(t-1), dz = psi dv.
+ * Forward-mode derivative of sum_{l,t} dE/dz_l(t) . z_l(t) + dE/dv_l(t) . v_l(t) along the weight
+ * direction U, through the same surrogate (dz/dv = psi): dv(t) = alpha dv(t-1) + s dI(t) -
+ * thr dz(t-1), dz = psi dv.
  */
 function refDirectional(
   spec: ResolvedSpikingConvSpec,
@@ -240,6 +250,7 @@ function refDirectional(
   B: number,
   dEdz: (Float64Array | undefined)[],
   U: Float64Array[],
+  dEdv: (Float64Array | undefined)[] = [],
 ): number {
   const gs = geos(spec);
   const { alpha, s, thr } = spec;
@@ -259,6 +270,7 @@ function refDirectional(
         dv[l][i] = alpha * dv[l][i] + s * dI[i] - thr * dzPrev[l][i];
         d[i] = p.psi[l][t * n[l] + i] * dv[l][i];
         if (dEdz[l]) total += dEdz[l]![t * n[l] + i] * d[i];
+        if (dEdv[l]) total += dEdv[l]![t * n[l] + i] * dv[l][i];
       }
       dz.push(d);
     }
@@ -269,9 +281,10 @@ function refDirectional(
 
 /**
  * e-prop forward in time, synapse by synapse: eps(t) = alpha eps(t-1) + input(t) for each weight
- * and output position, e(t) = psi(t) eps(t), dE/dW = s sum_t L(t) e(t) over positions and trials.
- * L of the top layer is its dE/dz; below, dE/dz plus s conv^T of psi L ("instant") or of
- * sum_{t' >= t} alpha^(t'-t) psi(t') L(t') ("stopgrad") of the layer above, or nothing ("none").
+ * and output position, e(t) = psi(t) eps(t), dE/dW = s sum_t (L(t) e(t) + dE/dv(t) eps(t)) over
+ * positions and trials. L of the top layer is its dE/dz; below, dE/dz plus s conv^T of
+ * psi L + dE/dv ("instant") or of sum_{t' >= t} alpha^(t'-t) (psi(t') L(t') + dE/dv(t'))
+ * ("stopgrad") of the layer above, or nothing ("none").
  */
 function refEprop(
   spec: ResolvedSpikingConvSpec,
@@ -280,11 +293,13 @@ function refEprop(
   B: number,
   dEdz: (Float64Array | undefined)[],
   propagate: "none" | "instant" | "stopgrad",
+  dEdv: (Float64Array | undefined)[] = [],
 ): Float64Array[] {
   const gs = geos(spec), top = gs.length - 1, T = p.T;
   const { alpha, s } = spec;
   const n = gs.map((g) => B * g.H * g.W * g.C);
   const L: Float64Array[] = new Array(gs.length);
+  const ext = (l: number, k: number) => dEdv[l] ? dEdv[l]![k] : 0;
   L[top] = dEdz[top] ? Float64Array.from(dEdz[top]!) : new Float64Array(T * n[top]);
   for (let l = top - 1; l >= 0; l--) {
     L[l] = dEdz[l] ? Float64Array.from(dEdz[l]!) : new Float64Array(T * n[l]);
@@ -293,11 +308,12 @@ function refEprop(
       const src = new Float64Array(n[l + 1]);
       for (let i = 0; i < n[l + 1]; i++) {
         if (propagate === "instant") {
-          src[i] = p.psi[l + 1][t * n[l + 1] + i] * L[l + 1][t * n[l + 1] + i];
+          const k = t * n[l + 1] + i;
+          src[i] = p.psi[l + 1][k] * L[l + 1][k] + ext(l + 1, k);
         } else {
           for (let u = t; u < T; u++) {
-            src[i] += alpha ** (u - t) * p.psi[l + 1][u * n[l + 1] + i] *
-              L[l + 1][u * n[l + 1] + i];
+            const k = u * n[l + 1] + i;
+            src[i] += alpha ** (u - t) * (p.psi[l + 1][k] * L[l + 1][k] + ext(l + 1, k));
           }
         }
       }
@@ -322,6 +338,7 @@ function refEprop(
                     eps = alpha * eps + p.input(l, t)[pre];
                     const e = p.psi[l][t * n[l] + post] * eps;
                     acc += s * L[l][t * n[l] + post] * e;
+                    acc += s * ext(l, t * n[l] + post) * eps;
                   }
                 }
               }
@@ -584,24 +601,183 @@ Deno.test("spiking CNN with three layers: forward bit for bit, BPTT and e-prop a
   const refE = refEprop(spec, params.weights, ref, B, dEdz, "instant");
   bptt.forEach((g, l) => assert.ok(relativeError(g, refB[l]) < 1e-13, `bptt ${l}`));
   eprop.forEach((g, l) => assert.ok(relativeError(g, refE[l]) < 1e-13, `eprop ${l}`));
+  // Potentials and errors at them (leaky input scaling, tau_m 3 steps).
+  const rec = net.forward(frames, B, F, { recordPotentials: true });
+  spec.layers.forEach((_, l) => assert.equal(firstMismatch(rec.potentials(l), ref.vt[l]), -1));
+  const dEdv = randomDEdv(spec, pass.steps, B, new Rng(40));
+  const bpttV = net.gradients(rec, dEdz, { method: "bptt", dEdv });
+  const refBV = refBptt(spec, params.weights, ref, B, dEdz, true, dEdv);
+  bpttV.forEach((g, l) => assert.ok(relativeError(g, refBV[l]) < 1e-13, `bptt+dEdv ${l}`));
+  for (const propagate of ["instant", "stopgrad"] as const) {
+    const g = net.gradients(rec, dEdz, { method: "eprop", propagate, dEdv });
+    const r = refEprop(spec, params.weights, ref, B, dEdz, propagate, dEdv);
+    g.forEach((x, l) => assert.ok(relativeError(x, r[l]) < 1e-13, `${propagate}+dEdv ${l}`));
+  }
 });
 
-Deno.test("spiking CNN f32 agrees with f64: same spikes, gradients within 1e-4", async () => {
-  const { params, frames, B, F, dEdz, spec } = problem(SMALL, 5);
+/** Random external errors at the potentials of every layer, [T][B][units] each. */
+function randomDEdv(spec: ResolvedSpikingConvSpec, T: number, B: number, rng: Rng, scale = 1) {
+  return spec.layers.map((l) =>
+    Float64Array.from({ length: T * B * l.units }, () => scale * rng.normal())
+  );
+}
+
+Deno.test("spiking CNN potentials (f64) equal the reference v at every step bit for bit; recording changes nothing", async () => {
+  const { spec, params, frames, B, F, T, dEdz } = problem(SMALL, 7);
+  const net = await SpikingConv.create(SMALL, params, { precision: "f64" });
+  const ref = refForward(spec, params.weights, frames, B, F);
+  const plain = net.forward(frames, B, F);
+  assert.equal(plain.recordsPotentials, false);
+  assert.throws(() => plain.potentials(0), /did not record them.*recordPotentials: true/);
+  const off = spec.layers.map((_, l) => ({
+    z: plain.spikes(l),
+    psi: plain.psi(l),
+    v: plain.state().v[l],
+    zLast: plain.state().z[l],
+  }));
+  const pass = net.forward(frames, B, F, { recordPotentials: true });
+  assert.equal(pass.recordsPotentials, true);
+  spec.layers.forEach((l, i) => {
+    const v = pass.potentials(i);
+    assert.equal(v.length, T * B * l.units);
+    assert.equal(firstMismatch(v, ref.vt[i]), -1, `potentials of layer ${i}`);
+    // Spikes are where v > thr; the last step's potential is the state.
+    assert.equal(firstMismatch(v.map((x) => (x > spec.thr ? 1 : 0)), ref.z[i]), -1);
+    assert.equal(firstMismatch(v.subarray((T - 1) * B * l.units), pass.state().v[i]), -1);
+    assert.equal(firstMismatch(pass.spikes(i), off[i].z), -1, `spikes ${i}`);
+    assert.equal(firstMismatch(pass.psi(i), off[i].psi), -1, `psi ${i}`);
+    assert.equal(firstMismatch(pass.state().v[i], off[i].v), -1, `state.v ${i}`);
+    assert.equal(firstMismatch(pass.state().z[i], off[i].zLast), -1, `state.z ${i}`);
+  });
+  // A copy: changing it leaves the pass alone.
+  pass.potentials(1).fill(9);
+  assert.equal(firstMismatch(pass.potentials(1), ref.vt[1]), -1);
+  // Continued from a state, the potentials are the whole run's last frame.
+  const pixels = spec.height * spec.width * spec.channels, R = spec.stepsPerFrame;
+  const state = net.forward(frames.subarray(0, 2 * B * pixels), B, 2).state();
+  const rest = net.forward(frames.subarray(2 * B * pixels), B, 1, {
+    state,
+    recordPotentials: true,
+  });
+  spec.layers.forEach((l, i) => {
+    const n = B * l.units;
+    assert.equal(firstMismatch(rest.potentials(i), ref.vt[i].subarray(2 * R * n)), -1);
+  });
+  // Gradients of a recorded pass are those of a plain one, bit for bit.
+  const g1 = net.gradients(net.forward(frames, B, F, { recordPotentials: true }), dEdz, {
+    method: "bptt",
+  });
+  const g0 = net.gradients(net.forward(frames, B, F), dEdz, { method: "bptt" });
+  g0.forEach((g, l) => assert.equal(firstMismatch(g1[l], g), -1));
+  console.log(
+    `potentials: ${spec.layers.length} layers x ${T} steps bit for bit; v range layer 1 ` +
+      `[${Math.min(...ref.vt[1]).toFixed(3)}, ${Math.max(...ref.vt[1]).toFixed(3)}]`,
+  );
+});
+
+Deno.test("spiking CNN BPTT with dEdv (f64) equals the reference reverse pass and forward-mode derivatives", async () => {
+  const { spec, params, frames, B, F, T, dEdz, rng } = problem(SMALL, 8);
+  const dEdv = randomDEdv(spec, T, B, rng);
+  const net = await SpikingConv.create(SMALL, params, { precision: "f64" });
+  const pass = net.forward(frames, B, F);
+  const ref = refForward(spec, params.weights, frames, B, F);
+  const errors: string[] = [];
+  const cases: [string, (Float64Array | undefined)[], (Float64Array | undefined)[]][] = [
+    ["dEdz+dEdv", dEdz, dEdv],
+    ["dEdv only", [], dEdv],
+    ["dEdv[1] only", [], [undefined, dEdv[1]]],
+  ];
+  for (const [name, dz, dv] of cases) {
+    const grads = net.gradients(pass, dz, { method: "bptt", dEdv: dv });
+    const expected = refBptt(spec, params.weights, ref, B, dz, true, dv);
+    grads.forEach((g, l) => {
+      const err = relativeError(g, expected[l]);
+      errors.push(`${name}[${l}] ${err.toExponential(1)}`);
+      assert.ok(err < 1e-13, `${name}, layer ${l}: ${err}`);
+      assert.ok(g.some((x) => x !== 0), `${name}, layer ${l} is zero`);
+    });
+    // <grad, U> = d/de [sum dE/dz . z + dE/dv . v](W + e U) for random directions U.
+    for (let r = 0; r < 3; r++) {
+      const U = params.weights.map((w) => w.map(() => rng.normal()));
+      const jvp = refDirectional(spec, params.weights, ref, B, dz, U, dv);
+      const err = Math.abs(dot(grads, U) - jvp) / Math.abs(jvp);
+      errors.push(`${name} dir ${r} ${err.toExponential(1)}`);
+      assert.ok(err < 1e-12, `${name}, direction ${r}: ${dot(grads, U)} vs ${jvp}`);
+    }
+  }
+  // The voltage term matters, and leaving it out (undefined, []) is the plain gradient bit for bit.
+  const plain = net.gradients(pass, dEdz, { method: "bptt" });
+  const withV = net.gradients(pass, dEdz, { method: "bptt", dEdv });
+  const change = plain.map((g, l) => relativeError(withV[l], g));
+  assert.ok(change.every((c) => c > 0.05), `dEdv changes the gradients by ${change}`);
+  for (const none of [[], [undefined, undefined]]) {
+    const g = net.gradients(pass, dEdz, { method: "bptt", dEdv: none });
+    g.forEach((x, l) => assert.equal(firstMismatch(x, plain[l]), -1));
+  }
+  console.log(
+    `BPTT with dEdv vs reference and forward mode, relative errors: ${errors.join(", ")}; ` +
+      `relative change from dEdv ${change.map((c) => c.toFixed(2)).join(", ")}`,
+  );
+});
+
+Deno.test("spiking CNN e-prop with dEdv (f64) equals forward-mode eligibility traces, each propagation", async () => {
+  const { spec, params, frames, B, F, T, dEdz, rng } = problem(SMALL, 9);
+  const dEdv = randomDEdv(spec, T, B, rng);
+  const net = await SpikingConv.create(SMALL, params, { precision: "f64" });
+  const pass = net.forward(frames, B, F);
+  const ref = refForward(spec, params.weights, frames, B, F);
+  const errors: string[] = [];
+  const cases: [string, Float64Array[]][] = [["dEdz+dEdv", dEdz], ["dEdv only", []]];
+  for (const propagate of ["none", "instant", "stopgrad"] as const) {
+    for (const [name, dz] of cases) {
+      const grads = net.gradients(pass, dz, { method: "eprop", propagate, dEdv });
+      const expected = refEprop(spec, params.weights, ref, B, dz, propagate, dEdv);
+      grads.forEach((g, l) => {
+        const err = relativeError(g, expected[l]);
+        errors.push(`${propagate} ${name}[${l}] ${err.toExponential(1)}`);
+        assert.ok(err < 1e-13, `${propagate} ${name}, layer ${l}: ${err}`);
+      });
+    }
+  }
+  // "stopgrad" e-prop is BPTT without the reset path, the voltage term included.
+  const stop = net.gradients(pass, dEdz, { method: "eprop", propagate: "stopgrad", dEdv });
+  const noReset = refBptt(spec, params.weights, ref, B, dEdz, false, dEdv);
+  stop.forEach((g, l) => assert.ok(relativeError(g, noReset[l]) < 1e-13, `no-reset ${l}`));
+  // With "none", layer 1's voltage error stays in layer 1; "instant" passes it down.
+  const top = [undefined, dEdv[1]];
+  const none = net.gradients(pass, [], { method: "eprop", propagate: "none", dEdv: top });
+  assert.ok(none[0].every((x) => x === 0) && none[1].some((x) => x !== 0));
+  const inst = net.gradients(pass, [], { method: "eprop", propagate: "instant", dEdv: top });
+  assert.ok(inst[0].some((x) => x !== 0));
+  console.log(`e-prop with dEdv vs reference, relative errors: ${errors.join(", ")}`);
+});
+
+Deno.test("spiking CNN f32 agrees with f64: same spikes, potentials within 1e-5, gradients within 1e-4", async () => {
+  const { params, frames, B, F, T, dEdz, spec, rng } = problem(SMALL, 5);
+  const dEdv = randomDEdv(spec, T, B, rng);
   const nets = await Promise.all(
     (["f32", "f64"] as const).map((precision) => SpikingConv.create(SMALL, params, { precision })),
   );
-  const passes = nets.map((net) => net.forward(frames, B, F));
-  spec.layers.forEach((_, l) =>
-    assert.equal(firstMismatch(passes[0].spikes(l), passes[1].spikes(l)), -1, `layer ${l}`)
-  );
+  const passes = nets.map((net) => net.forward(frames, B, F, { recordPotentials: true }));
   const errors: string[] = [];
+  spec.layers.forEach((_, l) => {
+    assert.equal(firstMismatch(passes[0].spikes(l), passes[1].spikes(l)), -1, `layer ${l}`);
+    const err = relativeError(passes[0].potentials(l), passes[1].potentials(l));
+    errors.push(`v[${l}] ${err.toExponential(1)}`);
+    assert.ok(err < 1e-5, `potentials of layer ${l}: ${err}`);
+  });
   for (const method of ["bptt", "eprop"] as const) {
     const [g32, g64] = nets.map((net, i) => net.gradients(passes[i], dEdz, { method }));
     g32.forEach((g, l) => {
       const err = relativeError(g, g64[l]);
       errors.push(`${method}[${l}] ${err.toExponential(1)}`);
       assert.ok(err < 1e-4, `${method} layer ${l}: ${err}`);
+    });
+    const [v32, v64] = nets.map((net, i) => net.gradients(passes[i], dEdz, { method, dEdv }));
+    v32.forEach((g, l) => {
+      const err = relativeError(g, v64[l]);
+      errors.push(`${method}+dEdv[${l}] ${err.toExponential(1)}`);
+      assert.ok(err < 1e-4, `${method} with dEdv, layer ${l}: ${err}`);
     });
   }
   console.log(`f32 vs f64 gradients, relative differences: ${errors.join(", ")}`);
@@ -718,6 +894,34 @@ Deno.test("spiking CNN bad inputs give clear errors naming the field", async () 
     () => net.gradients(pass, [...dEdz, dEdz[0]], { method: "bptt" }),
     /dEdz must be an array of at most 2/,
   );
+  assert.throws(
+    () => net.gradients(pass, dEdz, { method: "bptt", dEdv: [dEdz[0], dEdz[1].subarray(1)] }),
+    /dEdv\[1\] must have length 1440, got 1439/,
+  );
+  const nan = dEdz[1].slice();
+  nan[17] = Infinity;
+  assert.throws(
+    () => net.gradients(pass, dEdz, { method: "eprop", dEdv: [undefined, nan] }),
+    /dEdv\[1\]\[17\] must be a finite number, got Infinity/,
+  );
+  assert.throws(
+    () => net.gradients(pass, dEdz, { method: "bptt", dEdv: [dEdz[0], dEdz[1], dEdz[1]] }),
+    /dEdv must be an array of at most 2 arrays/,
+  );
+  assert.throws(
+    () => net.gradients(pass, dEdz, { method: "bptt", dEdv: dEdz[0] as never }),
+    /dEdv must be an array of at most 2 arrays/,
+  );
+  assert.throws(
+    () => net.gradients(pass, dEdz, { method: "bptt", dEdv: ["x" as never] }),
+    /dEdv\[0\] must be an array of 4050 numbers, got "x"/,
+  );
+  assert.throws(
+    () => net.forward(frames, B, F, { recordPotentials: 1 as never }),
+    /recordPotentials must be a boolean, got 1/,
+  );
+  // Bad dEdv leaves the pass usable.
+  assert.ok(net.gradients(pass, dEdz, { method: "bptt" })[0].some((x) => x !== 0));
   assert.throws(() => pass.spikes(2), /layer must be an integer in \[0, 1\], got 2/);
   // A later forward pass releases the earlier one.
   net.forward(frames, B, F);
