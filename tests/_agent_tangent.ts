@@ -1,6 +1,7 @@
 /**
  * An independent float64 reference for the agent's BPTT gradient: forward-mode differentiation
- * (tangents) of the unroll's loss E_ac + E_rate + E_volt along a direction in parameter space,
+ * (tangents) of the unroll's loss E_ac + E_rate + E_volt (+ the CNN's voltage term) along a
+ * direction in parameter space,
  * through the whole network (CNN, LSNN, features, heads), with the spikes' values taken from a
  * recorded run and dz = psi (dv - dA) (the pseudo-derivative; psi = 0 while refractory). Its value
  * must equal sum_params <dE/dparam, direction> of a reverse-mode BPTT gradient.
@@ -60,6 +61,7 @@ export function directionalDerivative(
   teacher: AgentTeacherRecord,
   dir: Record<string, Float64Array>,
   voltageCost: number,
+  cnnVoltageCost = 0,
 ): { dE: number; E: number } {
   const K = unroll.frames.length, B = unroll.actions[0].length, S = spec.stepsPerFrame;
   const T = K * S, n = spec.n, A = spec.numActions, nF = spec.nFeatures, layers = spec.conv.layers;
@@ -128,6 +130,19 @@ export function directionalDerivative(
         const psi = (spec.conv.dampening / cthr) * Math.max(0, 1 - Math.abs(v - cthr) / cthr);
         cz[i][u] = forced[u];
         cdz[i][u] = psi * dv;
+      }
+      // the CNN's voltage term: squared episode means of max(0, v - thr), max(0, -v - thr)
+      if (cnnVoltageCost > 0) {
+        for (let q = 0; q < l.units; q++) {
+          let up = 0, dUp = 0, down = 0, dDown = 0;
+          for (let b = 0; b < B; b++) {
+            const v = cv[i][b * l.units + q], dv = cdv[i][b * l.units + q];
+            if (v > cthr) up += (v - cthr) / B, dUp += dv / B;
+            if (-v > cthr) down += (-v - cthr) / B, dDown -= dv / B;
+          }
+          E += (cnnVoltageCost / T) * (up * up + down * down);
+          dE += (cnnVoltageCost / T) * 2 * (up * dUp + down * dDown);
+        }
       }
       if (i + 1 < layers.length) {
         const next = layers[i + 1];

@@ -183,6 +183,7 @@ for (const mode of ["bptt", "eprop"] as const) {
         teacher,
         dir,
         voltageCost,
+        ac.cnnVoltageCost,
       );
       E = ref.E;
       let auto = 0;
@@ -193,12 +194,13 @@ for (const mode of ["bptt", "eprop"] as const) {
       assert.ok(err < 1e-4, `${name}: directional derivative ${auto} vs ${ref.dE} (${err})`);
     }
     const l = diagnostics.losses!;
-    const lossErr = Math.abs(l.ac + l.rate + l.voltage - E) / Math.abs(E);
+    assert.ok(l.cnnVoltage > 1e-3, `the CNN's voltage term is on (${l.cnnVoltage})`);
+    const lossErr = Math.abs(l.ac + l.rate + l.voltage + l.cnnVoltage - E) / Math.abs(E);
     console.log(
       `${mode} vs forward mode, relative errors: ${report.join(", ")}; loss ${E.toFixed(4)} ` +
-        `(voltage ${l.voltage.toFixed(4)}, rate ${l.rate.toFixed(4)}), relative error ${
-          lossErr.toExponential(1)
-        }`,
+        `(voltage ${l.voltage.toFixed(4)}, CNN voltage ${l.cnnVoltage.toFixed(4)}, rate ${
+          l.rate.toFixed(4)
+        }), relative error ${lossErr.toExponential(1)}`,
     );
     assert.ok(l.voltage > 1e-3 && lossErr < 1e-5);
   });

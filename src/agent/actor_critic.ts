@@ -34,6 +34,12 @@ export interface ActorCriticOptions {
    * network steps of a learner's B episodes.
    */
   voltageCost?: number;
+  /**
+   * Voltage regularization of the CNN, only when it is trained (default 0.5, the seed's
+   * `voltage_cost_cnn`): c sum_{layers, units} mean_t [(mean_b max(0, v - thr))^2 +
+   * (mean_b max(0, -v - thr))^2] over the network steps t of an unroll and its B episodes.
+   */
+  cnnVoltageCost?: number;
 }
 
 /** {@linkcode ActorCriticOptions} filled in. */
@@ -53,6 +59,7 @@ export function resolveActorCritic(o: ActorCriticOptions = {}): ActorCritic {
     rateCost: o.rateCost ?? 50,
     rateTarget: o.rateTarget ?? 0.02,
     voltageCost: o.voltageCost ?? 1e-4,
+    cnnVoltageCost: o.cnnVoltageCost ?? 0.5,
   };
   for (const [key, v] of Object.entries(r)) {
     if (!Number.isFinite(v) || v < 0 || (key === "discount" && v > 1)) {

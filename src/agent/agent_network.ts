@@ -150,12 +150,35 @@ export class AgentNetwork {
   }
 
   /**
+   * Runs the CNN alone over one episode's frames from a given state and returns every layer's
+   * membrane potentials at every step.
+   * @param frames Observations [nFrames][size][size] of one episode.
+   * @param nFrames Frames.
+   * @param state The CNN's state before the first frame (one episode), or undefined for zero.
+   * @returns Per layer, v [T][units] (T = nFrames x stepsPerFrame).
+   */
+  cnnPotentials(
+    frames: ArrayLike<number>,
+    nFrames: number,
+    state: SpikingConvState | undefined,
+  ): ArrayLike<number>[] {
+    const pass = this.#conv.forward(frames, 1, nFrames, { state, recordPotentials: true });
+    try {
+      return this.spec.conv.layers.map((_, l) => pass.potentials(l));
+    } finally {
+      pass.release();
+    }
+  }
+
+  /**
    * Runs the CNN alone over one episode's frames from a given state and returns the filters'
-   * exact gradients (BPTT through the CNN, reset included) from external errors at the spikes.
+   * exact gradients (BPTT through the CNN, reset included) from external errors at the spikes
+   * and at the potentials.
    * @param frames Observations [nFrames][size][size] of one episode.
    * @param nFrames Frames.
    * @param state The CNN's state before the first frame (one episode), or undefined for zero.
    * @param dEdz Per layer, dE/dz [T][units] (T = nFrames x stepsPerFrame), or undefined.
+   * @param dEdv Per layer, dE/dv [T][units], or undefined.
    * @returns dE/dW per layer.
    */
   cnnGradients(
@@ -163,10 +186,11 @@ export class AgentNetwork {
     nFrames: number,
     state: SpikingConvState | undefined,
     dEdz: readonly (ArrayLike<number> | undefined)[],
+    dEdv?: readonly (ArrayLike<number> | undefined)[],
   ): Float64Array[] {
     const pass = this.#conv.forward(frames, 1, nFrames, { state });
     try {
-      return this.#conv.gradients(pass, dEdz, { method: "bptt" });
+      return this.#conv.gradients(pass, dEdz, { method: "bptt", dEdv });
     } finally {
       pass.release();
     }

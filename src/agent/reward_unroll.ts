@@ -44,7 +44,9 @@
  * weights; inside the CNN the gradient is exact (../backend/wasm/spiking_conv.ts, BPTT). The
  * actor-critic part is scaled by `cnnTaskScale`, the regularizers are not: the seed divides the
  * task loss by 1e8 for its CNN (`reg_factor_cnn`), so that its CNN learns from the regularizers
- * alone; `cnnTaskScale: 1e-8` is that setting (the seed's CNN voltage term is not implemented).
+ * alone; `cnnTaskScale: 1e-8` is that setting. With the CNN trained, the seed's CNN voltage term
+ * (`cnnVoltageCost`, ./actor_critic.ts) adds its error at the CNN's potentials (two more CNN
+ * passes per episode segment: the episode means of every step first, then the gradient).
  *
  * @module
  */
@@ -101,6 +103,7 @@ export class UnrollRewardEprop implements RewardLearner {
   #agentSteps = 0;
   #rateLoss = 0;
   #voltageLoss = 0;
+  #cnnVoltageLoss = 0;
   #spikeTotal = 0;
   #count = 0;
 
@@ -367,73 +370,115 @@ export class UnrollRewardEprop implements RewardLearner {
     const pool = spec.pool, pw = Math.floor(l0.width / pool), ph = Math.floor(l0.height / pool);
     const nP = spec.nPooled, kappa = spec.kappa, c = 1 - kappa, poolScale = 1 / (pool * pool);
     const size = spec.frameSize * spec.frameSize, g = this.#g;
+    // the episodes' segments: from the unroll's start or an episode's start to its end
+    const segments: { b: number; k0: number; F: number }[] = [];
     for (let b = 0; b < B; b++) {
       let k0 = 0;
       for (let k = 0; k < K; k++) {
         if (!(steps[k].ended![b] || k === K - 1)) continue;
-        const F = k - k0 + 1, Tseg = F * S;
-        // D = dE/dv over the segment: e-prop's M filtered back by alpha, or BPTT's dv
-        const D = new Float64Array(Tseg * n), Dnext = new Float64Array(n);
-        for (let t = Tseg - 1; t >= 0; t--) {
-          const at = ((k0 * S + t) * B + b) * n;
-          for (let j = 0; j < n; j++) {
-            const d = this.method === "eprop" ? X[at + j] + spec.alpha * Dnext[j] : X[at + j];
-            D[t * n + j] = Dnext[j] = d;
-          }
-        }
-        const dx = new Float64Array(Tseg * nIn);
-        for (let t = 0; t < Tseg; t++) {
-          const d = D.subarray(t * n, (t + 1) * n);
-          for (let i = 0; i < nIn; i++) {
-            const row = i * n;
-            let sum = 0;
-            for (let j = 0; j < n; j++) sum += p.wIn[row + j] * d[j];
-            dx[t * nIn + i] = sum;
-          }
-        }
-        // the pooled features: the heads' own weights, back through the readout filter
-        const dz0 = new Float64Array(Tseg * l0.units), Gp = new Float64Array(nP);
-        for (let t = Tseg - 1; t >= 0; t--) {
-          const kk = k0 + Math.floor(t / S), lastOfFrame = t % S === S - 1;
-          for (let q = 0; q < nP; q++) {
-            let d = 0;
-            if (lastOfFrame) {
-              const o = (kk * B + b) * A;
-              for (let m = 0; m < A; m++) d += p.wPi[(n + q) * A + m] * dLogits[o + m];
-              d += p.wV[n + q] * dValue[kk * B + b];
-            }
-            Gp[q] = c * d + kappa * Gp[q];
-          }
-          const o = t * l0.units;
-          for (let y = 0; y < ph * pool; y++) {
-            for (let x = 0; x < pw * pool; x++) {
-              const cell = (Math.floor(y / pool) * pw + Math.floor(x / pool)) * l0.channels;
-              const u = o + (y * l0.width + x) * l0.channels;
-              for (let ch = 0; ch < l0.channels; ch++) {
-                dz0[u + ch] = scale * poolScale * Gp[cell + ch];
-              }
-            }
-          }
-        }
-        const frames = new Float64Array(F * size);
-        for (let f = 0; f < F; f++) {
-          frames.set(steps[k0 + f].rec.frames!.subarray(b * size, (b + 1) * size), f * size);
-        }
-        const before = k0 === 0 ? steps[0].rec.cnnBefore : undefined;
-        const state = before && {
-          v: before.v.map((v, l) => v.slice(b * layers[l].units, (b + 1) * layers[l].units)),
-          z: before.z.map((z, l) => z.slice(b * layers[l].units, (b + 1) * layers[l].units)),
-        };
-        const dEdz: (Float64Array | undefined)[] = layers.map(() => undefined);
-        dEdz[last] = dx;
-        dEdz[0] = last === 0 ? add(dx, dz0) : dz0;
-        const grads = net.cnnGradients(frames, F, state, dEdz);
-        grads.forEach((gl, l) => {
-          const acc = g[`conv${l}`];
-          for (let q = 0; q < gl.length; q++) acc[q] += gl[q];
-        });
+        segments.push({ b, k0, F: k - k0 + 1 });
         k0 = k + 1;
       }
+    }
+    const input = ({ b, k0, F }: { b: number; k0: number; F: number }) => {
+      const frames = new Float64Array(F * size);
+      for (let f = 0; f < F; f++) {
+        frames.set(steps[k0 + f].rec.frames!.subarray(b * size, (b + 1) * size), f * size);
+      }
+      const before = k0 === 0 ? steps[0].rec.cnnBefore : undefined;
+      const state = before && {
+        v: before.v.map((v, l) => v.slice(b * layers[l].units, (b + 1) * layers[l].units)),
+        z: before.z.map((z, l) => z.slice(b * layers[l].units, (b + 1) * layers[l].units)),
+      };
+      return { frames, state };
+    };
+    // the CNN's voltage term: the episodes' means per step and unit first
+    const cv = this.#ac.cnnVoltageCost, T = K * S, thrC = spec.conv.thr;
+    const up = cv > 0 ? layers.map((l) => new Float64Array(T * l.units)) : [];
+    const down = cv > 0 ? layers.map((l) => new Float64Array(T * l.units)) : [];
+    if (cv > 0) {
+      for (const seg of segments) {
+        const { frames, state } = input(seg);
+        net.cnnPotentials(frames, seg.F, state).forEach((v, l) => {
+          const o = seg.k0 * S * layers[l].units;
+          for (let q = 0; q < v.length; q++) {
+            up[l][o + q] += Math.max(0, v[q] - thrC) / B;
+            down[l][o + q] += Math.max(0, -v[q] - thrC) / B;
+          }
+        });
+      }
+      for (let l = 0; l < layers.length; l++) {
+        let sum = 0;
+        for (let q = 0; q < up[l].length; q++) sum += up[l][q] ** 2 + down[l][q] ** 2;
+        this.#cnnVoltageLoss += (cv / T) * sum;
+      }
+    }
+    for (const seg of segments) {
+      const { b, k0, F } = seg, Tseg = F * S;
+      // D = dE/dv over the segment: e-prop's M filtered back by alpha, or BPTT's dv
+      const D = new Float64Array(Tseg * n), Dnext = new Float64Array(n);
+      for (let t = Tseg - 1; t >= 0; t--) {
+        const at = ((k0 * S + t) * B + b) * n;
+        for (let j = 0; j < n; j++) {
+          const d = this.method === "eprop" ? X[at + j] + spec.alpha * Dnext[j] : X[at + j];
+          D[t * n + j] = Dnext[j] = d;
+        }
+      }
+      const dx = new Float64Array(Tseg * nIn);
+      for (let t = 0; t < Tseg; t++) {
+        const d = D.subarray(t * n, (t + 1) * n);
+        for (let i = 0; i < nIn; i++) {
+          const row = i * n;
+          let sum = 0;
+          for (let j = 0; j < n; j++) sum += p.wIn[row + j] * d[j];
+          dx[t * nIn + i] = sum;
+        }
+      }
+      // the pooled features: the heads' own weights, back through the readout filter
+      const dz0 = new Float64Array(Tseg * l0.units), Gp = new Float64Array(nP);
+      for (let t = Tseg - 1; t >= 0; t--) {
+        const kk = k0 + Math.floor(t / S), lastOfFrame = t % S === S - 1;
+        for (let q = 0; q < nP; q++) {
+          let d = 0;
+          if (lastOfFrame) {
+            const o = (kk * B + b) * A;
+            for (let m = 0; m < A; m++) d += p.wPi[(n + q) * A + m] * dLogits[o + m];
+            d += p.wV[n + q] * dValue[kk * B + b];
+          }
+          Gp[q] = c * d + kappa * Gp[q];
+        }
+        const o = t * l0.units;
+        for (let y = 0; y < ph * pool; y++) {
+          for (let x = 0; x < pw * pool; x++) {
+            const cell = (Math.floor(y / pool) * pw + Math.floor(x / pool)) * l0.channels;
+            const u = o + (y * l0.width + x) * l0.channels;
+            for (let ch = 0; ch < l0.channels; ch++) {
+              dz0[u + ch] = scale * poolScale * Gp[cell + ch];
+            }
+          }
+        }
+      }
+      const { frames, state } = input(seg);
+      const dEdz: (Float64Array | undefined)[] = layers.map(() => undefined);
+      dEdz[last] = dx;
+      dEdz[0] = last === 0 ? add(dx, dz0) : dz0;
+      let dEdv: Float64Array[] | undefined;
+      if (cv > 0) {
+        const f = (2 * cv) / (T * B);
+        dEdv = net.cnnPotentials(frames, F, state).map((v, l) => {
+          const o = k0 * S * layers[l].units, out = new Float64Array(v.length);
+          for (let q = 0; q < v.length; q++) {
+            if (v[q] > thrC) out[q] = f * up[l][o + q];
+            else if (v[q] < -thrC) out[q] = -f * down[l][o + q];
+          }
+          return out;
+        });
+      }
+      const grads = net.cnnGradients(frames, F, state, dEdz, dEdv);
+      grads.forEach((gl, l) => {
+        const acc = g[`conv${l}`];
+        for (let q = 0; q < gl.length; q++) acc[q] += gl[q];
+      });
     }
   }
 
@@ -477,6 +522,7 @@ export class UnrollRewardEprop implements RewardLearner {
       agentSteps: this.#agentSteps,
       rateLoss: this.#rateLoss,
       voltageLoss: this.#voltageLoss,
+      cnnVoltageLoss: this.#cnnVoltageLoss,
       spikeTotal: this.#spikeTotal,
       count: this.#count,
     });
@@ -506,6 +552,7 @@ export class UnrollRewardEprop implements RewardLearner {
     this.#agentSteps = c.agentSteps;
     this.#rateLoss = c.rateLoss;
     this.#voltageLoss = c.voltageLoss ?? 0;
+    this.#cnnVoltageLoss = c.cnnVoltageLoss ?? 0;
     this.#spikeTotal = c.spikeTotal;
     this.#count = c.count;
   }
@@ -515,13 +562,14 @@ export class UnrollRewardEprop implements RewardLearner {
       grads: this.#g,
       agentSteps: this.#agentSteps,
       rateLoss: this.#rateLoss,
-      voltageLoss: this.#voltageLoss,
+      voltageLoss: this.#voltageLoss + this.#cnnVoltageLoss,
       rate: this.#count ? this.#spikeTotal / (this.#count * this.#spec.n) : 0,
     };
     this.#g = this.#zero();
     this.#agentSteps = 0;
     this.#rateLoss = 0;
     this.#voltageLoss = 0;
+    this.#cnnVoltageLoss = 0;
     this.#spikeTotal = 0;
     this.#count = 0;
     return out;
@@ -548,6 +596,8 @@ export interface UnrollRewardEpropState {
   rateLoss: number;
   /** Voltage loss since the last update. */
   voltageLoss: number;
+  /** The CNN's voltage loss since the last update. */
+  cnnVoltageLoss?: number;
   /** Spikes since the last update. */
   spikeTotal: number;
   /** Network steps since the last update. */

@@ -64,6 +64,12 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       help:
         "also train the CNN's filters (forms unroll and bptt; default: fixed at their initial values)",
     },
+    "cnn-voltage-cost": {
+      type: "number",
+      default: 0.5,
+      min: 0,
+      help: "with --train-cnn: the seed's CNN voltage regularization (voltage_cost_cnn)",
+    },
     "cnn-task-scale": {
       type: "number",
       default: 1,
@@ -315,6 +321,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
               rateCost: v["rate-cost"] as number,
               rateTarget: (v["rate-target"] as number) / 1000,
               voltageCost: v["voltage-cost"] as number,
+              cnnVoltageCost: v["cnn-voltage-cost"] as number,
             },
           },
         );

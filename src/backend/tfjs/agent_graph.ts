@@ -64,6 +64,11 @@ export interface AgentGraphOptions {
   mode?: "eprop" | "bptt";
   /** Voltage regularizer cost c_v (default: the constants' `voltageCost`). */
   voltageCost?: number;
+  /**
+   * The CNN's voltage regularizer cost (default: the constants' `cnnVoltageCost`; only with
+   * `trainCnn`): c sum_units mean_t [(mean_b max(0, v - thr))^2 + (mean_b max(0, -v - thr))^2].
+   */
+  cnnVoltageCost?: number;
   /** Also return conv0, conv1, ... (default false). */
   trainCnn?: boolean;
   /** Factor of the actor-critic loss in the CNN's gradient (default 1; regularizers unscaled). */
@@ -84,8 +89,8 @@ export interface AgentGraphDiagnostics {
   convFlips?: number[];
   /** Largest |V_graph - V_record| over the unroll. */
   valueError?: number;
-  /** The losses E_ac, E_rate, E_volt of the graph. */
-  losses?: { ac: number; rate: number; voltage: number };
+  /** The losses E_ac, E_rate, E_volt and the CNN's voltage term of the graph. */
+  losses?: { ac: number; rate: number; voltage: number; cnnVoltage: number };
 }
 
 const ACTION = "compute agent unroll gradient";
@@ -125,6 +130,12 @@ export async function agentUnrollGradient(
     "f32",
     "f64",
   ]);
+  const cnnVoltageCost = checkNumber(
+    ACTION,
+    "options.cnnVoltageCost",
+    options.cnnVoltageCost ?? ac.cnnVoltageCost,
+    { min: 0 },
+  );
   const trainCnn = options.trainCnn ?? false;
   if (typeof trainCnn !== "boolean") {
     throw new TypeError(`Cannot ${ACTION}: options.trainCnn must be a boolean, got ${trainCnn}`);
@@ -149,9 +160,20 @@ export async function agentUnrollGradient(
   const convNames = spec.conv.layers.map((_, l) => `conv${l}`);
   const lsnnNames = ["wIn", "wRec", "wPi", "bPi", "wV", "bV"];
   const names = trainCnn ? [...lsnnNames, ...convNames] : lsnnNames;
-  const grads = gradientsOf(graph, params, names, { task: 1, voltageCost }, options.diagnostics);
+  const cnnVolt = trainCnn ? cnnVoltageCost : 0;
+  const grads = gradientsOf(
+    graph,
+    params,
+    names,
+    { task: 1, voltageCost, cnnVoltageCost: cnnVolt },
+    options.diagnostics,
+  );
   if (trainCnn && cnnTaskScale !== 1) {
-    const scaled = gradientsOf(graph, params, convNames, { task: cnnTaskScale, voltageCost });
+    const scaled = gradientsOf(graph, params, convNames, {
+      task: cnnTaskScale,
+      voltageCost,
+      cnnVoltageCost: cnnVolt,
+    });
     for (const name of convNames) grads[name] = scaled[name];
   }
   return grads;
@@ -200,7 +222,7 @@ function gradientsOf(
   g: GraphInput,
   params: AgentParams,
   names: string[],
-  scales: { task: number; voltageCost: number },
+  scales: { task: number; voltageCost: number; cnnVoltageCost: number },
   diagnostics?: AgentGraphDiagnostics,
 ): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
@@ -213,8 +235,9 @@ function gradientsOf(
     const grads = tf.grads((...xs: tf.Tensor[]) => {
       const p = { ...tensors };
       names.forEach((name, i) => p[name] = xs[i]);
-      const loss = unrollLoss(g, p, scales.voltageCost, diagnostics);
-      return tf.add(tf.mul(scales.task, loss.ac), tf.add(loss.rate, loss.voltage)) as tf.Scalar;
+      const loss = unrollLoss(g, p, scales.voltageCost, scales.cnnVoltageCost, diagnostics);
+      const reg = tf.add(tf.add(loss.rate, loss.voltage), loss.cnnVoltage);
+      return tf.add(tf.mul(scales.task, loss.ac), reg) as tf.Scalar;
     })(names.map((name) => tensors[name]));
     names.forEach((name, i) => out[name] = Float64Array.from(grads[i].dataSync()));
   });
@@ -243,8 +266,9 @@ function unrollLoss(
   g: GraphInput,
   p: Record<string, tf.Tensor>,
   voltageCost: number,
+  cnnVoltageCost: number,
   diagnostics?: AgentGraphDiagnostics,
-): { ac: tf.Scalar; rate: tf.Scalar; voltage: tf.Scalar } {
+): { ac: tf.Scalar; rate: tf.Scalar; voltage: tf.Scalar; cnnVoltage: tf.Scalar } {
   const { spec, shape: { K, B }, teacher, mode, ac } = g;
   const S = spec.stepsPerFrame, T = K * S, n = spec.n, A = spec.numActions;
   const layers = spec.conv.layers, l0 = layers[0];
@@ -367,6 +391,18 @@ function unrollLoss(
   const d = tf.sub(tf.div(spikes, B * T), ac.rateTarget);
   const rate = tf.mul(ac.rateCost, tf.sum(tf.square(d))) as tf.Scalar;
   const voltage = tf.mul(voltageCost / B, volt) as tf.Scalar;
+  // the seed's CNN voltage term ("avg_time"): sum over units, mean over steps of the squared
+  // episode means of max(0, v - thr) and max(0, -v - thr)
+  let cnnVoltage: tf.Tensor = tf.scalar(0);
+  if (cnnVoltageCost > 0) {
+    const thrC = spec.conv.thr;
+    for (const vv of cnn.v) {
+      const up = tf.mean(tf.relu(tf.sub(vv, thrC)), 1);
+      const down = tf.mean(tf.relu(tf.sub(tf.neg(vv), thrC)), 1);
+      const sq = tf.add(tf.sum(tf.square(up)), tf.sum(tf.square(down)));
+      cnnVoltage = tf.add(cnnVoltage, tf.mul(cnnVoltageCost / T, sq));
+    }
+  }
   if (diagnostics) {
     diagnostics.lsnnFlips = flips.dataSync()[0];
     diagnostics.convFlips = cnn.v.map((vv, i) => {
@@ -379,7 +415,8 @@ function unrollLoss(
       ac: acLoss.dataSync()[0],
       rate: rate.dataSync()[0],
       voltage: voltage.dataSync()[0],
+      cnnVoltage: cnnVoltage.dataSync()[0],
     };
   }
-  return { ac: acLoss as tf.Scalar, rate, voltage };
+  return { ac: acLoss as tf.Scalar, rate, voltage, cnnVoltage: cnnVoltage as tf.Scalar };
 }
