@@ -31,11 +31,12 @@ interface Run {
 }
 
 async function run(
-  form: "online" | "unroll",
+  form: "online" | "unroll" | "bptt",
   update: "all-ended" | "every-unroll",
   workers: number,
   stopAt: number,
   from?: AgentTrainerState,
+  trainCnn = false,
 ): Promise<Run> {
   const env = makeEnv();
   const { spec, params, feedback } = smallAgent(3);
@@ -45,6 +46,7 @@ async function run(
     unrollLength: 10,
     seed: 11,
     workers,
+    trainCnn,
   });
   try {
     if (from) assert.equal(await trainer.restore(from), true, "the episodes continue");
@@ -71,29 +73,42 @@ function bits(a: Float64Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
-for (const form of ["online", "unroll"] as const) {
-  for (const update of ["all-ended", "every-unroll"] as const) {
-    for (const workers of [1, 2]) {
-      Deno.test(`exact resume: ${form}, ${update}, ${workers} worker(s)`, async () => {
-        const straight = await run(form, update, workers, FRAMES);
-        const first = await run(form, update, workers, FRAMES / 2);
-        assert.ok(first.state.run, "the checkpoint holds the episodes");
-        const second = await run(form, update, workers, FRAMES, throughCodec(first.state));
-        assert.ok(straight.updates.length >= 5, `${straight.updates.length} updates`);
-        assert.ok(straight.episodes.length >= 8, `${straight.episodes.length} episodes`);
-        assert.ok(first.updates.length >= 2 && second.updates.length >= 2);
-        for (const [k, v] of Object.entries(straight.params)) {
-          assert.deepEqual(bits(second.params[k]), bits(v), `params.${k} bit for bit`);
-        }
-        assert.deepEqual([...first.episodes, ...second.episodes], straight.episodes);
-        assert.deepEqual([...first.updates, ...second.updates], straight.updates);
-        assert.equal(second.state.frames, straight.state.frames);
-        assert.deepEqual(second.state.optimizer, straight.state.optimizer);
-        // the final checkpoints agree too (every trace, the environments' states)
-        assert.deepEqual(encodeState(second.state), encodeState(straight.state));
-      });
+const CASES = [
+  ...(["online", "unroll"] as const).flatMap((form) =>
+    (["all-ended", "every-unroll"] as const).flatMap((update) =>
+      [1, 2].map((workers) => ({ form, update, workers, trainCnn: false }))
+    )
+  ),
+  { form: "bptt", update: "all-ended", workers: 2, trainCnn: true },
+] as const;
+
+for (const { form, update, workers, trainCnn } of CASES) {
+  const what = `${form}${trainCnn ? " with the CNN trained" : ""}, ${update}`;
+  Deno.test(`exact resume: ${what}, ${workers} worker(s)`, async () => {
+    const straight = await run(form, update, workers, FRAMES, undefined, trainCnn);
+    const first = await run(form, update, workers, FRAMES / 2, undefined, trainCnn);
+    assert.ok(first.state.run, "the checkpoint holds the episodes");
+    const second = await run(
+      form,
+      update,
+      workers,
+      FRAMES,
+      throughCodec(first.state),
+      trainCnn,
+    );
+    assert.ok(straight.updates.length >= 5, `${straight.updates.length} updates`);
+    assert.ok(straight.episodes.length >= 8, `${straight.episodes.length} episodes`);
+    assert.ok(first.updates.length >= 2 && second.updates.length >= 2);
+    for (const [k, v] of Object.entries(straight.params)) {
+      assert.deepEqual(bits(second.params[k]), bits(v), `params.${k} bit for bit`);
     }
-  }
+    assert.deepEqual([...first.episodes, ...second.episodes], straight.episodes);
+    assert.deepEqual([...first.updates, ...second.updates], straight.updates);
+    assert.equal(second.state.frames, straight.state.frames);
+    assert.deepEqual(second.state.optimizer, straight.state.optimizer);
+    // the final checkpoints agree too (every trace, the environments' states)
+    assert.deepEqual(encodeState(second.state), encodeState(straight.state));
+  });
 }
 
 Deno.test("exact resume: an old checkpoint (no run) restarts the episodes; bad run refused", async () => {
