@@ -144,9 +144,10 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
     resume: { type: "boolean", default: false, help: "continue from --out's checkpoint" },
     "checkpoint-every": {
       type: "number",
-      default: 60,
+      default: 300,
       min: 0,
-      help: "seconds between checkpoints (at update boundaries; also one at the end)",
+      help:
+        "seconds between checkpoints (at update boundaries; also one at the end; the paper-sized agent's are ~400 MB)",
     },
     "record-steps": {
       type: "int",
