@@ -21,9 +21,12 @@
  * @module
  */
 export {
+  canSnapshot,
   checkActions,
   type EpisodeRecord,
   type ObservationShape,
+  requireSnapshot,
+  type SnapshotVectorEnv,
   type VectorEnv,
   type VectorStep,
 } from "./src/env/vector_env.ts";
@@ -31,9 +34,10 @@ export {
   canResetEpisodes,
   preprocess,
   type PreprocessedEnv,
+  type PreprocessedSnapshot,
   preprocessFrame,
   type PreprocessOptions,
 } from "./src/env/preprocess.ts";
-export type { ResettableVectorEnv } from "./src/env/episodes.ts";
+export type { EpisodeClockState, ResettableVectorEnv } from "./src/env/episodes.ts";
 export { createGame, GAME_NAMES, type GameName, type GameOptions } from "./src/env/games/index.ts";
 export { Rng, type RngState } from "./src/util/rng.ts";
