@@ -22,6 +22,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "out/fig4-catch" },
     seeds: { type: "string", default: "0,1,2" },
     forms: { type: "string", default: "online,unroll,bptt" },
+    study: { type: "string", default: "forms" },
     frames: { type: "string", default: "1000000" },
     parallel: { type: "string", default: "2" },
     "random-episodes": { type: "string", default: "256" },
@@ -32,9 +33,12 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     "usage: deno task fig4:catch [--runs DIR] [--seeds 0,1,2] [--forms online,unroll,bptt] [--frames N]\n" +
-      "  [--parallel 2] [--random-episodes 256] [--collect]\n\n" +
+      "  [--parallel 2] [--random-episodes 256] [--collect] [--study forms|cnn]\n\n" +
       "Runs the Catch quick proof for each form and seed (kept when finished) and writes\n" +
-      "table.md, table.json and learning_curves.png to --runs. --collect only collects.",
+      "table.md, table.json and learning_curves.png to --runs. --collect only collects.\n" +
+      "--study cnn: the default Gaussian first-layer filters instead of zero-mean ones, unroll\n" +
+      "form, with the CNN fixed or trained (task only; the seed's setting: regularizers and the\n" +
+      "task x 1e-8; task and CNN voltage term), per seed (default 0).",
   );
   Deno.exit(0);
 }
@@ -42,7 +46,9 @@ const fail = (message: string): never => {
   console.error(`fig4:catch: ${message}`);
   Deno.exit(2);
 };
-const seeds = values.seeds.split(",").map(Number);
+if (values.study !== "forms" && values.study !== "cnn") fail(`--study must be forms or cnn`);
+const cnnStudy = values.study === "cnn";
+const seeds = (cnnStudy && values.seeds === "0,1,2" ? "0" : values.seeds).split(",").map(Number);
 if (seeds.some((s) => !Number.isInteger(s) || s < 0)) fail(`--seeds must be integers >= 0`);
 const forms = values.forms.split(",");
 if (forms.some((f) => !["online", "unroll", "bptt"].includes(f))) {
@@ -103,16 +109,49 @@ async function readResults(dir: string): Promise<Results | undefined> {
   }
 }
 
-const jobs = forms.flatMap((form) => seeds.map((seed) => ({ form, seed })));
+/** The CNN study's variants: Gaussian first-layer filters, unroll form, the CNN fixed or trained. */
+const CNN_VARIANTS: Record<string, string[]> = {
+  "fixed": [],
+  "trained-task": ["--train-cnn", "--cnn-voltage-cost", "0"],
+  "trained-seed": ["--train-cnn", "--cnn-task-scale", "1e-8"],
+  "trained-task+voltage": ["--train-cnn"],
+};
+
+interface Job {
+  form: string;
+  seed: number;
+  dir: string;
+  args: string[];
+}
+const jobs: Job[] = cnnStudy
+  ? Object.entries(CNN_VARIANTS).flatMap(([name, extra]) =>
+    seeds.map((seed) => ({
+      form: `cnn ${name}`,
+      seed,
+      dir: `${runsDir}/cnn-${name}-s${seed}`,
+      args: [
+        ...CATCH_PROOF_FLAGS.filter((f) => f !== "--zero-mean-filters"),
+        "--form",
+        "unroll",
+        ...extra,
+      ],
+    }))
+  )
+  : forms.flatMap((form) =>
+    seeds.map((seed) => ({
+      form,
+      seed,
+      dir: `${runsDir}/${form}-s${seed}`,
+      args: [...CATCH_PROOF_FLAGS, "--form", form],
+    }))
+  );
 if (!values.collect) {
-  const todo: { form: string; seed: number }[] = [];
-  for (const j of jobs) {
-    if (!(await readResults(`${runsDir}/${j.form}-s${j.seed}`))) todo.push(j);
-  }
+  const todo: Job[] = [];
+  for (const j of jobs) if (!(await readResults(j.dir))) todo.push(j);
   const script = new URL("./fig4_pong.ts", import.meta.url).pathname;
   const lane = async () => {
     for (let j = todo.shift(); j; j = todo.shift()) {
-      const out = `${runsDir}/${j.form}-s${j.seed}`;
+      const out = j.dir;
       await Deno.remove(out, { recursive: true }).catch(() => {});
       console.log(`fig4:catch: ${j.form} seed ${j.seed} -> ${out}`);
       const { code } = await new Deno.Command(Deno.execPath(), {
@@ -123,9 +162,7 @@ if (!values.collect) {
           "--allow-run",
           "--allow-env",
           script,
-          ...CATCH_PROOF_FLAGS,
-          "--form",
-          j.form,
+          ...j.args,
           "--seed",
           String(j.seed),
           "--frames",
@@ -159,7 +196,7 @@ const random = mean(randomScores.slice(0, randomEpisodes));
 const rows: Record<string, unknown>[] = [];
 const curves: { name: string; values: number[]; x: number[] }[] = [];
 for (const j of jobs) {
-  const r = await readResults(`${runsDir}/${j.form}-s${j.seed}`);
+  const r = await readResults(j.dir);
   if (!r) {
     rows.push({ form: j.form, seed: j.seed, status: "missing" });
     continue;
@@ -183,27 +220,32 @@ for (const j of jobs) {
   });
 }
 const table = [
-  `Catch quick proof: ${frames} frames per run; random policy ${random.toFixed(2)} (sd ${
+  `Catch ${
+    cnnStudy ? "CNN study (Gaussian filters, unroll form)" : "quick proof"
+  }: ${frames} frames per run; random policy ${random.toFixed(2)} (sd ${
     sd(randomScores).toFixed(2)
   }, ${randomEpisodes} episodes)`,
   "",
-  "| form | seed | episodes | score, last 64 episodes (mean ± sd) | above random | time | frames/s |",
+  `| ${
+    cnnStudy ? "variant" : "form"
+  } | seed | episodes | score, last 64 episodes (mean ± sd) | above random | time | frames/s |`,
   "|---|---|---|---|---|---|---|",
   ...rows.map((r) =>
     r.status
       ? `| ${r.form} | ${r.seed} | missing | | | | |`
       : `| ${r.form} | ${r.seed} | ${r.episodes} | ${(r.finalMean as number).toFixed(2)} ± ${
         (r.finalSd as number).toFixed(2)
-      } | +${(r.margin as number).toFixed(2)} | ${((r.seconds as number) / 60).toFixed(1)} min | ${
-        Math.round(r.framesPerSecond as number)
-      } |`
+      } | ${(r.margin as number) >= 0 ? "+" : ""}${(r.margin as number).toFixed(2)} | ${
+        ((r.seconds as number) / 60).toFixed(1)
+      } min | ${Math.round(r.framesPerSecond as number)} |`
   ),
 ].join("\n");
 console.log(table);
 await Deno.mkdir(runsDir, { recursive: true });
-await Deno.writeTextFile(`${runsDir}/table.md`, table + "\n");
+const stem = cnnStudy ? "cnn_table" : "table";
+await Deno.writeTextFile(`${runsDir}/${stem}.md`, table + "\n");
 await Deno.writeTextFile(
-  `${runsDir}/table.json`,
+  `${runsDir}/${stem}.json`,
   JSON.stringify({ frames, random, randomSd: sd(randomScores), rows }, null, 2),
 );
 if (curves.length) {
@@ -214,14 +256,20 @@ if (curves.length) {
         ...curves,
         { name: "random policy", values: [random, random], x: [0, Math.max(...xs)] },
       ], {
-        title: "Catch: score during training (moving mean of 64 episodes)",
+        title: `Catch${
+          cnnStudy ? ", Gaussian filters, CNN fixed or trained" : ""
+        }: score during training (moving mean of 64 episodes)`,
         xTitle: "frames",
         yTitle: "episode score",
         width: 560,
         height: 260,
       }),
     ]),
-    { dir: runsDir, name: "learning_curves" },
+    { dir: runsDir, name: cnnStudy ? "cnn_learning_curves" : "learning_curves" },
   );
-  console.log(`fig4:catch: ${runsDir}/table.md, ${runsDir}/learning_curves.png`);
+  console.log(
+    `fig4:catch: ${runsDir}/${stem}.md, ${runsDir}/${
+      cnnStudy ? "cnn_learning_curves" : "learning_curves"
+    }.png`,
+  );
 }
