@@ -263,3 +263,55 @@ Deno.test("bad inputs name the field", async () => {
   );
   assert.throws(() => resolveActorCritic({ voltageCost: -1 }), /voltageCost must be >= 0, got -1/);
 });
+
+Deno.test("groups of episodes (workers) add up to the whole batch: the voltage term takes each group's share", async () => {
+  const constants = resolveActorCritic({ ...ac, rateCost: 0, voltageCost: 0.01 });
+  const { spec, params, feedback } = smallAgent(6);
+  const N = 4, K = 8, ends = [[3, 7], [7], [5, 7], [2, 7]];
+  for (const form of ["online", "unroll"] as const) {
+    const make = async (B: number) =>
+      form === "online"
+        ? await OnlineRewardEprop.create(spec, feedback, constants, B, {
+          precision: "f64",
+          totalEpisodes: N,
+        })
+        : new UnrollRewardEprop(spec, feedback, constants, B, K, { totalEpisodes: N });
+    const whole = await make(N), halves = [await make(2), await make(2)];
+    const net = await AgentNetwork.create(spec, N, params, { precision: "f64" });
+    const nets = [
+      await AgentNetwork.create(spec, 2, params, { precision: "f64" }),
+      await AgentNetwork.create(spec, 2, params, { precision: "f64" }),
+    ];
+    const rng = new Rng(3), draws = new Rng(4), size = 144;
+    for (let k = 0; k < K; k++) {
+      const frames = randomFrames(rng, N);
+      const rec = net.step(frames);
+      const actions = sampleActions(rec.pi, spec.numActions, draws);
+      const rewards = Float64Array.from({ length: N }, () => Math.round(rng.uniform() * 2 - 1));
+      const ended = Uint8Array.from(ends.map((e) => e.includes(k) ? 1 : 0));
+      whole.observe(rec, actions);
+      whole.reward(rewards, ended);
+      net.resetEpisodes(ended);
+      halves.forEach((h, g) => {
+        const part = nets[g].step(frames.subarray(2 * g * size, (2 * g + 2) * size));
+        h.observe(part, actions.slice(2 * g, 2 * g + 2));
+        h.reward(rewards.slice(2 * g, 2 * g + 2), ended.slice(2 * g, 2 * g + 2));
+        nets[g].resetEpisodes(ended.slice(2 * g, 2 * g + 2));
+      });
+    }
+    for (const l of [whole, ...halves]) if (l instanceof UnrollRewardEprop) l.finishUnroll();
+    const a = whole.take(), [b, c] = halves.map((h) => h.take());
+    assert.ok(a.voltageLoss > 0);
+    assert.ok(Math.abs(b.voltageLoss + c.voltageLoss - a.voltageLoss) < 1e-9 * a.voltageLoss);
+    for (const name of ["wIn", "wRec", "wPi", "wV"]) {
+      const sum = b.grads[name].map((x, i) => x + c.grads[name][i]);
+      const err = relativeError(sum, a.grads[name]);
+      assert.ok(err < 1e-12, `${form} ${name}: groups vs whole ${err}`);
+    }
+    [net, ...nets].forEach((x) => x.dispose());
+  }
+  await assert.rejects(
+    OnlineRewardEprop.create(spec, feedback, constants, 3, { totalEpisodes: 2 }),
+    /totalEpisodes must be an integer >= batchSize \(3\), got 2/,
+  );
+});

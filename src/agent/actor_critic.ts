@@ -30,14 +30,15 @@ export interface ActorCriticOptions {
   rateTarget?: number;
   /**
    * Voltage regularization c_v of the LSNN (default 1e-4, the seed's `voltage_cost_rnn`):
-   * E_v = c_v / B sum_{b,t,j} [max(0, v - A)^2 + max(0, -v - A)^2], A = thr + beta a, over the
-   * network steps of a learner's B episodes.
+   * E_v = c_v / N sum_{b,t,j} [max(0, v - A)^2 + max(0, -v - A)^2], A = thr + beta a, over the
+   * network steps of the N parallel episodes.
    */
   voltageCost?: number;
   /**
    * Voltage regularization of the CNN, only when it is trained (default 0.5, the seed's
    * `voltage_cost_cnn`): c sum_{layers, units} mean_t [(mean_b max(0, v - thr))^2 +
-   * (mean_b max(0, -v - thr))^2] over the network steps t of an unroll and its B episodes.
+   * (mean_b max(0, -v - thr))^2] over the network steps t of an unroll and its episodes (a group
+   * in a worker takes its share B/N of it, with the means over its own B episodes).
    */
   cnnVoltageCost?: number;
 }
@@ -133,25 +134,30 @@ export function learningSignal(
 }
 
 /**
- * The firing-rate regularizer's learning signal L^reg_j = 2 c_reg (fbar_j - f_0) / count, with
- * fbar_j = spikes_j / count (count = episode-steps of network time), and its loss.
+ * The firing-rate regularizer's learning signal L^reg_j = 2 c_reg (fbar_j - f_0) share / count,
+ * with fbar_j = spikes_j / count (count = episode-steps of network time), and its loss share x
+ * c_reg sum_j (fbar_j - f_0)^2. A learner holding a share B/N of the N parallel episodes (a group
+ * in a worker) estimates fbar from its own episodes; with share B/N the groups' gradients add up
+ * to the whole batch's (exactly when there is one group).
  * @param spikes Spikes per neuron over the period [n].
- * @param count Network steps summed over episodes.
+ * @param count Network steps summed over the learner's episodes.
  * @param ac The constants.
+ * @param share The learner's share of the parallel episodes (default 1).
  * @returns The signal [n] and the loss.
  */
 export function rateSignal(
   spikes: Float64Array,
   count: number,
   ac: ActorCritic,
+  share = 1,
 ): { signal: Float64Array; loss: number } {
   const signal = new Float64Array(spikes.length);
   let loss = 0;
   if (count === 0) return { signal, loss };
   for (let j = 0; j < spikes.length; j++) {
     const d = spikes[j] / count - ac.rateTarget;
-    loss += ac.rateCost * d * d;
-    signal[j] = (2 * ac.rateCost * d) / count;
+    loss += share * ac.rateCost * d * d;
+    signal[j] = (2 * ac.rateCost * d * share) / count;
   }
   return { signal, loss };
 }

@@ -33,6 +33,8 @@ export interface AgentGroupInit {
   ac: ActorCritic;
   /** Episodes in the group. */
   batchSize: number;
+  /** All parallel episodes (the groups' together; default batchSize). */
+  totalEpisodes?: number;
   /** "online", "unroll" (e-prop over unrolls) or "bptt" (BPTT over unrolls, the comparison). */
   form: "online" | "unroll" | "bptt";
   /** Train the CNN's filters too (unroll and bptt forms). */
@@ -130,6 +132,7 @@ export class AgentGroup {
     const learner = init.form === "online"
       ? await OnlineRewardEprop.create(init.spec, init.feedback, init.ac, init.batchSize, {
         precision: init.precision,
+        totalEpisodes: init.totalEpisodes,
       })
       : new UnrollRewardEprop(
         init.spec,

@@ -231,6 +231,7 @@ export class AgentTrainer {
           feedback,
           ac,
           batchSize: end - starts[g],
+          totalEpisodes: N,
           form: o.form,
           trainCnn: o.trainCnn,
           cnnTaskScale: o.cnnTaskScale,

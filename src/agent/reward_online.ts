@@ -58,6 +58,8 @@ export interface OnlineRewardEpropOptions {
   precision?: Precision;
   /** The compiled core (default: the bundled one). */
   module?: WasmSource;
+  /** All parallel episodes N when this learner holds a group of them (default batchSize). */
+  totalEpisodes?: number;
 }
 
 /** The online learner for B parallel episodes (traces in a WebAssembly core's memory). */
@@ -86,6 +88,8 @@ export class OnlineRewardEprop implements RewardLearner {
   #count = 0;
   #agentSteps = 0;
   #voltageLoss = 0;
+  /** The share B/N of the parallel episodes. */
+  readonly #share: number;
 
   private constructor(
     spec: ResolvedAgentSpec,
@@ -93,11 +97,13 @@ export class OnlineRewardEprop implements RewardLearner {
     ac: ActorCritic,
     batchSize: number,
     core: CoreMemory,
+    totalEpisodes: number,
   ) {
     this.#spec = spec;
     this.#fb = feedback;
     this.#ac = ac;
     this.#core = core;
+    this.#share = batchSize / totalEpisodes;
     const B = this.#B = batchSize, n = spec.n, S = spec.stepsPerFrame;
     const traces = (nPre: number): SynapseTraces => ({
       nPre,
@@ -156,8 +162,14 @@ export class OnlineRewardEprop implements RewardLearner {
         `Cannot set up online reward e-prop: batchSize must be an integer >= 1, got ${batchSize}`,
       );
     }
+    const total = options.totalEpisodes ?? batchSize;
+    if (!Number.isInteger(total) || total < batchSize) {
+      throw new RangeError(
+        `Cannot set up online reward e-prop: totalEpisodes must be an integer >= batchSize (${batchSize}), got ${total}`,
+      );
+    }
     const core = new CoreMemory(await initWasm(options.module), options.precision ?? "f32");
-    return new OnlineRewardEprop(spec, feedback, ac, batchSize, core);
+    return new OnlineRewardEprop(spec, feedback, ac, batchSize, core, total);
   }
 
   observe(rec: AgentFrameRecord, actions: Int32Array): void {
@@ -198,7 +210,7 @@ export class OnlineRewardEprop implements RewardLearner {
           this.#voltageLoss += voltageSignal(
             rec.vUp.subarray(o, o + n),
             rec.vDown.subarray(o, o + n),
-            ac.voltageCost / B,
+            (ac.voltageCost * this.#share) / B,
             spec.beta,
             spec.nLif,
             cv.subarray(s * n, (s + 1) * n),
@@ -339,7 +351,7 @@ export class OnlineRewardEprop implements RewardLearner {
 
   take(): AgentGradientBatch {
     const spec = this.#spec, n = spec.n, core = this.#core;
-    const { signal, loss } = rateSignal(this.#spikes, this.#count, this.#ac);
+    const { signal, loss } = rateSignal(this.#spikes, this.#count, this.#ac, this.#share);
     const grads: Record<string, Float64Array> = {};
     for (const [name, t] of [["wIn", this.#in], ["wRec", this.#rec]] as const) {
       const size = t.nPre * n, grad = core.read(t.g, size);

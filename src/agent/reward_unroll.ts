@@ -82,6 +82,8 @@ export interface UnrollRewardOptions {
   trainCnn?: boolean;
   /** Factor on the actor-critic losses' gradient reaching the CNN (default 1; the seed's 1e-8). */
   cnnTaskScale?: number;
+  /** All parallel episodes N when this learner holds a group of them (default batchSize). */
+  totalEpisodes?: number;
 }
 
 /** The unroll learner for B parallel episodes. */
@@ -98,6 +100,8 @@ export class UnrollRewardEprop implements RewardLearner {
   readonly trainCnn: boolean;
   readonly #cnnTaskScale: number;
   readonly #net: AgentNetwork | undefined;
+  /** The share B/N of the parallel episodes. */
+  readonly #share: number;
   #steps: UnrollStep[] = [];
   #g: Record<string, Float64Array>;
   #agentSteps = 0;
@@ -147,6 +151,13 @@ export class UnrollRewardEprop implements RewardLearner {
     if (this.trainCnn && !options.network!.recordCnn) {
       throw new RangeError(`${what}: trainCnn needs a network built with recordCnn: true`);
     }
+    const total = options.totalEpisodes ?? batchSize;
+    if (!Number.isInteger(total) || total < batchSize) {
+      throw new RangeError(
+        `${what}: totalEpisodes must be an integer >= batchSize (${batchSize}), got ${total}`,
+      );
+    }
+    this.#share = batchSize / total;
     this.#net = options.network;
     this.#spec = spec;
     this.#fb = feedback;
@@ -225,7 +236,7 @@ export class UnrollRewardEprop implements RewardLearner {
     // the regularizers over the unroll
     const spikes = new Float64Array(n);
     for (const st of steps) for (let i = 0; i < st.rec.z.length; i++) spikes[i % n] += st.rec.z[i];
-    const { signal: Lreg, loss } = rateSignal(spikes, B * T, ac);
+    const { signal: Lreg, loss } = rateSignal(spikes, B * T, ac, this.#share);
     this.#rateLoss += loss;
     for (let j = 0; j < n; j++) this.#spikeTotal += spikes[j];
     this.#count += B * T;
@@ -239,7 +250,7 @@ export class UnrollRewardEprop implements RewardLearner {
           this.#voltageLoss += voltageSignal(
             rec.vUp.subarray(o, o + n),
             rec.vDown.subarray(o, o + n),
-            ac.voltageCost / B,
+            (ac.voltageCost * this.#share) / B,
             spec.beta,
             spec.nLif,
             cv.subarray(at, at + n),
@@ -393,7 +404,7 @@ export class UnrollRewardEprop implements RewardLearner {
       return { frames, state };
     };
     // the CNN's voltage term: the episodes' means per step and unit first
-    const cv = this.#ac.cnnVoltageCost, T = K * S, thrC = spec.conv.thr;
+    const cv = this.#ac.cnnVoltageCost * this.#share, T = K * S, thrC = spec.conv.thr;
     const up = cv > 0 ? layers.map((l) => new Float64Array(T * l.units)) : [];
     const down = cv > 0 ? layers.map((l) => new Float64Array(T * l.units)) : [];
     if (cv > 0) {
