@@ -178,7 +178,8 @@ export class AgentNetwork {
    * @param nFrames Frames.
    * @param state The CNN's state before the first frame (one episode), or undefined for zero.
    * @param dEdz Per layer, dE/dz [T][units] (T = nFrames x stepsPerFrame), or undefined.
-   * @param dEdv Per layer, dE/dv [T][units], or undefined.
+   * @param dEdv Per layer, dE/dv [T][units] as a function of the pass's potentials (per layer
+   *   [T][units]), or undefined.
    * @returns dE/dW per layer.
    */
   cnnGradients(
@@ -186,11 +187,13 @@ export class AgentNetwork {
     nFrames: number,
     state: SpikingConvState | undefined,
     dEdz: readonly (ArrayLike<number> | undefined)[],
-    dEdv?: readonly (ArrayLike<number> | undefined)[],
+    dEdv?: (potentials: ArrayLike<number>[]) => readonly (ArrayLike<number> | undefined)[],
   ): Float64Array[] {
-    const pass = this.#conv.forward(frames, 1, nFrames, { state });
+    const recordPotentials = dEdv !== undefined;
+    const pass = this.#conv.forward(frames, 1, nFrames, { state, recordPotentials });
     try {
-      return this.#conv.gradients(pass, dEdz, { method: "bptt", dEdv });
+      const errorsAtV = dEdv?.(this.spec.conv.layers.map((_, l) => pass.potentials(l)));
+      return this.#conv.gradients(pass, dEdz, { method: "bptt", dEdv: errorsAtV });
     } finally {
       pass.release();
     }

@@ -45,8 +45,8 @@
  * actor-critic part is scaled by `cnnTaskScale`, the regularizers are not: the seed divides the
  * task loss by 1e8 for its CNN (`reg_factor_cnn`), so that its CNN learns from the regularizers
  * alone; `cnnTaskScale: 1e-8` is that setting. With the CNN trained, the seed's CNN voltage term
- * (`cnnVoltageCost`, ./actor_critic.ts) adds its error at the CNN's potentials (two more CNN
- * passes per episode segment: the episode means of every step first, then the gradient).
+ * (`cnnVoltageCost`, ./actor_critic.ts) adds its error at the CNN's potentials (one more CNN
+ * pass per episode segment for the episode means of every step, before the gradient's).
  *
  * @module
  */
@@ -473,18 +473,18 @@ export class UnrollRewardEprop implements RewardLearner {
       const dEdz: (Float64Array | undefined)[] = layers.map(() => undefined);
       dEdz[last] = dx;
       dEdz[0] = last === 0 ? add(dx, dz0) : dz0;
-      let dEdv: Float64Array[] | undefined;
-      if (cv > 0) {
-        const f = (2 * cv) / (T * B);
-        dEdv = net.cnnPotentials(frames, F, state).map((v, l) => {
-          const o = k0 * S * layers[l].units, out = new Float64Array(v.length);
-          for (let q = 0; q < v.length; q++) {
-            if (v[q] > thrC) out[q] = f * up[l][o + q];
-            else if (v[q] < -thrC) out[q] = -f * down[l][o + q];
-          }
-          return out;
-        });
-      }
+      const f = (2 * cv) / (T * B);
+      const dEdv = cv > 0
+        ? (potentials: ArrayLike<number>[]) =>
+          potentials.map((v, l) => {
+            const o = k0 * S * layers[l].units, out = new Float64Array(v.length);
+            for (let q = 0; q < v.length; q++) {
+              if (v[q] > thrC) out[q] = f * up[l][o + q];
+              else if (v[q] < -thrC) out[q] = -f * down[l][o + q];
+            }
+            return out;
+          })
+        : undefined;
       const grads = net.cnnGradients(frames, F, state, dEdz, dEdv);
       grads.forEach((gl, l) => {
         const acc = g[`conv${l}`];
