@@ -165,28 +165,31 @@ export function rateSignal(
 /**
  * The voltage regularizer's derivatives at one network step of one episode: by the potential,
  * cv_j = 2 c (vUp_j - vDown_j), and by the adaptation, ca_j = -2 c beta (vUp_j + vDown_j)
- * (ALIF only, 0 for LIF), with c = c_v / B; returns the step's loss c sum_j (vUp^2 + vDown^2).
- * @param vUp max(0, v - A) [n].
- * @param vDown max(0, -v - A) [n].
- * @param c c_v / B.
- * @param beta Adaptation strength.
- * @param nLif LIF neurons (the first ones).
+ * (ALIF only, 0 for LIF); returns the step's loss c sum_j (vUp^2 + vDown^2).
+ * @param rec A frame record's vUp = max(0, v - A) and vDown = max(0, -v - A), [S][B][n].
+ * @param s The network step in the frame.
+ * @param b The episode.
+ * @param B Episodes in the record.
+ * @param c The cost per episode (c_v times the learner's share, over B).
+ * @param spec The agent's shape (n, nLif, beta).
  * @param cv Output [n].
  * @param ca Output [n].
  * @returns The loss of the step.
  */
 export function voltageSignal(
-  vUp: ArrayLike<number>,
-  vDown: ArrayLike<number>,
+  rec: { vUp: Float64Array; vDown: Float64Array },
+  s: number,
+  b: number,
+  B: number,
   c: number,
-  beta: number,
-  nLif: number,
+  spec: Pick<ResolvedAgentSpec, "n" | "nLif" | "beta">,
   cv: Float64Array,
   ca: Float64Array,
 ): number {
+  const { n, nLif, beta } = spec, o = (s * B + b) * n;
   let loss = 0;
-  for (let j = 0; j < cv.length; j++) {
-    const u = vUp[j], d = vDown[j];
+  for (let j = 0; j < n; j++) {
+    const u = rec.vUp[o + j], d = rec.vDown[o + j];
     loss += u * u + d * d;
     cv[j] = 2 * c * (u - d);
     ca[j] = j < nLif ? 0 : -2 * c * beta * (u + d);

@@ -206,16 +206,9 @@ export class OnlineRewardEprop implements RewardLearner {
         pre.set(zBefore, s * n);
         for (let j = 0; j < n; j++) this.#spikes[j] += rec.z[(s * B + b) * n + j];
         if (volt) {
-          const o = (s * B + b) * n;
-          this.#voltageLoss += voltageSignal(
-            rec.vUp.subarray(o, o + n),
-            rec.vDown.subarray(o, o + n),
-            (ac.voltageCost * this.#share) / B,
-            spec.beta,
-            spec.nLif,
-            cv.subarray(s * n, (s + 1) * n),
-            ca.subarray(s * n, (s + 1) * n),
-          );
+          const c = (ac.voltageCost * this.#share) / B;
+          const out = [cv.subarray(s * n, (s + 1) * n), ca.subarray(s * n, (s + 1) * n)] as const;
+          this.#voltageLoss += voltageSignal(rec, s, b, B, c, spec, ...out);
         }
       }
       const sc = this.#scratch;

@@ -241,21 +241,17 @@ export class UnrollRewardEprop implements RewardLearner {
     for (let j = 0; j < n; j++) this.#spikeTotal += spikes[j];
     this.#count += B * T;
     const volt = ac.voltageCost > 0;
-    const cv = new Float64Array(T * B * n), ca = new Float64Array(T * B * n);
-    if (volt) {
+    // the voltage term's derivatives at every step (none allocated without it)
+    const cv = volt ? new Float64Array(T * B * n) : undefined;
+    const ca = volt ? new Float64Array(T * B * n) : undefined;
+    if (cv && ca) {
+      const c = (ac.voltageCost * this.#share) / B;
       for (let t = 0; t < T; t++) {
         const rec = steps[Math.floor(t / S)].rec, s = t % S;
         for (let b = 0; b < B; b++) {
-          const o = (s * B + b) * n, at = (t * B + b) * n;
-          this.#voltageLoss += voltageSignal(
-            rec.vUp.subarray(o, o + n),
-            rec.vDown.subarray(o, o + n),
-            (ac.voltageCost * this.#share) / B,
-            spec.beta,
-            spec.nLif,
-            cv.subarray(at, at + n),
-            ca.subarray(at, at + n),
-          );
+          const at = (t * B + b) * n;
+          const out = [cv.subarray(at, at + n), ca.subarray(at, at + n)] as const;
+          this.#voltageLoss += voltageSignal(rec, s, b, B, c, spec, ...out);
         }
       }
     }
@@ -298,8 +294,8 @@ export class UnrollRewardEprop implements RewardLearner {
       dLogits: Float64Array;
       dValue: Float64Array;
       Lreg: Float64Array;
-      cv: Float64Array;
-      ca: Float64Array;
+      cv?: Float64Array;
+      ca?: Float64Array;
     },
     taskScale: number,
   ): Float64Array {
@@ -351,7 +347,7 @@ export class UnrollRewardEprop implements RewardLearner {
         for (let j = 0; j < n; j++) {
           Gf[j] = (lastOfFrame ? c * L[j] : 0) + kappa * Gf[j];
           const G = taskScale * Gf[j] + e.Lreg[j];
-          const ps = psi[j], v = e.cv[at + j], a = e.ca[at + j];
+          const ps = psi[j], v = e.cv ? e.cv[at + j] : 0, a = e.ca ? e.ca[at + j] : 0;
           if (bptt) {
             const dz = G + recurrent[j] - thr * dvNext[j] + (j >= nLif ? daNext[j] : 0);
             const dv = ps * dz + v + alpha * dvNext[j];

@@ -754,61 +754,34 @@ export class SpikingConv {
       spec.layers.forEach((l, i) => {
         const n = B * l.units, p = this.#layers[i];
         const scratch = core.arena.mark();
-        if (i === 0) {
-          const I = core.alloc(F * n, false);
-          k.convForward(
-            F * B,
-            l.inHeight,
-            l.inWidth,
-            l.inChannels,
-            l.kernel,
-            l.kernel,
-            l.stride,
-            l.channels,
-            x,
-            p.w,
-            I,
-          );
-          k.lifForward(
-            T,
-            spec.stepsPerFrame,
-            n,
-            this.#cst,
-            I,
-            zInit[i],
-            rec.v[i],
-            rec.z[i],
-            rec.psi[i],
-            rec.vRec[i],
-          );
-        } else {
-          const I = core.alloc(T * n, false);
-          k.convForward(
-            T * B,
-            l.inHeight,
-            l.inWidth,
-            l.inChannels,
-            l.kernel,
-            l.kernel,
-            l.stride,
-            l.channels,
-            rec.z[i - 1],
-            p.w,
-            I,
-          );
-          k.lifForward(
-            T,
-            1,
-            n,
-            this.#cst,
-            I,
-            zInit[i],
-            rec.v[i],
-            rec.z[i],
-            rec.psi[i],
-            rec.vRec[i],
-          );
-        }
+        // the first layer's current is the frame's, the same for its stepsPerFrame steps
+        const first = i === 0, images = first ? F : T;
+        const I = core.alloc(images * n, false);
+        k.convForward(
+          images * B,
+          l.inHeight,
+          l.inWidth,
+          l.inChannels,
+          l.kernel,
+          l.kernel,
+          l.stride,
+          l.channels,
+          first ? x : rec.z[i - 1],
+          p.w,
+          I,
+        );
+        k.lifForward(
+          T,
+          first ? spec.stepsPerFrame : 1,
+          n,
+          this.#cst,
+          I,
+          zInit[i],
+          rec.v[i],
+          rec.z[i],
+          rec.psi[i],
+          rec.vRec[i],
+        );
         core.arena.release(scratch);
       });
       this.#live = rec;
