@@ -5,92 +5,7 @@
  * exactly as they were. `--help` of every task goes to stdout with exit 0.
  */
 import assert from "node:assert/strict";
-
-const ROOT = new URL("..", import.meta.url);
-const TASKS: Record<string, string | { command: string }> = JSON.parse(
-  await Deno.readTextFile(new URL("deno.json", ROOT)),
-).tasks;
-
-/** The deno arguments of a task's command ("deno run --allow-read x.ts" -> ["run", ...]). */
-function taskArgs(name: string): string[] {
-  const t = TASKS[name];
-  const command = typeof t === "string" ? t : t.command;
-  const words = command.split(/\s+/);
-  assert.equal(words[0], "deno", `task ${name} does not start with deno`);
-  return words.slice(1);
-}
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function runTask(name: string, args: string[]): Promise<Outcome> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [...taskArgs(name), ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-/** Every file below a folder with its contents (missing folder: null). */
-async function snapshot(dir: string): Promise<Record<string, string> | null> {
-  try {
-    await Deno.stat(dir);
-  } catch {
-    return null;
-  }
-  const out: Record<string, string> = {};
-  const walk = async (d: string) => {
-    for await (const e of Deno.readDir(d)) {
-      const p = `${d}/${e.name}`;
-      if (e.isDirectory) await walk(p);
-      else out[p] = await Deno.readTextFile(p).catch(() => "<unreadable>");
-    }
-  };
-  if ((await Deno.stat(dir)).isDirectory) await walk(dir);
-  else out[dir] = await Deno.readTextFile(dir);
-  return out;
-}
-
-interface Case {
-  /** What the case is. */
-  what: string;
-  task: string;
-  /** Arguments; "$DIR" is replaced by a fresh temporary folder. */
-  args: string[];
-  /** Prepares $DIR (files the run must leave alone). */
-  setup?: (dir: string) => Promise<void>;
-  /** Expected exit code (default 2). */
-  code?: number;
-  /** The message. */
-  message: RegExp;
-  /** Paths (with $DIR) that must not exist afterwards. */
-  absent?: string[];
-  /** Undoes what setup did that would block removing $DIR. */
-  cleanup?: (dir: string) => Promise<void>;
-}
-
-/** Whether chattr can make folders immutable here (root cannot write into them then). */
-const CHATTR = await new Deno.Command("chattr", {
-  args: ["--help"],
-  stderr: "null",
-  stdout: "null",
-})
-  .output().then(() => true, () => false);
-
-async function immutable(path: string, on: boolean): Promise<void> {
-  const out = await new Deno.Command("chattr", { args: [on ? "+i" : "-i", path], stderr: "piped" })
-    .output();
-  if (on && !out.success) {
-    throw new Error(`chattr +i failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-}
+import { badInputTests, type Case, immutable, runTask } from "./_bad_input.ts";
 
 const tiny = ["--n-batch", "2", "--n-iter", "2", "--print-every", "0"];
 const goldenCase = new URL("golden/lif_mse.case.json", import.meta.url).pathname;
@@ -495,34 +410,7 @@ const CASES: Case[] = [
   },
 ];
 
-for (const c of CASES) {
-  Deno.test(`bad input: ${c.task} ${c.what}`, async () => {
-    if (c.cleanup && !CHATTR) {
-      console.log("skipped: chattr is missing here (e2fsprogs), CI has it");
-      return;
-    }
-    const dir = await Deno.makeTempDir();
-    try {
-      await c.setup?.(dir);
-      const before = await snapshot(dir);
-      const args = c.args.map((a) => a.replaceAll("$DIR", dir));
-      const out = await runTask(c.task, args);
-      assert.equal(out.code, c.code ?? 2, `exit ${out.code}; stderr: ${out.stderr}`);
-      assert.equal(out.stdout, "", `stdout should be empty, got: ${out.stdout}`);
-      assert.match(out.stderr, c.message);
-      assert.ok(!/\n\s+at /.test(out.stderr), `a stack trace was printed: ${out.stderr}`);
-      assert.ok(out.stderr.startsWith(`${c.task}: `), `message not prefixed: ${out.stderr}`);
-      assert.deepEqual(await snapshot(dir), before, "the folder changed");
-      for (const p of c.absent ?? []) {
-        await assert.rejects(Deno.stat(`${dir}/${p}`), `${p} was created`);
-      }
-    } finally {
-      await c.cleanup?.(dir);
-      await Deno.remove(dir, { recursive: true });
-    }
-    await assert.rejects(Deno.stat(new URL("undefined", ROOT)), "./undefined was created");
-  });
-}
+badInputTests(CASES);
 
 for (
   const task of [

@@ -5,13 +5,14 @@
  * synthetic utterance (voiced glide through formant resonators, a fricative, a noise floor,
  * digital silence) read by the reference as RIFF and as big-endian SPHERE, and by
  * `deno task timit:features` as SPHERE. Agreement: max-abs difference over max-abs value, per
- * feature kind, below 1e-6. Skipped with a message when /usr/bin/python3 with numpy is missing.
+ * feature kind, below 1e-6. Skipped with a message when python3 with numpy is missing.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { deltas, logFilterbank, mfcc, speechFeatures } from "../src/data/speech_features.ts";
 
-const PYTHON = "/usr/bin/python3";
+/** The interpreter of the reference (python3 on PATH, or $PYTHON). */
+const PYTHON = Deno.env.get("PYTHON") ?? "python3";
 const SCRIPT = fileURLToPath(new URL("../bench/peers/psf_reference.py", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TOLERANCE = 1e-6;

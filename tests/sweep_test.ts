@@ -17,6 +17,7 @@ import { InputError } from "../src/cli/command.ts";
 import { FlagError } from "../src/cli/flags.ts";
 import { openQueue, QUEUE_NAME, submitRuns, type SweepJobResult } from "../src/sweep/queue.ts";
 import { runJob } from "../src/sweep/run_job.ts";
+import { runsOk } from "./_tools.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -314,17 +315,7 @@ Deno.test("sweep commands: bad input is one line on stderr, exit 2, no hang", as
 
 // ---- against a real Redis ----
 
-async function haveRedis(): Promise<boolean> {
-  try {
-    const o = await new Deno.Command("redis-server", { args: ["--version"], stdout: "null" })
-      .output();
-    return o.success;
-  } catch {
-    return false; // not installed
-  }
-}
-
-const HAVE_REDIS = await haveRedis();
+const HAVE_REDIS = await runsOk("redis-server", ["--version"]);
 if (!HAVE_REDIS) {
   console.log(
     "sweep_test: redis-server is not installed; the queue tests are skipped (apt-get install redis-server)",

@@ -8,6 +8,7 @@ import { writeSphere } from "../src/data/audio.ts";
 import { readTimitCache } from "../src/data/timit_cache.ts";
 import { CLASSES_39 } from "../src/data/timit_corpus.ts";
 import { segmentsFromPsdur } from "../examples/timit_synth.ts";
+import { canRun } from "./_tools.ts";
 
 const ROOT = new URL("..", import.meta.url);
 const decoder = new TextDecoder();
@@ -225,12 +226,7 @@ Deno.test("timit:prepare: bad --timit folders, bad files and a used --out are re
   }
 });
 
-const hasFlite = await new Deno.Command("flite", {
-  args: ["--version"],
-  stdout: "piped",
-  stderr: "piped",
-})
-  .output().then(() => true, () => false); // flite --version exits 1: being found is enough
+const hasFlite = await canRun("flite"); // flite --version exits 1: being found is enough
 if (!hasFlite) {
   console.log(
     "timit_test: flite is not installed (apt-get install flite): skipping the timit:synth tests",

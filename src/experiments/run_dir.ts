@@ -12,6 +12,7 @@ import type { ResumeRecord, TrainingState } from "../train/checkpoint.ts";
 import { loadCheckpoint } from "../train/checkpoint_file.ts";
 import { type FlagSpecs, type FlagValues, parseFlags } from "../cli/flags.ts";
 import { fileError, InputError } from "../cli/command.ts";
+import { resumeFlags } from "../cli/resume_flags.ts";
 
 /** Flags whose change on resume is recorded (they change the computation). */
 const RECORDED = ["learning-rate", "n-iter"];
@@ -158,32 +159,17 @@ export async function prepareRunDir(
         "; this run cannot continue: start a new one in another --out",
     );
   }
-  const saved = checkpoint.flags as FlagValues;
-  const values: FlagValues = { ...flags.values, ...saved };
-  const changed: Record<string, [unknown, unknown]> = {};
-  for (const name of flags.given) {
-    if (flags.mutable.includes(name)) {
-      if (RECORDED.includes(name) && saved[name] !== flags.values[name]) {
-        changed[name] = [saved[name], flags.values[name]];
-      }
-      values[name] = flags.values[name];
-      continue;
-    }
-    if (name in saved && saved[name] !== flags.values[name]) {
-      throw new InputError(
-        `--${name} ${flags.values[name]} contradicts the checkpoint, which was run with --${name} ${
-          saved[name]
-        } (on resume only ${
-          flags.mutable.filter((m) => m !== "resume" && m !== "out").map((m) => `--${m}`).join(", ")
-        } may change)`,
-      );
-    }
-  }
+  const { values, change } = resumeFlags({
+    saved: checkpoint.flags as FlagValues,
+    values: flags.values,
+    given: flags.given,
+    mutable: flags.mutable,
+    recorded: RECORDED,
+    iteration: checkpoint.state.iteration,
+  });
   await probeWritable(out);
   const history = [...(checkpoint.history ?? [])];
-  if (Object.keys(changed).length > 0) {
-    history.push({ iteration: checkpoint.state.iteration, changed });
-  }
+  if (change) history.push(change);
   return { values, state: checkpoint.state, history };
 }
 
