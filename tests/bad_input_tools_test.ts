@@ -244,6 +244,12 @@ const CASES: Case[] = [
     message:
       /cannot write --gif .*ro\/a\.gif into .*ro: (permission denied|Operation not permitted)/,
   },
+  {
+    what: "--gif a device, even with --force",
+    task: "env:play",
+    args: [...quick, "--gif", "/dev/null", "--force"],
+    message: /(cannot write --gif \/dev\/null: .*access|--gif \/dev\/null is not a regular file)/,
+  },
   // env:play: memory.
   {
     what: "a recording that would not fit in memory (preprocessed, --scale 8)",
@@ -650,6 +656,29 @@ Deno.test("build:web with dist a file, or dist/web a file, exits 2 naming it and
     assert.match(web.stderr, /^build:web: dist\/web is a file, not a folder/);
     assert.equal(await Deno.readTextFile(`${DIST}/web`), "mine");
   });
+});
+
+Deno.test({
+  name: "build:web into a dist/ that cannot be written (immutable) exits 2 before any work",
+  ignore: !CHATTR,
+  fn: async () => {
+    await withDistAside(async () => {
+      await Deno.mkdir(DIST);
+      await immutable(DIST, true);
+      try {
+        const out = await runTask("build:web", []);
+        assert.equal(out.code, 2, out.stderr);
+        assert.equal(out.stdout, "");
+        assert.match(
+          out.stderr,
+          /^build:web: cannot write into dist\/: (permission denied|Operation not permitted)/,
+        );
+      } finally {
+        await immutable(DIST, false);
+      }
+      assert.deepEqual([...Deno.readDirSync(DIST)], []);
+    });
+  },
 });
 
 Deno.test("build:web refuses a file it did not write before any work; leaves foreign files alone", async () => {

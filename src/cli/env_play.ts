@@ -333,6 +333,9 @@ async function checkRecordingPath(flag: string, path: string, force: boolean): P
   if (target?.isDirectory) {
     throw new InputError(`--${flag} ${path} is a folder; give a file in it`);
   }
+  if (target && !target.isFile) {
+    throw new InputError(`--${flag} ${path} is not a regular file (a device?); give a file path`);
+  }
   await checkReplaceable(path, { task: TASK, force });
   const probe = `${dir}/.env-play-write-test-${crypto.randomUUID().slice(0, 8)}`;
   try {
