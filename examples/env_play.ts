@@ -6,6 +6,6 @@
  *
  * @module
  */
-import { envPlayMain } from "../src/env/play.ts";
+import { envPlayMain } from "../src/cli/env_play.ts";
 
 if (import.meta.main) Deno.exit(await envPlayMain(Deno.args));

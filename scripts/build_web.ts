@@ -16,14 +16,18 @@
  * The output is the same bytes on every build (no timestamps, no absolute paths); each file's
  * size and the start of its SHA-256 are printed.
  *
- * Usage: `deno task build:web`
+ * Usage: `deno task build:web [--force]`. Each output is listed with its SHA-256 in its folder's
+ * `.eprop-outputs.json`; an existing file that is not listed there (or was changed since) is
+ * refused before any work unless `--force`, and the build deletes nothing.
  *
  * @module
  */
 import * as esbuild from "npm:esbuild@0.28.2";
 import { GOLDEN_CASE, wasmCaseBits } from "../examples/web/gradient_check.ts";
+import type { FlagSpecs } from "../src/cli/flags.ts";
 import { type SessionSettings, validationTrace } from "../examples/web/session.ts";
-import { commandMain, RunFailure } from "../src/cli/command.ts";
+import { commandMain, fileError, InputError, RunFailure } from "../src/cli/command.ts";
+import { checkReplaceable, OUTPUTS_MANIFEST, writeOutput } from "../src/cli/outputs.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 const DIST = `${ROOT}/dist`;
@@ -196,17 +200,92 @@ function checkNoDeno(name: string, bytes: Uint8Array): void {
   }
 }
 
-async function build(): Promise<void> {
-  const started = performance.now();
-  // Only this build's outputs: other builds write beside them (dist/edge/).
-  for (
-    const path of [WEB, `${DIST}/eprop.js`, `${DIST}/eprop-tfjs.js`, `${DIST}/gradient_worker.js`]
-  ) {
-    await Deno.remove(path, { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+/** The files this build writes, below dist/ (and only these: it deletes nothing). */
+export const OUTPUTS: readonly string[] = [
+  "eprop.js",
+  "eprop-tfjs.js",
+  "gradient_worker.js",
+  "web/app.js",
+  "web/trainer_worker.js",
+  "web/index.html",
+  `web/golden/${GOLDEN_CASE}.case.json`,
+  `web/golden/${GOLDEN_CASE}.expected.json`,
+  "web/deno_reference.json",
+];
+
+/** The folders the outputs go into. */
+const FOLDERS = ["", "web", "web/golden"];
+
+/** The path as the user knows it (relative to the repository). */
+const shown = (path: string) => path.slice(ROOT.length + 1);
+
+/**
+ * Checks dist/ before any work: its folders are folders, and each output may be replaced (it is
+ * new, build:web wrote it and nobody changed it since, or --force), and dist/ can be written.
+ * @param force Replace outputs this build did not write.
+ * @returns The files in dist/web/ that are not this build's (left alone).
+ * @throws {InputError} Naming the path and what to do.
+ */
+async function checkDist(force: boolean): Promise<string[]> {
+  for (const folder of FOLDERS) {
+    const path = folder ? `${DIST}/${folder}` : DIST;
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) break;
+      throw fileError(e, `read ${shown(path)}`);
+    }
+    if (!info.isDirectory) {
+      throw new InputError(
+        `${shown(path)} is a file, not a folder: build:web writes its bundles into ${
+          shown(path)
+        }/; move the file away`,
+      );
+    }
   }
-  await Deno.mkdir(`${WEB}/golden`, { recursive: true });
+  for (const name of OUTPUTS) {
+    try {
+      await checkReplaceable(`${DIST}/${name}`, { task: "build:web", force });
+    } catch (e) {
+      if (!(e instanceof InputError) || !/already exists/.test(e.message)) throw e;
+      throw new InputError(
+        `dist/${name} already exists and build:web did not write it (or it was changed since); pass --force to replace it`,
+      );
+    }
+  }
+  const foreign: string[] = [];
+  const ours = new Set(OUTPUTS.map((n) => `${DIST}/${n}`));
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(dir)) {
+      const p = `${dir}/${e.name}`;
+      if (e.isDirectory) await walk(p);
+      else if (!ours.has(p) && e.name !== OUTPUTS_MANIFEST) foreign.push(shown(p));
+    }
+  };
+  await walk(WEB).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw fileError(e, "read dist/web");
+  });
+  return foreign.sort();
+}
+
+/** The first line of an error (esbuild's and deno info's are long). */
+function firstLine(e: unknown): string {
+  return ((e as Error)?.message ?? String(e)).split("\n").find((l) => l.trim() !== "")?.trim() ??
+    "";
+}
+
+async function build(force: boolean): Promise<void> {
+  const started = performance.now();
+  const foreign = await checkDist(force);
+  try {
+    await Deno.mkdir(`${WEB}/golden`, { recursive: true });
+    const probe = `${DIST}/.build-web-write-test-${crypto.randomUUID().slice(0, 8)}`;
+    await Deno.writeFile(probe, new Uint8Array(0), { createNew: true });
+    await Deno.remove(probe);
+  } catch (e) {
+    throw fileError(e, "write into dist/");
+  }
   const files = new Map<string, Uint8Array>();
   try {
     const graph = await npmGraph("tfjs.ts");
@@ -226,6 +305,8 @@ async function build(): Promise<void> {
         await bundle({ entryPoints: [`examples/web/${name}.ts`], plugins: [libraryAsBundles] }),
       );
     }
+  } catch (e) {
+    throw new RunFailure(`the bundling failed: ${firstLine(e)}`);
   } finally {
     await esbuild.stop();
   }
@@ -253,32 +334,55 @@ async function build(): Promise<void> {
     },
   };
   files.set("web/deno_reference.json", text(JSON.stringify(reference, null, 1) + "\n"));
+  const missing = OUTPUTS.filter((n) => !files.has(n));
+  if (missing.length || files.size !== OUTPUTS.length) {
+    throw new RunFailure(`internal: the outputs differ from OUTPUTS (${missing.join(", ")})`);
+  }
 
   for (const [name, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    await Deno.writeFile(`${DIST}/${name}`, bytes);
+    await writeOutput(`${DIST}/${name}`, bytes, { task: "build:web", force });
     const kb = (bytes.length / 1024).toFixed(1).padStart(8);
     console.log(`${kb} KiB  sha256 ${(await sha256(bytes)).slice(0, 16)}  dist/${name}`);
+  }
+  if (foreign.length) {
+    console.log(
+      `dist/web also holds ${foreign.length} file(s) build:web did not write, left alone: ${
+        foreign.join(", ")
+      }`,
+    );
   }
   console.log(`built dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** The flags of `deno task build:web`. */
+export const BUILD_FLAGS: FlagSpecs = {
+  force: {
+    type: "boolean",
+    default: false,
+    help:
+      "replace files in dist/ that build:web did not write or that were changed since (it never deletes any)",
+  },
+};
+
 /**
  * Runs the build.
- * @param args Command-line arguments (only `--help`).
+ * @param args Command-line arguments (`--force`, `--help`).
  * @returns The exit code.
  */
 export function main(args: string[]): Promise<number> {
   return commandMain(
     {
       name: "build:web",
-      usage: `usage: deno task build:web
+      usage: `usage: deno task build:web [--force]
 
 Bundles mod.ts (dist/eprop.js), tfjs.ts with TensorFlow.js (dist/eprop-tfjs.js) and the live
-page examples/web/ (dist/web/) with esbuild, and records the page's Deno reference.`,
-      flags: {},
+page examples/web/ (dist/web/) with esbuild, and records the page's Deno reference. Its outputs are
+listed with their SHA-256 in each folder's .eprop-outputs.json; a file there that it did not write
+is replaced only with --force, and nothing is deleted.`,
+      flags: BUILD_FLAGS,
     },
     args,
-    build,
+    ({ values }) => build(values.force as boolean),
   );
 }
 

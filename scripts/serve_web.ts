@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { commandMain, InputError } from "../src/cli/command.ts";
+import { commandMain, fileError, InputError } from "../src/cli/command.ts";
 import type { FlagSpecs } from "../src/cli/flags.ts";
 
 /** The flags of `deno task serve:web`. */
@@ -82,6 +82,9 @@ export async function serveFile(request: Request, root: string): Promise<Respons
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
       return new Response("not found\n", { status: 404 });
     }
+    if (e instanceof Deno.errors.PermissionDenied) {
+      return new Response("forbidden\n", { status: 403 });
+    }
     throw e;
   }
 }
@@ -101,6 +104,58 @@ export function serveWeb(options: ServeWebOptions = {}): Deno.HttpServer<Deno.Ne
   }, (request) => serveFile(request, root));
 }
 
+/** Where the page must be: `dist/web/index.html`, made by `deno task build:web`. */
+async function checkBuilt(root: string): Promise<void> {
+  const build = "run deno task build:web first";
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(root);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new InputError(`dist/ is missing: ${build}`);
+    throw fileError(e, "read dist/");
+  }
+  if (!info.isDirectory) {
+    throw new InputError(`dist is a file, not the folder of the build; move it away and ${build}`);
+  }
+  try {
+    info = await Deno.stat(`${root}/web/index.html`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      throw new InputError(`dist/web/index.html is missing: ${build}`);
+    }
+    throw fileError(e, "read dist/web/index.html");
+  }
+  if (!info.isFile) {
+    throw new InputError(`dist/web/index.html is not a file: move it away and ${build}`);
+  }
+}
+
+/**
+ * Starts {@linkcode serveWeb}, turning a port that cannot be had into one line.
+ * @param options As {@linkcode serveWeb}.
+ * @returns The server.
+ * @throws {InputError} For a port in use or one that needs privileges.
+ */
+export function listenWeb(options: ServeWebOptions): Deno.HttpServer<Deno.NetAddr> {
+  const port = options.port ?? 8437;
+  try {
+    return serveWeb(options);
+  } catch (e) {
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new InputError(`port ${port} on 127.0.0.1 is in use; choose another with --port`);
+    }
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new InputError(
+        `port ${port} on 127.0.0.1 cannot be opened (permission denied: ports below 1024 need privileges); choose another with --port`,
+      );
+    }
+    if (e instanceof Deno.errors.AddrNotAvailable) {
+      throw new InputError(`127.0.0.1 is not available here: ${(e as Error).message}`);
+    }
+    throw e;
+  }
+}
+
 /**
  * Runs the server until interrupted.
  * @param args Command-line arguments.
@@ -110,23 +165,33 @@ export function main(args: string[]): Promise<number> {
   return commandMain(
     {
       name: "serve:web",
-      usage: `usage: deno task serve:web [options]
+      usage: `usage: deno task serve:web [--port N]
 
-Serves the built page and bundles (dist/, made by deno task build:web) on 127.0.0.1.`,
+Serves the built page and bundles (dist/, made by deno task build:web) on 127.0.0.1, the page at
+/web/, until Ctrl-C.`,
       flags: SERVE_FLAGS,
     },
     args,
     async ({ values }) => {
-      try {
-        await Deno.stat(`${DIST_DIR}/web/index.html`);
-      } catch {
-        throw new InputError("dist/web/index.html is missing: run deno task build:web first");
-      }
-      const server = serveWeb({
+      await checkBuilt(DIST_DIR);
+      const controller = new AbortController();
+      const server = listenWeb({
         port: values.port as number,
+        signal: controller.signal,
         onListen: (url) => console.log(`serving dist/ at ${url} (Ctrl-C to stop)`),
       });
-      await server.finished;
+      const stop = () => {
+        if (controller.signal.aborted) return;
+        console.log("serve:web: stopped");
+        controller.abort();
+      };
+      const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+      for (const s of signals) Deno.addSignalListener(s, stop);
+      try {
+        await server.finished;
+      } finally {
+        for (const s of signals) Deno.removeSignalListener(s, stop);
+      }
     },
   );
 }
