@@ -481,7 +481,10 @@ export async function parseTimitCache(
     !Array.isArray(folding) || folding.length !== TIMIT_PHONES.length ||
     !folding.every((c) => Number.isInteger(c) && c >= 0 && c < CLASSES_39.length)
   ) {
-    fail(MANIFEST_FILE, `labels must list the 61 phones, the 39 classes and the folding; ${rebuild}`);
+    fail(
+      MANIFEST_FILE,
+      `labels must list the 61 phones, the 39 classes and the folding; ${rebuild}`,
+    );
   }
   if (typeof manifest.contentHash !== "string") {
     fail(MANIFEST_FILE, `has no contentHash; ${rebuild}`);
@@ -499,7 +502,8 @@ export async function parseTimitCache(
         `holds ${bytes.length} bytes, the manifest says ${entry.bytes} (truncated or replaced); ${rebuild}`,
       );
     }
-    const changed = `its bytes differ from the manifest's SHA-256 (the file changed or is damaged since it was prepared); ${rebuild}`;
+    const changed =
+      `its bytes differ from the manifest's SHA-256 (the file changed or is damaged since it was prepared); ${rebuild}`;
     if (check === "full" || (check === "sample" && bytes.length <= FULL_HASH_ON_OPEN_BYTES)) {
       if ((await sha256Hex(bytes)) !== entry.sha256) fail(name, changed);
     } else if (check === "sample" && typeof entry.sample === "string") {
@@ -534,7 +538,9 @@ export async function parseTimitCache(
     );
     const offsets = new Int32Array(lengths.length + 1);
     for (let i = 0; i < lengths.length; i++) {
-      if (!(lengths[i] > 0)) fail(names.lengths, `utterance ${i} has ${lengths[i]} frames; ${rebuild}`);
+      if (!(lengths[i] > 0)) {
+        fail(names.lengths, `utterance ${i} has ${lengths[i]} frames; ${rebuild}`);
+      }
       offsets[i + 1] = offsets[i] + lengths[i];
     }
     const frames = offsets[lengths.length];

@@ -339,9 +339,9 @@ export function fig2MemoryBytes(
 function sizeFlags(f: FlagValues, frames: number): string {
   const net = f.model === "lstm"
     ? `--n-lstm ${f["n-lstm"]}`
-    : `--n-regular ${f["n-regular"]} --n-adaptive ${f["n-adaptive"]} --n-layers ${
-      f["n-layers"]
-    }${frames > 0 ? ` --repeat ${f.repeat}` : ""}`;
+    : `--n-regular ${f["n-regular"]} --n-adaptive ${f["n-adaptive"]} --n-layers ${f["n-layers"]}${
+      frames > 0 ? ` --repeat ${f.repeat}` : ""
+    }`;
   return `${net} with --n-batch ${f["n-batch"]} (--method ${f.method}, --precision ${f.precision}${
     frames > 0 ? `, utterances of up to ${frames} frames in --data` : ""
   })`;
