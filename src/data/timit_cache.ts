@@ -412,7 +412,8 @@ const sha256Hex = sha256Bytes;
  *   the manifest's hashes: "sample" (the default: a file up to
  *   {@linkcode FULL_HASH_ON_OPEN_BYTES} is hashed whole, a larger one by its sampled chunks when
  *   the manifest records them), "full" (every file's SHA-256 and the content hash), "none";
- *   `verifyHash: true` is `check: "full"`.
+ *   `verifyHash: true` is `check: "full"`; `fullHashBelow` changes the size up to which the
+ *   "sample" check hashes a file whole (default {@linkcode FULL_HASH_ON_OPEN_BYTES}).
  * @returns The cache.
  * @throws {RangeError} "Cannot read TIMIT cache: ..." for a missing or malformed manifest, a file
  *   whose size does not match (a wrong feature size, a truncated file), or a hash mismatch (a file
@@ -420,10 +421,12 @@ const sha256Hex = sha256Bytes;
  */
 export async function parseTimitCache(
   read: (name: string) => Promise<Uint8Array> | Uint8Array,
-  options: { where?: string; verifyHash?: boolean; check?: CacheCheck } = {},
+  options: { where?: string; verifyHash?: boolean; check?: CacheCheck; fullHashBelow?: number } =
+    {},
 ): Promise<TimitCache> {
   const where = options.where ? `${options.where.replace(/\/+$/, "")}/` : "";
   const check: CacheCheck = options.verifyHash ? "full" : options.check ?? "sample";
+  const fullBelow = options.fullHashBelow ?? FULL_HASH_ON_OPEN_BYTES;
   const fail = (file: string, what: string): never => {
     throw new RangeError(`Cannot read TIMIT cache: ${where}${file}: ${what}`);
   };
@@ -504,7 +507,7 @@ export async function parseTimitCache(
     }
     const changed =
       `its bytes differ from the manifest's SHA-256 (the file changed or is damaged since it was prepared); ${rebuild}`;
-    if (check === "full" || (check === "sample" && bytes.length <= FULL_HASH_ON_OPEN_BYTES)) {
+    if (check === "full" || (check === "sample" && bytes.length <= fullBelow)) {
       if ((await sha256Hex(bytes)) !== entry.sha256) fail(name, changed);
     } else if (check === "sample" && typeof entry.sample === "string") {
       const sample = await sampleHash((s, e) => bytes.subarray(s, e), bytes.length);
@@ -615,6 +618,7 @@ export function readTimitCache(
   options: {
     verifyHash?: boolean;
     check?: CacheCheck;
+    fullHashBelow?: number;
     read?: (path: string) => Promise<Uint8Array>;
   } = {},
 ): Promise<TimitCache> {
@@ -624,5 +628,6 @@ export function readTimitCache(
     where: base,
     verifyHash: options.verifyHash,
     check: options.check,
+    fullHashBelow: options.fullHashBelow,
   });
 }
