@@ -177,6 +177,12 @@ const CASES: Case[] = [
     args: fig2(["--seed", "1", "--seed", "2"]),
     message: /--seed is given more than once/,
   },
+  {
+    what: "--n-iter with --n-epochs",
+    task: "fig2",
+    args: fig2(["--n-iter", "3", "--n-epochs", "2"]),
+    message: /--n-iter sets the run's length, --n-epochs would be ignored/,
+  },
   { what: "an unknown flag", task: "fig2", args: fig2(["--epochs", "3"]), message: /unknown flag/ },
   {
     what: "no --data",
@@ -396,6 +402,20 @@ const CASES: Case[] = [
     setup: (d) => tinyRun(`${d}/run`),
     message:
       /--seed 5 contradicts the checkpoint, which was run with --seed 0 \(on resume only .*--learning-rate/,
+  },
+  {
+    what: "--resume with --n-epochs of a run started with --n-iter",
+    task: "fig2",
+    args: ["--resume", "--out", "$DIR/run", "--n-epochs", "5"],
+    setup: (d) => tinyRun(`${d}/run`),
+    message: /--n-epochs would be ignored: the run in .* was started with --n-iter 2/,
+  },
+  {
+    what: "--resume with a budget below what the run has done",
+    task: "fig2",
+    args: ["--resume", "--out", "$DIR/run", "--n-iter", "1"],
+    setup: (d) => tinyRun(`${d}/run`),
+    message: /--n-iter 1 is less than the 2 iterations the run in .* has done/,
   },
   // fig2:table.
   {

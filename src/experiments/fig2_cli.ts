@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { FlagValues } from "../cli/flags.ts";
+import { FlagError, type FlagValues } from "../cli/flags.ts";
 import { commandMain, fileError, InputError } from "../cli/command.ts";
 import { resumeFlags } from "../cli/resume_flags.ts";
 import { writeFileAtomic } from "../cli/outputs.ts";
@@ -122,6 +122,13 @@ async function startFig2(parsed: { values: FlagValues; given: Set<string> }): Pr
     recorded: FIG2_RECORDED_FLAGS,
     iteration: checkpoint.state.iteration,
   });
+  if (parsed.given.has("n-epochs") && (values["n-iter"] as number) > 0) {
+    throw new FlagError(
+      `--n-epochs would be ignored: the run in ${out} was started with --n-iter ${
+        saved["n-iter"]
+      }, which sets its length; give --n-iter to change it`,
+    );
+  }
   checkFig2Flags(values);
   const cache = await openData(values);
   const recorded = saved[FIG2_DATA_HASH];
@@ -135,6 +142,22 @@ async function startFig2(parsed: { values: FlagValues; given: Set<string> }): Pr
     );
   }
   values[FIG2_DATA_HASH] = cache.manifest.contentHash;
+  const batchesPerEpoch = Math.max(
+    1,
+    Math.floor(cache.splits.train.lengths.length / (values["n-batch"] as number)),
+  );
+  const planned = (values["n-iter"] as number) > 0
+    ? values["n-iter"] as number
+    : (values["n-epochs"] as number) * batchesPerEpoch;
+  const done = checkpoint.state.iteration;
+  if (planned < done) {
+    const which = (values["n-iter"] as number) > 0
+      ? `--n-iter ${values["n-iter"]}`
+      : `--n-epochs ${values["n-epochs"]} (${planned} iterations)`;
+    throw new FlagError(
+      `${which} is less than the ${done} iterations the run in ${out} has done; give at least that many to continue it`,
+    );
+  }
   await probeWritable(out);
   const history = [...checkpoint.history];
   if (change) history.push(change);
@@ -164,7 +187,19 @@ export function fig2Main(
   options: { log?: (line: string) => void } = {},
 ): Promise<number> {
   const log = options.log ?? console.log;
-  return commandMain({ name: "fig2", usage: FIG2_USAGE, flags: FIG2_FLAGS }, args, async (ctx) => {
+  const spec = {
+    name: "fig2",
+    usage: FIG2_USAGE,
+    flags: FIG2_FLAGS,
+    check: (v: FlagValues, given: Set<string>) => {
+      if (given.has("n-epochs") && given.has("n-iter") && (v["n-iter"] as number) > 0) {
+        throw new FlagError(
+          "--n-iter sets the run's length, --n-epochs would be ignored; give one of them",
+        );
+      }
+    },
+  };
+  return commandMain(spec, args, async (ctx) => {
     const { values, cache, state, history } = await startFig2(ctx);
     const out = values.out as string;
     let saved = state?.iteration;
