@@ -545,6 +545,10 @@ export function main(args: string[]): Promise<number> {
             rate: TIMIT_RATE,
           }),
         );
+        // flite's scratch files, also those an interrupted run with more --jobs left behind.
+        for await (const e of Deno.readDir(out)) {
+          if (/^\.flite-\d+\.wav$/.test(e.name)) await Deno.remove(`${out}/${e.name}`);
+        }
         await Deno.remove(`${out}/${SYNTH_PARTIAL_FILE}`).catch(() => {});
       } finally {
         removeHandler();

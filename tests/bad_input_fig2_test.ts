@@ -497,6 +497,13 @@ const CASES: Case[] = [
     absent: ["table"],
   },
   {
+    what: "an mfcc cache for the table's fbank runs",
+    task: "fig2:table",
+    args: ["--data", `${SHARED}/cache-mfcc`, "--out", "$DIR/table"],
+    message: /holds mfcc features; the table's runs use fbank/,
+    absent: ["table"],
+  },
+  {
     what: "--workers out of range",
     task: "fig2:table",
     args: ["--data", CACHE, "--out", "$DIR/table", "--workers", "100000"],

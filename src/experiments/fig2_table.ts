@@ -296,6 +296,11 @@ export function fig2TableMain(
       const plans = chosen.map((r) => {
         const flags = fig2TableRunFlags(r, values);
         if (cache && !collect) {
+          if (cache.manifest.features.kind !== flags.values.features) {
+            throw new InputError(
+              `--data ${values.data} holds ${cache.manifest.features.kind} features; the table's runs use ${flags.values.features} (prepare the cache with --features ${flags.values.features})`,
+            );
+          }
           checkFig2Flags(flags.values);
           checkFig2Memory(flags.values, cache.splits.train.dim, longestUtterance(cache));
         }
