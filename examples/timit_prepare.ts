@@ -11,7 +11,8 @@
  */
 import { commandMain, fileError, InputError } from "../src/cli/command.ts";
 import { FlagError, type FlagSpecs } from "../src/cli/flags.ts";
-import { prepareOutputDir } from "../src/experiments/run_dir.ts";
+import { writeFileAtomic } from "../src/cli/outputs.ts";
+import { onInterrupt } from "../src/cli/interrupt.ts";
 import {
   CLASSES_39,
   CorpusError,
@@ -48,6 +49,54 @@ async function exists(path: string): Promise<boolean> {
   } catch (e) {
     return !(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory);
   }
+}
+
+/**
+ * The marker of an unfinished cache: written first, removed when the cache and its figure are
+ * written. A folder holding it (and no manifest.json) is this command's own interrupted output,
+ * which a new run prepares anew.
+ */
+export const PREPARE_PARTIAL_FILE = ".timit-prepare-partial.json";
+
+/**
+ * Prepares --out: new, empty, or this command's unfinished cache (its marker, no manifest.json);
+ * a finished cache and a folder of other files are refused, and so is one that cannot be written.
+ */
+async function prepareCacheDir(out: string): Promise<void> {
+  let info;
+  try {
+    info = await Deno.stat(out);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw fileError(e, `read --out ${out}`);
+  }
+  if (info && !info.isDirectory) throw new InputError(`--out ${out} is a file; give a folder`);
+  if (info) {
+    if (await exists(`${out}/manifest.json`)) {
+      throw new InputError(
+        `--out ${out} already holds a TIMIT cache (manifest.json); choose a new or empty folder`,
+      );
+    }
+    if (!(await exists(`${out}/${PREPARE_PARTIAL_FILE}`))) {
+      const names: string[] = [];
+      for await (const e of Deno.readDir(out)) names.push(e.name);
+      if (names.length > 0) {
+        throw new InputError(
+          `--out ${out} holds files that are not a TIMIT cache (${names.slice(0, 3).join(", ")}${
+            names.length > 3 ? ", ..." : ""
+          }); choose a new or empty folder`,
+        );
+      }
+    }
+  }
+  try {
+    await Deno.mkdir(out, { recursive: true });
+  } catch (e) {
+    throw fileError(e, `create --out ${out}`);
+  }
+  await writeFileAtomic(
+    `${out}/${PREPARE_PARTIAL_FILE}`,
+    JSON.stringify({ generator: "deno task timit:prepare (eprop)", unfinished: true }) + "\n",
+  );
 }
 
 /** The flags of `deno task timit:prepare`. */
@@ -129,129 +178,132 @@ export function main(args: string[]): Promise<number> {
       }
       const skipped: SkippedFile[] = [...listing.skipped];
       const chosen = listing.utterances.filter((u) => u.split !== undefined);
-      if (await exists(`${out}/manifest.json`)) {
-        throw new InputError(
-          `--out ${out} already holds a TIMIT cache (manifest.json); choose a new or empty folder`,
-        );
-      }
-      await prepareOutputDir(out, "timit-prepare");
-      const bySplit = Object.fromEntries(
-        SPLIT_NAMES.map((s) => [s, chosen.filter((u) => u.split === s)]),
-      ) as Record<SplitName, UtteranceFiles[]>;
-      if (bySplit.train.length === 0) {
-        throw new InputError(
-          `--timit ${root} holds no training utterances (TRAIN/DRn/<speaker>/SI*, SX*); nothing to normalise with`,
-        );
-      }
-      console.log(
-        `timit:prepare: ${chosen.length} utterances (train ${bySplit.train.length}, validation ${bySplit.validation.length}, test ${bySplit.test.length}) in ${root}, ${kind} features`,
+      await prepareCacheDir(out);
+      const removeHandler = onInterrupt(() =>
+        `the cache in ${out} is unfinished (no manifest.json); run the same command again to prepare it anew there`
       );
-      const stats = new FeatureStats(FEATURE_DIMS[kind]);
-      const prepared = { train: [], validation: [], test: [] } as Record<
-        SplitName,
-        PreparedUtterance[]
-      >;
-      const samplesOf = { train: 0, validation: 0, test: 0 } as Record<SplitName, number>;
-      let first: LoadedUtterance | undefined;
-      let done = 0, lastReport = performance.now();
-      for (const split of SPLIT_NAMES) {
-        for (const u of bySplit[split]) {
-          let loaded: LoadedUtterance;
-          try {
-            loaded = await loadUtterance(files, u);
-          } catch (e) {
-            if (!(e instanceof CorpusError) || !skipBad) throw e;
-            skipped.push({ file: e.file, reason: e.message });
-            continue;
-          }
-          const p = prepareUtterance(loaded, kind);
-          if (split === "train") {
-            stats.add(p.features);
-            first ??= loaded;
-          }
-          prepared[split].push(p);
-          samplesOf[split] += p.samples;
-          done++;
-          if (performance.now() - lastReport > 5000) {
-            lastReport = performance.now();
-            const elapsed = (performance.now() - started) / 1000;
-            console.log(
-              `timit:prepare: ${done}/${chosen.length} utterances (${
-                Math.round((100 * done) / chosen.length)
-              }%), ${formatDuration(elapsed)} elapsed, ${
-                formatDuration((elapsed / done) * (chosen.length - done))
-              } left`,
-            );
+      try {
+        const bySplit = Object.fromEntries(
+          SPLIT_NAMES.map((s) => [s, chosen.filter((u) => u.split === s)]),
+        ) as Record<SplitName, UtteranceFiles[]>;
+        if (bySplit.train.length === 0) {
+          throw new InputError(
+            `--timit ${root} holds no training utterances (TRAIN/DRn/<speaker>/SI*, SX*); nothing to normalise with`,
+          );
+        }
+        console.log(
+          `timit:prepare: ${chosen.length} utterances (train ${bySplit.train.length}, validation ${bySplit.validation.length}, test ${bySplit.test.length}) in ${root}, ${kind} features`,
+        );
+        const stats = new FeatureStats(FEATURE_DIMS[kind]);
+        const prepared = { train: [], validation: [], test: [] } as Record<
+          SplitName,
+          PreparedUtterance[]
+        >;
+        const samplesOf = { train: 0, validation: 0, test: 0 } as Record<SplitName, number>;
+        let first: LoadedUtterance | undefined;
+        let done = 0, lastReport = performance.now();
+        for (const split of SPLIT_NAMES) {
+          for (const u of bySplit[split]) {
+            let loaded: LoadedUtterance;
+            try {
+              loaded = await loadUtterance(files, u);
+            } catch (e) {
+              if (!(e instanceof CorpusError) || !skipBad) throw e;
+              skipped.push({ file: e.file, reason: e.message });
+              continue;
+            }
+            const p = prepareUtterance(loaded, kind);
+            if (split === "train") {
+              stats.add(p.features);
+              first ??= loaded;
+            }
+            prepared[split].push(p);
+            samplesOf[split] += p.samples;
+            done++;
+            if (performance.now() - lastReport > 5000) {
+              lastReport = performance.now();
+              const elapsed = (performance.now() - started) / 1000;
+              console.log(
+                `timit:prepare: ${done}/${chosen.length} utterances (${
+                  Math.round((100 * done) / chosen.length)
+                }%), ${formatDuration(elapsed)} elapsed, ${
+                  formatDuration((elapsed / done) * (chosen.length - done))
+                } left`,
+              );
+            }
           }
         }
-      }
-      const normalisation = stats.result();
-      const fold = foldingTable();
-      const summaries = {} as Record<SplitName, SplitSummary>;
-      for (const split of SPLIT_NAMES) {
-        const list = prepared[split];
-        const classFrames = new Array(CLASSES_39.length).fill(0);
-        for (const p of list) {
-          zScore(p.features, normalisation);
-          for (const l of p.labels) classFrames[fold[l]]++;
+        const normalisation = stats.result();
+        const fold = foldingTable();
+        const summaries = {} as Record<SplitName, SplitSummary>;
+        for (const split of SPLIT_NAMES) {
+          const list = prepared[split];
+          const classFrames = new Array(CLASSES_39.length).fill(0);
+          for (const p of list) {
+            zScore(p.features, normalisation);
+            for (const l of p.labels) classFrames[fold[l]]++;
+          }
+          summaries[split] = {
+            utterances: list.length,
+            speakers: new Set(list.map((p) => p.speaker)).size,
+            frames: list.reduce((a, p) => a + p.frames, 0),
+            seconds: Math.round((samplesOf[split] / TIMIT_RATE) * 1000) / 1000,
+            classFrames,
+          };
         }
-        summaries[split] = {
-          utterances: list.length,
-          speakers: new Set(list.map((p) => p.speaker)).size,
-          frames: list.reduce((a, p) => a + p.frames, 0),
-          seconds: Math.round((samplesOf[split] / TIMIT_RATE) * 1000) / 1000,
-          classFrames,
-        };
-      }
-      let absolute = root;
-      try {
-        absolute = await Deno.realPath(root);
-      } catch { /* keep it as given */ }
-      let manifest;
-      try {
-        manifest = await writeTimitCache(out, {
-          splits: prepared,
-          stats: normalisation,
-          kind,
-          summaries,
-          root: absolute,
-          skipped,
-        });
-      } catch (e) {
-        throw fileError(e, `write the cache into --out ${out}`);
-      }
-      let figure = "";
-      if (!values["no-figure"] && first) {
-        const f = first.files;
-        const spec = utteranceFigure({
-          title: `${f.folder}/${f.dialect}/${f.speaker}/${f.sentence}: ${first.text}`,
-          samples: first.audio.samples,
-          phones: first.phones,
-        });
-        const paths = await saveFigure(spec, { dir: out, name: "utterance" });
-        figure = `; figure ${paths.svg}, ${paths.png}`;
-      }
-      const elapsed = formatDuration((performance.now() - started) / 1000);
-      for (const split of SPLIT_NAMES) {
-        const s = summaries[split];
-        const real = TIMIT_SPLIT_SIZES[split];
+        let absolute = root;
+        try {
+          absolute = await Deno.realPath(root);
+        } catch { /* keep it as given */ }
+        let manifest;
+        try {
+          manifest = await writeTimitCache(out, {
+            splits: prepared,
+            stats: normalisation,
+            kind,
+            summaries,
+            root: absolute,
+            skipped,
+          });
+        } catch (e) {
+          throw fileError(e, `write the cache into --out ${out}`);
+        }
+        let figure = "";
+        if (!values["no-figure"] && first) {
+          const f = first.files;
+          const spec = utteranceFigure({
+            title: `${f.folder}/${f.dialect}/${f.speaker}/${f.sentence}: ${first.text}`,
+            samples: first.audio.samples,
+            phones: first.phones,
+          });
+          const paths = await saveFigure(spec, { dir: out, name: "utterance" });
+          figure = `; figure ${paths.svg}, ${paths.png}`;
+        }
+        await Deno.remove(`${out}/${PREPARE_PARTIAL_FILE}`).catch(() => {});
+        const elapsed = formatDuration((performance.now() - started) / 1000);
+        for (const split of SPLIT_NAMES) {
+          const s = summaries[split];
+          const real = TIMIT_SPLIT_SIZES[split];
+          console.log(
+            `timit:prepare: ${split}: ${s.utterances} utterances, ${s.speakers} speakers, ${
+              (s.seconds / 3600).toFixed(2)
+            } h, ${s.frames} frames (TIMIT: ${real.utterances} utterances, ${real.speakers} speakers)`,
+          );
+        }
+        if (skipped.length > 0) {
+          console.log(
+            `timit:prepare: skipped ${skipped.length} bad file(s), listed in manifest.json:`,
+          );
+          for (const s of skipped.slice(0, 10)) console.log(`  ${s.reason}`);
+        }
         console.log(
-          `timit:prepare: ${split}: ${s.utterances} utterances, ${s.speakers} speakers, ${
-            (s.seconds / 3600).toFixed(2)
-          } h, ${s.frames} frames (TIMIT: ${real.utterances} utterances, ${real.speakers} speakers)`,
+          `timit:prepare: wrote ${out} (content ${
+            manifest.contentHash.slice(0, 16)
+          }) in ${elapsed}${figure}`,
         );
+      } finally {
+        removeHandler();
       }
-      if (skipped.length > 0) {
-        console.log(
-          `timit:prepare: skipped ${skipped.length} bad file(s), listed in manifest.json:`,
-        );
-        for (const s of skipped.slice(0, 10)) console.log(`  ${s.reason}`);
-      }
-      console.log(
-        `timit:prepare: wrote ${out} (content ${
-          manifest.contentHash.slice(0, 16)
-        }) in ${elapsed}${figure}`,
-      );
     },
   );
 }

@@ -20,7 +20,8 @@
  */
 import { commandMain, fileError, InputError, RunFailure } from "../src/cli/command.ts";
 import { FlagError, type FlagSpecs, MAX_SEED } from "../src/cli/flags.ts";
-import { prepareOutputDir } from "../src/experiments/run_dir.ts";
+import { writeFileAtomic } from "../src/cli/outputs.ts";
+import { onInterrupt } from "../src/cli/interrupt.ts";
 import { readAudio, resample, writeSphere } from "../src/data/audio.ts";
 import {
   MAX_SYNTH_SPEAKERS,
@@ -232,20 +233,151 @@ async function synthesise(
     phoneCounts: counts,
     resample: s.resample,
   });
-  const dir = `${out}/${s.folder}/${s.dialect}/${s.name}`;
-  const base = `${dir}/${u.id}`;
+  const base = utteranceBase(out, u);
   const utteranceId = `${s.name.slice(1).toLowerCase()}_${u.id.toLowerCase()}`;
-  await Deno.writeFile(
+  // Each file atomically, the .TXT last: an utterance whose four files exist is complete.
+  await writeFileAtomic(
     `${base}.WAV`,
     writeSphere(samples, TIMIT_RATE, {
       database_id: "EPROP-TIMIT-STANDIN",
       utterance_id: utteranceId,
     }),
   );
-  await Deno.writeTextFile(`${base}.PHN`, formatSegments(seg.phones));
-  await Deno.writeTextFile(`${base}.WRD`, formatSegments(seg.words));
-  await Deno.writeTextFile(`${base}.TXT`, `0 ${samples.length} ${text}\n`);
+  await writeFileAtomic(`${base}.PHN`, formatSegments(seg.phones));
+  await writeFileAtomic(`${base}.WRD`, formatSegments(seg.words));
+  await writeFileAtomic(`${base}.TXT`, `0 ${samples.length} ${text}\n`);
   return samples.length;
+}
+
+/** Where an utterance's four files go, without the extension. */
+function utteranceBase(out: string, u: SynthUtterance): string {
+  const s = u.speaker;
+  return `${out}/${s.folder}/${s.dialect}/${s.name}/${u.id}`;
+}
+
+/** Whether an utterance's four files are there (written by an earlier, interrupted run). */
+async function utteranceDone(out: string, u: SynthUtterance): Promise<boolean> {
+  const base = utteranceBase(out, u);
+  for (const ext of ["TXT", "WAV", "PHN", "WRD"]) {
+    try {
+      if (!(await Deno.stat(`${base}.${ext}`)).isFile) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The marker an unfinished corpus holds (written first, removed when SYNTH.json is written):
+ * its settings, so that the same command recognises its own partial output and continues it.
+ */
+export const SYNTH_PARTIAL_FILE = ".timit-synth-partial.json";
+
+/** The settings that decide a corpus's bytes. */
+interface SynthSettings {
+  seed: number;
+  speakers: number;
+  sentences: number;
+  flite: string;
+}
+
+/** The flags of settings, as a command line. */
+function settingsFlags(s: Pick<SynthSettings, "seed" | "speakers" | "sentences">): string {
+  return `--speakers ${s.speakers} --sentences ${s.sentences} --seed ${s.seed}`;
+}
+
+/** The flags of two settings that differ, as "--seed 2 (it holds 1)". */
+function differences(now: SynthSettings, then: Partial<SynthSettings>): string[] {
+  return (["speakers", "sentences", "seed"] as const).filter((k) => then[k] !== now[k]).map((k) =>
+    `--${k} ${now[k]} (it was made with ${then[k]})`
+  );
+}
+
+async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+  let text;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw fileError(e, `read ${path}`);
+  }
+  try {
+    const j = JSON.parse(text);
+    if (typeof j === "object" && j !== null && !Array.isArray(j)) return j;
+  } catch { /* below */ }
+  throw new InputError(
+    `${path} is not this project's (not a JSON object); choose a new or empty --out`,
+  );
+}
+
+/**
+ * What --out holds: nothing (a new or empty folder: start), this command's unfinished corpus
+ * with the same settings (continue it), or a finished one with the same settings (nothing to
+ * do). Other settings, and a folder with anything else, are refused.
+ */
+async function synthFolder(
+  out: string,
+  settings: SynthSettings,
+): Promise<"new" | "partial" | "finished"> {
+  let info;
+  try {
+    info = await Deno.stat(out);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return "new";
+    throw fileError(e, `read --out ${out}`);
+  }
+  if (!info.isDirectory) throw new InputError(`--out ${out} is a file; give a folder`);
+  const finished = await readJson(`${out}/SYNTH.json`);
+  const partial = await readJson(`${out}/${SYNTH_PARTIAL_FILE}`);
+  if (finished) {
+    // SYNTH.json lists the speakers; their number is the --speakers it was made with.
+    const made = {
+      ...finished,
+      speakers: Array.isArray(finished.speakers) ? finished.speakers.length : finished.speakers,
+    };
+    const diff = differences(settings, made as Partial<SynthSettings>);
+    if (diff.length > 0) {
+      throw new InputError(
+        `--out ${out} already holds a stand-in corpus made with other settings: ${
+          diff.join(", ")
+        }; choose a new or empty folder`,
+      );
+    }
+    return "finished";
+  }
+  if (partial) {
+    const diff = differences(settings, partial as Partial<SynthSettings>);
+    if (diff.length > 0) {
+      throw new InputError(
+        `--out ${out} holds an unfinished corpus of timit:synth with other settings: ${
+          diff.join(", ")
+        }; continue it with ${
+          settingsFlags(partial as unknown as SynthSettings)
+        }, or choose a new or empty folder`,
+      );
+    }
+    if (partial.flite !== settings.flite) {
+      throw new InputError(
+        `--out ${out} holds an unfinished corpus spoken by flite ${
+          JSON.stringify(partial.flite)
+        }, this flite is ${
+          JSON.stringify(settings.flite)
+        }: its bytes would differ; choose a new or empty folder`,
+      );
+    }
+    return "partial";
+  }
+  const names: string[] = [];
+  for await (const e of Deno.readDir(out)) names.push(e.name);
+  if (names.length > 0) {
+    throw new InputError(
+      `--out ${out} holds files that are not a timit:synth corpus (${names.slice(0, 3).join(", ")}${
+        names.length > 3 ? ", ..." : ""
+      }); choose a new or empty folder`,
+    );
+  }
+  return "new";
 }
 
 /** The settings and speakers, written as SYNTH.json. */
@@ -305,15 +437,33 @@ export function main(args: string[]): Promise<number> {
       const seed = values.seed as number;
       const jobs = values.jobs as number;
       const version = await checkFlite();
-      try {
-        await Deno.stat(`${out}/SYNTH.json`);
-        throw new InputError(
-          `--out ${out} already holds a stand-in corpus (SYNTH.json); choose a new or empty folder`,
+      const settings: SynthSettings = { seed, speakers, sentences, flite: version };
+      const state = await synthFolder(out, settings);
+      if (state === "finished") {
+        console.log(
+          `timit:synth: ${out} already holds this corpus (${
+            settingsFlags(settings)
+          }, SYNTH.json); nothing to do`,
         );
-      } catch (e) {
-        if (e instanceof InputError) throw e;
+        return;
       }
-      await prepareOutputDir(out, "timit-synth");
+      if (state === "new") {
+        try {
+          await Deno.mkdir(out, { recursive: true });
+        } catch (e) {
+          throw fileError(e, `create --out ${out}`);
+        }
+        await writeFileAtomic(
+          `${out}/${SYNTH_PARTIAL_FILE}`,
+          JSON.stringify({ generator: "deno task timit:synth (eprop)", ...settings }) + "\n",
+        );
+      } else {
+        // Continuing: the folder must still be writable.
+        await writeFileAtomic(
+          `${out}/${SYNTH_PARTIAL_FILE}`,
+          JSON.stringify({ generator: "deno task timit:synth (eprop)", ...settings }) + "\n",
+        );
+      }
       const plan = synthPlan({
         speakers,
         sentences,
@@ -333,52 +483,76 @@ export function main(args: string[]): Promise<number> {
         throw fileError(e, `create folders in ${out}`);
       }
       const total = plan.utterances.length;
+      const todo: SynthUtterance[] = [];
+      for (const u of plan.utterances) {
+        if (state === "partial" && await utteranceDone(out, u)) continue;
+        todo.push(u);
+      }
       console.log(
         `timit:synth: ${total} utterances (${speakers} speakers x ${sentences + 2} sentences, ` +
-          `SA included) with ${version}, ${jobs} at a time, into ${out}`,
+          `SA included) with ${version}, ${jobs} at a time, into ${out}` +
+          (state === "partial"
+            ? `; continuing an interrupted run: ${total - todo.length} already written`
+            : ""),
       );
       const synthStarted = performance.now();
-      let next = 0, done = 0, samples = 0, lastReport = performance.now();
+      let next = 0, done = total - todo.length, samples = 0, lastReport = performance.now();
+      const skipped = done;
       const seconds = new Map(["train", "validation", "test", "SA"].map((k) => [k, 0]));
       const report = () => {
         const elapsed = (performance.now() - started) / 1000;
-        const perSecond = done / ((performance.now() - synthStarted) / 1000);
+        const perSecond = (done - skipped) / ((performance.now() - synthStarted) / 1000);
         console.log(
           `timit:synth: ${done}/${total} utterances (${Math.round((100 * done) / total)}%), ` +
-            `${(samples / TIMIT_RATE / 3600).toFixed(2)} h of audio, ${
-              formatDuration(elapsed)
-            } elapsed, ` +
-            `${formatDuration((total - done) / perSecond)} left`,
+            `${(samples / TIMIT_RATE / 3600).toFixed(2)} h of audio${
+              skipped > 0 ? " this run" : ""
+            }, ${formatDuration(elapsed)} elapsed, ` +
+            `${formatDuration(perSecond > 0 ? (total - done) / perSecond : 0)} left`,
         );
       };
-      const worker = async (slot: number) => {
-        const tmp = `${out}/.flite-${slot}.wav`;
-        while (next < total) {
-          const u = plan.utterances[next++];
-          const n = await synthesise(u, out, tmp, counts);
-          samples += n;
-          const bucket = u.id.startsWith("SA") ? "SA" : u.speaker.split;
-          seconds.set(bucket, seconds.get(bucket)! + n / TIMIT_RATE);
-          done++;
-          if (performance.now() - lastReport > 10_000 && done < total) {
-            lastReport = performance.now();
-            report();
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: jobs }, (_, slot) => worker(slot)));
-      report();
-      await Deno.writeTextFile(
-        `${out}/SYNTH.json`,
-        describePlan(plan, {
-          seed,
-          speakers,
-          sentences,
-          flite: version,
-          voices: SYNTH_VOICES,
-          rate: TIMIT_RATE,
-        }),
+      const again = `deno task timit:synth --out ${out} ${
+        values.small ? "--small" : `--speakers ${speakers} --sentences ${sentences}`
+      } --seed ${seed}`;
+      const removeHandler = onInterrupt(() =>
+        `${done}/${total} utterances are written in ${out}; run the same command again to continue: ${again}`
       );
+      try {
+        const worker = async (slot: number) => {
+          const tmp = `${out}/.flite-${slot}.wav`;
+          while (next < todo.length) {
+            const u = todo[next++];
+            const n = await synthesise(u, out, tmp, counts);
+            samples += n;
+            const bucket = u.id.startsWith("SA") ? "SA" : u.speaker.split;
+            seconds.set(bucket, seconds.get(bucket)! + n / TIMIT_RATE);
+            done++;
+            if (performance.now() - lastReport > 10_000 && done < total) {
+              lastReport = performance.now();
+              report();
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: jobs }, (_, slot) => worker(slot)));
+        report();
+        await writeFileAtomic(
+          `${out}/SYNTH.json`,
+          describePlan(plan, {
+            seed,
+            speakers,
+            sentences,
+            flite: version,
+            voices: SYNTH_VOICES,
+            rate: TIMIT_RATE,
+          }),
+        );
+        // flite's scratch files, also those an interrupted run with more --jobs left behind.
+        for await (const e of Deno.readDir(out)) {
+          if (/^\.flite-\d+\.wav$/.test(e.name)) await Deno.remove(`${out}/${e.name}`);
+        }
+        await Deno.remove(`${out}/${SYNTH_PARTIAL_FILE}`).catch(() => {});
+      } finally {
+        removeHandler();
+      }
       // Read the corpus back with the reader the real corpus goes through.
       const listing = await walkCorpus(denoCorpusFiles(), { root: out });
       const c = splitCounts(listing.utterances);

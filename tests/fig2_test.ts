@@ -7,7 +7,15 @@ import assert from "node:assert/strict";
 import { writeTinyTimit } from "./_tiny_timit.ts";
 import { main as timitPrepare } from "../examples/timit_prepare.ts";
 import { fig2Main } from "../src/experiments/fig2_cli.ts";
-import { fig2TableMain, majorityClassError } from "../src/experiments/fig2_table.ts";
+import {
+  FIG2_TABLE_FLAGS,
+  FIG2_TABLE_RUNS,
+  fig2TableMain,
+  fig2TableRunFlags,
+  fig2TableRunFolder,
+  majorityClassError,
+} from "../src/experiments/fig2_table.ts";
+import { parseFlags } from "../src/cli/flags.ts";
 import { loadFig2Data } from "../src/experiments/fig2.ts";
 import { networkCheckpointFromJson } from "../src/train/network_trainer.ts";
 import { paramLeaves } from "../src/net/params.ts";
@@ -209,6 +217,15 @@ Deno.test("fig2:table collects finished and running runs into the comparison", a
   try {
     const data = await makeCache(dir);
     const table = `${dir}/table`;
+    // The folder the table keys each run by (its flags and the cache's content).
+    const content = (await loadFig2Data({ data, features: "fbank" })).manifest.contentHash;
+    const tableValues = parseFlags(["--data", data], FIG2_TABLE_FLAGS).values;
+    const folder = (name: string) =>
+      fig2TableRunFolder(
+        name,
+        fig2TableRunFlags(FIG2_TABLE_RUNS.find((r) => r.name === name)!, tableValues).values,
+        content,
+      );
     for (
       const [name, extra] of [
         ["lsnn-eprop-random", ["--method", "eprop", "--feedback", "random", ...TINY_LSNN]],
@@ -219,7 +236,7 @@ Deno.test("fig2:table collects finished and running runs into the comparison", a
         "--data",
         data,
         "--out",
-        `${table}/${name}`,
+        `${table}/${folder(name)}`,
         "--n-iter",
         "8",
         "--validate-every",
@@ -231,7 +248,7 @@ Deno.test("fig2:table collects finished and running runs into the comparison", a
       assert.equal(r.code, 0, r.stderr);
     }
     // The LSTM run "still going": only its checkpoint is there.
-    await Deno.remove(`${table}/lstm-bptt/results.json`);
+    await Deno.remove(`${table}/${folder("lstm-bptt")}/results.json`);
     const lines: string[] = [];
     const code = await fig2TableMain([
       "--collect",
@@ -244,7 +261,7 @@ Deno.test("fig2:table collects finished and running runs into the comparison", a
     ], { log: (l) => lines.push(l) });
     assert.equal(code, 0);
     const results = JSON.parse(
-      await Deno.readTextFile(`${table}/lsnn-eprop-random/results.json`),
+      await Deno.readTextFile(`${table}/${folder("lsnn-eprop-random")}/results.json`),
     );
     const row = lines.find((l) => l.startsWith("| LSNN e-prop (random)"))!;
     const cells = row.split("|").map((c) => c.trim());
@@ -259,15 +276,18 @@ Deno.test("fig2:table collects finished and running runs into the comparison", a
     assert.equal(json.runs.length, 3);
     // The initial network (drawn from the seed) is scored once and cached.
     const initial = JSON.parse(
-      await Deno.readTextFile(`${table}/lsnn-eprop-random/initial.json`),
+      await Deno.readTextFile(`${table}/${folder("lsnn-eprop-random")}/initial.json`),
     );
     assert.ok(initial.test.frameError39 > results.best.test.frameError39);
     assert.ok((await Deno.stat(`${table}/learning_curves.png`)).size > 1000);
-    assert.ok((await Deno.stat(`${table}/lsnn-eprop-random/confusion.png`)).size > 1000);
+    assert.ok(
+      (await Deno.stat(`${table}/${folder("lsnn-eprop-random")}/confusion.png`)).size > 1000,
+    );
     // A running run whose data folder is gone: one line naming it, exit 2.
-    const cp = JSON.parse(await Deno.readTextFile(`${table}/lstm-bptt/checkpoint.json`));
+    const cpPath = `${table}/${folder("lstm-bptt")}/checkpoint.json`;
+    const cp = JSON.parse(await Deno.readTextFile(cpPath));
     cp.flags.data = `${dir}/moved`;
-    await Deno.writeTextFile(`${table}/lstm-bptt/checkpoint.json`, JSON.stringify(cp));
+    await Deno.writeTextFile(cpPath, JSON.stringify(cp));
     const errors: string[] = [];
     const error = console.error;
     console.error = (...a: unknown[]) => errors.push(a.join(" "));

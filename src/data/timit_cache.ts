@@ -99,14 +99,85 @@ export interface TimitManifest {
   labels: { dtype: "uint8"; phones: string[]; classes39: string[]; folding: number[] };
   /** Counts per split. */
   splits: Record<SplitName, SplitSummary>;
-  /** Size and SHA-256 of every data file. */
-  files: Record<string, { bytes: number; sha256: string }>;
+  /**
+   * Size and SHA-256 of every data file, and (caches written since the check on open) `sample`:
+   * the SHA-256 of the chunks at {@linkcode sampleRanges}, checked each time the cache is opened.
+   */
+  files: Record<string, CacheFileEntry>;
   /**
    * SHA-256 of the lines `<name> <sha256>\n` of the data files in sorted order (one hash for the
    * whole content).
    */
   contentHash: string;
 }
+
+/** One data file of the manifest. */
+export interface CacheFileEntry {
+  /** Size in bytes. */
+  bytes: number;
+  /** SHA-256 of the whole file (hex). */
+  sha256: string;
+  /** SHA-256 of the chunks at {@linkcode sampleRanges} (hex), when recorded. */
+  sample?: string;
+}
+
+/** Bytes per sampled chunk of the check on open. */
+export const SAMPLE_CHUNK_BYTES = 4096;
+/** Chunks sampled per file by the check on open. */
+export const SAMPLE_CHUNKS = 64;
+/** Files up to this size are hashed whole by the check on open (larger ones are sampled). */
+export const FULL_HASH_ON_OPEN_BYTES = 16 * 2 ** 20;
+
+/**
+ * The byte ranges the check on open hashes: {@linkcode SAMPLE_CHUNKS} chunks of
+ * {@linkcode SAMPLE_CHUNK_BYTES}, the first at 0, the last ending at the end, the rest evenly
+ * spaced between (the whole file when it is smaller than that).
+ * @param size The file's size.
+ * @returns [start, end) ranges, in order, not overlapping.
+ */
+export function sampleRanges(size: number): [number, number][] {
+  if (size <= SAMPLE_CHUNK_BYTES * SAMPLE_CHUNKS) return [[0, size]];
+  const last = size - SAMPLE_CHUNK_BYTES;
+  return Array.from({ length: SAMPLE_CHUNKS }, (_, i) => {
+    const start = Math.round((i * last) / (SAMPLE_CHUNKS - 1));
+    return [start, start + SAMPLE_CHUNK_BYTES] as [number, number];
+  });
+}
+
+/**
+ * SHA-256 of bytes (hex), by WebCrypto (no Deno API).
+ * @param bytes The bytes.
+ * @returns 64 hex digits.
+ */
+export async function sha256Bytes(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The sample hash of a file ({@linkcode CacheFileEntry.sample}): the SHA-256 of its chunks at
+ * {@linkcode sampleRanges}, concatenated.
+ * @param read Reads the bytes of [start, end) (the whole file may be passed as a slice source).
+ * @param size The file's size.
+ * @returns 64 hex digits.
+ */
+export async function sampleHash(
+  read: (start: number, end: number) => Promise<Uint8Array> | Uint8Array,
+  size: number,
+): Promise<string> {
+  const ranges = sampleRanges(size);
+  const total = ranges.reduce((a, [s, e]) => a + e - s, 0);
+  const buf = new Uint8Array(total);
+  let at = 0;
+  for (const [s, e] of ranges) {
+    buf.set(await read(s, e), at);
+    at += e - s;
+  }
+  return sha256Bytes(buf);
+}
+
+/** How much of a cache's bytes are checked against its manifest when it is opened. */
+export type CacheCheck = "sample" | "full" | "none";
 
 // ---------------------------------------------------------------------------------------------
 // Preparing utterances
@@ -236,7 +307,7 @@ export function makeManifest(parts: {
   skipped: { file: string; reason: string }[];
   kind: FeatureKind;
   splits: Record<SplitName, SplitSummary>;
-  files: Record<string, { bytes: number; sha256: string }>;
+  files: Record<string, CacheFileEntry>;
   contentHash: string;
 }): TimitManifest {
   const sortedFiles = Object.fromEntries(
@@ -331,29 +402,35 @@ function typed<T extends Float32Array | Int32Array>(
   return out;
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+const sha256Hex = sha256Bytes;
 
 /**
  * Parses a cache from its files.
  *
  * @param read Reads a file of the cache by name (`manifest.json`, `train.features.f32`, ...).
- * @param options `where` (the folder, for messages), `verifyHash` (recompute every file's SHA-256
- *   and compare with the manifest; default false).
+ * @param options `where` (the folder, for messages); `check`: how the bytes are checked against
+ *   the manifest's hashes: "sample" (the default: a file up to
+ *   {@linkcode FULL_HASH_ON_OPEN_BYTES} is hashed whole, a larger one by its sampled chunks when
+ *   the manifest records them), "full" (every file's SHA-256 and the content hash), "none";
+ *   `verifyHash: true` is `check: "full"`; `fullHashBelow` changes the size up to which the
+ *   "sample" check hashes a file whole (default {@linkcode FULL_HASH_ON_OPEN_BYTES}).
  * @returns The cache.
  * @throws {RangeError} "Cannot read TIMIT cache: ..." for a missing or malformed manifest, a file
- *   whose size does not match (a wrong feature size), or a hash mismatch.
+ *   whose size does not match (a wrong feature size, a truncated file), or a hash mismatch (a file
+ *   changed since it was prepared), naming the file and how to rebuild the cache.
  */
 export async function parseTimitCache(
   read: (name: string) => Promise<Uint8Array> | Uint8Array,
-  options: { where?: string; verifyHash?: boolean } = {},
+  options: { where?: string; verifyHash?: boolean; check?: CacheCheck; fullHashBelow?: number } =
+    {},
 ): Promise<TimitCache> {
   const where = options.where ? `${options.where.replace(/\/+$/, "")}/` : "";
+  const check: CacheCheck = options.verifyHash ? "full" : options.check ?? "sample";
+  const fullBelow = options.fullHashBelow ?? FULL_HASH_ON_OPEN_BYTES;
   const fail = (file: string, what: string): never => {
     throw new RangeError(`Cannot read TIMIT cache: ${where}${file}: ${what}`);
   };
+  let rebuild = "prepare the cache again with deno task timit:prepare";
   const file = async (name: string, missing: string) => {
     try {
       return await read(name);
@@ -371,6 +448,13 @@ export async function parseTimitCache(
   } catch (e) {
     return fail(MANIFEST_FILE, `is not valid JSON: ${(e as Error).message}`);
   }
+  if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest)) {
+    fail(MANIFEST_FILE, "is not a JSON object; prepare the cache with deno task timit:prepare");
+  }
+  if (typeof manifest.source?.root === "string") {
+    rebuild =
+      `prepare the cache again: deno task timit:prepare --timit ${manifest.source.root} --out NEW_FOLDER`;
+  }
   if (manifest?.format !== TIMIT_CACHE_FORMAT) {
     fail(
       MANIFEST_FILE,
@@ -380,7 +464,7 @@ export async function parseTimitCache(
   if (manifest.version !== TIMIT_CACHE_VERSION) {
     fail(
       MANIFEST_FILE,
-      `version ${manifest.version} is not supported (this reader reads version ${TIMIT_CACHE_VERSION}); prepare the cache again`,
+      `version ${manifest.version} is not supported (this reader reads version ${TIMIT_CACHE_VERSION}); ${rebuild}`,
     );
   }
   const kind = manifest.features?.kind;
@@ -388,27 +472,66 @@ export async function parseTimitCache(
   if (!(kind in FEATURE_DIMS) || FEATURE_DIMS[kind] !== dim) {
     fail(MANIFEST_FILE, `features must be fbank (123) or mfcc (39), got ${kind} (${dim})`);
   }
-  const checked = async (name: string) => {
-    const bytes = await file(name, "missing or unreadable");
-    const entry = manifest.files?.[name];
-    if (!entry) fail(MANIFEST_FILE, `does not list ${name}`);
-    if (bytes.length !== entry.bytes) {
-      fail(name, `holds ${bytes.length} bytes, the manifest says ${entry.bytes}`);
+  for (const key of ["labels", "splits", "files"] as const) {
+    if (typeof manifest[key] !== "object" || manifest[key] === null) {
+      fail(MANIFEST_FILE, `has no "${key}"; ${rebuild}`);
     }
-    if (options.verifyHash && (await sha256Hex(bytes)) !== entry.sha256) {
-      fail(name, "its SHA-256 differs from the manifest's: the file changed or is damaged");
+  }
+  const { phones, classes39, folding } = manifest.labels;
+  if (
+    !Array.isArray(phones) || phones.length !== TIMIT_PHONES.length ||
+    !Array.isArray(classes39) || classes39.length !== CLASSES_39.length ||
+    !Array.isArray(folding) || folding.length !== TIMIT_PHONES.length ||
+    !folding.every((c) => Number.isInteger(c) && c >= 0 && c < CLASSES_39.length)
+  ) {
+    fail(
+      MANIFEST_FILE,
+      `labels must list the 61 phones, the 39 classes and the folding; ${rebuild}`,
+    );
+  }
+  if (typeof manifest.contentHash !== "string") {
+    fail(MANIFEST_FILE, `has no contentHash; ${rebuild}`);
+  }
+  const checked = async (name: string) => {
+    const entry = manifest.files[name];
+    if (
+      typeof entry !== "object" || entry === null || !Number.isInteger(entry.bytes) ||
+      typeof entry.sha256 !== "string"
+    ) fail(MANIFEST_FILE, `does not list ${name} with its size and SHA-256; ${rebuild}`);
+    const bytes = await file(name, `missing or unreadable; ${rebuild}`);
+    if (bytes.length !== entry.bytes) {
+      fail(
+        name,
+        `holds ${bytes.length} bytes, the manifest says ${entry.bytes} (truncated or replaced); ${rebuild}`,
+      );
+    }
+    const changed =
+      `its bytes differ from the manifest's SHA-256 (the file changed or is damaged since it was prepared); ${rebuild}`;
+    if (check === "full" || (check === "sample" && bytes.length <= fullBelow)) {
+      if ((await sha256Hex(bytes)) !== entry.sha256) fail(name, changed);
+    } else if (check === "sample" && typeof entry.sample === "string") {
+      const sample = await sampleHash((s, e) => bytes.subarray(s, e), bytes.length);
+      if (sample !== entry.sample) fail(name, changed);
     }
     return bytes;
   };
-  const norm = JSON.parse(new TextDecoder().decode(await checked(NORMALIZATION_FILE)));
+  let norm;
+  try {
+    norm = JSON.parse(new TextDecoder().decode(await checked(NORMALIZATION_FILE)));
+  } catch (e) {
+    if (e instanceof RangeError) throw e;
+    return fail(NORMALIZATION_FILE, `is not valid JSON; ${rebuild}`);
+  }
   if (norm?.mean?.length !== dim || norm?.std?.length !== dim) {
     fail(NORMALIZATION_FILE, `mean and std must have ${dim} values each`);
   }
   const splits = {} as Record<SplitName, TimitCacheSplit>;
   for (const split of SPLIT_NAMES) {
     const names = splitFileNames(split);
-    const summary = manifest.splits?.[split];
-    if (!summary) fail(MANIFEST_FILE, `has no split "${split}"`);
+    const summary = manifest.splits[split];
+    if (typeof summary !== "object" || summary === null) {
+      fail(MANIFEST_FILE, `has no split "${split}"; ${rebuild}`);
+    }
     const lengths = typed(
       await checked(names.lengths),
       Int32Array,
@@ -417,7 +540,12 @@ export async function parseTimitCache(
       Int32Array,
     );
     const offsets = new Int32Array(lengths.length + 1);
-    for (let i = 0; i < lengths.length; i++) offsets[i + 1] = offsets[i] + lengths[i];
+    for (let i = 0; i < lengths.length; i++) {
+      if (!(lengths[i] > 0)) {
+        fail(names.lengths, `utterance ${i} has ${lengths[i]} frames; ${rebuild}`);
+      }
+      offsets[i + 1] = offsets[i] + lengths[i];
+    }
     const frames = offsets[lengths.length];
     if (lengths.length !== summary.utterances || frames !== summary.frames) {
       fail(
@@ -458,10 +586,10 @@ export async function parseTimitCache(
     }
     splits[split] = { features, dim, lengths, offsets, labels, ids };
   }
-  if (options.verifyHash) {
+  if (check !== "none") {
     const expect = await sha256Hex(new TextEncoder().encode(contentHashInput(manifest.files)));
     if (expect !== manifest.contentHash) {
-      fail(MANIFEST_FILE, "contentHash does not match the files' hashes");
+      fail(MANIFEST_FILE, `contentHash does not match the files' hashes (edited); ${rebuild}`);
     }
   }
   return {
@@ -479,20 +607,27 @@ export async function parseTimitCache(
  * Reads a cache folder written by `deno task timit:prepare`.
  *
  * @param dir The folder.
- * @param options `verifyHash` (default false), and `read`: how to read a file (default
- *   `Deno.readFile`; give one in a browser).
+ * @param options `check` or `verifyHash` (see {@linkcode parseTimitCache}; default "sample"),
+ *   and `read`: how to read a file (default `Deno.readFile`; give one in a browser).
  * @returns The cache.
  * @throws {RangeError} "Cannot read TIMIT cache: ..." naming the file (see
  *   {@linkcode parseTimitCache}).
  */
 export function readTimitCache(
   dir: string,
-  options: { verifyHash?: boolean; read?: (path: string) => Promise<Uint8Array> } = {},
+  options: {
+    verifyHash?: boolean;
+    check?: CacheCheck;
+    fullHashBelow?: number;
+    read?: (path: string) => Promise<Uint8Array>;
+  } = {},
 ): Promise<TimitCache> {
   const read = options.read ?? ((path: string) => Deno.readFile(path));
   const base = dir.replace(/\/+$/, "");
   return parseTimitCache((name) => read(`${base}/${name}`), {
     where: base,
     verifyHash: options.verifyHash,
+    check: options.check,
+    fullHashBelow: options.fullHashBelow,
   });
 }

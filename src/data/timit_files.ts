@@ -8,12 +8,14 @@
 import { createHash } from "node:crypto";
 import type { CorpusFiles, DirEntry, SplitName } from "./timit_corpus.ts";
 import {
+  type CacheFileEntry,
   contentHashInput,
   type FeatureKind,
   makeManifest,
   MANIFEST_FILE,
   NORMALIZATION_FILE,
   type PreparedUtterance,
+  sampleHash,
   splitFileNames,
   type SplitSummary,
   type TimitManifest,
@@ -52,11 +54,14 @@ function prettyJson(value: unknown): string {
   ) + "\n";
 }
 
-/** Writes a file in chunks and returns its size and SHA-256. */
+/**
+ * Writes a file in chunks and returns its size, SHA-256 and sample hash (the chunks the check on
+ * open reads back, see `sampleRanges` in timit_cache.ts).
+ */
 async function writeHashed(
   path: string,
   chunks: Iterable<Uint8Array>,
-): Promise<{ bytes: number; sha256: string }> {
+): Promise<CacheFileEntry> {
   const hash = createHash("sha256");
   const file = await Deno.open(path, { write: true, create: true, truncate: true });
   let bytes = 0;
@@ -70,7 +75,28 @@ async function writeHashed(
   } finally {
     file.close();
   }
-  return { bytes, sha256: hash.digest("hex") };
+  const sample = await readRanges(path, bytes);
+  return { bytes, sha256: hash.digest("hex"), sample };
+}
+
+/** The sample hash of a file on disk, reading only its sampled chunks. */
+async function readRanges(path: string, size: number): Promise<string> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    return await sampleHash(async (start, end) => {
+      const buf = new Uint8Array(end - start);
+      await file.seek(start, Deno.SeekMode.Start);
+      let got = 0;
+      while (got < buf.length) {
+        const n = await file.read(buf.subarray(got));
+        if (n === null) throw new Error(`${path} ended early`);
+        got += n;
+      }
+      return buf;
+    }, size);
+  } finally {
+    file.close();
+  }
 }
 
 /** Little-endian bytes of a typed array (a view when the platform is little-endian). */
@@ -101,7 +127,7 @@ export async function writeTimitCache(dir: string, data: {
   root: string;
   skipped: { file: string; reason: string }[];
 }): Promise<TimitManifest> {
-  const files: Record<string, { bytes: number; sha256: string }> = {};
+  const files: Record<string, CacheFileEntry> = {};
   for (
     const [split, utterances] of Object.entries(data.splits) as [SplitName, PreparedUtterance[]][]
   ) {
@@ -139,6 +165,9 @@ export async function writeTimitCache(dir: string, data: {
     files,
     contentHash,
   });
-  await Deno.writeTextFile(`${dir}/${MANIFEST_FILE}`, prettyJson(manifest));
+  // The manifest last, atomically: a folder without it is no cache (an interrupted prepare).
+  const tmp = `${dir}/${MANIFEST_FILE}.tmp`;
+  await Deno.writeTextFile(tmp, prettyJson(manifest));
+  await Deno.rename(tmp, `${dir}/${MANIFEST_FILE}`);
   return manifest;
 }

@@ -10,8 +10,14 @@
  * @module
  */
 import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
-import { InputError } from "../cli/command.ts";
-import { type FeatureKind, readTimitCache, type TimitCache } from "../data/timit_cache.ts";
+import { checkMemory, InputError } from "../cli/command.ts";
+import {
+  type CacheCheck,
+  FEATURE_DIMS,
+  type FeatureKind,
+  readTimitCache,
+  type TimitCache,
+} from "../data/timit_cache.ts";
 import type { SplitName } from "../data/timit_corpus.ts";
 import { type ResolvedNetwork, resolveNetwork } from "../net/network.ts";
 import { checkNetworkParams, initNetworkParams, type NetworkParams } from "../net/params.ts";
@@ -38,6 +44,12 @@ import { gradientWorkers } from "./workers.ts";
 /** The flags of `deno task fig2`. */
 export const FIG2_FLAGS: FlagSpecs = {
   data: { type: "string", default: "", help: "TIMIT cache folder (deno task timit:prepare)" },
+  "verify-data": {
+    type: "boolean",
+    default: false,
+    help:
+      "check the SHA-256 of every byte of the cache before training (without it: sizes, small files whole and 64 chunks of each large file)",
+  },
   features: {
     type: "string",
     default: "fbank",
@@ -240,6 +252,8 @@ export const FIG2_BEST_FILE = "best.json";
 
 /** Flags that may differ when resuming. */
 export const FIG2_MUTABLE_FLAGS: readonly string[] = [
+  "data",
+  "verify-data",
   "n-epochs",
   "n-iter",
   "learning-rate",
@@ -253,6 +267,13 @@ export const FIG2_MUTABLE_FLAGS: readonly string[] = [
 
 /** Flags whose change on resume is recorded in the history. */
 export const FIG2_RECORDED_FLAGS: readonly string[] = ["n-epochs", "n-iter", "learning-rate"];
+
+/**
+ * The entry of a run's recorded flags that holds the content hash of its data (the cache
+ * manifest's `contentHash`, which covers the SHA-256 of every data file): a resume on other data
+ * is refused, whatever folder --data names.
+ */
+export const FIG2_DATA_HASH = "data-sha256";
 
 /** Seeds of the separate random streams. */
 export function fig2Seeds(seed: number): { init: number; shuffle: number; validation: number } {
@@ -271,6 +292,73 @@ export function checkFig2Flags(f: FlagValues): void {
   if ((f["n-regular"] as number) + (f["n-adaptive"] as number) < 1) {
     throw new FlagError("--n-regular plus --n-adaptive must be at least 1");
   }
+  checkFig2Memory(f, FEATURE_DIMS[f.features as FeatureKind] ?? 123, 0);
+}
+
+/**
+ * Estimated bytes of a run: per wasm core (each holds one direction's weights twice, their
+ * gradients, about eight [steps][batch][neurons] records of a pass, e-prop's two
+ * [batch][inputs + neurons][neurons] traces) and in all (every gradient worker's core, and the
+ * parameters, Adam moments, gradients and feedback on the host in float64).
+ * @param f The flags.
+ * @param nIn Features per frame.
+ * @param frames The longest utterance (frames; 0 when the data is not read yet).
+ * @returns Bytes per core and in total.
+ */
+export function fig2MemoryBytes(
+  f: FlagValues,
+  nIn: number,
+  frames: number,
+): { perCore: number; total: number } {
+  const elt = f.precision === "f64" ? 8 : 4;
+  const workers = f.model === "lstm" ? 1 : Math.max(1, gradientWorkers(f));
+  const B = Math.ceil((f["n-batch"] as number) / workers);
+  const eprop = f.method === "eprop";
+  let core = 0, params = 0;
+  if (f.model === "lstm") {
+    const H = f["n-lstm"] as number, G = 4 * H, T = Math.max(1, frames);
+    params = 2 * ((nIn + H) * G + G) + 2 * H * 61 + 61;
+    core = 2 * (3 * (nIn + H) * G + 8 * T * B * H + (eprop ? 3 * B * (nIn + H) * H : 0)) +
+      4 * T * B * (2 * H + 61);
+  } else {
+    const n = (f["n-regular"] as number) + (f["n-adaptive"] as number);
+    const T = Math.max(1, frames) * (f.repeat as number);
+    for (let l = 0; l < (f["n-layers"] as number); l++) {
+      const nPre = (l === 0 ? nIn : 2 * n) + n;
+      params += 2 * nPre * n;
+      core += 2 * (6 * nPre * n + 8 * T * B * n + (eprop ? 2 * B * nPre * n : 0));
+    }
+    params += 2 * n * 61 + 61;
+    core += 4 * Math.max(1, frames) * B * (2 * n + 61) + 2 * T * B * nIn;
+  }
+  const perCore = elt * core;
+  return { perCore, total: workers * perCore + 8 * 6 * params };
+}
+
+/** Names the flags that size a run, for a memory refusal. */
+function sizeFlags(f: FlagValues, frames: number): string {
+  const net = f.model === "lstm"
+    ? `--n-lstm ${f["n-lstm"]}`
+    : `--n-regular ${f["n-regular"]} --n-adaptive ${f["n-adaptive"]} --n-layers ${f["n-layers"]}${
+      frames > 0 ? ` --repeat ${f.repeat}` : ""
+    }`;
+  return `${net} with --n-batch ${f["n-batch"]} (--method ${f.method}, --precision ${f.precision}${
+    frames > 0 ? `, utterances of up to ${frames} frames in --data` : ""
+  })`;
+}
+
+/**
+ * Refuses a run that would not fit in memory, before anything is allocated: a wasm core holds
+ * at most 4 GiB, the whole run at most 80% of the machine's memory.
+ * @param f The flags.
+ * @param nIn Features per frame.
+ * @param frames The longest utterance (0: before the data is read; sizes without the records).
+ * @throws {FlagError} Naming the flags that size the run.
+ */
+export function checkFig2Memory(f: FlagValues, nIn: number, frames: number): void {
+  const { perCore, total } = fig2MemoryBytes(f, nIn, frames);
+  checkMemory(perCore, { what: `one wasm core for ${sizeFlags(f, frames)}` });
+  checkMemory(total, { what: sizeFlags(f, frames), limit: Number.POSITIVE_INFINITY });
 }
 
 /**
@@ -546,16 +634,24 @@ export interface Fig2Run {
 }
 
 /**
- * Reads the cache of --data and checks it against the flags.
+ * Reads the cache of --data and checks it against the flags: sizes and hashes against its
+ * manifest (every byte with `--verify-data`, else small files whole and a sample of large ones),
+ * the feature kind, non-empty splits.
  * @param f The flags (`features` undefined: accept the kind the cache holds).
+ * @param options `check` overrides the depth of the hash check.
  * @returns The cache.
- * @throws {InputError} One line naming the folder and the problem.
+ * @throws {InputError} One line naming the folder, the file and the problem.
  */
-export async function loadFig2Data(f: FlagValues): Promise<TimitCache> {
+export async function loadFig2Data(
+  f: FlagValues,
+  options: { check?: CacheCheck } = {},
+): Promise<TimitCache> {
   const dir = f.data as string;
   let cache: TimitCache;
   try {
-    cache = await readTimitCache(dir);
+    cache = await readTimitCache(dir, {
+      check: options.check ?? (f["verify-data"] ? "full" : "sample"),
+    });
   } catch (e) {
     throw new InputError(
       `--data ${dir}: ${(e as Error).message.replace(/^Cannot read TIMIT cache: /, "")}`,
@@ -576,6 +672,17 @@ export async function loadFig2Data(f: FlagValues): Promise<TimitCache> {
 }
 
 /**
+ * The longest utterance of a cache, in frames (a batch is as long as its longest utterance).
+ * @param cache The cache.
+ * @returns Frames.
+ */
+export function longestUtterance(cache: TimitCache): number {
+  let most = 0;
+  for (const s of Object.values(cache.splits)) for (const n of s.lengths) most = Math.max(most, n);
+  return most;
+}
+
+/**
  * Trains (or resumes) a Fig. 2 run.
  * @param f The flags.
  * @param cache The data.
@@ -589,6 +696,7 @@ export async function runFig2(
     state?: NetworkTrainingState;
     history?: ResumeRecord[];
     log?: (line: string) => void;
+    /** Writes a checkpoint: after the first update, every --checkpoint-every and at the end. */
     store?: (checkpoint: NetworkCheckpoint) => Promise<void>;
     onBest?: (record: Fig2ValidationRecord, params: NetworkParams) => void | Promise<void>;
   } = {},
@@ -661,8 +769,16 @@ export async function runFig2(
         validateEvery: (f["validate-every"] as number) || batchesPerEpoch,
         checkpoint: options.store
           ? {
-            store: options.store,
-            every: f["checkpoint-every"] as number,
+            // Offered after every update; written after the first, every --checkpoint-every-th
+            // and the last (--checkpoint-every 0: only the last).
+            store: (cp) => {
+              const i = cp.state.iteration, every = f["checkpoint-every"] as number;
+              if (i >= iterations || (every > 0 && (i === 1 || i % every === 0))) {
+                return options.store!(cp);
+              }
+              return Promise.resolve();
+            },
+            every: 1,
             flags: f,
             kind: "fig2",
             history: options.history,

@@ -3,10 +3,22 @@
  * folder (new, or --resume), checkpoints and the validation-selected parameters written as the
  * run goes, results.json and the run's figures at the end.
  *
+ * - The data is checked when it is opened (sizes, and the manifest's SHA-256 of small files
+ *   whole and of 64 chunks of each large one; every byte with `--verify-data`), and the run
+ *   records the cache's content hash: a resume on other data is refused naming `--data`.
+ * - Resume means the run's own flags ({@linkcode resumeFlags}); only {@linkcode FIG2_MUTABLE_FLAGS}
+ *   may change, those of {@linkcode FIG2_RECORDED_FLAGS} recorded in the run's history.
+ * - A run that would not fit in memory is refused before anything is allocated.
+ * - The first checkpoint is written after the first update, then every --checkpoint-every
+ *   iterations and at the end; Ctrl-C says where the run resumes.
+ *
  * @module
  */
-import type { FlagValues } from "../cli/flags.ts";
+import { FlagError, type FlagValues } from "../cli/flags.ts";
 import { commandMain, fileError, InputError } from "../cli/command.ts";
+import { resumeFlags } from "../cli/resume_flags.ts";
+import { writeFileAtomic } from "../cli/outputs.ts";
+import { onInterrupt } from "../cli/interrupt.ts";
 import type { TimitCache } from "../data/timit_cache.ts";
 import {
   type NetworkCheckpoint,
@@ -21,19 +33,35 @@ import { formatDuration } from "../train/progress.ts";
 import { checkpointPath, prepareRunDir } from "./run_dir.ts";
 import {
   checkFig2Flags,
+  checkFig2Memory,
   FIG2_BEST_FILE,
+  FIG2_DATA_HASH,
   FIG2_FLAGS,
   FIG2_MUTABLE_FLAGS,
   FIG2_RECORDED_FLAGS,
   fig2Results,
   loadFig2Data,
+  longestUtterance,
   runFig2,
 } from "./fig2.ts";
 import { readFig2Run, writeFig2Figures } from "./fig2_report.ts";
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  await Deno.writeTextFile(`${path}.tmp`, text);
-  await Deno.rename(`${path}.tmp`, path);
+/** Writes and removes a probe file, so that an unwritable run folder fails before any work. */
+async function probeWritable(out: string): Promise<void> {
+  const probe = `${out}/.write-test-${crypto.randomUUID()}`;
+  try {
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+  } catch (e) {
+    throw fileError(e, `write into --out ${out}`);
+  }
+}
+
+/** The data of the flags, checked against the memory the run needs; records its content hash. */
+async function openData(values: FlagValues): Promise<TimitCache> {
+  const cache = await loadFig2Data(values);
+  checkFig2Memory(values, cache.splits.train.dim, longestUtterance(cache));
+  return cache;
 }
 
 /** Prepares the run folder and the flags, data and state to run with. */
@@ -46,7 +74,7 @@ async function startFig2(parsed: { values: FlagValues; given: Set<string> }): Pr
   const out = parsed.values.out as string;
   if (!parsed.values.resume) {
     checkFig2Flags(parsed.values);
-    const cache = await loadFig2Data(parsed.values); // before the run folder is made
+    const cache = await openData(parsed.values); // before the run folder is made
     const prepared = await prepareRunDir(out, {
       kind: "fig2",
       values: parsed.values,
@@ -54,7 +82,8 @@ async function startFig2(parsed: { values: FlagValues; given: Set<string> }): Pr
       resume: false,
       mutable: FIG2_MUTABLE_FLAGS,
     });
-    return { values: prepared.values, cache, history: [] };
+    const values = { ...prepared.values, [FIG2_DATA_HASH]: cache.manifest.contentHash };
+    return { values, cache, history: [] };
   }
   const path = checkpointPath(out);
   let text: string;
@@ -70,31 +99,68 @@ async function startFig2(parsed: { values: FlagValues; given: Set<string> }): Pr
   try {
     checkpoint = networkCheckpointFromJson(text, path, "fig2");
   } catch (e) {
-    throw new InputError((e as Error).message.replace(/^Cannot resume/, "--resume"));
+    const message = (e as Error).message;
+    if (message.includes(" run, not ")) {
+      throw new InputError(message.replace(/^Cannot resume/, "--resume"));
+    }
+    throw new InputError(
+      `${message.replace(/^Cannot resume: /, `cannot resume from ${path}: `)}` +
+        "; this run cannot continue: start a new one in another --out",
+    );
   }
   const saved = checkpoint.flags as FlagValues;
-  const values: FlagValues = { ...parsed.values, ...saved };
-  const changed: Record<string, [unknown, unknown]> = {};
-  for (const name of parsed.given) {
-    if (FIG2_MUTABLE_FLAGS.includes(name)) {
-      if (FIG2_RECORDED_FLAGS.includes(name) && saved[name] !== parsed.values[name]) {
-        changed[name] = [saved[name], parsed.values[name]];
-      }
-      values[name] = parsed.values[name];
-    } else if (name in saved && saved[name] !== parsed.values[name]) {
-      throw new InputError(
-        `--${name} ${
-          parsed.values[name]
-        } contradicts the checkpoint, which was run with --${name} ${saved[name]}`,
-      );
-    }
+  if (typeof saved.data !== "string" || saved.data === "") {
+    throw new InputError(
+      `cannot resume from ${path}: it records no --data; this run cannot continue: start a new one in another --out`,
+    );
+  }
+  const { values, change } = resumeFlags({
+    saved,
+    values: parsed.values,
+    given: parsed.given,
+    mutable: FIG2_MUTABLE_FLAGS,
+    recorded: FIG2_RECORDED_FLAGS,
+    iteration: checkpoint.state.iteration,
+  });
+  if (parsed.given.has("n-epochs") && (values["n-iter"] as number) > 0) {
+    throw new FlagError(
+      `--n-epochs would be ignored: the run in ${out} was started with --n-iter ${
+        saved["n-iter"]
+      }, which sets its length; give --n-iter to change it`,
+    );
   }
   checkFig2Flags(values);
-  const cache = await loadFig2Data(values);
-  const history = [...checkpoint.history];
-  if (Object.keys(changed).length > 0) {
-    history.push({ iteration: checkpoint.state.iteration, changed });
+  const cache = await openData(values);
+  const recorded = saved[FIG2_DATA_HASH];
+  if (typeof recorded === "string" && recorded !== cache.manifest.contentHash) {
+    throw new InputError(
+      `--data ${values.data} holds other data (content ${
+        cache.manifest.contentHash.slice(0, 16)
+      }) than the run in ${out} was trained on (content ${
+        recorded.slice(0, 16)
+      }); resume with the cache it was started with, or start a new run in another --out`,
+    );
   }
+  values[FIG2_DATA_HASH] = cache.manifest.contentHash;
+  const batchesPerEpoch = Math.max(
+    1,
+    Math.floor(cache.splits.train.lengths.length / (values["n-batch"] as number)),
+  );
+  const planned = (values["n-iter"] as number) > 0
+    ? values["n-iter"] as number
+    : (values["n-epochs"] as number) * batchesPerEpoch;
+  const done = checkpoint.state.iteration;
+  if (planned < done) {
+    const which = (values["n-iter"] as number) > 0
+      ? `--n-iter ${values["n-iter"]}`
+      : `--n-epochs ${values["n-epochs"]} (${planned} iterations)`;
+    throw new FlagError(
+      `${which} is less than the ${done} iterations the run in ${out} has done; give at least that many to continue it`,
+    );
+  }
+  await probeWritable(out);
+  const history = [...checkpoint.history];
+  if (change) history.push(change);
   return { values, cache, state: checkpoint.state, history };
 }
 
@@ -105,7 +171,10 @@ Trains a bidirectional LSNN (per direction 300 LIF + 100 ALIF) on frame-wise pho
 with the TIMIT cache in --data (deno task timit:prepare), by e-prop (symmetric, random, adaptive or
 global feedback) or BPTT, as in Fig. 2 of the e-prop paper. Validates once per epoch, reports the
 frame error on 61 phones and on 39 folded classes for the validation and test splits, and writes
-results.json and checkpoints to --out (a new or empty folder; --resume continues a run there).`;
+results.json and checkpoints to --out (a new or empty folder; --resume continues a run there with
+its own flags and data: only ${
+  FIG2_MUTABLE_FLAGS.filter((m) => m !== "resume" && m !== "out").map((m) => `--${m}`).join(", ")
+} may be given again with a new value, --data only for the same content).`;
 
 /**
  * Runs `deno task fig2`.
@@ -118,23 +187,48 @@ export function fig2Main(
   options: { log?: (line: string) => void } = {},
 ): Promise<number> {
   const log = options.log ?? console.log;
-  return commandMain({ name: "fig2", usage: FIG2_USAGE, flags: FIG2_FLAGS }, args, async (ctx) => {
+  const spec = {
+    name: "fig2",
+    usage: FIG2_USAGE,
+    flags: FIG2_FLAGS,
+    check: (v: FlagValues, given: Set<string>) => {
+      if (given.has("n-epochs") && given.has("n-iter") && (v["n-iter"] as number) > 0) {
+        throw new FlagError(
+          "--n-iter sets the run's length, --n-epochs would be ignored; give one of them",
+        );
+      }
+    },
+  };
+  return commandMain(spec, args, async (ctx) => {
     const { values, cache, state, history } = await startFig2(ctx);
     const out = values.out as string;
+    let saved = state?.iteration;
+    const resumeLine = `deno task fig2 --resume --out ${out}`;
+    const removeHandler = onInterrupt(() =>
+      saved === undefined
+        ? `no checkpoint was written yet; start again: deno task fig2 ${ctx.args.join(" ")}`
+        : `the last checkpoint, at iteration ${saved}, resumes with: ${resumeLine}`
+    );
     try {
       const run = await runFig2(values, cache, {
         state,
         history,
         log,
-        store: (cp) => writeAtomic(checkpointPath(out), networkCheckpointToJson(cp)),
+        store: async (cp) => {
+          await writeFileAtomic(checkpointPath(out), networkCheckpointToJson(cp));
+          saved = cp.state.iteration;
+        },
         onBest: (record, params) =>
-          writeAtomic(
+          writeFileAtomic(
             `${out}/${FIG2_BEST_FILE}`,
             JSON.stringify({ record, params: networkParamsToJson(params) }) + "\n",
           ),
       });
       try {
-        await writeAtomic(`${out}/results.json`, JSON.stringify(fig2Results(run), null, 1) + "\n");
+        await writeFileAtomic(
+          `${out}/results.json`,
+          JSON.stringify(fig2Results(run), null, 1) + "\n",
+        );
         if (!values["no-figures"]) {
           const summary = await readFig2Run(out);
           const files = await writeFig2Figures(out, summary!, cache, log);
@@ -157,9 +251,11 @@ export function fig2Main(
       if (e instanceof DivergenceError) {
         const lr = values["learning-rate"] as number;
         e.message += `\nTo continue from the last checkpoint with a lower learning rate: ` +
-          `deno task fig2 --resume --out ${out} --learning-rate ${lr / 2}`;
+          `${resumeLine} --learning-rate ${lr / 2}`;
       }
       throw e;
+    } finally {
+      removeHandler();
     }
   });
 }

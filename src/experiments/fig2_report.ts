@@ -6,7 +6,8 @@
  * @module
  */
 import type { FlagValues } from "../cli/flags.ts";
-import { InputError } from "../cli/command.ts";
+import { fileError, InputError } from "../cli/command.ts";
+import { writeFileAtomic } from "../cli/outputs.ts";
 import type { TimitCache } from "../data/timit_cache.ts";
 import { Rng } from "../util/rng.ts";
 import { saveFigure } from "../plot/render.ts";
@@ -73,13 +74,29 @@ export async function readFig2Run(dir: string): Promise<Fig2RunSummary | undefin
     try {
       return await Deno.readTextFile(`${dir}/${name}`);
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return undefined;
-      throw e;
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+        return undefined;
+      }
+      throw fileError(e, `read ${dir}/${name}`);
     }
   };
   const results = await read("results.json");
   if (results !== undefined) {
-    const r = JSON.parse(results);
+    let r;
+    try {
+      r = JSON.parse(results);
+    } catch {
+      r = undefined;
+    }
+    if (
+      typeof r !== "object" || r === null || r.task !== "fig2" || typeof r.flags !== "object" ||
+      r.flags === null || typeof r.best !== "object" || !Array.isArray(r.epochsHistory) ||
+      typeof r.epochs !== "number"
+    ) {
+      throw new InputError(
+        `${dir}/results.json is not the results of a fig2 run (damaged or edited); move the folder away to run it again`,
+      );
+    }
     const planned = r.flags["n-iter"] > 0 ? r.epochs : r.flags["n-epochs"];
     return {
       flags: r.flags,
@@ -93,7 +110,15 @@ export async function readFig2Run(dir: string): Promise<Fig2RunSummary | undefin
   }
   const text = await read("checkpoint.json");
   if (text === undefined) return undefined;
-  const cp = networkCheckpointFromJson(text, `${dir}/checkpoint.json`, "fig2");
+  let cp;
+  try {
+    cp = networkCheckpointFromJson(text, `${dir}/checkpoint.json`, "fig2");
+  } catch (e) {
+    throw new InputError(
+      `${(e as Error).message.replace(/^Cannot resume: /, "cannot read the run ")}` +
+        "; this run cannot continue: move the folder away to run it again",
+    );
+  }
   const f = cp.flags as FlagValues;
   let utterances: number;
   try {
@@ -146,10 +171,15 @@ export async function initialScores(
 ): Promise<{ validation: SplitSummary; test: SplitSummary }> {
   const path = `${dir}/initial.json`;
   try {
-    return JSON.parse(await Deno.readTextFile(path));
+    const saved = JSON.parse(await Deno.readTextFile(path));
+    if (saved?.validation?.frameError39 !== undefined && saved?.test?.frameError39 !== undefined) {
+      return saved;
+    }
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
+    if (!(e instanceof Deno.errors.NotFound) && !(e instanceof SyntaxError)) {
+      throw fileError(e, `read ${path}`);
+    }
+  } // missing or damaged: scored again
   const f: FlagValues = { ...flags, workers: 1 };
   const model = await createFig2Model(
     f,
@@ -161,7 +191,7 @@ export async function initialScores(
       validation: splitSummary(await scoreSplit(model.network, cache, "validation", f)),
       test: splitSummary(await scoreSplit(model.network, cache, "test", f)),
     };
-    await Deno.writeTextFile(path, JSON.stringify(out, null, 1) + "\n");
+    await writeFileAtomic(path, JSON.stringify(out, null, 1) + "\n");
     return out;
   } finally {
     model.network.dispose();
@@ -220,8 +250,17 @@ export async function writeFig2Figures(
   cache: TimitCache,
   log: (line: string) => void = console.log,
 ): Promise<string[]> {
-  const best = JSON.parse(await Deno.readTextFile(`${dir}/${FIG2_BEST_FILE}`));
-  const params: NetworkParams = networkParamsFromJson(best.params, `${dir}/${FIG2_BEST_FILE}`);
+  let params: NetworkParams;
+  try {
+    const best = JSON.parse(await Deno.readTextFile(`${dir}/${FIG2_BEST_FILE}`));
+    params = networkParamsFromJson(best.params, `${dir}/${FIG2_BEST_FILE}`);
+  } catch (e) {
+    throw new InputError(
+      `cannot draw the figures of ${dir}: ${dir}/${FIG2_BEST_FILE} is missing or damaged (${
+        (e as Error).message.replace(/^Cannot resume: /, "")
+      })`,
+    );
+  }
   const f: FlagValues = { ...run.flags, workers: 1 };
   const label = fig2RunLabel(f);
   const model = await createFig2Model(f, cache.splits.train.dim, new Rng(0), params);
