@@ -670,7 +670,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         );
         delete results.summary; // a resumed run with a larger budget is not finished
         const t0 = performance.now(), frames0 = trainer.frames, secondsBefore = results.seconds;
-        let lastPrint = 0, lastSave: number | undefined, saveDue = false;
+        let lastPrint = 0, lastSave: number | undefined, saveDue = false, lastYield = t0;
         let lastUpdate: AgentUpdate | undefined;
         const save = async () => {
           const seconds = secondsBefore + (performance.now() - t0) / 1000;
@@ -707,6 +707,11 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
           onStep: async () => {
             if (saveDue) await save();
             const now = performance.now();
+            if (now - lastYield > 100) {
+              // a TypeScript game steps in microtasks only: let Ctrl-C (a macrotask) through
+              lastYield = now;
+              await new Promise((r) => setTimeout(r, 0));
+            }
             if (now - lastPrint < (v["print-every"] as number) * 1000) return;
             lastPrint = now;
             const fps = (trainer.frames - frames0) / Math.max((now - t0) / 1000, 1e-9);

@@ -263,6 +263,22 @@ function makeJobs(v: FlagValues, given: Set<string>): Job[] {
   );
 }
 
+/**
+ * The runs of a fig4:catch command line: each run's folder and its fig4 arguments.
+ * @param args fig4:catch's arguments.
+ * @returns Form (or CNN variant), seed, folder and fig4 arguments of each run.
+ * @throws {FlagError} For a bad flag.
+ */
+export function fig4CatchRuns(
+  args: string[],
+): { form: string; seed: number; dir: string; args: string[] }[] {
+  const { values, given } = parseFlags(args, FIG4_CATCH_FLAGS);
+  return makeJobs(values, given).map(({ form, seed, dir, args }) => ({ form, seed, dir, args }));
+}
+
+/** The fig4 processes running now (Ctrl-C passes on to them, so that each checkpoints). */
+const running = new Set<Deno.ChildProcess>();
+
 /** Runs the fig4 runs that are not finished, `parallel` at a time. */
 async function runJobs(todo: { job: Job; resume: boolean }[], parallel: number): Promise<void> {
   const script = new URL("../../examples/fig4_pong.ts", import.meta.url).pathname;
@@ -371,11 +387,18 @@ export function fig4CatchMain(args: string[]): Promise<number> {
         const todo = jobs.flatMap((job, i) =>
           states[i].kind === "finished" ? [] : [{ job, resume: states[i].kind === "resume" }]
         );
-        const remove = onInterrupt(() =>
-          `finished runs are kept in ${runs}; the others resume from their last checkpoints with: deno task ${TASK} ${
+        const remove = onInterrupt(() => {
+          for (const child of running) {
+            try {
+              child.kill("SIGINT"); // each run says where it resumes
+            } catch {
+              // it has ended
+            }
+          }
+          return `finished runs are kept in ${runs}; the others resume from their last checkpoints with: deno task ${TASK} ${
             args.join(" ")
-          }`
-        );
+          }`;
+        });
         try {
           await runJobs(todo, v.parallel as number);
         } finally {
