@@ -512,7 +512,9 @@ async function readResumePoint(
     throw new InputError(`cannot resume from ${ckpt}: its flags are not valid (${e})`);
   }
   const frames = v.frames as number;
-  if (frames <= state.frames) {
+  // a run cut short after its last checkpoint (no summary) finishes at once; a finished run or
+  // a smaller budget is refused
+  if (frames <= state.frames && (results.summary || frames !== saved.frames)) {
     throw new InputError(
       results.summary && !given.has("frames")
         ? `the run in ${out} is finished (${state.frames} frames); pass a larger --frames to continue it`
