@@ -16,6 +16,12 @@ import { decodeState, encodeState } from "../util/state_codec.ts";
 export interface AgentCheckpointExtra {
   /** Finished episodes and updates in results.json when the checkpoint was written. */
   results?: { episodes: number; updates: number };
+  /** The run's flags (all of them, defaults filled in): what `--resume` continues with. */
+  flags?: Record<string, number | string | boolean>;
+  /** The task that wrote it ("fig4" or "fig5"). */
+  task?: string;
+  /** Resumes that changed a recorded flag: the frame count and each flag's [before, now]. */
+  resumes?: { frames: number; changed: Record<string, [unknown, unknown]> }[];
 }
 
 /** A checkpoint as read back. */

@@ -12,14 +12,17 @@
  *
  * @module
  */
-import { commandMain, fileError, InputError } from "../cli/command.ts";
-import { type FlagSpecs, MAX_SEED } from "../cli/flags.ts";
+import { checkMemory, commandMain, fileError, InputError } from "../cli/command.ts";
+import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
+import { resumeFlags } from "../cli/resume_flags.ts";
+import { checkReplaceable, writeFileAtomic, writeOutput } from "../cli/outputs.ts";
+import { onInterrupt } from "../cli/interrupt.ts";
 import { createAleEnv } from "../env/ale/ale_env.ts";
 import { createCatch } from "../env/games/catch.ts";
 import { createPong } from "../env/games/pong.ts";
 import { preprocess } from "../env/preprocess.ts";
 import type { VectorEnv } from "../env/vector_env.ts";
-import { resolveAgentSpec } from "../agent/agent_spec.ts";
+import { resolveAgentSpec, type ResolvedAgentSpec } from "../agent/agent_spec.ts";
 import { initAgentFeedback, initAgentParams } from "../agent/agent_params.ts";
 import { AgentTrainer, type AgentUpdate, type TrainedEpisode } from "../agent/agent_trainer.ts";
 import {
@@ -33,7 +36,7 @@ import { recordAgentEpisode } from "../agent/agent_episode.ts";
 import { encodeGif } from "../env/recording.ts";
 import { Rng } from "../util/rng.ts";
 import { agentEpisodeFigure } from "./atari_figures.ts";
-import { saveFigure } from "../plot/render.ts";
+import { type FigureSpec, renderSvg, svgToPng } from "../plot/render.ts";
 import { formatDuration } from "../train/progress.ts";
 
 /** The flags of fig4 / fig5. */
@@ -48,6 +51,7 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       type: "int",
       default: 10_000_000,
       min: 1,
+      max: 1e12,
       help: "emulator frames to train for, all parallel episodes together",
     },
     "episodes-parallel": { type: "int", default: 32, min: 1, max: 4096, help: "parallel episodes" },
@@ -61,6 +65,7 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
     "train-cnn": {
       type: "boolean",
       default: false,
+      appliesWhen: { form: ["unroll", "bptt"] },
       help:
         "also train the CNN's filters (forms unroll and bptt; default: fixed at their initial values)",
     },
@@ -68,12 +73,14 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       type: "number",
       default: 0.5,
       min: 0,
+      appliesWhen: { "train-cnn": [true] },
       help: "with --train-cnn: the seed's CNN voltage regularization (voltage_cost_cnn)",
     },
     "cnn-task-scale": {
       type: "number",
       default: 1,
       min: 0,
+      appliesWhen: { "train-cnn": [true] },
       help:
         "with --train-cnn: factor on the actor-critic gradient reaching the CNN (the seed: 1e-8)",
     },
@@ -83,8 +90,21 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       choices: ["all-ended", "every-unroll"],
       help: "one update when every parallel episode has ended (the paper) or every unroll",
     },
-    "unroll-length": { type: "int", default: 100, min: 1, help: "agent steps per unroll" },
-    "learning-rate": { type: "number", default: 1e-3, min: 0, exclusiveMin: true, help: "Adam lr" },
+    "unroll-length": {
+      type: "int",
+      default: 100,
+      min: 1,
+      max: 100_000,
+      help: "agent steps per unroll",
+    },
+    "learning-rate": {
+      type: "number",
+      default: 1e-3,
+      min: 0,
+      exclusiveMin: true,
+      max: 10,
+      help: "Adam lr",
+    },
     "adam-epsilon": {
       type: "number",
       default: 1,
@@ -113,13 +133,31 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       type: "int",
       default: 0,
       min: 0,
+      max: 1e9,
       help: "curriculum: cut episodes after this many agent steps (0: no cut)",
     },
-    jitter: { type: "int", default: 0, min: 0, help: "each cut drawn in [max - jitter, max]" },
-    size: { type: "int", default: 84, min: 8, max: 160, help: "side of the grey frames" },
-    "n-lif": { type: "int", default: 240, min: 0, help: "LIF neurons of the LSNN" },
-    "n-alif": { type: "int", default: 160, min: 0, help: "ALIF neurons of the LSNN" },
-    pool: { type: "int", default: 4, min: 1, help: "pooling of conv1 spikes read by the heads" },
+    jitter: {
+      type: "int",
+      default: 0,
+      min: 0,
+      help: "with --max-episode-steps: each cut drawn in [max - jitter, max] (at most the max)",
+    },
+    size: {
+      type: "int",
+      default: 84,
+      min: 20,
+      max: 160,
+      help: "side of the grey frames (20 at least: the CNN's two layers)",
+    },
+    "n-lif": { type: "int", default: 240, min: 0, max: 100_000, help: "LIF neurons of the LSNN" },
+    "n-alif": { type: "int", default: 160, min: 0, max: 100_000, help: "ALIF neurons of the LSNN" },
+    pool: {
+      type: "int",
+      default: 4,
+      min: 1,
+      max: 38,
+      help: "pooling of conv1 spikes read by the heads (at most conv1's side, (size - 8) / 4 + 1)",
+    },
     workers: {
       type: "int",
       default: 1,
@@ -139,50 +177,73 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       help: "scale of the LSNN's input weights, N(0,1) gain / sqrt(inputs)",
     },
     seed: { type: "int", default: 0, min: 0, max: MAX_SEED, help: "random seed" },
-    "print-every": { type: "number", default: 10, min: 0, help: "seconds between progress lines" },
-    out: { type: "string", default: out, help: "output folder" },
-    resume: { type: "boolean", default: false, help: "continue from --out's checkpoint" },
+    "print-every": {
+      type: "number",
+      default: 10,
+      min: 0,
+      max: 1e9,
+      help: "seconds between progress lines",
+    },
+    out: {
+      type: "string",
+      default: out,
+      help: "run folder: new, empty, or (with --resume) a run of this command",
+    },
+    resume: {
+      type: "boolean",
+      default: false,
+      help:
+        "continue --out's checkpoint with the run's own flags (only --learning-rate, --frames, --print-every, --checkpoint-every, --record-steps may change)",
+    },
     "checkpoint-every": {
       type: "number",
       default: 300,
       min: 0,
+      max: 1e9,
       help:
-        "seconds between checkpoints (at update boundaries; also one at the end; the paper-sized agent's are ~400 MB)",
+        "seconds between checkpoints (at update boundaries; the first at the first update, also one at the end; the paper-sized agent's are ~400 MB)",
     },
     "record-steps": {
       type: "int",
       default: 300,
       min: 0,
+      max: 100_000,
       help:
         "after training, record an episode of the agent (GIF, spike raster, policy) up to this many agent steps (0: none)",
     },
   };
 }
 
-/** Flags that a resumed run must keep (its shape, environment and rule). */
-const SAME_ON_RESUME = [
-  "env",
-  "workers",
-  "episodes-parallel",
-  "form",
-  "train-cnn",
-  "update",
-  "unroll-length",
-  "size",
-  "n-lif",
-  "n-alif",
-  "pool",
-  "input-gain",
-  "zero-mean-filters",
-  "seed",
+/** Flags that may change on resume (besides --out and --resume). */
+export const ATARI_MUTABLE = [
+  "learning-rate",
+  "frames",
+  "print-every",
+  "checkpoint-every",
+  "record-steps",
 ];
 
+/** Of those, the ones that change the computation: each change is listed under `resumes`. */
+const ATARI_RECORDED = ["learning-rate", "frames"];
+
+/** A resume that changed flags: at which frame count, and each flag's [before, now]. */
+export interface AtariResume {
+  /** Frames trained when resumed. */
+  frames: number;
+  /** Each changed flag: [value before, value now]. */
+  changed: Record<string, [unknown, unknown]>;
+}
+
 interface RunResults {
+  /** "fig4" or "fig5". */
+  task?: string;
   flags: Record<string, unknown>;
   episodes: TrainedEpisode[];
   updates: AgentUpdate[];
   framesPerSecond: number;
   seconds: number;
+  /** Resumes that changed a flag (--learning-rate, --frames), oldest first. */
+  resumes?: AtariResume[];
   /** Written when the frame budget is reached (absent while the run goes on). */
   summary?: RunSummary;
 }
@@ -193,17 +254,17 @@ interface RunSummary {
   frames: number;
   /** Finished episodes. */
   episodes: number;
-  /** Mean score of the first 32 finished episodes (the initial policy). */
-  firstScore: number;
-  /** Mean score of the last 64 finished episodes. */
-  lastScore: number;
+  /** Mean score of the first 32 finished episodes (the initial policy; null without one). */
+  firstScore: number | null;
+  /** Mean score of the last 64 finished episodes (null without one). */
+  lastScore: number | null;
   /** Updates. */
   updates: number;
 }
 
 function summarize(results: RunResults, frames: number): RunSummary {
   const scores = results.episodes.map((e) => e.score);
-  const mean = (a: number[]) => a.length ? a.reduce((x, y) => x + y, 0) / a.length : NaN;
+  const mean = (a: number[]) => a.length ? a.reduce((x, y) => x + y, 0) / a.length : null;
   return {
     frames,
     episodes: scores.length,
@@ -211,6 +272,108 @@ function summarize(results: RunResults, frames: number): RunSummary {
     lastScore: mean(scores.slice(-64)),
     updates: results.updates.length,
   };
+}
+
+/** ROM ids are snake_case (ale-py's names). */
+const ROM_ID = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * Checks an --env value's form (ale:<rom id>, pong or catch) before any work.
+ * @param name The value.
+ * @throws {FlagError} Naming --env.
+ */
+export function checkEnvName(name: string): void {
+  if (name === "pong" || name === "catch") return;
+  if (name.startsWith("ale:") && ROM_ID.test(name.slice(4))) return;
+  throw new FlagError(
+    `--env must be ale:<rom id> (snake_case, e.g. ale:pong), pong or catch, got "${name}"`,
+  );
+}
+
+/**
+ * Checks fig4/fig5's flags together (before any work).
+ * @param v The values.
+ * @throws {FlagError} Naming the flags.
+ */
+export function checkAtariFlags(v: FlagValues): void {
+  checkEnvName(v.env as string);
+  const max = v["max-episode-steps"] as number, jitter = v.jitter as number;
+  if (jitter > 0 && max === 0) {
+    throw new FlagError(`--jitter applies only with --max-episode-steps > 0; leave it out`);
+  }
+  if (jitter > max) {
+    throw new FlagError(`--jitter ${jitter} must be at most --max-episode-steps ${max}`);
+  }
+  const N = v["episodes-parallel"] as number, workers = v.workers as number;
+  if (workers > N) {
+    throw new FlagError(
+      `--workers ${workers} must be at most --episodes-parallel ${N} (each worker steps a group of episodes)`,
+    );
+  }
+  if ((v["n-lif"] as number) + (v["n-alif"] as number) < 1) {
+    throw new FlagError(`--n-lif + --n-alif must be at least 1, got 0`);
+  }
+  const side = Math.floor(((v.size as number) - 8) / 4) + 1;
+  if ((v.pool as number) > side) {
+    throw new FlagError(
+      `--pool ${v.pool} must be at most the first CNN layer's side ${side} (with --size ${v.size})`,
+    );
+  }
+}
+
+/** The agent's shape from the flags (no allocation). */
+function agentSpecOf(v: FlagValues, numActions: number): ResolvedAgentSpec {
+  try {
+    return resolveAgentSpec({
+      frameSize: v.size as number,
+      numActions,
+      nLif: v["n-lif"] as number,
+      nAlif: v["n-alif"] as number,
+      pool: v.pool as number,
+    });
+  } catch (e) {
+    throw new FlagError(
+      `--size ${v.size}, --pool ${v.pool}, --n-lif ${v["n-lif"]}, --n-alif ${
+        v["n-alif"]
+      } do not make an agent: ${(e as Error).message}`,
+    );
+  }
+}
+
+/** ALE's full action set: the most actions a game can have (the estimate's bound). */
+const MAX_ACTIONS = 18;
+
+/**
+ * Estimates the bytes a fig4/fig5 run needs: parameters (with the gradients, Adam's two moments
+ * and a copy per worker), the checkpoint's JSON text, the online form's traces (episodes x
+ * inputs x neurons, f32), the unroll forms' records (unroll steps x network steps x episodes x
+ * neurons), the CNN's activations and the recorded episode.
+ * @param v The flags (defaults filled in).
+ * @returns Bytes.
+ */
+export function estimateAtariBytes(v: FlagValues): number {
+  const spec = agentSpecOf(v, MAX_ACTIONS);
+  const B = v["episodes-parallel"] as number, n = spec.n, S = spec.stepsPerFrame;
+  const K = v["unroll-length"] as number, workers = v.workers as number;
+  const convWeights = spec.conv.layers.reduce((a, l) => a + l.weights, 0);
+  const convUnits = spec.conv.layers.reduce((a, l) => a + l.units, 0);
+  const P = spec.nIn * n + n * n + (spec.nFeatures + 1) * (MAX_ACTIONS + 1) + convWeights;
+  let bytes = P * 8 * (4 + workers) + P * 3 * 24; // f64 params, grads, m, v, copies; JSON
+  const frame = spec.frameSize ** 2;
+  bytes += B * frame * 4 * 4 + B * convUnits * S * 4 * 4; // frames; CNN potentials and spikes
+  bytes += B * n * 8 * 12 + B * spec.nFeatures * 8 * 4; // network state, heads
+  if (v.form === "online") {
+    for (const nPre of [spec.nIn, n]) {
+      bytes += B * nPre * 8 + B * nPre * (spec.nAlif + 2 * n) * 4 + 2 * nPre * n * 4;
+    }
+  } else {
+    bytes += K * S * B * n * 8 * 8; // records of z, psi, v, a, ... and the voltage terms
+    bytes += K * B * (frame * 8 + spec.nFeatures * 8 * 2);
+    if (v["train-cnn"]) bytes += K * S * B * convUnits * 8 * 3;
+  }
+  const record = v["record-steps"] as number;
+  bytes += record * (frame * 4 + S * n * 8 + MAX_ACTIONS * 8 * 2);
+  return bytes;
 }
 
 async function makeEnv(
@@ -222,19 +385,165 @@ async function makeEnv(
   jitter: number,
 ): Promise<VectorEnv> {
   if (name.startsWith("ale:")) {
-    return await createAleEnv({
-      game: name.slice(4),
-      numEnvs: N,
-      seed,
-      size,
-      maxEpisodeSteps: max,
-      jitter,
-    });
+    try {
+      return await createAleEnv({
+        game: name.slice(4),
+        numEnvs: N,
+        seed,
+        size,
+        maxEpisodeSteps: max,
+        jitter,
+      });
+    } catch (e) {
+      // an unknown ROM id (with close names), ale-py missing (how to install it), a bridge
+      // that does not start: the user's setup, said in one line
+      const message = ((e as Error)?.message ?? String(e)).replace(/\s+/g, " ").trim();
+      throw new InputError(`--env ${name}: ${message.replace(/^Cannot create ale:[^:]*: /, "")}`);
+    }
   }
   const opts = { numEnvs: N, seed };
-  const raw = name === "pong" ? createPong(opts) : name === "catch" ? createCatch(opts) : undefined;
-  if (!raw) throw new InputError(`--env must be ale:<rom>, pong or catch, got ${name}`);
+  const raw = name === "pong" ? createPong(opts) : createCatch(opts);
   return preprocess(raw, { size, maxEpisodeSteps: max, jitter, seed });
+}
+
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw fileError(e, `read ${path}`);
+  }
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+  } catch (e) {
+    throw fileError(e, `read --out ${dir}`);
+  }
+  return names.sort();
+}
+
+/** Writes and removes a probe file, so that an unwritable folder fails before any work. */
+async function probeWritable(out: string): Promise<void> {
+  const probe = `${out}/.write-test-${crypto.randomUUID()}`;
+  try {
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+  } catch (e) {
+    throw fileError(e, `write into --out ${out}`);
+  }
+}
+
+/** What a resumable run folder holds. */
+interface ResumePoint {
+  state: AgentCheckpoint;
+  results: RunResults;
+  values: FlagValues;
+  resumes: AtariResume[];
+}
+
+/** Reads a run folder's checkpoint and results, and the flags the resumed run takes. */
+async function readResumePoint(
+  out: string,
+  values: FlagValues,
+  given: Set<string>,
+): Promise<ResumePoint> {
+  const info = await statOrUndefined(out);
+  if (!info) throw new InputError(`--resume: ${out} does not exist (nothing to resume)`);
+  if (!info.isDirectory) throw new InputError(`--out ${out} is a file; give a folder`);
+  const ckpt = `${out}/checkpoint.json`;
+  if (!(await statOrUndefined(ckpt))) {
+    throw new InputError(`--resume: no checkpoint at ${ckpt} (nothing to resume)`);
+  }
+  let state: AgentCheckpoint, results: RunResults;
+  try {
+    state = await readAgentCheckpoint(out);
+  } catch (e) {
+    if (e instanceof SyntaxError) {
+      throw new InputError(`cannot resume from ${ckpt}: it is not JSON (${e.message})`);
+    }
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
+      throw fileError(e, `read the checkpoint in ${out}`);
+    }
+    throw new InputError(
+      `cannot resume from ${ckpt}: ${(e as Error).message.replace(/^Cannot [^:]*: /, "")}`,
+    );
+  }
+  if (
+    typeof state !== "object" || state === null || typeof state.params !== "object" ||
+    !Number.isSafeInteger(state.frames) || !Number.isSafeInteger(state.updates)
+  ) {
+    throw new InputError(
+      `cannot resume from ${ckpt}: not a fig4/fig5 checkpoint (no params, frames, updates)`,
+    );
+  }
+  try {
+    results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
+  } catch (e) {
+    if (e instanceof SyntaxError) {
+      throw new InputError(`cannot resume from ${out}: results.json is not JSON (${e.message})`);
+    }
+    throw fileError(e, `read ${out}/results.json (the run's results, needed to resume)`);
+  }
+  if (
+    typeof results !== "object" || results === null || !Array.isArray(results.episodes) ||
+    !Array.isArray(results.updates)
+  ) {
+    throw new InputError(`cannot resume from ${out}: results.json is not a fig4/fig5 run's`);
+  }
+  const saved = (state.flags ?? results.flags) as FlagValues | undefined;
+  if (typeof saved !== "object" || saved === null) {
+    throw new InputError(`cannot resume from ${ckpt}: it records no flags`);
+  }
+  const resumed = resumeFlags({
+    saved,
+    values,
+    given,
+    mutable: ATARI_MUTABLE,
+    recorded: ATARI_RECORDED,
+    iteration: state.frames,
+  });
+  const v: FlagValues = { ...resumed.values, out, resume: true };
+  try {
+    checkAtariFlags(v);
+  } catch (e) {
+    throw new InputError(`cannot resume from ${ckpt}: its flags are not valid (${e})`);
+  }
+  const frames = v.frames as number;
+  // a run cut short after its last checkpoint (no summary) finishes at once; a finished run or
+  // a smaller budget is refused
+  if (frames <= state.frames && (results.summary || frames !== saved.frames)) {
+    throw new InputError(
+      results.summary && !given.has("frames")
+        ? `the run in ${out} is finished (${state.frames} frames); pass a larger --frames to continue it`
+        : `--frames ${frames} is not more than the ${state.frames} frames the run in ${out} has trained; give a larger --frames`,
+    );
+  }
+  const resumes = [...(state.resumes ?? results.resumes ?? [])];
+  if (resumed.change) resumes.push({ frames: state.frames, changed: resumed.change.changed });
+  return { state, results, values: v, resumes };
+}
+
+/** Checks a folder for a new run: new, or empty. */
+async function checkNewRunDir(out: string, task: string): Promise<void> {
+  const info = await statOrUndefined(out);
+  if (!info) return;
+  if (!info.isDirectory) throw new InputError(`--out ${out} is a file; give a folder`);
+  const names = await listDir(out);
+  if (names.includes("checkpoint.json")) {
+    throw new InputError(
+      `${out} already holds a run (checkpoint.json); pass --resume to continue it (deno task ${task} --resume --out ${out}) or choose another --out`,
+    );
+  }
+  if (names.length > 0) {
+    throw new InputError(
+      `--out ${out} holds files but no run (${names.slice(0, 3).join(", ")}${
+        names.length > 3 ? ", ..." : ""
+      }); choose a new or empty folder`,
+    );
+  }
 }
 
 /**
@@ -249,37 +558,29 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
     {
       name: task,
       usage:
-        `usage: deno task ${task} [options]\n\nTrains the spiking actor-critic agent of Figs. 4-5 (spiking CNN -> LSNN of LIF and ALIF\nneurons -> policy and value) by reward-based e-prop on ${defaultEnv} (or --env). Writes\nresults.json, checkpoint.json and learning_curve.png to --out.`,
+        `usage: deno task ${task} [options]\n\nTrains the spiking actor-critic agent of Figs. 4-5 (spiking CNN -> LSNN of LIF and ALIF\nneurons -> policy and value) by reward-based e-prop on ${defaultEnv} (or --env). Writes\nresults.json, checkpoint.json (the first at the first update) and learning_curve.png to\n--out; --resume continues a run with its own flags.`,
       flags: atariFlags(defaultEnv, `out/${task}`),
+      check: (values, given) => {
+        if (!given.has("resume") || !values.resume) checkAtariFlags(values);
+        else checkEnvName(values.env as string);
+      },
     },
     args,
-    async ({ values: v }) => {
-      const out = v.out as string, N = v["episodes-parallel"] as number, seed = v.seed as number;
+    async ({ values: given0, given }) => {
+      const out = given0.out as string;
+      const resumed = given0.resume
+        ? await readResumePoint(out, given0, given)
+        : (await checkNewRunDir(out, task), undefined);
+      const v = resumed?.values ?? given0;
+      const N = v["episodes-parallel"] as number, seed = v.seed as number;
       const resultsPath = `${out}/results.json`;
-      const envName = v.env as string;
-      if (!envName.startsWith("ale:") && envName !== "pong" && envName !== "catch") {
-        throw new InputError(`--env must be ale:<rom>, pong or catch, got ${envName}`);
-      }
-      let resumed: { state: AgentCheckpoint; results: RunResults } | undefined;
-      if (v.resume) {
-        try {
-          resumed = {
-            state: await readAgentCheckpoint(out),
-            results: JSON.parse(await Deno.readTextFile(resultsPath)),
-          };
-        } catch (e) {
-          throw fileError(e, `read the checkpoint in ${out}`);
-        }
-      } else {
-        try {
-          for await (const _ of Deno.readDir(out)) {
-            throw new InputError(`--out ${out} is not empty (use --resume or another folder)`);
-          }
-        } catch (e) {
-          if (!(e instanceof Deno.errors.NotFound)) throw e;
-        }
-        await Deno.mkdir(out, { recursive: true });
-      }
+      checkMemory(estimateAtariBytes(v), {
+        what: `the agent (--n-lif ${v["n-lif"]}, --n-alif ${
+          v["n-alif"]
+        }, --size ${v.size}, --episodes-parallel ${N}, --form ${v.form}, --unroll-length ${
+          v["unroll-length"]
+        })`,
+      });
       const closer: { trainer?: AgentTrainer } = {};
       const env = await makeEnv(
         v.env as string,
@@ -289,14 +590,17 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         v["max-episode-steps"] as number,
         v.jitter as number,
       );
+      let removeInterrupt = () => {};
       try {
-        const spec = resolveAgentSpec({
-          frameSize: v.size as number,
-          numActions: env.actions.length,
-          nLif: v["n-lif"] as number,
-          nAlif: v["n-alif"] as number,
-          pool: v.pool as number,
-        });
+        if (!resumed) {
+          try {
+            await Deno.mkdir(out, { recursive: true });
+          } catch (e) {
+            throw fileError(e, `create --out ${out}`);
+          }
+        }
+        await probeWritable(out);
+        const spec = agentSpecOf(v, env.actions.length);
         const trainer = closer.trainer = await AgentTrainer.create(
           env,
           spec,
@@ -327,20 +631,23 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
           },
         );
         const results: RunResults = resumed?.results ??
-          { flags: v, episodes: [], updates: [], framesPerSecond: 0, seconds: 0 };
+          { task, flags: v, episodes: [], updates: [], framesPerSecond: 0, seconds: 0 };
+        results.flags = v;
+        const resumes = resumed?.resumes ?? [];
+        if (resumes.length > 0) results.resumes = resumes;
+        let checkpointFrames: number | undefined;
         if (resumed) {
-          // the run's shape and rule must be those it was started with
-          for (const key of SAME_ON_RESUME) {
-            const was = resumed.results.flags[key];
-            if (was !== undefined && was !== v[key]) {
-              throw new InputError(
-                `--${key} ${
-                  v[key]
-                } differs from the run in ${out} (--${key} ${was}); resume with the same value`,
-              );
-            }
+          let exact;
+          try {
+            exact = await trainer.restore(resumed.state);
+          } catch (e) {
+            throw new InputError(
+              `cannot resume from ${out}/checkpoint.json: it does not fit the run's flags (${
+                (e as Error).message
+              })`,
+            );
           }
-          const exact = await trainer.restore(resumed.state);
+          checkpointFrames = resumed.state.frames;
           // results.json may have been written after the checkpoint: keep what it had then
           const seen = resumed.state.results;
           if (seen) {
@@ -353,6 +660,11 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
             );
           }
         }
+        removeInterrupt = onInterrupt(() =>
+          checkpointFrames === undefined
+            ? `no checkpoint yet (the first is written at the first update): nothing to resume in ${out}`
+            : `the last checkpoint, at ${checkpointFrames} frames, resumes with: deno task ${task} --resume --out ${out}`
+        );
         console.log(
           `${task}: ${env.name}, ${N} episodes, ${env.actions.length} actions, agent ${spec.nIn} -> ${spec.n} neurons, ${v.form} form${
             resumed ? `, resumed at ${trainer.frames} frames` : ""
@@ -360,7 +672,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         );
         delete results.summary; // a resumed run with a larger budget is not finished
         const t0 = performance.now(), frames0 = trainer.frames, secondsBefore = results.seconds;
-        let lastPrint = 0, lastSave = performance.now(), saveDue = false;
+        let lastPrint = 0, lastSave: number | undefined, saveDue = false, lastYield = t0;
         let lastUpdate: AgentUpdate | undefined;
         const save = async () => {
           const seconds = secondsBefore + (performance.now() - t0) / 1000;
@@ -368,13 +680,20 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
           results.framesPerSecond = trainer.frames / seconds; // over the whole run, resumes included
           lastSave = performance.now();
           saveDue = false;
-          const tmp = `${resultsPath}.tmp`;
-          await Deno.writeTextFile(tmp, JSON.stringify(results));
-          await Deno.rename(tmp, resultsPath);
-          await writeAgentCheckpoint(out, {
-            ...await trainer.save(),
-            results: { episodes: results.episodes.length, updates: results.updates.length },
-          });
+          // results first: results.json always holds at least what the checkpoint counts
+          await writeFileAtomic(resultsPath, JSON.stringify(results));
+          try {
+            await writeAgentCheckpoint(out, {
+              ...await trainer.save(),
+              results: { episodes: results.episodes.length, updates: results.updates.length },
+              flags: v,
+              task,
+              ...(resumes.length > 0 ? { resumes } : {}),
+            });
+          } catch (e) {
+            throw fileError(e, `write the checkpoint in ${out}`);
+          }
+          checkpointFrames = trainer.frames;
         };
         const total = v.frames as number;
         await trainer.train(total, {
@@ -382,24 +701,30 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
           onUpdate: (u) => {
             results.updates.push(u);
             lastUpdate = u;
-            // checkpoints at update boundaries, written at the end of the agent step
+            // checkpoints at update boundaries (the first at the first update), written at the
+            // end of the agent step
             const every = (v["checkpoint-every"] as number) * 1000;
-            if (performance.now() - lastSave >= every) saveDue = true;
+            if (lastSave === undefined || performance.now() - lastSave >= every) saveDue = true;
           },
           onStep: async () => {
             if (saveDue) await save();
             const now = performance.now();
+            if (now - lastYield > 100) {
+              // a TypeScript game steps in microtasks only: let Ctrl-C (a macrotask) through
+              lastYield = now;
+              await new Promise((r) => setTimeout(r, 0));
+            }
             if (now - lastPrint < (v["print-every"] as number) * 1000) return;
             lastPrint = now;
-            const fps = (trainer.frames - frames0) / ((now - t0) / 1000);
+            const fps = (trainer.frames - frames0) / Math.max((now - t0) / 1000, 1e-9);
             const recent = results.episodes.slice(-N);
-            const mean = recent.reduce((a, e) => a + e.score, 0) / Math.max(1, recent.length);
+            const mean = recent.length
+              ? (recent.reduce((a, e) => a + e.score, 0) / recent.length).toFixed(2)
+              : "none yet";
             console.log(
               `frames ${trainer.frames}/${total}  ${
                 fps.toFixed(0)
-              } frames/s  episodes ${results.episodes.length}  mean score (last ${recent.length}) ${
-                mean.toFixed(2)
-              }  updates ${trainer.updates}  rate ${
+              } frames/s  episodes ${results.episodes.length}  mean score (last ${recent.length}) ${mean}  updates ${trainer.updates}  rate ${
                 ((lastUpdate?.rate ?? 0) * 1000).toFixed(1)
               } Hz  ETA ${formatDuration((total - trainer.frames) / Math.max(fps, 1e-9))}`,
             );
@@ -407,7 +732,14 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         });
         results.summary = summarize(results, trainer.frames);
         await save();
-        await writeLearningCurve(results, out, env.name);
+        const written = [resultsPath, `${out}/checkpoint.json`];
+        if (await writeLearningCurve(results, out, env.name, task)) {
+          written.push(`${out}/learning_curve.png`);
+        } else {
+          console.log(
+            `${task}: no episode finished in ${trainer.frames} frames: no learning curve (results.json holds the updates)`,
+          );
+        }
         const recordSteps = v["record-steps"] as number;
         if (recordSteps > 0) {
           const one = await makeEnv(
@@ -421,11 +753,12 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
           const net1 = await AgentNetwork.create(spec, 1, trainer.params);
           try {
             const ep = await recordAgentEpisode(net1, one, recordSteps, new Rng(seed + 3));
-            await Deno.writeFile(
+            await writeOutput(
               `${out}/episode.gif`,
               encodeGif(ep.frames, one.observationShape, { scale: 3, delayMs: 66 }),
+              { task },
             );
-            await saveFigure(
+            await writeFigure(
               agentEpisodeFigure(ep, {
                 nLif: spec.nLif,
                 nAlif: spec.nAlif,
@@ -435,19 +768,22 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
                   ep.rewards.reduce((a, r) => a + r, 0)
                 })`,
               }),
-              { dir: out, name: "agent_episode" },
+              out,
+              "agent_episode",
+              task,
             );
-            console.log(`recorded episode: ${out}/episode.gif, ${out}/agent_episode.png`);
+            written.push(`${out}/episode.gif`, `${out}/agent_episode.png`);
           } finally {
             net1.dispose();
             await one.close();
           }
         }
-        console.log(`results: ${resultsPath}; figure: ${out}/learning_curve.png`);
+        console.log(`${task}: wrote ${written.join(", ")}`);
       } catch (e) {
         if (e instanceof Deno.errors.PermissionDenied) throw fileError(e, `write to ${out}`);
         throw e;
       } finally {
+        removeInterrupt();
         closer.trainer?.close();
         await env.close();
       }
@@ -455,10 +791,30 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
   );
 }
 
+/** Writes a figure's SVG and PNG atomically, refusing to replace a file the run did not write. */
+async function writeFigure(
+  spec: FigureSpec,
+  dir: string,
+  name: string,
+  task: string,
+): Promise<void> {
+  const svg = await renderSvg(spec);
+  const png = await svgToPng(svg);
+  await checkReplaceable(`${dir}/${name}.svg`, { task });
+  await checkReplaceable(`${dir}/${name}.png`, { task });
+  await writeOutput(`${dir}/${name}.svg`, svg, { task });
+  await writeOutput(`${dir}/${name}.png`, png, { task });
+}
+
 /** Score against frames (mean over windows of finished episodes), with the first episodes' mean
  * (the initial, uniform policy: a random policy) as a line. */
-async function writeLearningCurve(r: RunResults, out: string, name: string): Promise<void> {
-  if (r.episodes.length === 0) return;
+async function writeLearningCurve(
+  r: RunResults,
+  out: string,
+  name: string,
+  task: string,
+): Promise<boolean> {
+  if (r.episodes.length === 0) return false;
   const window = Math.max(1, Math.round(r.episodes.length / 40));
   const x: number[] = [], y: number[] = [];
   for (let i = 0; i + window <= r.episodes.length; i += window) {
@@ -474,9 +830,6 @@ async function writeLearningCurve(r: RunResults, out: string, name: string): Pro
     { name: `agent (mean of ${window} episodes)`, values: y, x },
     { name: "random policy (the initial uniform policy)", values: x.map(() => random), x },
   ], { title: `${name}: score during training`, xTitle: "frames", yTitle: "episode score" });
-  try {
-    await saveFigure(spec as never, { dir: out, name: "learning_curve" });
-  } catch (e) {
-    throw fileError(e, `write ${out}/learning_curve.png`);
-  }
+  await writeFigure(spec as unknown as FigureSpec, out, "learning_curve", task);
+  return true;
 }
