@@ -8,6 +8,7 @@
  */
 import { fileError, InputError } from "../cli/command.ts";
 import { SWEEP_EXPERIMENTS, SWEEP_OWNED_FLAGS } from "./experiments.ts";
+import { MAX_SWEEP_RUNS, sweepSize, tooBig } from "./runs.ts";
 
 /** A flag's value in a spec: a number, a string, or a boolean (true gives the flag alone). */
 export type SpecValue = number | string | boolean;
@@ -139,6 +140,8 @@ export function parseSweepSpec(text: string, path: string): SweepSpec {
       return set;
     });
   }
+  const count = sweepSize({ grid, variants });
+  if (count > MAX_SWEEP_RUNS) throw new InputError(tooBig({ grid, variants }, path, count));
   const out = o.out ?? `out/sweeps/${name}`;
   if (typeof out !== "string" || out.trim() === "") {
     fail(`out: expected a folder path, got ${describe(out)}`);
