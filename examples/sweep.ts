@@ -18,7 +18,8 @@ import {
   SPEC_FLAG,
   TIMEOUT_FLAG,
 } from "../src/sweep/cli_common.ts";
-import { runLocalSweep } from "../src/sweep/local.ts";
+import { localRunDir, runLocalSweep } from "../src/sweep/local.ts";
+import { JobInputError, runFolderState } from "../src/sweep/run_job.ts";
 import { onInterrupt } from "../src/cli/interrupt.ts";
 import { followRuns, retryFailed, submitRuns } from "../src/sweep/queue.ts";
 import type { SweepRun } from "../src/sweep/runs.ts";
@@ -96,7 +97,16 @@ if (import.meta.main) {
         const { spec, runs } = await readSweep(values.spec as string);
         const t0 = performance.now();
         if (values.queue === "") {
-          await checkWritableDir(spec.out, `the sweep's out folder`);
+          await checkWritableDir(spec.out, `the sweep's out folder`, true);
+          for (const run of runs) {
+            // every run folder is checked before any run starts: nothing printed, nothing run
+            await runFolderState(run.experiment, run.values, localRunDir(spec, run)).catch((e) => {
+              if (e instanceof JobInputError) {
+                throw new InputError(`run "${run.label || run.jobId}": ${e.message}`);
+              }
+              throw e;
+            });
+          }
           const cores = navigator.hardwareConcurrency;
           const parallel = (values.local as number) ||
             Math.max(1, Math.floor(cores / workersPerRun(runs, cores)));

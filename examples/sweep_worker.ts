@@ -52,11 +52,11 @@ if (import.meta.main) {
     await commandMain(
       { name: "worker", usage: USAGE, flags: FLAGS },
       Deno.args,
-      async ({ values }) => {
+      async ({ values, given }) => {
         if (values.queue === "") throw new FlagError("--queue is required: redis://HOST:PORT");
         const target = parseRedisUrl(values.queue as string);
         const dir = values.dir as string;
-        await checkWritableDir(dir, "--dir");
+        await checkWritableDir(dir, "--dir", !given.has("dir"));
         await checkReachable(target, (values.timeout as number) * 1000);
         try {
           await Deno.mkdir(dir, { recursive: true });

@@ -77,9 +77,11 @@ async function probeWrite(dir: string, what: string): Promise<void> {
  * files; a missing one needs an existing, writable parent.
  * @param dir The folder.
  * @param flag The flag that gave it (for messages), e.g. "--dir".
+ * @param parents Whether missing parents will be created too (a default folder such as
+ *   out/sweep-worker): then the nearest existing folder above it must take files.
  * @throws {InputError} One line naming the flag and the folder.
  */
-export async function checkWritableDir(dir: string, flag: string): Promise<void> {
+export async function checkWritableDir(dir: string, flag: string, parents = false): Promise<void> {
   if (dir.trim() === "") throw new FlagError(`${flag} must name a folder`);
   let info: Deno.FileInfo | undefined;
   try {
@@ -98,6 +100,7 @@ export async function checkWritableDir(dir: string, flag: string): Promise<void>
     p = await Deno.stat(parent);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
+      if (parents && parent !== trimmed) return await checkWritableDir(parent, flag, true);
       throw new InputError(
         `${flag} ${dir}: its parent folder ${parent} does not exist (create it first)`,
       );

@@ -130,6 +130,36 @@ export async function folderResults(
   return { state: "finished", results: r };
 }
 
+/**
+ * What a run folder holds, checked before the run starts: its finished results (this run's
+ * flags), a checkpoint to resume, or nothing (missing or empty: a new run). Anything else is
+ * refused, and nothing is deleted.
+ * @param experiment The experiment.
+ * @param values The run's flags, defaults filled in.
+ * @param dir The run folder.
+ * @returns The state.
+ * @throws {JobInputError} For results of other flags, or files without a checkpoint.
+ */
+export async function runFolderState(
+  experiment: string,
+  values: FlagValues,
+  dir: string,
+): Promise<{ state: "finished"; results: unknown } | { state: "resume" | "new" }> {
+  const done = await folderResults(experiment, values, dir);
+  if (done.state === "finished") return done;
+  if (done.state === "foreign") {
+    throw new JobInputError(`${done.why}; it is not this run's: move it away`);
+  }
+  if (await exists(checkpointPath(dir))) return { state: "resume" };
+  const first = await firstEntry(dir);
+  if (first !== undefined) {
+    throw new JobInputError(
+      `the run folder ${dir} holds ${first} but no checkpoint.json; the sweep deletes nothing it did not write: move it away, then run again`,
+    );
+  }
+  return { state: "new" };
+}
+
 /** The first entry of a folder (undefined when it is missing or empty). */
 async function firstEntry(dir: string): Promise<string | undefined> {
   try {
@@ -243,7 +273,7 @@ export async function runJob(
     if (e instanceof FlagError) throw new JobInputError(e.message);
     throw e;
   }
-  const done = await folderResults(experiment, values, dir);
+  const done = await runFolderState(experiment, values, dir);
   if (done.state === "finished") {
     return {
       dir,
@@ -253,18 +283,7 @@ export async function runJob(
       seconds: seconds(),
     };
   }
-  if (done.state === "foreign") {
-    throw new JobInputError(`${done.why}; it is not this run's: move it away`);
-  }
-  const resume = await exists(checkpointPath(dir));
-  if (!resume) {
-    const first = await firstEntry(dir);
-    if (first !== undefined) {
-      throw new JobInputError(
-        `the run folder ${dir} holds ${first} but no checkpoint.json; the sweep deletes nothing it did not write: move it away, then run again`,
-      );
-    }
-  }
+  const resume = done.state === "resume";
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (e) {
