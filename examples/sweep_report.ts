@@ -31,7 +31,8 @@ const FLAGS: FlagSpecs = {
   force: {
     type: "boolean",
     default: false,
-    help: "replace table.md, table.json or the figure in --out even if this task did not write them",
+    help:
+      "replace table.md, table.json or the figure in --out even if this task did not write them",
   },
   timeout: TIMEOUT_FLAG,
 };
@@ -73,11 +74,6 @@ if (import.meta.main) {
         const metrics = SWEEP_EXPERIMENTS[spec.experiment].metrics;
         const report = sweepReport(runs, results, metrics);
         const lines = formatSweepReport(report, metrics);
-        const source = values.queue === "" ? `${spec.out}/runs` : `the queue at ${values.queue}`;
-        console.log(
-          `sweep:report ${spec.name}: ${results.size} of ${runs.length} runs finished (${source}); mean ± sd over --${spec.over}\n`,
-        );
-        for (const line of lines) console.log(line);
         const out = (values.out as string) || `${spec.out}/report`;
         const task = "sweep:report", force = values.force as boolean;
         const withFigure = !values["no-figure"] && results.size > 0;
@@ -95,6 +91,11 @@ if (import.meta.main) {
         } catch (e) {
           throw fileError(e, `write the report into --out ${out}`);
         }
+        const source = values.queue === "" ? `${spec.out}/runs` : `the queue at ${values.queue}`;
+        console.log(
+          `sweep:report ${spec.name}: ${results.size} of ${runs.length} runs finished (${source}); mean ± sd over --${spec.over}\n`,
+        );
+        for (const line of lines) console.log(line);
         await writeOutput(`${out}/table.md`, lines.join("\n") + "\n", { task, force });
         await writeOutput(
           `${out}/table.json`,

@@ -151,7 +151,9 @@ export async function checkReachable(t: RedisTarget, timeoutMs = 5000): Promise<
       }
       if (!line.startsWith("+")) {
         throw new InputError(
-          `cannot reach Redis at ${where}: it did not answer ${sent[i][0]} as Redis does (got "${line}")`,
+          `cannot reach Redis at ${where}: it did not answer ${
+            sent[i][0]
+          } as Redis does (got "${line}")`,
         );
       }
     }

@@ -49,11 +49,17 @@ export function sweepSize(spec: Pick<SweepSpec, "grid" | "variants">): number {
 }
 
 /** The message for a sweep over {@linkcode MAX_SWEEP_RUNS}. */
-export function tooBig(spec: Pick<SweepSpec, "grid" | "variants">, path: string, n: number): string {
+export function tooBig(
+  spec: Pick<SweepSpec, "grid" | "variants">,
+  path: string,
+  n: number,
+): string {
   const sizes = Object.entries(spec.grid).map(([k, v]) => `${k} ${v.length}`).join(" x ");
   return `sweep spec ${path}: grid ${sizes || "(none)"} x ${
     Math.max(1, spec.variants.length)
-  } variant(s) gives ${n.toLocaleString("en-US")} runs, more than the ${MAX_SWEEP_RUNS.toLocaleString("en-US")} a sweep may hold; split it into smaller sweeps`;
+  } variant(s) gives ${n.toLocaleString("en-US")} runs, more than the ${
+    MAX_SWEEP_RUNS.toLocaleString("en-US")
+  } a sweep may hold; split it into smaller sweeps`;
 }
 
 /**
