@@ -75,7 +75,9 @@ if (import.meta.main) {
         );
         await new Promise<void>((resolve) => {
           const stop = () => {
-            console.log(`worker ${Deno.pid}: stopping; running jobs go back to the queue`);
+            console.log(
+              `worker ${Deno.pid}: stopping; running jobs go back to the queue and resume from their checkpoints (in ${dir}/<job id> and their copies in Redis) on any worker`,
+            );
             // Running experiments die with this process; their jobs' locks expire and another
             // worker resumes them from their checkpoints.
             worker.close(true).catch(() => {}).finally(resolve);

@@ -97,6 +97,13 @@ const cases: Case[] = [
   spec("a grid that is not a list", { experiment: "fig3", grid: { seed: 1 } }, /grid\.seed/),
   spec("an empty grid list", { experiment: "fig3", grid: { seed: [] } }, /grid\.seed/),
   spec("a grid value twice", { experiment: "fig3", grid: { seed: [1, 1] } }, /lists 1 twice/),
+  spec("experiment toString", { experiment: "toString" }, /experiment: expected one of/),
+  spec(
+    "a flag named __proto__",
+    '{"experiment": "fig3", "flags": {"__proto__": 1}}',
+    /"__proto__" is not a flag name/,
+  ),
+  spec("over names no flag", { experiment: "fig3", over: "sed" }, /over: --sed is not a flag/),
   spec("--out in flags", { experiment: "fig3", flags: { out: "x" } }, /sets --out itself/),
   spec(
     "a grid of 10 flags x 10 values",

@@ -102,7 +102,9 @@ export function flagArgs(flags: SpecFlags): string[] {
  * @throws {FlagError} Naming the flag.
  */
 export function runValues(experiment: string, flags: SpecFlags): FlagValues {
-  const spec = SWEEP_EXPERIMENTS[experiment];
+  const spec = Object.hasOwn(SWEEP_EXPERIMENTS, experiment)
+    ? SWEEP_EXPERIMENTS[experiment]
+    : undefined;
   if (!spec) {
     throw new FlagError(
       `unknown experiment ${experiment}; expected one of ${
@@ -110,8 +112,11 @@ export function runValues(experiment: string, flags: SpecFlags): FlagValues {
       }`,
     );
   }
+  if (flags === null || typeof flags !== "object" || Array.isArray(flags)) {
+    throw new FlagError(`the flags must be an object of flag values, got ${JSON.stringify(flags)}`);
+  }
   for (const [name, v] of Object.entries(flags)) {
-    const s = spec.flags[name];
+    const s = Object.hasOwn(spec.flags, name) ? spec.flags[name] : undefined;
     if (!s) continue; // parseFlags names the unknown flag
     if (s.type === "boolean" && typeof v !== "boolean") {
       throw new FlagError(`--${name} is a switch: give true or false, got ${JSON.stringify(v)}`);
