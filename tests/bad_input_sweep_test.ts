@@ -481,6 +481,25 @@ Deno.test({
       }
       const s = parseSweepSpec(JSON.stringify({ experiment: "fig4", flags: FIG4 }), "t.json");
       const runs = await expandSweep(s, "t.json");
+      // following runs that were never submitted would never end: refused
+      await Deno.writeTextFile(
+        `${dir}/t.json`,
+        JSON.stringify({ experiment: "fig4", flags: FIG4 }),
+      );
+      const follow = await runTask("sweep", [
+        "--spec",
+        `${dir}/t.json`,
+        "--queue",
+        url,
+        "--follow",
+      ]);
+      assert.equal(follow.code, 2, follow.stderr);
+      assert.equal(follow.stdout, "");
+      assert.match(follow.stderr, /^sweep: 1 of the sweep's 1 runs are not in the queue/);
+      // a database Redis does not have: refused by Redis, one line
+      const db = await runTask("worker", ["--queue", `${url}/999`, "--dir", `${dir}/w`]);
+      assert.equal(db.code, 2, db.stderr);
+      assert.match(db.stderr, /^worker: Redis at 127\.0\.0\.1:\d+ refused SELECT: ERR DB index/);
       const reference = await runJob("fig4", runs[0].flags, `${dir}/reference`);
       await submitRuns(queue, runs);
       const w1 = startWorker(url, `${dir}/a`);
