@@ -9,15 +9,18 @@
  * @module
  */
 import { FlagError, type FlagSpecs } from "../src/cli/flags.ts";
-import { commandMain, RunFailure } from "../src/cli/command.ts";
+import { commandMain, InputError, RunFailure } from "../src/cli/command.ts";
 import {
+  checkWritableDir,
   QUEUE_FLAG,
   queueOf,
   readSweep,
   SPEC_FLAG,
   TIMEOUT_FLAG,
 } from "../src/sweep/cli_common.ts";
-import { runLocalSweep } from "../src/sweep/local.ts";
+import { localRunDir, runLocalSweep } from "../src/sweep/local.ts";
+import { JobInputError, runFolderState } from "../src/sweep/run_job.ts";
+import { onInterrupt } from "../src/cli/interrupt.ts";
 import { followRuns, retryFailed, submitRuns } from "../src/sweep/queue.ts";
 import type { SweepRun } from "../src/sweep/runs.ts";
 
@@ -94,18 +97,35 @@ if (import.meta.main) {
         const { spec, runs } = await readSweep(values.spec as string);
         const t0 = performance.now();
         if (values.queue === "") {
+          await checkWritableDir(spec.out, `the sweep's out folder`, true);
+          for (const run of runs) {
+            // every run folder is checked before any run starts: nothing printed, nothing run
+            await runFolderState(run.experiment, run.values, localRunDir(spec, run)).catch((e) => {
+              if (e instanceof JobInputError) {
+                throw new InputError(`run "${run.label || run.jobId}": ${e.message}`);
+              }
+              throw e;
+            });
+          }
           const cores = navigator.hardwareConcurrency;
           const parallel = (values.local as number) ||
             Math.max(1, Math.floor(cores / workersPerRun(runs, cores)));
           console.log(
             `sweep ${spec.name}: ${runs.length} ${spec.experiment} runs here, ${parallel} at a time, in ${spec.out}/runs`,
           );
-          const { completed, failed } = await runLocalSweep(spec, runs, { parallel });
+          const removeNote = onInterrupt(() =>
+            `the runs in ${spec.out}/runs keep their checkpoints; run deno task sweep --spec ${values.spec} again to resume them`
+          );
+          const { completed, failed, refused } = await runLocalSweep(spec, runs, { parallel });
+          removeNote();
           console.log(
             `sweep ${spec.name}: ${completed} of ${runs.length} runs finished in ${
               ((performance.now() - t0) / 1000).toFixed(1)
             } s; report: deno task sweep:report --spec ${values.spec}`,
           );
+          if (refused.length > 0) {
+            throw new InputError(`${refused.length} run(s) refused: ${refused[0]}`);
+          }
           if (failed.length > 0) {
             throw new RunFailure(`${failed.length} run(s) failed: ${failed[0]}`);
           }

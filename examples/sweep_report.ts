@@ -21,12 +21,19 @@ import { SWEEP_EXPERIMENTS } from "../src/sweep/experiments.ts";
 import { formatSweepReport, sweepFigure, sweepReport } from "../src/sweep/report.ts";
 import { saveFigure } from "../src/plot/render.ts";
 import { FlagError } from "../src/cli/flags.ts";
+import { checkReplaceable, recordOutput, writeOutput } from "../src/cli/outputs.ts";
 
 const FLAGS: FlagSpecs = {
   spec: SPEC_FLAG,
   queue: { ...QUEUE_FLAG, help: "read the results from this queue, not the local run folders" },
   out: { type: "string", default: "", help: "folder of the report (default <spec out>/report)" },
   "no-figure": { type: "boolean", default: false, help: "write no figure" },
+  force: {
+    type: "boolean",
+    default: false,
+    help:
+      "replace table.md, table.json or the figure in --out even if this task did not write them",
+  },
   timeout: TIMEOUT_FLAG,
 };
 
@@ -34,7 +41,9 @@ const USAGE = `usage: deno task sweep:report --spec SWEEP.json [--queue redis://
 
 Collects the finished runs of a sweep (its local run folders, or with --queue the results of its
 jobs) into one table: per setting the mean ± sample standard deviation over the seeds of the
-experiment's numbers, then every run. Writes table.md, table.json and a figure to --out.`;
+experiment's numbers, then every run (an interrupted run, or one whose folder holds results of
+other flags, counts as not finished). Writes table.md, table.json and a figure to --out; a file
+there that this task did not write is refused unless --force.`;
 
 if (import.meta.main) {
   Deno.exit(
@@ -65,28 +74,40 @@ if (import.meta.main) {
         const metrics = SWEEP_EXPERIMENTS[spec.experiment].metrics;
         const report = sweepReport(runs, results, metrics);
         const lines = formatSweepReport(report, metrics);
+        const out = (values.out as string) || `${spec.out}/report`;
+        const task = "sweep:report", force = values.force as boolean;
+        const withFigure = !values["no-figure"] && results.size > 0;
+        // refuse before writing anything: a user's file in --out stays as it is
+        for (const name of ["table.md", "table.json"]) {
+          await checkReplaceable(`${out}/${name}`, { task, force });
+        }
+        if (withFigure) {
+          for (const ext of ["svg", "png"]) {
+            await checkReplaceable(`${out}/${spec.name}.${ext}`, { task, force });
+          }
+        }
+        try {
+          await Deno.mkdir(out, { recursive: true });
+        } catch (e) {
+          throw fileError(e, `write the report into --out ${out}`);
+        }
         const source = values.queue === "" ? `${spec.out}/runs` : `the queue at ${values.queue}`;
         console.log(
           `sweep:report ${spec.name}: ${results.size} of ${runs.length} runs finished (${source}); mean ± sd over --${spec.over}\n`,
         );
         for (const line of lines) console.log(line);
-        const out = (values.out as string) || `${spec.out}/report`;
-        try {
-          await Deno.mkdir(out, { recursive: true });
-          await Deno.writeTextFile(`${out}/table.md`, lines.join("\n") + "\n");
-          await Deno.writeTextFile(
-            `${out}/table.json`,
-            JSON.stringify(
-              { sweep: spec.name, experiment: spec.experiment, over: spec.over, ...report },
-              null,
-              1,
-            ) + "\n",
-          );
-        } catch (e) {
-          throw fileError(e, `write the report into --out ${out}`);
-        }
+        await writeOutput(`${out}/table.md`, lines.join("\n") + "\n", { task, force });
+        await writeOutput(
+          `${out}/table.json`,
+          JSON.stringify(
+            { sweep: spec.name, experiment: spec.experiment, over: spec.over, ...report },
+            (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
+            1,
+          ) + "\n",
+          { task, force },
+        );
         let figure = "";
-        if (!values["no-figure"] && results.size > 0) {
+        if (withFigure) {
           const fig = await saveFigure(
             sweepFigure(
               report,
@@ -95,6 +116,8 @@ if (import.meta.main) {
             ),
             { dir: out, name: spec.name },
           );
+          await recordOutput(fig.svg);
+          await recordOutput(fig.png);
           figure = `, ${fig.png}`;
         }
         console.log(`\nsweep:report: ${out}/table.md, table.json${figure}`);

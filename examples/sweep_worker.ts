@@ -8,8 +8,8 @@
  * @module
  */
 import type { FlagSpecs } from "../src/cli/flags.ts";
-import { commandMain } from "../src/cli/command.ts";
-import { QUEUE_FLAG, TIMEOUT_FLAG } from "../src/sweep/cli_common.ts";
+import { commandMain, fileError } from "../src/cli/command.ts";
+import { checkWritableDir, QUEUE_FLAG, TIMEOUT_FLAG } from "../src/sweep/cli_common.ts";
 import { checkReachable, parseRedisUrl } from "../src/sweep/redis_url.ts";
 import { startSweepWorker } from "../src/sweep/worker.ts";
 import { FlagError } from "../src/cli/flags.ts";
@@ -44,17 +44,25 @@ const USAGE = `usage: deno task worker --queue redis://HOST:PORT [options]
 Runs the jobs of sweeps submitted with 'deno task sweep --queue' until stopped (Ctrl-C). Each
 job runs its experiment in <dir>/<job id>, resumed from the newest checkpoint of that folder or of
 the copy kept in Redis; progress lines go to the queue as the job's progress, results.json as its
-result. Bad flags and failed runs fail the job at once; crashes are retried.`;
+result. Bad flags and failed runs fail the job at once; crashes are retried. Redis must answer a
+PING within --timeout seconds at the start (exit 2 otherwise); later outages pause the worker.`;
 
 if (import.meta.main) {
   Deno.exit(
     await commandMain(
       { name: "worker", usage: USAGE, flags: FLAGS },
       Deno.args,
-      async ({ values }) => {
+      async ({ values, given }) => {
         if (values.queue === "") throw new FlagError("--queue is required: redis://HOST:PORT");
         const target = parseRedisUrl(values.queue as string);
+        const dir = values.dir as string;
+        await checkWritableDir(dir, "--dir", !given.has("dir"));
         await checkReachable(target, (values.timeout as number) * 1000);
+        try {
+          await Deno.mkdir(dir, { recursive: true });
+        } catch (e) {
+          throw fileError(e, `create --dir ${dir}`);
+        }
         const worker = startSweepWorker({
           target,
           dir: values.dir as string,
@@ -67,7 +75,9 @@ if (import.meta.main) {
         );
         await new Promise<void>((resolve) => {
           const stop = () => {
-            console.log(`worker ${Deno.pid}: stopping; running jobs go back to the queue`);
+            console.log(
+              `worker ${Deno.pid}: stopping; running jobs go back to the queue and resume from their checkpoints (in ${dir}/<job id> and their copies in Redis) on any worker`,
+            );
             // Running experiments die with this process; their jobs' locks expire and another
             // worker resumes them from their checkpoints.
             worker.close(true).catch(() => {}).finally(resolve);

@@ -158,8 +158,14 @@ Deno.test("job ids: stable, independent of the flags' order and of how a value i
   assert(/^fig3-[0-9a-f]{16}$/.test(a), a);
   assert(a !== await jobId("fig3", { seed: 2, method: "bptt", "n-iter": 50 }));
   assert(a !== await jobId("figS7", { seed: 1, method: "bptt", "n-iter": 50 }));
+  // Keyed by every flag with defaults filled: a default given explicitly is the same run, a
+  // bookkeeping flag does not count, an edited common flag is a new run.
+  const d = SWEEP_EXPERIMENTS.fig3.flags["n-iter"].default;
+  assertEquals(jobId("fig3", { seed: 0 }), jobId("fig3", { seed: 0, "n-iter": d }));
+  assertEquals(jobId("fig3", { seed: 0 }), jobId("fig3", { seed: 0, "print-every": 3 }));
+  assert(jobId("fig3", { seed: 0, "n-iter": 2 }) !== jobId("fig3", { seed: 0, "n-iter": 3 }));
   // Recorded once: a change of the derivation would make every queued sweep run again.
-  assertEquals(await jobId("fig3", { seed: 0 }), "fig3-9a14f13939df7306");
+  assertEquals(await jobId("fig3", { seed: 0 }), "fig3-1d34a0c6247e61e9");
 });
 
 Deno.test("sweep report: mean and sample sd per setting, runs not finished shown as such", async () => {

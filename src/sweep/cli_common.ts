@@ -6,6 +6,7 @@
  */
 import type { Queue } from "bullmq";
 import { FlagError, type FlagSpec } from "../cli/flags.ts";
+import { fileError, InputError } from "../cli/command.ts";
 import { loadSweepSpec, type SweepSpec } from "./spec.ts";
 import { expandSweep, type SweepRun } from "./runs.ts";
 import { parseRedisUrl } from "./redis_url.ts";
@@ -58,4 +59,54 @@ export async function readSweep(path: string): Promise<{ spec: SweepSpec; runs: 
  */
 export function queueOf(url: string, timeoutSeconds: number): Promise<Queue> {
   return openQueue(parseRedisUrl(url), timeoutSeconds * 1000);
+}
+
+/** Whether a folder takes a file (a temporary one, removed at once). */
+async function probeWrite(dir: string, what: string): Promise<void> {
+  let tmp: string;
+  try {
+    tmp = await Deno.makeTempFile({ dir, prefix: ".eprop-probe-" });
+  } catch (e) {
+    throw fileError(e, `write into ${what}`);
+  }
+  await Deno.remove(tmp).catch(() => {});
+}
+
+/**
+ * Checks a folder a command will write into, without creating it: an existing folder must take
+ * files; a missing one needs an existing, writable parent.
+ * @param dir The folder.
+ * @param flag The flag that gave it (for messages), e.g. "--dir".
+ * @param parents Whether missing parents will be created too (a default folder such as
+ *   out/sweep-worker): then the nearest existing folder above it must take files.
+ * @throws {InputError} One line naming the flag and the folder.
+ */
+export async function checkWritableDir(dir: string, flag: string, parents = false): Promise<void> {
+  if (dir.trim() === "") throw new FlagError(`${flag} must name a folder`);
+  let info: Deno.FileInfo | undefined;
+  try {
+    info = await Deno.stat(dir);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw fileError(e, `use ${flag} ${dir}`);
+  }
+  if (info !== undefined) {
+    if (!info.isDirectory) throw new InputError(`${flag} ${dir} is a file, not a folder`);
+    return await probeWrite(dir, `${flag} ${dir}`);
+  }
+  const trimmed = dir.replace(/\/+$/, "");
+  const parent = trimmed.includes("/") ? trimmed.slice(0, trimmed.lastIndexOf("/")) || "/" : ".";
+  let p: Deno.FileInfo;
+  try {
+    p = await Deno.stat(parent);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      if (parents && parent !== trimmed) return await checkWritableDir(parent, flag, true);
+      throw new InputError(
+        `${flag} ${dir}: its parent folder ${parent} does not exist (create it first)`,
+      );
+    }
+    throw fileError(e, `use ${flag} ${dir}`);
+  }
+  if (!p.isDirectory) throw new InputError(`${flag} ${dir}: ${parent} is a file, not a folder`);
+  await probeWrite(parent, `${flag} ${dir} (its parent folder ${parent})`);
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { runJob } from "./run_job.ts";
+import { folderResults, JobInputError, runJob } from "./run_job.ts";
 import type { SweepRun } from "./runs.ts";
 import type { SweepSpec } from "./spec.ts";
 
@@ -24,17 +24,18 @@ export function localRunDir(spec: SweepSpec, run: SweepRun): string {
  * @param spec The sweep.
  * @param runs Its runs.
  * @param options How many at once, where to print.
- * @returns How many finished and the failures' messages.
+ * @returns How many finished, the failures' messages, and those of runs whose flags or folder
+ *   were refused (bad input: exit 2, not a failed run).
  */
 export async function runLocalSweep(
   spec: SweepSpec,
   runs: readonly SweepRun[],
   options: { parallel: number; log?: (line: string) => void },
-): Promise<{ completed: number; failed: string[] }> {
+): Promise<{ completed: number; failed: string[]; refused: string[] }> {
   const log = options.log ?? console.log;
   const stamp = () => new Date().toISOString().slice(11, 19);
   let next = 0, completed = 0;
-  const failed: string[] = [];
+  const failed: string[] = [], refused: string[] = [];
   const one = async () => {
     while (next < runs.length) {
       const i = next++;
@@ -54,20 +55,21 @@ export async function runLocalSweep(
         );
       } catch (e) {
         const message = `${run.label || run.jobId}: ${(e as Error).message}`;
-        failed.push(message);
+        (e instanceof JobInputError ? refused : failed).push(message);
         log(`${stamp()} ${name}: failed: ${(e as Error).message}`);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, one));
-  return { completed, failed };
+  return { completed, failed, refused };
 }
 
 /**
  * The results of a local sweep's finished runs.
  * @param spec The sweep.
  * @param runs Its runs.
- * @returns results.json of each run whose folder holds one, by job id.
+ * @returns results.json of each run whose folder holds its finished results with the run's own
+ *   flags, by job id (an interrupted run, or results of other flags, are left out).
  */
 export async function localResults(
   spec: SweepSpec,
@@ -75,14 +77,8 @@ export async function localResults(
 ): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>();
   for (const run of runs) {
-    try {
-      out.set(
-        run.jobId,
-        JSON.parse(await Deno.readTextFile(`${localRunDir(spec, run)}/results.json`)),
-      );
-    } catch {
-      // not finished (or cut short): left out of the report
-    }
+    const r = await folderResults(run.experiment, run.values, localRunDir(spec, run));
+    if (r.state === "finished") out.set(run.jobId, r.results);
   }
   return out;
 }

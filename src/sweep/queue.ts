@@ -183,11 +183,13 @@ function describeJob(job: Job, state: string): string {
 /**
  * Follows a sweep's jobs until each has completed or failed, printing a line when a job's state
  * changes (and its progress at most every `progressEveryMs`). Redis going away pauses it; it
- * goes on when Redis is back.
+ * goes on when Redis is back. Runs that are not in the queue at the start are refused (they would
+ * never finish); a job removed while followed counts as failed.
  * @param queue The queue.
  * @param runs The runs.
  * @param options Where to print, how often to poll and to show progress.
  * @returns The number of completed and failed jobs.
+ * @throws {InputError} When some of the runs are not in the queue.
  */
 export async function followRuns(
   queue: Queue,
@@ -200,7 +202,7 @@ export async function followRuns(
   const seen = new Map<string, Seen>();
   const total = runs.length;
   const stamp = () => new Date().toISOString().slice(11, 19);
-  let lost = false;
+  let lost = false, first = true;
   const onError = (e: Error) => {
     if (!lost) log(`${stamp()} redis: ${e.message}; waiting for it`);
     lost = true;
@@ -213,13 +215,17 @@ export async function followRuns(
   }
   async function followLoop(): Promise<{ completed: number; failed: number }> {
     while (true) {
-      let completed = 0, failed = 0;
+      let completed = 0, failed = 0, missing = 0;
       try {
         for (const run of runs) {
           const job = await queue.getJob(run.jobId);
           const state = job ? await job.getState() : "missing";
           if (state === "completed") completed++;
           if (state === "failed") failed++;
+          if (state === "missing") {
+            if (first) missing++;
+            else failed++; // removed from the queue while followed: it will not finish
+          }
           const before = seen.get(run.jobId);
           const now = Date.now();
           const p = (job?.progress ?? {}) as SweepJobProgress;
@@ -228,7 +234,7 @@ export async function followRuns(
             (p.worker !== undefined && before.worker !== p.worker);
           const progressed = state === "active" && before !== undefined &&
             p.iteration !== before.iteration && now - before.progressAt >= every;
-          if (changed || progressed) {
+          if ((changed || progressed) && !(first && state === "missing")) {
             log(
               `${stamp()} ${run.jobId} ${run.label || run.experiment}: ${
                 job ? describeJob(job, state) : "not in the queue"
@@ -245,7 +251,14 @@ export async function followRuns(
         }
         if (lost) log(`${stamp()} redis is back`);
         lost = false;
+        if (first && missing > 0) {
+          throw new InputError(
+            `${missing} of the sweep's ${total} runs are not in the queue (submit them: leave out --follow)`,
+          );
+        }
+        first = false;
       } catch (e) {
+        if (e instanceof InputError) throw e;
         if (!lost) log(`${stamp()} redis: ${(e as Error).message}; waiting for it`);
         lost = true;
         await new Promise((r) => setTimeout(r, pollMs));

@@ -42,9 +42,15 @@ export function parseRedisUrl(text: string): RedisTarget {
   }
   if (url.search !== "" || url.hash !== "") throw new FlagError(expected);
   const port = url.port === "" ? 6379 : Number(url.port);
+  if (!(port >= 1 && port <= 65535)) {
+    throw new FlagError(`--queue: the port must be 1 to 65535, got ${port}`);
+  }
   const path = url.pathname.replace(/^\//, "");
   if (path !== "" && !/^\d+$/.test(path)) {
     throw new FlagError(`--queue: the database after the port must be a number, got "/${path}"`);
+  }
+  if (path !== "" && Number(path) > 65535) {
+    throw new FlagError(`--queue: the database must be 0 to 65535, got ${path}`);
   }
   return {
     host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
@@ -78,35 +84,89 @@ export function connectionOptions(t: RedisTarget, timeoutMs = 5000): Record<stri
   };
 }
 
+/** One command in Redis' wire protocol (RESP). */
+function command(words: readonly string[]): string {
+  return `*${words.length}\r\n` +
+    words.map((w) => `$${new TextEncoder().encode(w).length}\r\n${w}\r\n`).join("");
+}
+
 /**
- * Checks that something accepts TCP connections at the target within a timeout.
+ * Checks that a working Redis answers at the target within a timeout: a TCP connection is not
+ * enough (a listener that never answers would make a worker wait forever), so it sends AUTH
+ * (when the URL has a password), SELECT (for a database other than 0) and PING, and wants
+ * `+PONG` back.
  * @param t The target.
- * @param timeoutMs How long to wait.
- * @throws {InputError} "cannot reach Redis at HOST:PORT: <reason>".
+ * @param timeoutMs How long to wait for everything.
+ * @throws {InputError} "cannot reach Redis at HOST:PORT: <reason>", or what Redis refused.
  */
 export async function checkReachable(t: RedisTarget, timeoutMs = 5000): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const where = `${t.host}:${t.port}`;
-  const attempt = Deno.connect({ hostname: t.host, port: t.port });
+  let conn: Deno.Conn | undefined;
+  const closeConn = () => {
+    try {
+      conn?.close();
+    } catch { /* closed */ }
+  };
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () =>
         reject(
-          new InputError(`cannot reach Redis at ${where}: no answer within ${timeoutMs / 1000} s`),
+          new InputError(
+            `cannot reach Redis at ${where}: no answer to PING within ${timeoutMs / 1000} s`,
+          ),
         ),
       timeoutMs,
     );
   });
+  const talk = async () => {
+    conn = t.tls
+      ? await Deno.connectTls({ hostname: t.host, port: t.port })
+      : await Deno.connect({ hostname: t.host, port: t.port });
+    const sent: string[][] = [];
+    if (t.password !== undefined) {
+      sent.push(t.username ? ["AUTH", t.username, t.password] : ["AUTH", t.password]);
+    }
+    if (t.db !== 0) sent.push(["SELECT", String(t.db)]);
+    sent.push(["PING"]);
+    const bytes = new TextEncoder().encode(sent.map(command).join(""));
+    for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+    let text = "";
+    const buf = new Uint8Array(4096);
+    const decoder = new TextDecoder();
+    while (text.split("\r\n").length <= sent.length) {
+      const n = await conn.read(buf);
+      if (n === null) {
+        throw new InputError(`cannot reach Redis at ${where}: it closed the connection`);
+      }
+      text += decoder.decode(buf.subarray(0, n), { stream: true });
+      if (text.length > 65536) break;
+    }
+    const lines = text.split("\r\n");
+    for (let i = 0; i < sent.length; i++) {
+      const line = (lines[i] ?? "").slice(0, 120).replace(/\s+/g, " ");
+      const what = sent[i][0] === "AUTH" ? "the password" : sent[i][0];
+      if (line.startsWith("-")) {
+        throw new InputError(`Redis at ${where} refused ${what}: ${line.slice(1)}`);
+      }
+      if (!line.startsWith("+")) {
+        throw new InputError(
+          `cannot reach Redis at ${where}: it did not answer ${
+            sent[i][0]
+          } as Redis does (got "${line}")`,
+        );
+      }
+    }
+  };
   try {
-    const conn = await Promise.race([attempt, timeout]);
-    conn.close();
+    await Promise.race([talk(), timeout]);
   } catch (e) {
-    attempt.then((c) => c.close(), () => {});
     if (e instanceof InputError) throw e;
     throw new InputError(
       `cannot reach Redis at ${where}: ${(e as Error).message.replace(/\s+/g, " ")}`,
     );
   } finally {
     clearTimeout(timer);
+    closeConn();
   }
 }

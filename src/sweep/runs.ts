@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { FlagError, parseFlags } from "../cli/flags.ts";
+import { FlagError, type FlagValues, parseFlags } from "../cli/flags.ts";
+import { computationKey } from "../cli/run_key.ts";
 import { InputError } from "../cli/command.ts";
 import { SWEEP_EXPERIMENTS } from "./experiments.ts";
 import type { SpecFlags, SpecValue, SweepSpec } from "./spec.ts";
@@ -26,8 +27,39 @@ export interface SweepRun {
   over?: SpecValue;
   /** The job id: the experiment and a hash of its flags. */
   jobId: string;
-  /** Folder name of the run in a local sweep. */
+  /** Folder name of the run in a local sweep: the label (when short) and the job id. */
   folder: string;
+  /** Every flag as the experiment parses it, defaults filled in (what the job id hashes). */
+  values: FlagValues;
+}
+
+/** The most runs a sweep may hold (a larger grid is refused before it is expanded). */
+export const MAX_SWEEP_RUNS = 10_000;
+
+/**
+ * How many runs a spec holds: the product of the grid's list lengths times the variants,
+ * counted without expanding anything.
+ * @param spec The spec (grid and variants).
+ * @returns The count (a float: a huge grid gives a huge number, not an overflow).
+ */
+export function sweepSize(spec: Pick<SweepSpec, "grid" | "variants">): number {
+  let n = Math.max(1, spec.variants.length);
+  for (const values of Object.values(spec.grid)) n *= values.length;
+  return n;
+}
+
+/** The message for a sweep over {@linkcode MAX_SWEEP_RUNS}. */
+export function tooBig(
+  spec: Pick<SweepSpec, "grid" | "variants">,
+  path: string,
+  n: number,
+): string {
+  const sizes = Object.entries(spec.grid).map(([k, v]) => `${k} ${v.length}`).join(" x ");
+  return `sweep spec ${path}: grid ${sizes || "(none)"} x ${
+    Math.max(1, spec.variants.length)
+  } variant(s) gives ${n.toLocaleString("en-US")} runs, more than the ${
+    MAX_SWEEP_RUNS.toLocaleString("en-US")
+  } a sweep may hold; split it into smaller sweeps`;
 }
 
 /**
@@ -61,22 +93,59 @@ export function flagArgs(flags: SpecFlags): string[] {
 }
 
 /**
- * The job id of a run: the experiment and the first 16 hex digits of the SHA-256 of its flags
- * as the experiment parses them, sorted by name (so neither the order of the flags nor the way
- * a value is written, `"5"` or `5`, changes it).
+ * The flags of a run as the experiment parses them, defaults filled in, after checking that each
+ * value has the flag's type (a JSON boolean only for a switch, and a switch only as a boolean:
+ * `false` for a flag that takes a value would otherwise silently mean its default).
+ * @param experiment The experiment.
+ * @param flags The flags.
+ * @returns All values, defaults filled in.
+ * @throws {FlagError} Naming the flag.
+ */
+export function runValues(experiment: string, flags: SpecFlags): FlagValues {
+  const spec = Object.hasOwn(SWEEP_EXPERIMENTS, experiment)
+    ? SWEEP_EXPERIMENTS[experiment]
+    : undefined;
+  if (!spec) {
+    throw new FlagError(
+      `unknown experiment ${experiment}; expected one of ${
+        Object.keys(SWEEP_EXPERIMENTS).join(", ")
+      }`,
+    );
+  }
+  if (flags === null || typeof flags !== "object" || Array.isArray(flags)) {
+    throw new FlagError(`the flags must be an object of flag values, got ${JSON.stringify(flags)}`);
+  }
+  for (const [name, v] of Object.entries(flags)) {
+    const s = Object.hasOwn(spec.flags, name) ? spec.flags[name] : undefined;
+    if (!s) continue; // parseFlags names the unknown flag
+    if (s.type === "boolean" && typeof v !== "boolean") {
+      throw new FlagError(`--${name} is a switch: give true or false, got ${JSON.stringify(v)}`);
+    }
+    if (s.type !== "boolean" && typeof v === "boolean") {
+      throw new FlagError(`--${name} takes a value (${s.type}), got ${v}`);
+    }
+    if (s.type === "boolean" && v === false && s.default === true) {
+      throw new FlagError(`--${name} is on by default and cannot be switched off here`);
+    }
+  }
+  const { values } = parseFlags(flagArgs(flags), spec.flags);
+  spec.check?.(values);
+  return values;
+}
+
+/**
+ * The job id of a run: {@linkcode computationKey} over ALL the flags the experiment parses,
+ * defaults filled in, bookkeeping flags (--out, --resume, --print-every, --checkpoint-every)
+ * left out. So editing any flag that changes the computation (a spec's common flags too) gives
+ * a new id and a new folder, never the old results under the old name; and neither the order of
+ * the flags nor the way a value is written (`"5"` or `5`) changes it.
  * @param experiment The experiment.
  * @param flags The flags.
  * @returns E.g. "fig3-3f2a9c0d1e2b4a5c".
  * @throws {FlagError} When the experiment's parser refuses the flags.
  */
-export async function jobId(experiment: string, flags: SpecFlags): Promise<string> {
-  const spec = SWEEP_EXPERIMENTS[experiment];
-  if (!spec) throw new FlagError(`unknown experiment ${experiment}`);
-  const { values, given } = parseFlags(flagArgs(flags), spec.flags);
-  const canonical = JSON.stringify([experiment, [...given].sort().map((n) => [n, values[n]])]);
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
-  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${experiment}-${hex.slice(0, 16)}`;
+export function jobId(experiment: string, flags: SpecFlags): string {
+  return computationKey(experiment, runValues(experiment, flags));
 }
 
 /**
@@ -87,21 +156,13 @@ export async function jobId(experiment: string, flags: SpecFlags): Promise<strin
  * @throws {FlagError} Naming the flag.
  */
 export function checkRunFlags(experiment: string, flags: SpecFlags): void {
-  const spec = SWEEP_EXPERIMENTS[experiment];
-  if (!spec) {
-    throw new FlagError(
-      `unknown experiment ${experiment}; expected one of ${
-        Object.keys(SWEEP_EXPERIMENTS).join(", ")
-      }`,
-    );
-  }
-  const { values } = parseFlags(flagArgs(flags), spec.flags);
-  spec.check?.(values);
+  runValues(experiment, flags);
 }
 
+/** A readable folder name: the label (when short) and the key, which decides. */
 function folderName(label: string, id: string): string {
   const safe = label.replace(/ /g, "_").replace(/[^\w.=-]/g, "-");
-  return safe === "" || safe.length > 100 ? id : safe;
+  return safe === "" || safe.length > 100 ? id : `${safe}_${id}`;
 }
 
 /**
@@ -112,6 +173,9 @@ function folderName(label: string, id: string): string {
  * @throws {InputError} One line naming the run and the flag, or two runs that are the same.
  */
 export async function expandSweep(spec: SweepSpec, path: string): Promise<SweepRun[]> {
+  await Promise.resolve();
+  const count = sweepSize(spec);
+  if (count > MAX_SWEEP_RUNS) throw new InputError(tooBig(spec, path, count));
   const points = expandGrid(spec.grid);
   const varying = new Set([
     ...Object.keys(spec.grid),
@@ -124,15 +188,18 @@ export async function expandSweep(spec: SweepSpec, path: string): Promise<SweepR
       const flags = { ...spec.flags, ...variant, ...point };
       const shown = Object.entries(flags).filter(([k]) => varying.has(k));
       const label = shown.map(([k, v]) => `${k}=${v}`).join(" ");
+      let values: FlagValues;
       try {
-        checkRunFlags(spec.experiment, flags);
+        values = runValues(spec.experiment, flags);
       } catch (e) {
-        if (!(e instanceof FlagError)) throw e;
+        if (!(e instanceof FlagError) && !(e instanceof TypeError || e instanceof RangeError)) {
+          throw e;
+        }
         throw new InputError(
           `sweep spec ${path}: run ${label === "" ? "1" : `"${label}"`}: ${e.message}`,
         );
       }
-      const id = await jobId(spec.experiment, flags);
+      const id = computationKey(spec.experiment, values);
       const same = byId.get(id);
       if (same !== undefined) {
         throw new InputError(
@@ -149,6 +216,7 @@ export async function expandSweep(spec: SweepSpec, path: string): Promise<SweepR
         over: spec.over in flags ? flags[spec.over] : undefined,
         jobId: id,
         folder: folderName(label, id),
+        values,
       });
     }
   }

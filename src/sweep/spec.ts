@@ -8,6 +8,7 @@
  */
 import { fileError, InputError } from "../cli/command.ts";
 import { SWEEP_EXPERIMENTS, SWEEP_OWNED_FLAGS } from "./experiments.ts";
+import { MAX_SWEEP_RUNS, sweepSize, tooBig } from "./runs.ts";
 
 /** A flag's value in a spec: a number, a string, or a boolean (true gives the flag alone). */
 export type SpecValue = number | string | boolean;
@@ -35,6 +36,9 @@ export interface SweepSpec {
 
 const FIELDS = ["name", "experiment", "flags", "grid", "variants", "out", "over"];
 
+/** A flag's name: letters, digits and dashes. */
+const FLAG_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+
 function isValue(v: unknown): v is SpecValue {
   return typeof v === "string" || typeof v === "boolean" ||
     (typeof v === "number" && Number.isFinite(v));
@@ -58,6 +62,7 @@ function flagSet(raw: unknown, where: string, fail: (m: string) => never): SpecF
   const out: SpecFlags = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     const name = k.replace(/^--/, "");
+    if (!FLAG_NAME.test(name)) fail(`${where}: "${k}" is not a flag name`);
     if (!isValue(v)) {
       fail(`${where}.${k}: expected a number, string or boolean, got ${describe(v)}`);
     }
@@ -95,7 +100,7 @@ export function parseSweepSpec(text: string, path: string): SweepSpec {
     if (!FIELDS.includes(k)) fail(`unknown field "${k}"; expected some of ${FIELDS.join(", ")}`);
   }
   const names = Object.keys(SWEEP_EXPERIMENTS);
-  if (typeof o.experiment !== "string" || !(o.experiment in SWEEP_EXPERIMENTS)) {
+  if (typeof o.experiment !== "string" || !Object.hasOwn(SWEEP_EXPERIMENTS, o.experiment)) {
     fail(
       `experiment: expected one of ${names.join(", ")}, got ${
         o.experiment === undefined ? "nothing" : describe(o.experiment)
@@ -115,6 +120,7 @@ export function parseSweepSpec(text: string, path: string): SweepSpec {
     }
     for (const [k, list] of Object.entries(o.grid as Record<string, unknown>)) {
       const flag = k.replace(/^--/, "");
+      if (!FLAG_NAME.test(flag)) fail(`grid: "${k}" is not a flag name`);
       if (!Array.isArray(list) || list.length === 0 || !list.every(isValue)) {
         fail(`grid.${k}: expected a non-empty list of numbers, strings or booleans`);
       }
@@ -139,6 +145,8 @@ export function parseSweepSpec(text: string, path: string): SweepSpec {
       return set;
     });
   }
+  const count = sweepSize({ grid, variants });
+  if (count > MAX_SWEEP_RUNS) throw new InputError(tooBig({ grid, variants }, path, count));
   const out = o.out ?? `out/sweeps/${name}`;
   if (typeof out !== "string" || out.trim() === "") {
     fail(`out: expected a folder path, got ${describe(out)}`);
@@ -146,6 +154,10 @@ export function parseSweepSpec(text: string, path: string): SweepSpec {
   const over = o.over ?? "seed";
   if (typeof over !== "string" || over === "") {
     fail(`over: expected a flag name, got ${describe(over)}`);
+  }
+  const overFlag = (over as string).replace(/^--/, "");
+  if (!Object.hasOwn(SWEEP_EXPERIMENTS[o.experiment as string].flags, overFlag)) {
+    fail(`over: --${overFlag} is not a flag of ${o.experiment as string}`);
   }
   return {
     name: name as string,

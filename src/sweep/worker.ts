@@ -24,6 +24,14 @@ import {
 } from "./queue.ts";
 import { checkRunFlags } from "./runs.ts";
 import { JobInputError, JobRunError, runJob } from "./run_job.ts";
+import {
+  checkpointProgress,
+  decodeCheckpointCopy,
+  encodeCheckpointCopy,
+  MAX_COPY_BYTES,
+  readCheckpointCopy,
+  restoreCheckpointCopy,
+} from "./checkpoint_copy.ts";
 
 /** How a worker runs. */
 export interface SweepWorkerOptions {
@@ -41,17 +49,6 @@ export interface SweepWorkerOptions {
   log?: (line: string) => void;
 }
 
-/** The iteration a checkpoint's text holds (-1 when it cannot be read). */
-function checkpointIteration(text: string | null | undefined): number {
-  if (!text) return -1;
-  try {
-    const it = JSON.parse(text)?.state?.iteration;
-    return typeof it === "number" ? it : -1;
-  } catch {
-    return -1;
-  }
-}
-
 /**
  * Starts a worker.
  * @param options Queue, folders, concurrency, stall time.
@@ -64,6 +61,7 @@ export function startSweepWorker(options: SweepWorkerOptions): Worker {
   const say = (job: Job, text: string) =>
     log(`${stamp()} ${job.id} ${(job.data as SweepJobData).label}: ${text}`);
 
+  const tooBigNoted = new Set<string>();
   const processor = async (
     job: Job<SweepJobData, SweepJobResult>,
     _token?: string,
@@ -78,18 +76,25 @@ export function startSweepWorker(options: SweepWorkerOptions): Worker {
     }
     const dir = `${options.dir}/${job.id}`;
     const client = await worker.client;
-    // Resume from whichever checkpoint is further: this machine's folder or Redis' copy.
-    const stored = await client.get(checkpointKey(job.id!));
-    const local = await Deno.readTextFile(checkpointPath(dir)).catch(() => undefined);
-    if (checkpointIteration(stored) > checkpointIteration(local)) {
-      await Deno.mkdir(dir, { recursive: true });
-      await Deno.writeTextFile(checkpointPath(dir), stored!);
+    // Resume from whichever checkpoint is further: this machine's folder or Redis' copy (with
+    // its side files: fig4/fig5's episode state, their results.json).
+    const stored = decodeCheckpointCopy(await client.get(checkpointKey(job.id!)));
+    const local = await readCheckpointCopy(dir);
+    const localAt = local?.progress ??
+      checkpointProgress(await Deno.readTextFile(checkpointPath(dir)).catch(() => undefined));
+    if (stored !== undefined && stored.progress > localAt) {
+      try {
+        await restoreCheckpointCopy(dir, stored);
+      } catch (e) {
+        say(job, `failed: ${(e as Error).message}`);
+        throw new UnrecoverableError((e as Error).message);
+      }
     }
-    const resumeAt = Math.max(checkpointIteration(stored), checkpointIteration(local));
+    const resumeAt = Math.max(stored?.progress ?? -1, localAt);
     const taken = `taken (attempt ${job.attemptsMade + 1}${
       job.stalledCounter > 0 ? `, after ${job.stalledCounter} dead worker(s)` : ""
     })`;
-    say(job, resumeAt >= 0 ? `${taken}, resuming at iteration ${resumeAt}` : taken);
+    say(job, resumeAt >= 0 ? `${taken}, resuming at ${resumeAt}` : taken);
     let start: SweepJobProgress["start"] = resumeAt >= 0 ? "resumed" : "new";
     await job.updateProgress({ worker: me, start }).catch(() => {});
     try {
@@ -98,8 +103,20 @@ export function startSweepWorker(options: SweepWorkerOptions): Worker {
         onProgress: (p) => {
           job.updateProgress({ ...p, worker: me, start }).catch(() => {});
         },
-        onCheckpoint: async (text) => {
-          await client.set(checkpointKey(job.id!), text);
+        onCheckpoint: async (copy) => {
+          if (copy.bytes > MAX_COPY_BYTES) {
+            if (!tooBigNoted.has(job.id!)) {
+              tooBigNoted.add(job.id!);
+              say(
+                job,
+                `its checkpoint is ${(copy.bytes / 2 ** 20).toFixed(0)} MB, over the ${
+                  MAX_COPY_BYTES / 2 ** 20
+                } MB kept in Redis: a retry resumes only where ${dir} is (shared storage)`,
+              );
+            }
+            return;
+          }
+          await client.set(checkpointKey(job.id!), encodeCheckpointCopy(copy));
         },
       });
       start = outcome.start;
