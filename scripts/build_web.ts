@@ -27,7 +27,12 @@ import { GOLDEN_CASE, wasmCaseBits } from "../examples/web/gradient_check.ts";
 import type { FlagSpecs } from "../src/cli/flags.ts";
 import { type SessionSettings, validationTrace } from "../examples/web/session.ts";
 import { commandMain, fileError, InputError, RunFailure } from "../src/cli/command.ts";
-import { checkReplaceable, OUTPUTS_MANIFEST, writeOutput } from "../src/cli/outputs.ts";
+import {
+  checkReplaceable,
+  OUTPUTS_MANIFEST,
+  probeWritable,
+  writeOutput,
+} from "../src/cli/outputs.ts";
 
 const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 const DIST = `${ROOT}/dist`;
@@ -280,12 +285,10 @@ async function build(force: boolean): Promise<void> {
   const foreign = await checkDist(force);
   try {
     await Deno.mkdir(`${WEB}/golden`, { recursive: true });
-    const probe = `${DIST}/.build-web-write-test-${crypto.randomUUID().slice(0, 8)}`;
-    await Deno.writeFile(probe, new Uint8Array(0), { createNew: true });
-    await Deno.remove(probe);
   } catch (e) {
     throw fileError(e, "write into dist/");
   }
+  await probeWritable(DIST, "write into dist/");
   const files = new Map<string, Uint8Array>();
   try {
     const graph = await npmGraph("tfjs.ts");

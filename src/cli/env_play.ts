@@ -17,7 +17,7 @@
  */
 import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "./flags.ts";
 import { checkMemory, commandMain, fileError, InputError, RunFailure } from "./command.ts";
-import { checkReplaceable, writeOutput } from "./outputs.ts";
+import { checkReplaceable, probeWritable, writeOutput } from "./outputs.ts";
 import { onInterrupt } from "./interrupt.ts";
 import { Rng } from "../util/rng.ts";
 import { createGame, GAME_NAMES } from "../env/games/index.ts";
@@ -337,13 +337,7 @@ async function checkRecordingPath(flag: string, path: string, force: boolean): P
     throw new InputError(`--${flag} ${path} is not a regular file (a device?); give a file path`);
   }
   await checkReplaceable(path, { task: TASK, force });
-  const probe = `${dir}/.env-play-write-test-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    await Deno.writeFile(probe, new Uint8Array(0), { createNew: true });
-    await Deno.remove(probe);
-  } catch (e) {
-    throw fileError(e, `write --${flag} ${path} into ${dir}`);
-  }
+  await probeWritable(dir, `write --${flag} ${path} into ${dir}`);
 }
 
 /** Options of {@linkcode envPlayMain}. */

@@ -134,3 +134,35 @@ export async function recordOutput(path: string, data?: string | Uint8Array): Pr
   manifest[name] = sha256Hex(bytes);
   await writeFileAtomic(`${dir}/${OUTPUTS_MANIFEST}`, JSON.stringify(manifest, null, 1) + "\n");
 }
+
+/**
+ * A path's file information, or undefined when nothing is there.
+ * @param path The path.
+ * @returns Its information, or undefined.
+ * @throws {InputError} When it cannot be read for another reason (named).
+ */
+export async function statIfExists(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw fileError(e, `read ${path}`);
+  }
+}
+
+/**
+ * Writes and removes a probe file, so that an unwritable folder fails before any work.
+ * @param dir The folder (it must exist).
+ * @param what What is being done, for the message: "cannot <what>: <reason>" (e.g.
+ *   "write into --out runs/a").
+ * @throws {InputError} When the folder cannot be written.
+ */
+export async function probeWritable(dir: string, what: string): Promise<void> {
+  const probe = `${dir}/.write-test-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await Deno.writeFile(probe, new Uint8Array(0), { createNew: true });
+    await Deno.remove(probe);
+  } catch (e) {
+    throw fileError(e, what);
+  }
+}

@@ -15,7 +15,13 @@
 import { checkMemory, commandMain, fileError, InputError } from "../cli/command.ts";
 import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
 import { resumeFlags } from "../cli/resume_flags.ts";
-import { checkReplaceable, writeFileAtomic, writeOutput } from "../cli/outputs.ts";
+import {
+  checkReplaceable,
+  probeWritable,
+  statIfExists as statOrUndefined,
+  writeFileAtomic,
+  writeOutput,
+} from "../cli/outputs.ts";
 import { onInterrupt } from "../cli/interrupt.ts";
 import { createAleEnv } from "../env/ale/ale_env.ts";
 import { createCatch } from "../env/games/catch.ts";
@@ -406,15 +412,6 @@ async function makeEnv(
   return preprocess(raw, { size, maxEpisodeSteps: max, jitter, seed });
 }
 
-async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.stat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw fileError(e, `read ${path}`);
-  }
-}
-
 async function listDir(dir: string): Promise<string[]> {
   const names: string[] = [];
   try {
@@ -423,17 +420,6 @@ async function listDir(dir: string): Promise<string[]> {
     throw fileError(e, `read --out ${dir}`);
   }
   return names.sort();
-}
-
-/** Writes and removes a probe file, so that an unwritable folder fails before any work. */
-async function probeWritable(out: string): Promise<void> {
-  const probe = `${out}/.write-test-${crypto.randomUUID()}`;
-  try {
-    await Deno.writeTextFile(probe, "");
-    await Deno.remove(probe);
-  } catch (e) {
-    throw fileError(e, `write into --out ${out}`);
-  }
 }
 
 /** What a resumable run folder holds. */
@@ -599,7 +585,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
             throw fileError(e, `create --out ${out}`);
           }
         }
-        await probeWritable(out);
+        await probeWritable(out, `write into --out ${out}`);
         const spec = agentSpecOf(v, env.actions.length);
         const trainer = closer.trainer = await AgentTrainer.create(
           env,

@@ -17,7 +17,7 @@
 import { FlagError, type FlagValues } from "../cli/flags.ts";
 import { commandMain, fileError, InputError } from "../cli/command.ts";
 import { resumeFlags } from "../cli/resume_flags.ts";
-import { writeFileAtomic } from "../cli/outputs.ts";
+import { probeWritable, writeFileAtomic } from "../cli/outputs.ts";
 import { onInterrupt } from "../cli/interrupt.ts";
 import type { TimitCache } from "../data/timit_cache.ts";
 import {
@@ -45,17 +45,6 @@ import {
   runFig2,
 } from "./fig2.ts";
 import { readFig2Run, writeFig2Figures } from "./fig2_report.ts";
-
-/** Writes and removes a probe file, so that an unwritable run folder fails before any work. */
-async function probeWritable(out: string): Promise<void> {
-  const probe = `${out}/.write-test-${crypto.randomUUID()}`;
-  try {
-    await Deno.writeTextFile(probe, "");
-    await Deno.remove(probe);
-  } catch (e) {
-    throw fileError(e, `write into --out ${out}`);
-  }
-}
 
 /** The data of the flags, checked against the memory the run needs; records its content hash. */
 async function openData(values: FlagValues): Promise<TimitCache> {
@@ -158,7 +147,7 @@ async function startFig2(parsed: { values: FlagValues; given: Set<string> }): Pr
       `${which} is less than the ${done} iterations the run in ${out} has done; give at least that many to continue it`,
     );
   }
-  await probeWritable(out);
+  await probeWritable(out, `write into --out ${out}`);
   const history = [...checkpoint.history];
   if (change) history.push(change);
   return { values, cache, state: checkpoint.state, history };

@@ -24,7 +24,12 @@ import {
   parseFlags,
 } from "../cli/flags.ts";
 import { computationKey } from "../cli/run_key.ts";
-import { checkReplaceable, writeOutput } from "../cli/outputs.ts";
+import {
+  checkReplaceable,
+  probeWritable,
+  statIfExists as stat,
+  writeOutput,
+} from "../cli/outputs.ts";
 import { onInterrupt } from "../cli/interrupt.ts";
 import { atariFlags, estimateAtariBytes } from "./atari_cli.ts";
 import { createCatch } from "../env/games/catch.ts";
@@ -167,15 +172,6 @@ type JobState =
   | { kind: "resume" }
   | { kind: "finished"; results: Results }
   | { kind: "refused"; reason: string };
-
-async function stat(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.stat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw fileError(e, `read ${path}`);
-  }
-}
 
 /** What a job's folder holds: nothing (new), its interrupted run, its finished run, or else. */
 async function jobState(j: Job): Promise<JobState> {
@@ -378,12 +374,10 @@ export function fig4CatchMain(args: string[]): Promise<number> {
         }
         try {
           await Deno.mkdir(runs, { recursive: true });
-          const probe = `${runs}/.write-test-${crypto.randomUUID()}`;
-          await Deno.writeTextFile(probe, "");
-          await Deno.remove(probe);
         } catch (e) {
           throw fileError(e, `write into --runs ${runs}`);
         }
+        await probeWritable(runs, `write into --runs ${runs}`);
         const todo = jobs.flatMap((job, i) =>
           states[i].kind === "finished" ? [] : [{ job, resume: states[i].kind === "resume" }]
         );

@@ -13,6 +13,7 @@ import { loadCheckpoint } from "../train/checkpoint_file.ts";
 import { type FlagSpecs, type FlagValues, parseFlags } from "../cli/flags.ts";
 import { fileError, InputError } from "../cli/command.ts";
 import { resumeFlags } from "../cli/resume_flags.ts";
+import { probeWritable, statIfExists as stat } from "../cli/outputs.ts";
 
 /** Flags whose change on resume is recorded (they change the computation). */
 const RECORDED = ["learning-rate", "n-iter"];
@@ -24,26 +25,6 @@ const RECORDED = ["learning-rate", "n-iter"];
  */
 export function checkpointPath(out: string): string {
   return `${out}/checkpoint.json`;
-}
-
-async function stat(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.stat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw fileError(e, `read ${path}`);
-  }
-}
-
-/** Writes and removes a probe file, so that an unwritable folder fails before any work. */
-async function probeWritable(out: string): Promise<void> {
-  const probe = `${out}/.write-test-${crypto.randomUUID()}`;
-  try {
-    await Deno.writeTextFile(probe, "");
-    await Deno.remove(probe);
-  } catch (e) {
-    throw fileError(e, `write into --out ${out}`);
-  }
 }
 
 /**
@@ -82,7 +63,7 @@ export async function prepareOutputDir(out: string, kind: string): Promise<void>
   } catch (e) {
     throw fileError(e, `create --out ${out}`);
   }
-  await probeWritable(out);
+  await probeWritable(out, `write into --out ${out}`);
 }
 
 /** A prepared run: flags to use, and the state and history to resume from. */
@@ -141,7 +122,7 @@ export async function prepareRunDir(
     } catch (e) {
       throw fileError(e, `create --out ${out}`);
     }
-    await probeWritable(out);
+    await probeWritable(out, `write into --out ${out}`);
     return { values: flags.values, history: [] };
   }
   if (!info) throw new InputError(`--resume: ${out} does not exist`);
@@ -167,7 +148,7 @@ export async function prepareRunDir(
     recorded: RECORDED,
     iteration: checkpoint.state.iteration,
   });
-  await probeWritable(out);
+  await probeWritable(out, `write into --out ${out}`);
   const history = [...(checkpoint.history ?? [])];
   if (change) history.push(change);
   return { values, state: checkpoint.state, history };
