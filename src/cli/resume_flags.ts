@@ -8,14 +8,7 @@
  */
 import { InputError } from "./command.ts";
 import type { FlagValues } from "./flags.ts";
-
-/** A change of flags on resume: at which point, and each flag's [old, new] value. */
-export interface FlagChange {
-  /** Where the run was when resumed (iteration, epoch or frames: the experiment's counter). */
-  iteration: number;
-  /** Each changed flag: [value before, value now]. */
-  changed: Record<string, [unknown, unknown]>;
-}
+import type { ResumeRecord } from "../train/checkpoint.ts";
 
 /** What {@linkcode resumeFlags} needs. */
 export interface ResumeFlagsInput {
@@ -42,7 +35,7 @@ export interface ResumeFlagsInput {
  */
 export function resumeFlags(input: ResumeFlagsInput): {
   values: FlagValues;
-  change?: FlagChange;
+  change?: ResumeRecord;
 } {
   const { saved, values: now, given } = input;
   const mutable = new Set([...input.mutable, "resume", "out", "debug"]);
