@@ -37,7 +37,7 @@ const raw = Deno.args.includes("--raw");
 
 const version = await aleAvailable();
 if (version === undefined) {
-  console.log("ale-py is not installed for python3 (pip install ale-py)");
+  console.log("ale-py is not installed for python3 (pip install ale-py gymnasium)");
   Deno.exit(0);
 }
 

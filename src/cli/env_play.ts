@@ -203,7 +203,7 @@ export async function openEnv(name: string, options: OpenEnvOptions): Promise<Ve
     const game = name.slice(4);
     if (!(await aleAvailable())) {
       throw new InputError(
-        `--env ${name} needs the Arcade Learning Environment for python3: pip install ale-py (or use --env ${
+        `--env ${name} needs the Arcade Learning Environment for python3: pip install ale-py gymnasium (or use --env ${
           GAME_NAMES.join(" or --env ")
         })`,
       );

@@ -117,7 +117,7 @@ def open_env(config):
         from ale_py.vector_env import AtariVectorEnv
     except ImportError as e:
         raise RuntimeError(
-            f"ale-py is not installed for {sys.executable} ({e}): pip install ale-py"
+            f"ale-py is not installed for {sys.executable} ({e}): pip install ale-py gymnasium"
         ) from None
     game = config["game"]
     ids = roms.get_all_rom_ids()

@@ -159,7 +159,7 @@ const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
  * @param options Game, N, seed, mode and limits.
  * @returns The environment; call reset() first, close() at the end.
  * @throws {TypeError | RangeError} For bad options (naming the field); {Error} for an unknown game
- *   (with close names), a missing ale-py (`pip install ale-py`) or a bridge that fails to start.
+ *   (with close names), a missing ale-py (`pip install ale-py gymnasium`) or a bridge that fails to start.
  */
 export async function createAleEnv(options: AleEnvOptions): Promise<AleEnv> {
   const o = checkOptions(options);
@@ -201,7 +201,7 @@ export async function createAleEnv(options: AleEnvOptions): Promise<AleEnv> {
 export async function aleAvailable(python = "python3"): Promise<string | undefined> {
   try {
     const { success, stdout } = await new Deno.Command(python, {
-      args: ["-c", "import ale_py, numpy; print(ale_py.__version__)"],
+      args: ["-c", "import ale_py, numpy, ale_py.vector_env; print(ale_py.__version__)"],
       stdout: "piped",
       stderr: "null",
     }).output();

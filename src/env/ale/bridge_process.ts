@@ -109,7 +109,7 @@ export class BridgeProcess {
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
         throw new Error(
-          `Cannot create ${label}: Python executable "${python}" not found (options.python); the Arcade Learning Environment needs python3 with ale-py: pip install ale-py`,
+          `Cannot create ${label}: Python executable "${python}" not found (options.python); the Arcade Learning Environment needs python3 with ale-py: pip install ale-py gymnasium`,
         );
       }
       throw e;
