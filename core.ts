@@ -86,14 +86,14 @@ export type {
   Gradients,
   Precision,
   Trajectory,
-} from "./src/backend/backend.ts";
-export { WasmBackend, type WasmBackendOptions } from "./src/backend/wasm/wasm_backend.ts";
+} from "./src/engine/backend.ts";
+export { WasmBackend, type WasmBackendOptions } from "./src/engine/wasm/wasm_backend.ts";
 export {
   OnlineEprop,
   type OnlineEpropResult,
   type StepError,
-} from "./src/backend/wasm/online_eprop.ts";
-export { initWasm, simdSupported, type WasmSource } from "./src/backend/wasm/module.ts";
+} from "./src/engine/wasm/online_eprop.ts";
+export { initWasm, simdSupported, type WasmSource } from "./src/engine/wasm/module.ts";
 export { Rng, type RngState } from "./src/util/rng.ts";
 export {
   type HeadPool,
@@ -144,19 +144,19 @@ export type {
   NetworkGradientOptions,
   NetworkGradientResult,
   NetworkTrajectory,
-} from "./src/net/backend.ts";
-export { WasmNetwork, type WasmNetworkOptions } from "./src/backend/wasm/wasm_network.ts";
+} from "./src/engine/network_backend.ts";
+export { WasmNetwork, type WasmNetworkOptions } from "./src/engine/wasm/wasm_network.ts";
 export {
   defaultWorkers,
   ParallelNetwork,
   type ParallelNetworkOptions,
   type WorkerReply,
   type WorkerRequest,
-} from "./src/backend/wasm/parallel_network.ts";
+} from "./src/engine/wasm/parallel_network.ts";
 export {
   ParallelBackend,
   type ParallelBackendOptions,
-} from "./src/backend/wasm/parallel_backend.ts";
+} from "./src/engine/wasm/parallel_backend.ts";
 export {
   addSpikeCounts,
   type RateRegularization,

@@ -23,16 +23,16 @@
  *
  * @module
  */
-export { TfjsBackend, type TfjsBackendOptions } from "./src/backend/tfjs/tfjs_backend.ts";
-export { TF_BACKENDS, type TfBackendName, useTfBackend } from "./src/backend/tfjs/tf.ts";
-export { TfjsNetwork, type TfjsNetworkOptions } from "./src/backend/tfjs/tfjs_network.ts";
+export { TfjsBackend, type TfjsBackendOptions } from "./src/engine/tfjs/tfjs_backend.ts";
+export { TF_BACKENDS, type TfBackendName, useTfBackend } from "./src/engine/tfjs/tf.ts";
+export { TfjsNetwork, type TfjsNetworkOptions } from "./src/engine/tfjs/tfjs_network.ts";
 export {
   type SpikingConvGraphGradientOptions,
   spikingConvGraphGradients,
-} from "./src/backend/tfjs/spiking_conv_graph.ts";
+} from "./src/engine/tfjs/spiking_conv_graph.ts";
 export type {
   ConvLayerShape,
   ResolvedSpikingConvSpec,
   SpikingConvLayerSpec,
   SpikingConvState,
-} from "./src/backend/wasm/spiking_conv.ts";
+} from "./src/engine/wasm/spiking_conv.ts";

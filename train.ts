@@ -32,7 +32,7 @@ export type {
   Gradients,
   Precision,
   Trajectory,
-} from "./src/backend/backend.ts";
+} from "./src/engine/backend.ts";
 export type {
   Batch,
   CrossEntropyLoss,

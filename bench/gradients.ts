@@ -12,22 +12,22 @@
  * @module
  */
 import { checkMemory, commandMain, RunFailure } from "../src/cli/command.ts";
-import { ParallelBackend } from "../src/backend/wasm/parallel_backend.ts";
-import { defaultWorkers } from "../src/backend/wasm/parallel_network.ts";
+import { ParallelBackend } from "../src/engine/wasm/parallel_backend.ts";
+import { defaultWorkers } from "../src/engine/wasm/parallel_network.ts";
 import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../src/cli/flags.ts";
-import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
+import { WasmBackend } from "../src/engine/wasm/wasm_backend.ts";
 import { resolveNetworkConfig } from "../src/model/config.ts";
 import { fig3Network } from "../src/model/presets.ts";
 import { initWeights } from "../src/model/weights.ts";
 import type { Batch, Objective } from "../src/model/objective.ts";
-import type { GradientOptions, GradientResult } from "../src/backend/backend.ts";
+import type { GradientOptions, GradientResult } from "../src/engine/backend.ts";
 import { Rng } from "../src/util/rng.ts";
-import { initWasm, instantiateCore } from "../src/backend/wasm/module.ts";
-import { Arena } from "../src/backend/wasm/arena.ts";
-import { bindKernels } from "../src/backend/wasm/kernels.ts";
-import { initLstmParams, LstmNetwork } from "../src/backend/wasm/lstm_network.ts";
+import { initWasm, instantiateCore } from "../src/engine/wasm/module.ts";
+import { Arena } from "../src/engine/wasm/arena.ts";
+import { bindKernels } from "../src/engine/wasm/kernels.ts";
+import { initLstmParams, LstmNetwork } from "../src/engine/wasm/lstm_network.ts";
 import type { SequenceBatch } from "../src/net/batch.ts";
-import { WasmNetwork } from "../src/backend/wasm/wasm_network.ts";
+import { WasmNetwork } from "../src/engine/wasm/wasm_network.ts";
 import { resolveNetwork } from "../src/net/network.ts";
 import { initNetworkParams } from "../src/net/params.ts";
 import type { NetworkObjective } from "../src/net/objective.ts";

@@ -12,9 +12,9 @@
 import { parseArgs } from "node:util";
 import { createGame } from "../src/env/games/index.ts";
 import { preprocess } from "../src/env/preprocess.ts";
-import { initSpikingConvParams, SpikingConv } from "../src/backend/wasm/spiking_conv.ts";
-import { CoreMemory } from "../src/backend/wasm/core_instance.ts";
-import { initWasm } from "../src/backend/wasm/module.ts";
+import { initSpikingConvParams, SpikingConv } from "../src/engine/wasm/spiking_conv.ts";
+import { CoreMemory } from "../src/engine/wasm/core_instance.ts";
+import { initWasm } from "../src/engine/wasm/module.ts";
 import { Rng } from "../src/util/rng.ts";
 
 /**

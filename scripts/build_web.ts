@@ -296,7 +296,7 @@ async function build(force: boolean): Promise<void> {
     // The worker module of ParallelNetwork, found beside eprop.js.
     files.set(
       "gradient_worker.js",
-      await bundle({ entryPoints: ["src/backend/wasm/gradient_worker.ts"] }),
+      await bundle({ entryPoints: ["src/engine/wasm/gradient_worker.ts"] }),
     );
     files.set(
       "eprop-tfjs.js",

@@ -14,8 +14,8 @@
 import type { ActorCritic } from "../src/agent/actor_critic.ts";
 import type { AgentFeedback, AgentParams } from "../src/agent/agent_params.ts";
 import type { ResolvedAgentSpec } from "../src/agent/agent_spec.ts";
-import type { AgentTeacherRecord, AgentUnroll } from "../src/backend/tfjs/agent_record.ts";
-import type { ConvLayerShape } from "../src/backend/wasm/spiking_conv.ts";
+import type { AgentTeacherRecord, AgentUnroll } from "../src/engine/tfjs/agent_record.ts";
+import type { ConvLayerShape } from "../src/engine/wasm/spiking_conv.ts";
 
 /** Valid convolution of B inputs [inH][inW][inC] with filters [k][k][inC][C], added to out. */
 function convAdd(

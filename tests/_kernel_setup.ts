@@ -2,9 +2,9 @@
  * A fresh core instance for kernel tests: the kernels of one precision, and helpers that copy
  * float64 data into its memory and back.
  */
-import { initWasm, instantiateCore } from "../src/backend/wasm/module.ts";
-import { Arena } from "../src/backend/wasm/arena.ts";
-import { bindKernels, type Kernels } from "../src/backend/wasm/kernels.ts";
+import { initWasm, instantiateCore } from "../src/engine/wasm/module.ts";
+import { Arena } from "../src/engine/wasm/arena.ts";
+import { bindKernels, type Kernels } from "../src/engine/wasm/kernels.ts";
 
 const module = await initWasm();
 

@@ -1,5 +1,5 @@
 /**
- * The autodiff reference of the agent's unroll gradient (src/backend/tfjs/agent_graph.ts): in
+ * The autodiff reference of the agent's unroll gradient (src/engine/tfjs/agent_graph.ts): in
  * mode "eprop" it equals UnrollRewardEprop's factorized e-prop gradient for every parameter, with
  * Monte-Carlo and with bootstrapped returns, episodes ending inside the unroll, entropy and rate
  * terms on; in both modes, with the voltage regularizer and the CNN trained, it equals float64
@@ -16,9 +16,9 @@ import {
   type AgentGraphDiagnostics,
   type AgentUnroll,
   agentUnrollGradient,
-} from "../src/backend/tfjs/agent_graph.ts";
-import { recordAgentRun } from "../src/backend/tfjs/agent_record.ts";
-import { useTfBackend } from "../src/backend/tfjs/tf.ts";
+} from "../src/engine/tfjs/agent_graph.ts";
+import { recordAgentRun } from "../src/engine/tfjs/agent_record.ts";
+import { useTfBackend } from "../src/engine/tfjs/tf.ts";
 import { directionalDerivative } from "./_agent_tangent.ts";
 import { Rng } from "../src/util/rng.ts";
 import { randomFrames, smallAgent } from "./_small_agent.ts";

@@ -6,10 +6,10 @@
  * "wasm" backends.
  */
 import assert from "node:assert/strict";
-import { TfjsBackend } from "../src/backend/tfjs/tfjs_backend.ts";
-import { tf, type TfBackendName } from "../src/backend/tfjs/tf.ts";
-import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
-import type { GradientOptions, GradientResult } from "../src/backend/backend.ts";
+import { TfjsBackend } from "../src/engine/tfjs/tfjs_backend.ts";
+import { tf, type TfBackendName } from "../src/engine/tfjs/tf.ts";
+import { WasmBackend } from "../src/engine/wasm/wasm_backend.ts";
+import type { GradientOptions, GradientResult } from "../src/engine/backend.ts";
 import { parseGradientCase } from "../src/cases/gradient_case.ts";
 import { createFeedback } from "../src/grad/feedback.ts";
 import type { ResolvedNetworkConfig } from "../src/model/config.ts";

@@ -4,7 +4,7 @@
  * e-prop's entry equals sum L ebar (+ regularizer on e).
  */
 import assert from "node:assert/strict";
-import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
+import { WasmBackend } from "../src/engine/wasm/wasm_backend.ts";
 import { eligibilityTraces, type Synapse } from "../src/grad/eligibility.ts";
 import { randomProblem } from "./_random_network.ts";
 

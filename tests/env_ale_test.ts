@@ -11,7 +11,9 @@ import { Rng } from "../src/util/rng.ts";
 
 const version = await aleAvailable();
 const ignore = version === undefined;
-if (ignore) console.log("env_ale_test: skipped, python3 has no ale-py (pip install ale-py gymnasium)");
+if (ignore) {
+  console.log("env_ale_test: skipped, python3 has no ale-py (pip install ale-py gymnasium)");
+}
 
 /** Largest |a - b| in grey levels (values x 255) and how many entries differ. */
 function maxDiff(a: Float32Array, b: Float32Array): { levels: number; count: number } {

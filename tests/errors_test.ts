@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { resolveNetworkConfig } from "../src/model/config.ts";
 import { parseGradientCase } from "../src/cases/gradient_case.ts";
-import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
+import { WasmBackend } from "../src/engine/wasm/wasm_backend.ts";
 import { initWeights } from "../src/model/weights.ts";
 import { createFeedback } from "../src/grad/feedback.ts";
 import { Rng } from "../src/util/rng.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { parseGradientCase, runGradientCase } from "../src/cases/gradient_case.ts";
 import type { GradientCaseResult } from "../src/cases/gradient_case.ts";
-import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
+import { WasmBackend } from "../src/engine/wasm/wasm_backend.ts";
 import { relativeError } from "./_random_network.ts";
 import { runGradCli } from "./_grad_cli.ts";
 

@@ -3,7 +3,7 @@
  * e-prop (symmetric and random feedback); e-prop differs from BPTT where it must.
  */
 import assert from "node:assert/strict";
-import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
+import { WasmBackend } from "../src/engine/wasm/wasm_backend.ts";
 import { createFeedback } from "../src/grad/feedback.ts";
 import { invariantSpecs, randomProblem, relativeError, specName } from "./_random_network.ts";
 

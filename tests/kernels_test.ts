@@ -4,8 +4,8 @@
  * tail of the blocking.
  */
 import assert from "node:assert/strict";
-import { initWasm, instantiateCore } from "../src/backend/wasm/module.ts";
-import { Arena } from "../src/backend/wasm/arena.ts";
+import { initWasm, instantiateCore } from "../src/engine/wasm/module.ts";
+import { Arena } from "../src/engine/wasm/arena.ts";
 import { Rng } from "../src/util/rng.ts";
 import { relativeError } from "./_random_network.ts";
 import { kernelSetup } from "./_kernel_setup.ts";

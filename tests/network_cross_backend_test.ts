@@ -5,8 +5,8 @@
  * 1e-4 relative wherever the two runs spike identically; the simulated spikes agree.
  */
 import assert from "node:assert/strict";
-import { WasmNetwork } from "../src/backend/wasm/wasm_network.ts";
-import { TfjsNetwork } from "../src/backend/tfjs/tfjs_network.ts";
+import { WasmNetwork } from "../src/engine/wasm/wasm_network.ts";
+import { TfjsNetwork } from "../src/engine/tfjs/tfjs_network.ts";
 import { initNetworkParams, paramLeaves } from "../src/net/params.ts";
 import { resolveNetwork } from "../src/net/network.ts";
 import { Rng } from "../src/util/rng.ts";

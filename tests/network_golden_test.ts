@@ -10,7 +10,7 @@ import {
   parseNetworkCase,
   runNetworkCase,
 } from "../src/cases/network_case.ts";
-import { WasmNetwork } from "../src/backend/wasm/wasm_network.ts";
+import { WasmNetwork } from "../src/engine/wasm/wasm_network.ts";
 import { compareNested } from "./_result_compare.ts";
 import { runGradCli } from "./_grad_cli.ts";
 

@@ -5,10 +5,10 @@
  * targets) change nothing.
  */
 import assert from "node:assert/strict";
-import { WasmNetwork } from "../src/backend/wasm/wasm_network.ts";
+import { WasmNetwork } from "../src/engine/wasm/wasm_network.ts";
 import { type NetworkParams, paramLeaves } from "../src/net/params.ts";
 import { normalMatrix } from "../src/model/weights.ts";
-import type { NetworkGradientResult } from "../src/net/backend.ts";
+import type { NetworkGradientResult } from "../src/engine/network_backend.ts";
 import { randomComposed } from "./_random_composed.ts";
 import type { LossSpec } from "../src/net/losses.ts";
 import { relativeError } from "./_random_network.ts";

@@ -3,7 +3,7 @@
  * same gradient as the whole-sequence computations, and rejects bad frames.
  */
 import assert from "node:assert/strict";
-import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
+import { WasmBackend } from "../src/engine/wasm/wasm_backend.ts";
 import { ReadoutError } from "../src/grad/readout_error.ts";
 import { resolveObjective } from "../src/model/objective.ts";
 import { randomProblem, relativeError } from "./_random_network.ts";

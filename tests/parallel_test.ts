@@ -5,12 +5,12 @@
  * heads) with 2 and 3 workers, and the Fig. 3 network in f32 within 1e-6.
  */
 import assert from "node:assert/strict";
-import { ParallelNetwork } from "../src/backend/wasm/parallel_network.ts";
-import { ParallelBackend } from "../src/backend/wasm/parallel_backend.ts";
-import { WasmNetwork } from "../src/backend/wasm/wasm_network.ts";
-import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
+import { ParallelNetwork } from "../src/engine/wasm/parallel_network.ts";
+import { ParallelBackend } from "../src/engine/wasm/parallel_backend.ts";
+import { WasmNetwork } from "../src/engine/wasm/wasm_network.ts";
+import { WasmBackend } from "../src/engine/wasm/wasm_backend.ts";
 import { paramLeaves } from "../src/net/params.ts";
-import type { NetworkGradientOptions } from "../src/net/backend.ts";
+import type { NetworkGradientOptions } from "../src/engine/network_backend.ts";
 import { resolveNetworkConfig } from "../src/model/config.ts";
 import { fig3Network } from "../src/model/presets.ts";
 import { initWeights } from "../src/model/weights.ts";

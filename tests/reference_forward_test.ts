@@ -4,7 +4,7 @@
  * spikes, voltages, thresholds, pseudo-derivatives and readout as WasmBackend.simulate.
  */
 import assert from "node:assert/strict";
-import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
+import { WasmBackend } from "../src/engine/wasm/wasm_backend.ts";
 import { deriveConstants } from "../src/model/constants.ts";
 import { randomProblem, relativeError } from "./_random_network.ts";
 import type { RandomProblem } from "./_random_network.ts";

@@ -1,5 +1,5 @@
 /**
- * The spiking CNN front end of the Atari agent (src/backend/wasm/spiking_conv.ts,
+ * The spiking CNN front end of the Atari agent (src/engine/wasm/spiking_conv.ts,
  * core-wasm/assembly/conv.ts) against independent plain-TypeScript float64 references (loops, no
  * core): the convolution kernels (dense = event-driven bit for bit), the forward pass (spikes and
  * pseudo-derivatives bit for bit in f64), BPTT (a reverse pass through the same equations, and
@@ -16,7 +16,7 @@ import {
   resolveSpikingConvSpec,
   SpikingConv,
   type SpikingConvSpec,
-} from "../src/backend/wasm/spiking_conv.ts";
+} from "../src/engine/wasm/spiking_conv.ts";
 import { createGame } from "../src/env/games/index.ts";
 import { preprocess } from "../src/env/preprocess.ts";
 import { Rng } from "../src/util/rng.ts";

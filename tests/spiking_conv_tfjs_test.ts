@@ -1,5 +1,5 @@
 /**
- * The spiking CNN in tfjs (src/backend/tfjs/spiking_conv_graph.ts) against the WebAssembly
+ * The spiking CNN in tfjs (src/engine/tfjs/spiking_conv_graph.ts) against the WebAssembly
  * SpikingConv on real Pong frames with the paper's layers, at 36x36 and 84x84: the same spikes
  * (counted, not assumed), and the same BPTT gradients of the filters from an external error at
  * both layers' spikes (teacher-forced on the WebAssembly spikes if any flipped).
@@ -9,9 +9,9 @@ import {
   initSpikingConvParams,
   resolveSpikingConvSpec,
   SpikingConv,
-} from "../src/backend/wasm/spiking_conv.ts";
-import { spikingConvGraphGradients } from "../src/backend/tfjs/spiking_conv_graph.ts";
-import { useTfBackend } from "../src/backend/tfjs/tf.ts";
+} from "../src/engine/wasm/spiking_conv.ts";
+import { spikingConvGraphGradients } from "../src/engine/tfjs/spiking_conv_graph.ts";
+import { useTfBackend } from "../src/engine/tfjs/tf.ts";
 import { createGame } from "../src/env/games/index.ts";
 import { preprocess } from "../src/env/preprocess.ts";
 import { Rng } from "../src/util/rng.ts";

@@ -5,10 +5,10 @@
  * traces against the per-synapse ones, input errors and tensor leaks.
  */
 import assert from "node:assert/strict";
-import { tf } from "../src/backend/tfjs/tf.ts";
-import { TfjsNetwork } from "../src/backend/tfjs/tfjs_network.ts";
-import { traceGradientFactorized } from "../src/backend/tfjs/network_graph.ts";
-import { traceGradient } from "../src/backend/tfjs/hardcoded_eprop.ts";
+import { tf } from "../src/engine/tfjs/tf.ts";
+import { TfjsNetwork } from "../src/engine/tfjs/tfjs_network.ts";
+import { traceGradientFactorized } from "../src/engine/tfjs/network_graph.ts";
+import { traceGradient } from "../src/engine/tfjs/hardcoded_eprop.ts";
 import {
   type NetworkCaseResult,
   parseNetworkCase,
@@ -18,7 +18,7 @@ import { type NetworkSpec, type ResolvedNetwork, resolveNetwork } from "../src/n
 import { initNetworkParams, type NetworkParams, paramLeaves } from "../src/net/params.ts";
 import type { SequenceBatch } from "../src/net/batch.ts";
 import type { NetworkObjective } from "../src/net/objective.ts";
-import type { NetworkGradientOptions } from "../src/net/backend.ts";
+import type { NetworkGradientOptions } from "../src/engine/network_backend.ts";
 import { normalMatrix } from "../src/model/weights.ts";
 import { Rng } from "../src/util/rng.ts";
 import { relativeError } from "./_random_network.ts";

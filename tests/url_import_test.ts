@@ -235,7 +235,7 @@ Deno.test("mod.ts from a URL: golden gradients with --allow-import=127.0.0.1:POR
       assert.equal(status, "200", `GET ${path} answered ${status}`);
       assert.ok(path.endsWith(".ts"), `fetched ${path}`);
       assert.ok(
-        !path.startsWith("/src/backend/tfjs/") && !path.startsWith("/src/plot/"),
+        !path.startsWith("/src/engine/tfjs/") && !path.startsWith("/src/plot/"),
         `importing mod.ts fetched ${path}`,
       );
     }

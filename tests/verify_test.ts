@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { verifyAutodiff, verifyFactorization } from "../src/verify/verifications.ts";
 import { assertNonDegenerate, compareGradients, DegenerateRunError } from "../src/verify/checks.ts";
 import { verificationProblem } from "../src/verify/problem.ts";
-import { WasmBackend } from "../src/backend/wasm/wasm_backend.ts";
+import { WasmBackend } from "../src/engine/wasm/wasm_backend.ts";
 
 Deno.test("verify: eq. (1) equals BPTT on every backend", async () => {
   const report = await verifyFactorization({ seed: 8 });

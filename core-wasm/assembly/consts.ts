@@ -1,4 +1,4 @@
-// Layout of the f64 constants block every kernel reads (written by src/backend/wasm/).
+// Layout of the f64 constants block every kernel reads (written by src/engine/wasm/).
 // Decays are derived once in TypeScript (src/model/constants.ts), never here.
 export const C_ALPHA = 0; // exp(-dt / tau_m)
 export const C_RHO = 1; // exp(-dt / tau_a)

@@ -1,6 +1,6 @@
 // Exports of the e-prop core, each kernel in float32 (`_f32`, the fast path) and float64
 // (`_f64`, for verification). All pointers are byte addresses into the exported memory; the
-// TypeScript side (src/backend/wasm/) validates sizes once and owns the memory layout.
+// TypeScript side (src/engine/wasm/) validates sizes once and owns the memory layout.
 import { addColumnSums, gemmNN, gemmNNDense, gemmNNEvent, gemmTN, gemmTNDense, gemmTNEvent, transpose } from "./linalg";
 import { lsnnForwardFrames, lsnnStep } from "./neuron";
 import { addRowVector, copyColumns, poolFrames, reverseWithin, spreadFrames, toTimeMajor } from "./sequence";

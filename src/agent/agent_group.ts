@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Precision } from "../backend/backend.ts";
+import type { Precision } from "../engine/backend.ts";
 import { Rng, type RngState } from "../util/rng.ts";
 import {
   type ActorCritic,

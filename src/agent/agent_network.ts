@@ -4,7 +4,7 @@
  *
  * Per frame, `stepsPerFrame` network steps t (EPROP.md sections 1, 2, 7):
  * ```
- * CNN:   the spiking CNN (../backend/wasm/spiking_conv.ts) over the frame: spikes of every layer
+ * CNN:   the spiking CNN (../engine/wasm/spiking_conv.ts) over the frame: spikes of every layer
  * LSNN:  x(t) = spikes of the CNN's last layer; the neuron step of EPROP.md section 1 (s = 1,
  *        reset by thr, adaptation a = rho a + z_prev, refractory n_ref, strict '>')
  * heads: phi(t) = [z(t), average-pooled spikes of the CNN's first layer];
@@ -17,8 +17,8 @@
  *
  * @module
  */
-import { SpikingConv, type SpikingConvState } from "../backend/wasm/spiking_conv.ts";
-import type { WasmSource } from "../backend/wasm/module.ts";
+import { SpikingConv, type SpikingConvState } from "../engine/wasm/spiking_conv.ts";
+import type { WasmSource } from "../engine/wasm/module.ts";
 import type { AgentParams } from "./agent_params.ts";
 import { checkAgentParams } from "./agent_params.ts";
 import type { ResolvedAgentSpec } from "./agent_spec.ts";

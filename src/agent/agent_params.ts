@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { initSpikingConvParams } from "../backend/wasm/spiking_conv.ts";
+import { initSpikingConvParams } from "../engine/wasm/spiking_conv.ts";
 import type { ParameterSet } from "../train/optimizer.ts";
 import { Rng } from "../util/rng.ts";
 import type { ResolvedAgentSpec } from "./agent_spec.ts";

@@ -11,7 +11,7 @@ import {
   type ResolvedSpikingConvSpec,
   resolveSpikingConvSpec,
   type SpikingConvLayerSpec,
-} from "../backend/wasm/spiking_conv.ts";
+} from "../engine/wasm/spiking_conv.ts";
 import { checkNumber } from "../util/errors.ts";
 
 /** The agent's shape and constants (all optional; defaults are the paper's). */

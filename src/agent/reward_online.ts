@@ -21,9 +21,9 @@
  *
  * @module
  */
-import type { Precision } from "../backend/backend.ts";
-import { CoreMemory } from "../backend/wasm/core_instance.ts";
-import { initWasm, type WasmSource } from "../backend/wasm/module.ts";
+import type { Precision } from "../engine/backend.ts";
+import { CoreMemory } from "../engine/wasm/core_instance.ts";
+import { initWasm, type WasmSource } from "../engine/wasm/module.ts";
 import type { AgentFrameRecord } from "./agent_network.ts";
 import type { AgentFeedback } from "./agent_params.ts";
 import type { ResolvedAgentSpec } from "./agent_spec.ts";

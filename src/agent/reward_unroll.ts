@@ -41,7 +41,7 @@
  * error reaches the CNN's last layer through the LSNN's input weights, dE/dx_i(t) = sum_j
  * w_in[i][j] D_j(t), with D = dE/dv along what the method differentiates (e-prop: D(t) = M(t) +
  * alpha D(t+1); BPTT: dv), and its first layer through the pooled features and the heads' own
- * weights; inside the CNN the gradient is exact (../backend/wasm/spiking_conv.ts, BPTT). The
+ * weights; inside the CNN the gradient is exact (../engine/wasm/spiking_conv.ts, BPTT). The
  * actor-critic part is scaled by `cnnTaskScale`, the regularizers are not: the seed divides the
  * task loss by 1e8 for its CNN (`reg_factor_cnn`), so that its CNN learns from the regularizers
  * alone; `cnnTaskScale: 1e-8` is that setting. With the CNN trained, the seed's CNN voltage term

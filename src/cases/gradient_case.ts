@@ -15,7 +15,7 @@ import type {
   EpropImplementation,
   GradientResult,
   Gradients,
-} from "../backend/backend.ts";
+} from "../engine/backend.ts";
 import { describe } from "../util/errors.ts";
 import { fail, matrix, num, object, readTensor } from "./json_fields.ts";
 

@@ -10,7 +10,7 @@ import { checkNetworkParams, type NetworkParams, type PopulationParams } from ".
 import { checkSequenceBatch, type SequenceBatch } from "../net/batch.ts";
 import type { NetworkObjective } from "../net/objective.ts";
 import { resolveNetworkObjective } from "../net/objective.ts";
-import type { NetworkBackend, NetworkGradientOptions } from "../net/backend.ts";
+import type { NetworkBackend, NetworkGradientOptions } from "../engine/network_backend.ts";
 import { matrixToRows } from "../model/weights.ts";
 import { fail, matrix, num, object, readTensor } from "./json_fields.ts";
 import { describe } from "../util/errors.ts";

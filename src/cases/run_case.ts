@@ -14,8 +14,8 @@ import {
   createBackend,
   type CreateBackendOptions,
   createNetworkBackend,
-} from "../backend/load_backend.ts";
-import type { EpropForm, EpropImplementation } from "../backend/backend.ts";
+} from "../engine/factory/load_backend.ts";
+import type { EpropForm, EpropImplementation } from "../engine/backend.ts";
 
 /** How to run a case: the backend (by name, precision, module source) and the e-prop variant. */
 export interface RunCaseOptions extends Omit<CreateBackendOptions, "workers"> {

@@ -23,9 +23,9 @@ import { type ResolvedNetwork, resolveNetwork } from "../net/network.ts";
 import { checkNetworkParams, initNetworkParams, type NetworkParams } from "../net/params.ts";
 import type { NetworkObjective } from "../net/objective.ts";
 import type { SequenceBatch } from "../net/batch.ts";
-import { WasmNetwork } from "../backend/wasm/wasm_network.ts";
-import { ParallelNetwork } from "../backend/wasm/parallel_network.ts";
-import { checkLstmParams, initLstmParams, LstmNetwork } from "../backend/wasm/lstm_network.ts";
+import { WasmNetwork } from "../engine/wasm/wasm_network.ts";
+import { ParallelNetwork } from "../engine/wasm/parallel_network.ts";
+import { checkLstmParams, initLstmParams, LstmNetwork } from "../engine/wasm/lstm_network.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
 import {

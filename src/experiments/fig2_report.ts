@@ -13,7 +13,7 @@ import { Rng } from "../util/rng.ts";
 import { saveFigure } from "../plot/render.ts";
 import { networkCheckpointFromJson, networkParamsFromJson } from "../train/network_trainer.ts";
 import type { NetworkParams } from "../net/params.ts";
-import { WasmNetwork } from "../backend/wasm/wasm_network.ts";
+import { WasmNetwork } from "../engine/wasm/wasm_network.ts";
 import {
   bestValidation,
   createFig2Model,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
+import { WasmBackend } from "../engine/wasm/wasm_backend.ts";
 import type { Matrix, Weights } from "../model/weights.ts";
 import type { ResolvedNetworkConfig } from "../model/config.ts";
 import type { Objective } from "../model/objective.ts";

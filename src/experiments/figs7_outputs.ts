@@ -6,7 +6,7 @@
  */
 import type { FigS7Run } from "./figs7.ts";
 import { figS7Objective } from "./figs7.ts";
-import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
+import { WasmBackend } from "../engine/wasm/wasm_backend.ts";
 import { activeSynapses, eligibilityTraces } from "../grad/eligibility.ts";
 import { lines, raster, stack } from "../plot/charts.ts";
 import { type FigureSpec, saveFigure } from "../plot/render.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { FlagValues } from "../cli/flags.ts";
-import { defaultWorkers } from "../backend/wasm/parallel_network.ts";
+import { defaultWorkers } from "../engine/wasm/parallel_network.ts";
 
 /**
  * @param f The experiment's flags (`workers`, `n-batch`).

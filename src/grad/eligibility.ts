@@ -12,7 +12,7 @@
 import type { ResolvedNetworkConfig } from "../model/config.ts";
 import { deriveConstants } from "../model/constants.ts";
 import type { Batch } from "../model/objective.ts";
-import type { Trajectory } from "../backend/backend.ts";
+import type { Trajectory } from "../model/trajectory.ts";
 
 /** A synapse: input i -> neuron j, or neuron i -> neuron j. */
 export interface Synapse {

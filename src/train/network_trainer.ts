@@ -9,13 +9,13 @@
  *
  * @module
  */
-import type { EpropForm, GradientMethod } from "../backend/backend.ts";
+import type { EpropForm, GradientMethod } from "../engine/backend.ts";
 import type { SequenceBatch } from "../net/batch.ts";
 import type {
   NetworkEvaluation,
   NetworkGradientOptions,
   NetworkGradientResult,
-} from "../net/backend.ts";
+} from "../engine/network_backend.ts";
 import type { NetworkObjective } from "../net/objective.ts";
 import { copyNetworkParams, type NetworkParams, paramLeaves } from "../net/params.ts";
 import { createFeedback, type Feedback, type FeedbackKind } from "../grad/feedback.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { resolveNetwork } from "../net/network.ts";
 import { initNetworkParams, paramLeaves } from "../net/params.ts";
-import { WasmNetwork } from "../backend/wasm/wasm_network.ts";
+import { WasmNetwork } from "../engine/wasm/wasm_network.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "./optimizer.ts";
 import {

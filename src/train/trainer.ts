@@ -12,7 +12,7 @@ import type {
   EpropImplementation,
   GradientMethod,
   GradientResult,
-} from "../backend/backend.ts";
+} from "../engine/backend.ts";
 import type { Batch, Objective } from "../model/objective.ts";
 import { copyWeights, type Weights } from "../model/weights.ts";
 import type { Feedback } from "../grad/feedback.ts";

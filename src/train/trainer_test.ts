@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DivergenceError, initialTrainingState, train } from "./trainer.ts";
 import { createOptimizer } from "./optimizer.ts";
-import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
-import type { Backend, GradientResult } from "../backend/backend.ts";
+import { WasmBackend } from "../engine/wasm/wasm_backend.ts";
+import type { Backend, GradientResult } from "../engine/backend.ts";
 import { createFeedback } from "../grad/feedback.ts";
 import { resolveNetworkConfig } from "../model/config.ts";
 import { initWeights } from "../model/weights.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { GradientResult } from "../backend/backend.ts";
+import type { GradientResult } from "../engine/backend.ts";
 
 /** One comparison of two gradients. */
 export interface Check {

@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { WasmBackend } from "../backend/wasm/wasm_backend.ts";
-import type { Backend, GradientResult } from "../backend/backend.ts";
-import { createBackend } from "../backend/load_backend.ts";
-import type { TfBackendName } from "../backend/tfjs/tf.ts";
+import { WasmBackend } from "../engine/wasm/wasm_backend.ts";
+import type { Backend, GradientResult } from "../engine/backend.ts";
+import { createBackend } from "../engine/factory/load_backend.ts";
+import type { TfBackendName } from "../engine/tfjs/tf.ts";
 import { createFeedback } from "../grad/feedback.ts";
 import { activeSynapses, eligibilityTraces } from "../grad/eligibility.ts";
 import { heatmap, lines, raster, row, stack } from "../plot/charts.ts";

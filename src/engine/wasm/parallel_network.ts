@@ -13,7 +13,7 @@ import type {
   NetworkEvaluation,
   NetworkGradientOptions,
   NetworkGradientResult,
-} from "../../net/backend.ts";
+} from "../network_backend.ts";
 import { type NetworkSpec, type ResolvedNetwork, resolveNetwork } from "../../net/network.ts";
 import {
   checkNetworkParams,

@@ -9,18 +9,18 @@
  *
  * @module
  */
-import type { Backend, Precision } from "./backend.ts";
-import type { NetworkConfig, ResolvedNetworkConfig } from "../model/config.ts";
-import type { Weights } from "../model/weights.ts";
-import type { NetworkBackend } from "../net/backend.ts";
-import type { NetworkSpec, ResolvedNetwork } from "../net/network.ts";
-import type { NetworkParams } from "../net/params.ts";
-import { checkChoice, checkNumber } from "../util/errors.ts";
-import { WasmBackend } from "./wasm/wasm_backend.ts";
-import { WasmNetwork } from "./wasm/wasm_network.ts";
-import { ParallelBackend } from "./wasm/parallel_backend.ts";
-import type { WasmSource } from "./wasm/module.ts";
-import type { TfBackendName } from "./tfjs/backend_names.ts";
+import type { Backend, Precision } from "../backend.ts";
+import type { NetworkConfig, ResolvedNetworkConfig } from "../../model/config.ts";
+import type { Weights } from "../../model/weights.ts";
+import type { NetworkBackend } from "../network_backend.ts";
+import type { NetworkSpec, ResolvedNetwork } from "../../net/network.ts";
+import type { NetworkParams } from "../../net/params.ts";
+import { checkChoice, checkNumber } from "../../util/errors.ts";
+import { WasmBackend } from "../wasm/wasm_backend.ts";
+import { WasmNetwork } from "../wasm/wasm_network.ts";
+import { ParallelBackend } from "../wasm/parallel_backend.ts";
+import type { WasmSource } from "../wasm/module.ts";
+import type { TfBackendName } from "../tfjs/backend_names.ts";
 
 /** What the lazily loaded tfjs modules provide (named structurally: no static tfjs import). */
 interface TfjsModules {
@@ -74,7 +74,7 @@ export interface CreateNetworkBackendOptions extends Omit<CreateBackendOptions, 
  * analysis (Deno's prefetch of dynamic imports, a bundler) follows it into TensorFlow.js.
  */
 function importTfjs<T>(file: string): Promise<T> {
-  const specifier = new URL(`./tfjs/${file}`, import.meta.url).href;
+  const specifier = new URL(`../tfjs/${file}`, import.meta.url).href;
   return import(specifier) as Promise<T>;
 }
 
@@ -96,9 +96,9 @@ function checkPrecision(action: string, name: BackendName, precision: unknown): 
  * @example A WebAssembly backend by name
  * ```ts
  * import { createBackend } from "./load_backend.ts";
- * import { initWeights } from "../model/weights.ts";
- * import { resolveNetworkConfig } from "../model/config.ts";
- * import { Rng } from "../util/rng.ts";
+ * import { initWeights } from "../../model/weights.ts";
+ * import { resolveNetworkConfig } from "../../model/config.ts";
+ * import { Rng } from "../../util/rng.ts";
  * import assert from "node:assert/strict";
  * const config = resolveNetworkConfig({ neuron: { nIn: 2, nRec: 3 }, readout: { nOut: 1 } });
  * const backend = await createBackend(config, initWeights(config, new Rng(0)), {
@@ -153,9 +153,9 @@ export async function createBackend(
  * @example A WebAssembly network by name
  * ```ts
  * import { createNetworkBackend } from "./load_backend.ts";
- * import { initNetworkParams } from "../net/params.ts";
- * import { resolveNetwork } from "../net/network.ts";
- * import { Rng } from "../util/rng.ts";
+ * import { initNetworkParams } from "../../net/params.ts";
+ * import { resolveNetwork } from "../../net/network.ts";
+ * import { Rng } from "../../util/rng.ts";
  * import assert from "node:assert/strict";
  * const net = resolveNetwork({
  *   nIn: 2,

@@ -28,7 +28,7 @@ import type {
   NetworkGradientOptions,
   NetworkGradientResult,
   NetworkTrajectory,
-} from "../../net/backend.ts";
+} from "../network_backend.ts";
 import { checkSequenceBatch, type SequenceBatch } from "../../net/batch.ts";
 import { type NetworkSpec, type ResolvedNetwork, resolveNetwork } from "../../net/network.ts";
 import {

@@ -45,7 +45,7 @@ import {
   resultFromNetwork,
   singlePopulationSpec,
   weightsToParams,
-} from "../../net/single_population.ts";
+} from "../single_population.ts";
 
 /** Options of {@linkcode WasmBackend.create}. */
 export interface WasmBackendOptions {

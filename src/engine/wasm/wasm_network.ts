@@ -21,7 +21,7 @@ import type {
   NetworkGradientOptions,
   NetworkGradientResult,
   NetworkTrajectory,
-} from "../../net/backend.ts";
+} from "../network_backend.ts";
 import { type NetworkSpec, type ResolvedNetwork, resolveNetwork } from "../../net/network.ts";
 import {
   checkNetworkParams,

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import type { EpropForm, GradientMethod, Precision } from "../backend/backend.ts";
+import type { EpropForm, GradientMethod, Precision } from "./backend.ts";
 import type { Matrix } from "../model/weights.ts";
-import type { SequenceBatch } from "./batch.ts";
-import type { ResolvedNetwork } from "./network.ts";
-import type { NetworkObjective } from "./objective.ts";
-import type { NetworkParams } from "./params.ts";
+import type { SequenceBatch } from "../net/batch.ts";
+import type { ResolvedNetwork } from "../net/network.ts";
+import type { NetworkObjective } from "../net/objective.ts";
+import type { NetworkParams } from "../net/params.ts";
 
 /** Options of {@linkcode NetworkBackend.gradients}. */
 export interface NetworkGradientOptions {

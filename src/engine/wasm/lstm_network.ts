@@ -30,7 +30,7 @@ import type {
   NetworkEvaluation,
   NetworkGradientOptions,
   NetworkGradientResult,
-} from "../../net/backend.ts";
+} from "../network_backend.ts";
 import { initWasm, type WasmSource } from "./module.ts";
 import { CoreMemory } from "./core_instance.ts";
 

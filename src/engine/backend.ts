@@ -8,25 +8,18 @@ import type { ResolvedNetworkConfig } from "../model/config.ts";
 import type { Matrix, Weights } from "../model/weights.ts";
 import type { Batch, Objective } from "../model/objective.ts";
 
-/** Arithmetic precision of a backend. */
-export type Precision = "f32" | "f64";
-
-/**
- * How a gradient is computed:
- * - "bptt": the exact gradient (reverse pass through all paths);
- * - "eprop": e-prop with the given feedback matrix (EPROP.md 3.3);
- * - "eq1": eq. (1) with the true learning signal dE/dz; equals "bptt".
- */
-export type GradientMethod = "bptt" | "eprop" | "eq1";
-
-/** The two computations of the e-prop gradient (EPROP.md 3.3); they agree to rounding error. */
-export type EpropForm = "online" | "factorized";
-
-/**
- * How e-prop is implemented: "hardcoded" (eligibility traces and learning signals written out,
- * both backends) or "autodiff" (automatic differentiation with the stop-gradient trick, tfjs only).
- */
-export type EpropImplementation = "hardcoded" | "autodiff";
+export type {
+  EpropForm,
+  EpropImplementation,
+  GradientMethod,
+  Precision,
+} from "../util/vocabulary.ts";
+import type {
+  EpropForm,
+  EpropImplementation,
+  GradientMethod,
+  Precision,
+} from "../util/vocabulary.ts";
 
 /** Options of {@linkcode Backend.gradients}. */
 export interface GradientOptions {
@@ -92,23 +85,8 @@ export interface Evaluation {
   y: Float64Array;
 }
 
-/** A recorded forward pass, batch-major. */
-export interface Trajectory {
-  /** Number of trials. */
-  batchSize: number;
-  /** Number of steps. */
-  steps: number;
-  /** Spikes z [B][T][nRec] (1/dt per spike). */
-  z: Float64Array;
-  /** Membrane potentials [B][T][nRec]. */
-  v: Float64Array;
-  /** Adaptive thresholds A [B][T][nRec]. */
-  thr: Float64Array;
-  /** Pseudo-derivatives psi [B][T][nRec]. */
-  psi: Float64Array;
-  /** Readout y [B][T][nOut]. */
-  y: Float64Array;
-}
+export type { Trajectory } from "../model/trajectory.ts";
+import type { Trajectory } from "../model/trajectory.ts";
 
 /** A compute backend for one network. */
 export interface Backend {

@@ -9,13 +9,13 @@
 import type { ResolvedNetworkConfig } from "../model/config.ts";
 import type { Weights } from "../model/weights.ts";
 import type { Batch, ResolvedObjective } from "../model/objective.ts";
-import type { NetworkSpec } from "./network.ts";
-import type { NetworkParams } from "./params.ts";
-import type { SequenceBatch } from "./batch.ts";
-import type { NetworkObjective } from "./objective.ts";
-import type { LossSpec } from "./losses.ts";
-import type { NetworkGradientOptions, NetworkGradientResult } from "./backend.ts";
-import type { GradientOptions, GradientResult } from "../backend/backend.ts";
+import type { NetworkSpec } from "../net/network.ts";
+import type { NetworkParams } from "../net/params.ts";
+import type { SequenceBatch } from "../net/batch.ts";
+import type { NetworkObjective } from "../net/objective.ts";
+import type { LossSpec } from "../net/losses.ts";
+import type { NetworkGradientOptions, NetworkGradientResult } from "./network_backend.ts";
+import type { GradientOptions, GradientResult } from "./backend.ts";
 
 /**
  * @param config A single-population network.

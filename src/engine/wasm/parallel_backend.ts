@@ -28,7 +28,7 @@ import {
   resultFromNetwork,
   singlePopulationSpec,
   weightsToParams,
-} from "../../net/single_population.ts";
+} from "../single_population.ts";
 import { checkChoice } from "../../util/errors.ts";
 import { WasmBackend } from "./wasm_backend.ts";
 import { ParallelNetwork } from "./parallel_network.ts";
