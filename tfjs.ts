@@ -35,4 +35,4 @@ export type {
   ResolvedSpikingConvSpec,
   SpikingConvLayerSpec,
   SpikingConvState,
-} from "./src/engine/wasm/spiking_conv.ts";
+} from "./src/net/spiking_conv_spec.ts";

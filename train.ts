@@ -56,8 +56,8 @@ export {
   type Optimizer,
   type OptimizerOptions,
   type OptimizerState,
-  type ParameterSet,
 } from "./src/train/optimizer.ts";
+export { type ParameterSet } from "./src/net/parameter_set.ts";
 export {
   DivergenceError,
   initialTrainingState,

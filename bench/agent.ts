@@ -10,8 +10,8 @@
  */
 import { createPong } from "../src/env/games/pong.ts";
 import { preprocess } from "../src/env/preprocess.ts";
-import { resolveAgentSpec } from "../src/agent/agent_spec.ts";
-import { initAgentFeedback, initAgentParams } from "../src/agent/agent_params.ts";
+import { resolveAgentSpec } from "../src/net/agent_spec.ts";
+import { initAgentFeedback, initAgentParams } from "../src/net/agent_params.ts";
 import { AgentTrainer } from "../src/agent/agent_trainer.ts";
 
 function flag(name: string, fallback: string): string {

@@ -12,7 +12,8 @@
 import { parseArgs } from "node:util";
 import { createGame } from "../src/env/games/index.ts";
 import { preprocess } from "../src/env/preprocess.ts";
-import { initSpikingConvParams, SpikingConv } from "../src/engine/wasm/spiking_conv.ts";
+import { SpikingConv } from "../src/engine/wasm/spiking_conv.ts";
+import { initSpikingConvParams } from "../src/net/spiking_conv_spec.ts";
 import { CoreMemory } from "../src/engine/wasm/core_instance.ts";
 import { initWasm } from "../src/engine/wasm/module.ts";
 import { Rng } from "../src/util/rng.ts";

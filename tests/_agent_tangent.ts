@@ -12,10 +12,10 @@
  * reverse mode is replacing the matrix in forward mode); the primal values are unchanged.
  */
 import type { ActorCritic } from "../src/agent/actor_critic.ts";
-import type { AgentFeedback, AgentParams } from "../src/agent/agent_params.ts";
-import type { ResolvedAgentSpec } from "../src/agent/agent_spec.ts";
+import type { AgentFeedback, AgentParams } from "../src/net/agent_params.ts";
+import type { ResolvedAgentSpec } from "../src/net/agent_spec.ts";
 import type { AgentTeacherRecord, AgentUnroll } from "../src/engine/tfjs/agent_record.ts";
-import type { ConvLayerShape } from "../src/engine/wasm/spiking_conv.ts";
+import type { ConvLayerShape } from "../src/net/spiking_conv_spec.ts";
 
 /** Valid convolution of B inputs [inH][inW][inC] with filters [k][k][inC][C], added to out. */
 function convAdd(

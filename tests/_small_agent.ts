@@ -3,9 +3,9 @@
  * filters 4x4 stride 2, then 2 filters 2x2), 4 LIF + 3 ALIF neurons, 3 actions, heads with
  * random weights, and a scripted stretch of frames, rewards and episode ends.
  */
-import { resolveAgentSpec, type ResolvedAgentSpec } from "../src/agent/agent_spec.ts";
-import { initAgentFeedback, initAgentParams } from "../src/agent/agent_params.ts";
-import type { AgentFeedback, AgentParams } from "../src/agent/agent_params.ts";
+import { resolveAgentSpec, type ResolvedAgentSpec } from "../src/net/agent_spec.ts";
+import { initAgentFeedback, initAgentParams } from "../src/net/agent_params.ts";
+import type { AgentFeedback, AgentParams } from "../src/net/agent_params.ts";
 import { Rng } from "../src/util/rng.ts";
 
 /** The small agent's shape. */

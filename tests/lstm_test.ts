@@ -2,7 +2,8 @@
 // e-prop against an independent forward-mode implementation (per-synapse eligibility traces of
 // the cell, run forward in time in plain TypeScript), padding invariance, f32 against f64.
 import assert from "node:assert/strict";
-import { initLstmParams, LstmNetwork, type LstmSpec } from "../src/engine/wasm/lstm_network.ts";
+import { LstmNetwork } from "../src/engine/wasm/lstm_network.ts";
+import { initLstmParams, type LstmSpec } from "../src/net/lstm_spec.ts";
 import { type NetworkParams, paramLeaves } from "../src/net/params.ts";
 import type { SequenceBatch } from "../src/net/batch.ts";
 import type { NetworkObjective } from "../src/net/objective.ts";

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { AgentNetwork } from "../src/agent/agent_network.ts";
-import { resolveAgentSpec } from "../src/agent/agent_spec.ts";
-import { initAgentFeedback, initAgentParams } from "../src/agent/agent_params.ts";
+import { resolveAgentSpec } from "../src/net/agent_spec.ts";
+import { initAgentFeedback, initAgentParams } from "../src/net/agent_params.ts";
 import {
   type AgentGradientBatch,
   resolveActorCritic,

@@ -10,13 +10,13 @@
  * traces), f32 against f64, the paper's layers on Pong frames, and bad inputs.
  */
 import assert from "node:assert/strict";
+import { SpikingConv } from "../src/engine/wasm/spiking_conv.ts";
 import {
   initSpikingConvParams,
   type ResolvedSpikingConvSpec,
   resolveSpikingConvSpec,
-  SpikingConv,
   type SpikingConvSpec,
-} from "../src/engine/wasm/spiking_conv.ts";
+} from "../src/net/spiking_conv_spec.ts";
 import { createGame } from "../src/env/games/index.ts";
 import { preprocess } from "../src/env/preprocess.ts";
 import { Rng } from "../src/util/rng.ts";

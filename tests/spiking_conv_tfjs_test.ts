@@ -5,11 +5,8 @@
  * both layers' spikes (teacher-forced on the WebAssembly spikes if any flipped).
  */
 import assert from "node:assert/strict";
-import {
-  initSpikingConvParams,
-  resolveSpikingConvSpec,
-  SpikingConv,
-} from "../src/engine/wasm/spiking_conv.ts";
+import { SpikingConv } from "../src/engine/wasm/spiking_conv.ts";
+import { initSpikingConvParams, resolveSpikingConvSpec } from "../src/net/spiking_conv_spec.ts";
 import { spikingConvGraphGradients } from "../src/engine/tfjs/spiking_conv_graph.ts";
 import { useTfBackend } from "../src/engine/tfjs/tf.ts";
 import { createGame } from "../src/env/games/index.ts";

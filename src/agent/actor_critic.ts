@@ -11,10 +11,10 @@
  *
  * @module
  */
-import type { ParameterSet } from "../train/optimizer.ts";
+import type { ParameterSet } from "../net/parameter_set.ts";
 import type { Rng } from "../util/rng.ts";
-import type { AgentFeedback } from "./agent_params.ts";
-import type { ResolvedAgentSpec } from "./agent_spec.ts";
+import type { AgentFeedback } from "../net/agent_params.ts";
+import type { ResolvedAgentSpec } from "../net/agent_spec.ts";
 
 /** Constants of the actor-critic losses and the regularizer. */
 export interface ActorCriticOptions {

@@ -16,8 +16,8 @@ import {
   sampleActions,
 } from "./actor_critic.ts";
 import { AgentNetwork, type AgentNetworkState } from "./agent_network.ts";
-import type { AgentFeedback, AgentParams } from "./agent_params.ts";
-import type { ResolvedAgentSpec } from "./agent_spec.ts";
+import type { AgentFeedback, AgentParams } from "../net/agent_params.ts";
+import type { ResolvedAgentSpec } from "../net/agent_spec.ts";
 import { OnlineRewardEprop } from "./reward_online.ts";
 import { UnrollRewardEprop } from "./reward_unroll.ts";
 

@@ -17,11 +17,12 @@
  *
  * @module
  */
-import { SpikingConv, type SpikingConvState } from "../engine/wasm/spiking_conv.ts";
+import { SpikingConv } from "../engine/wasm/spiking_conv.ts";
+import type { SpikingConvState } from "../net/spiking_conv_spec.ts";
 import type { WasmSource } from "../engine/wasm/module.ts";
-import type { AgentParams } from "./agent_params.ts";
-import { checkAgentParams } from "./agent_params.ts";
-import type { ResolvedAgentSpec } from "./agent_spec.ts";
+import type { AgentParams } from "../net/agent_params.ts";
+import { checkAgentParams } from "../net/agent_params.ts";
+import type { ResolvedAgentSpec } from "../net/agent_spec.ts";
 
 /** What the network did during one frame, for B episodes (S = stepsPerFrame). */
 export interface AgentFrameRecord {

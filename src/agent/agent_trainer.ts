@@ -13,8 +13,8 @@
 import { canSnapshot, groupStarts, requireSnapshot, type VectorEnv } from "../env/vector_env.ts";
 import { createOptimizer, type Optimizer, type OptimizerState } from "../train/optimizer.ts";
 import type { RngState } from "../util/rng.ts";
-import type { AgentFeedback, AgentParams } from "./agent_params.ts";
-import type { ResolvedAgentSpec } from "./agent_spec.ts";
+import type { AgentFeedback, AgentParams } from "../net/agent_params.ts";
+import type { ResolvedAgentSpec } from "../net/agent_spec.ts";
 import {
   type ActorCriticOptions,
   type AgentGradientBatch,

@@ -25,8 +25,8 @@ import type { Precision } from "../engine/backend.ts";
 import { CoreMemory } from "../engine/wasm/core_instance.ts";
 import { initWasm, type WasmSource } from "../engine/wasm/module.ts";
 import type { AgentFrameRecord } from "./agent_network.ts";
-import type { AgentFeedback } from "./agent_params.ts";
-import type { ResolvedAgentSpec } from "./agent_spec.ts";
+import type { AgentFeedback } from "../net/agent_params.ts";
+import type { ResolvedAgentSpec } from "../net/agent_spec.ts";
 import {
   type ActorCritic,
   type AgentGradientBatch,

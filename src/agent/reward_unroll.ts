@@ -51,8 +51,8 @@
  * @module
  */
 import type { AgentFrameRecord, AgentNetwork } from "./agent_network.ts";
-import type { AgentFeedback } from "./agent_params.ts";
-import type { ResolvedAgentSpec } from "./agent_spec.ts";
+import type { AgentFeedback } from "../net/agent_params.ts";
+import type { ResolvedAgentSpec } from "../net/agent_spec.ts";
 import {
   type ActorCritic,
   type AgentGradientBatch,

@@ -28,8 +28,8 @@ import { createCatch } from "../env/games/catch.ts";
 import { createPong } from "../env/games/pong.ts";
 import { preprocess } from "../env/preprocess.ts";
 import type { VectorEnv } from "../env/vector_env.ts";
-import { resolveAgentSpec, type ResolvedAgentSpec } from "../agent/agent_spec.ts";
-import { initAgentFeedback, initAgentParams } from "../agent/agent_params.ts";
+import { resolveAgentSpec, type ResolvedAgentSpec } from "../net/agent_spec.ts";
+import { initAgentFeedback, initAgentParams } from "../net/agent_params.ts";
 import { AgentTrainer, type AgentUpdate, type TrainedEpisode } from "../agent/agent_trainer.ts";
 import {
   type AgentCheckpoint,

@@ -25,7 +25,8 @@ import type { NetworkObjective } from "../net/objective.ts";
 import type { SequenceBatch } from "../net/batch.ts";
 import { WasmNetwork } from "../engine/wasm/wasm_network.ts";
 import { ParallelNetwork } from "../engine/wasm/parallel_network.ts";
-import { checkLstmParams, initLstmParams, LstmNetwork } from "../engine/wasm/lstm_network.ts";
+import { LstmNetwork } from "../engine/wasm/lstm_network.ts";
+import { checkLstmParams, initLstmParams } from "../net/lstm_spec.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
 import {

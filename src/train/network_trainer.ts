@@ -21,7 +21,8 @@ import { copyNetworkParams, type NetworkParams, paramLeaves } from "../net/param
 import { createFeedback, type Feedback, type FeedbackKind } from "../grad/feedback.ts";
 import type { Matrix } from "../model/weights.ts";
 import { Rng, type RngState } from "../util/rng.ts";
-import type { Optimizer, OptimizerState, ParameterSet } from "./optimizer.ts";
+import type { Optimizer, OptimizerState } from "./optimizer.ts";
+import type { ParameterSet } from "../net/parameter_set.ts";
 import { checkpointHeader, type ResumeRecord } from "./checkpoint.ts";
 import { DivergenceError } from "./trainer.ts";
 import { runProgressLine } from "./progress.ts";

@@ -11,8 +11,8 @@
  */
 import { checkChoice, checkNumber } from "../util/errors.ts";
 
-/** Named parameter (or gradient) arrays. */
-export type ParameterSet = Record<string, Float64Array>;
+export type { ParameterSet } from "../net/parameter_set.ts";
+import type { ParameterSet } from "../net/parameter_set.ts";
 
 /** Serializable optimizer state. */
 export interface OptimizerState {

@@ -17,7 +17,8 @@ import type { Batch, Objective } from "../model/objective.ts";
 import { copyWeights, type Weights } from "../model/weights.ts";
 import type { Feedback } from "../grad/feedback.ts";
 import { Rng } from "../util/rng.ts";
-import type { Optimizer, ParameterSet } from "./optimizer.ts";
+import type { Optimizer } from "./optimizer.ts";
+import type { ParameterSet } from "../net/parameter_set.ts";
 import type {
   Checkpoint,
   CheckpointStore,

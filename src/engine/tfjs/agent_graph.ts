@@ -47,12 +47,8 @@ import {
   type UnrollShape,
 } from "./agent_record.ts";
 import type { ActorCritic } from "../../agent/actor_critic.ts";
-import {
-  type AgentFeedback,
-  type AgentParams,
-  checkAgentParams,
-} from "../../agent/agent_params.ts";
-import type { ResolvedAgentSpec } from "../../agent/agent_spec.ts";
+import { type AgentFeedback, type AgentParams, checkAgentParams } from "../../net/agent_params.ts";
+import type { ResolvedAgentSpec } from "../../net/agent_spec.ts";
 import type { WasmSource } from "../wasm/module.ts";
 import { checkChoice, checkNumber, describe } from "../../util/errors.ts";
 

@@ -7,9 +7,10 @@
  * @module
  */
 import { AgentNetwork } from "../../agent/agent_network.ts";
-import type { AgentParams } from "../../agent/agent_params.ts";
-import type { ResolvedAgentSpec } from "../../agent/agent_spec.ts";
-import { SpikingConv, type SpikingConvState } from "../wasm/spiking_conv.ts";
+import type { AgentParams } from "../../net/agent_params.ts";
+import type { ResolvedAgentSpec } from "../../net/agent_spec.ts";
+import { SpikingConv } from "../wasm/spiking_conv.ts";
+import type { SpikingConvState } from "../../net/spiking_conv_spec.ts";
 import type { WasmSource } from "../wasm/module.ts";
 import { describe } from "../../util/errors.ts";
 

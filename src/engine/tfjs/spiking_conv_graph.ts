@@ -16,7 +16,7 @@
  */
 import { tf } from "./tf.ts";
 import { customOp } from "./lsnn_graph.ts";
-import type { ResolvedSpikingConvSpec, SpikingConvState } from "../wasm/spiking_conv.ts";
+import type { ResolvedSpikingConvSpec, SpikingConvState } from "../../net/spiking_conv_spec.ts";
 import { describe } from "../../util/errors.ts";
 
 /** The state between two runs: per layer, potentials and last spikes, each [B, h, w, c]. */

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { initSpikingConvParams } from "../engine/wasm/spiking_conv.ts";
-import type { ParameterSet } from "../train/optimizer.ts";
+import { initSpikingConvParams } from "./spiking_conv_spec.ts";
+import type { ParameterSet } from "./parameter_set.ts";
 import { Rng } from "../util/rng.ts";
 import type { ResolvedAgentSpec } from "./agent_spec.ts";
 

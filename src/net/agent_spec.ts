@@ -11,7 +11,7 @@ import {
   type ResolvedSpikingConvSpec,
   resolveSpikingConvSpec,
   type SpikingConvLayerSpec,
-} from "../engine/wasm/spiking_conv.ts";
+} from "./spiking_conv_spec.ts";
 import { checkNumber } from "../util/errors.ts";
 
 /** The agent's shape and constants (all optional; defaults are the paper's). */
