@@ -26,6 +26,7 @@ import type { ParameterSet } from "../net/parameter_set.ts";
 import { checkpointHeader, type ResumeRecord } from "./checkpoint.ts";
 import { DivergenceError } from "./trainer.ts";
 import { runProgressLine } from "./progress.ts";
+import { runIterationLoop } from "./iteration_loop.ts";
 
 /** What the trainer needs to know of a network: its heads' shapes (feedback matrices). */
 export interface TrainableHeads {
@@ -306,9 +307,8 @@ export async function trainNetwork(
   network.setParams(params);
   const paramSet = parameterSet(params);
   const started = now();
-  const startIteration = s.iteration;
-  let lastLine = now();
   let lastValidation = s.validation.at(-1);
+  let spiking = true;
   const snapshot = (): NetworkTrainingState => ({
     ...s,
     params: copyNetworkParams(params),
@@ -321,28 +321,14 @@ export async function trainNetwork(
     validation: [...s.validation],
     seconds: s.seconds + (now() - started) / 1000,
   });
-  const save = async () => {
-    if (!options.checkpoint) return;
-    const { kind, flags, history } = options.checkpoint;
-    await options.checkpoint.store({
-      version: 1,
-      format: "network",
-      ...(kind ? { kind } : {}),
-      flags,
-      history: history ?? [],
-      state: snapshot(),
-    });
-  };
-  const validate = async () => {
-    if (!task.validate) return;
-    const v = await task.validate(network, validRng);
+  const validate = async (): Promise<boolean> => {
+    const v = await task.validate!(network, validRng);
     lastValidation = { iteration: s.iteration, ...v };
     s.validation.push(lastValidation);
     await options.onValidated?.(lastValidation, params);
+    return false;
   };
-  if (s.iteration === 0) await save();
-
-  while (s.iteration < options.iterations) {
+  const step = async () => {
     const { batch, objective } = task.trainBatch(trainRng, s.iteration);
     const useFeedback = options.method === "eprop" && feedback.some((f) => f.kind !== "symmetric");
     const result = await network.gradients(batch, objective, {
@@ -392,32 +378,45 @@ export async function trainNetwork(
       rateHz: meanRateHz(result.rates),
       learningRate,
     });
-    const last = s.iteration === options.iterations;
-    if (options.validateEvery > 0 && (s.iteration % options.validateEvery === 0 || last)) {
-      await validate();
-    }
-    const t = now();
-    const due = s.iteration % options.printEvery === 0 || last ||
-      s.iteration === startIteration + 1 || t - lastLine > 10_000;
-    if (options.printEvery > 0 && due) {
-      lastLine = t;
-      log(runProgressLine({
+    spiking = result.rates.length > 0;
+  };
+  const checkpoint = options.checkpoint;
+  await runIterationLoop({
+    total: options.iterations,
+    printEvery: options.printEvery,
+    validateEvery: options.validateEvery,
+    validateAfterLast: true,
+    checkpointEvery: checkpoint?.every ?? 0,
+    now,
+    done: () => s.iteration,
+    step,
+    ...(task.validate ? { validate } : {}),
+    progress: (seconds, startIteration) =>
+      runProgressLine({
         iteration: s.iteration,
         total: options.iterations,
         startIteration,
-        seconds: (t - started) / 1000,
+        seconds,
         window: options.printEvery,
         records: s.train,
         validationError: lastValidation?.error,
-        spiking: result.rates.length > 0,
-      }));
-    }
-    if (
-      options.checkpoint && options.checkpoint.every > 0 && !last &&
-      s.iteration % options.checkpoint.every === 0
-    ) await save();
-  }
-  await save();
+        spiking,
+      }),
+    log,
+    ...(checkpoint
+      ? {
+        save: () =>
+          checkpoint.store({
+            version: 1,
+            format: "network",
+            ...(checkpoint.kind ? { kind: checkpoint.kind } : {}),
+            flags: checkpoint.flags,
+            history: checkpoint.history ?? [],
+            state: snapshot(),
+          }),
+      }
+      : {}),
+  });
   return snapshot();
 }
 

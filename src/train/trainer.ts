@@ -27,6 +27,7 @@ import type {
   ValidationRecord,
 } from "./checkpoint.ts";
 import { runProgressLine } from "./progress.ts";
+import { runIterationLoop } from "./iteration_loop.ts";
 
 /** What a validation returns. */
 export interface Validation {
@@ -184,8 +185,6 @@ export async function train(
   const params = parameters(weights);
   const { nRec } = backend.config.neuron;
   const started = performance.now();
-  const startIteration = s.iteration;
-  let lastLine = performance.now();
   let lastValidation: ValidationRecord | undefined = s.validation.at(-1);
   const snapshot = (): TrainingState => ({
     ...s,
@@ -197,21 +196,7 @@ export async function train(
     rateEstimate: rateEstimate ? Array.from(rateEstimate) : null,
     seconds: s.seconds + (performance.now() - started) / 1000,
   });
-  const save = async () => {
-    if (!options.checkpoint) return;
-    const { kind, flags, history } = options.checkpoint;
-    const checkpoint: Checkpoint = {
-      version: 1,
-      ...(kind ? { kind } : {}),
-      flags,
-      history: history ?? [],
-      state: snapshot(),
-    };
-    await options.checkpoint.store(checkpoint);
-  };
-  if (s.iteration === 0) await save();
-
-  while (s.iteration < options.iterations && !s.stopped) {
+  const step = async () => {
     const batch = task.trainBatch(trainRng);
     const compute = backend.gradientsAsync?.bind(backend) ?? backend.gradients.bind(backend);
     const result = await compute(batch, task.objective, {
@@ -244,36 +229,52 @@ export async function train(
       regularizationLoss: result.regularizationLoss,
       rateHz,
     });
-    if (task.validate && options.validateEvery > 0 && s.iteration % options.validateEvery === 0) {
-      const v = task.validate(backend, validRng);
+  };
+  const validate = task.validate &&
+    ((): Promise<boolean> => {
+      const v = task.validate!(backend, validRng);
       lastValidation = { iteration: s.iteration, ...v };
       s.validation.push(lastValidation);
       if (task.shouldStop?.(v, backend, validRng)) s.stopped = true;
-    }
-    // A line every printEvery iterations, and at least every 10 s on slow backends (and after
-    // the first iteration, so that a slow run shows its speed at once).
-    const now = performance.now();
-    const due = s.iteration % options.printEvery === 0 || s.stopped ||
-      s.iteration === startIteration + 1 || now - lastLine > 10_000;
-    if (options.printEvery > 0 && due) {
-      lastLine = now;
-      log(runProgressLine({
+      return Promise.resolve(s.stopped);
+    });
+  const checkpoint = options.checkpoint;
+  await runIterationLoop({
+    total: options.iterations,
+    printEvery: options.printEvery,
+    validateEvery: options.validateEvery,
+    validateAfterLast: false,
+    checkpointEvery: checkpoint?.every ?? 0,
+    now: () => performance.now(),
+    stopped: s.stopped,
+    done: () => s.iteration,
+    step,
+    ...(validate ? { validate } : {}),
+    progress: (seconds, startIteration) =>
+      runProgressLine({
         iteration: s.iteration,
         total: options.iterations,
         startIteration,
-        seconds: (performance.now() - started) / 1000,
+        seconds,
         window: options.printEvery,
         records: s.train,
         validationError: lastValidation?.error,
-      }));
-    }
-    if (
-      options.checkpoint && options.checkpoint.every > 0 &&
-      s.iteration % options.checkpoint.every === 0
-    ) {
-      await save();
-    }
-  }
-  await save();
+      }),
+    log,
+    ...(checkpoint
+      ? {
+        save: () =>
+          checkpoint.store(
+            {
+              version: 1,
+              ...(checkpoint.kind ? { kind: checkpoint.kind } : {}),
+              flags: checkpoint.flags,
+              history: checkpoint.history ?? [],
+              state: snapshot(),
+            } satisfies Checkpoint,
+          ),
+      }
+      : {}),
+  });
   return snapshot();
 }
