@@ -10,6 +10,12 @@
 import type { Matrix, Weights } from "../model/weights.ts";
 import type { OptimizerState } from "./optimizer.ts";
 import type { RngState } from "../util/rng.ts";
+import {
+  decodeCheckpointState,
+  encodeCheckpointText,
+  savedFloats,
+  savedMatrix,
+} from "./checkpoint_codec.ts";
 
 /** One training iteration's record. */
 export interface TrainRecord {
@@ -85,18 +91,10 @@ export interface Checkpoint {
   state: TrainingState;
 }
 
-function matrixToJson(m: Matrix) {
-  return { rows: m.rows, cols: m.cols, data: Array.from(m.data) };
-}
-
-function matrixFromJson(m: { rows: number; cols: number; data: number[] }, field: string): Matrix {
-  if (
-    !m || !Number.isInteger(m.rows) || !Number.isInteger(m.cols) || !Array.isArray(m.data) ||
-    m.data.length !== m.rows * m.cols || !m.data.every((x) => typeof x === "number")
-  ) {
-    throw new TypeError(`Cannot read checkpoint: ${field} is malformed`);
-  }
-  return { rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) };
+function matrixFromJson(m: unknown, field: string): Matrix {
+  const matrix = savedMatrix(m);
+  if (!matrix) throw new TypeError(`Cannot read checkpoint: ${field} is malformed`);
+  return matrix;
 }
 
 /** Where a trainer puts its checkpoints (a file, browser storage, memory). */
@@ -109,20 +107,7 @@ export type CheckpointStore = (checkpoint: Checkpoint) => Promise<void>;
  * @returns The checkpoint as JSON text.
  */
 export function checkpointToJson(checkpoint: Checkpoint): string {
-  const s = checkpoint.state;
-  return JSON.stringify({
-    ...checkpoint,
-    state: {
-      ...s,
-      weights: {
-        wIn: matrixToJson(s.weights.wIn),
-        wRec: matrixToJson(s.weights.wRec),
-        wOut: matrixToJson(s.weights.wOut),
-        bOut: s.weights.bOut ? Array.from(s.weights.bOut) : null,
-      },
-      feedback: s.feedback ? matrixToJson(s.feedback) : null,
-    },
-  });
+  return encodeCheckpointText(checkpoint);
 }
 
 /**
@@ -135,7 +120,7 @@ export function checkpointToJson(checkpoint: Checkpoint): string {
  * @throws {Error} When the text is malformed, naming the problem.
  */
 export function checkpointFromJson(text: string, source: string, kind?: string): Checkpoint {
-  const json = checkpointHeader(text, source, kind);
+  const json = decodeCheckpointState(checkpointHeader(text, source, kind), source);
   checkStateFields(json.state, source);
   const s = json.state;
   const weights: Weights = {
@@ -143,7 +128,8 @@ export function checkpointFromJson(text: string, source: string, kind?: string):
     wRec: matrixFromJson(s.weights?.wRec, "weights.wRec"),
     wOut: matrixFromJson(s.weights?.wOut, "weights.wOut"),
   };
-  if (Array.isArray(s.weights.bOut)) weights.bOut = Float64Array.from(s.weights.bOut);
+  const bOut = savedFloats(s.weights.bOut);
+  if (bOut) weights.bOut = bOut;
   return {
     version: 1,
     ...(typeof json.kind === "string" ? { kind: json.kind } : {}),

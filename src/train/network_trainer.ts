@@ -24,6 +24,12 @@ import { Rng, type RngState } from "../util/rng.ts";
 import type { Optimizer, OptimizerState } from "./optimizer.ts";
 import type { ParameterSet } from "../net/parameter_set.ts";
 import { checkpointHeader, type ResumeRecord } from "./checkpoint.ts";
+import {
+  decodeCheckpointState,
+  encodeCheckpointText,
+  savedFloats,
+  savedMatrix,
+} from "./checkpoint_codec.ts";
 import { DivergenceError } from "./trainer.ts";
 import { runProgressLine } from "./progress.ts";
 import { runIterationLoop } from "./iteration_loop.ts";
@@ -453,14 +459,8 @@ function fail(source: string, what: string): never {
   throw new Error(`Cannot resume: ${source}: ${what}`);
 }
 
-// deno-lint-ignore no-explicit-any
-function matrixFrom(m: any, field: string, source: string): Matrix {
-  if (
-    typeof m !== "object" || m === null || !Number.isInteger(m.rows) ||
-    !Number.isInteger(m.cols) || !Array.isArray(m.data) || m.data.length !== m.rows * m.cols ||
-    !m.data.every((x: unknown) => typeof x === "number")
-  ) fail(source, `${field} is malformed`);
-  return { rows: m.rows, cols: m.cols, data: Float64Array.from(m.data) };
+function matrixFrom(m: unknown, field: string, source: string): Matrix {
+  return savedMatrix(m) ?? fail(source, `${field} is malformed`);
 }
 
 /**
@@ -483,10 +483,9 @@ export function networkParamsFromJson(json: any, source = "checkpoint"): Network
         const wIn = matrixFrom(x?.wIn, `params.layers[${i}].${dir}.wIn`, source);
         const wRec = matrixFrom(x?.wRec, `params.layers[${i}].${dir}.wRec`, source);
         if (x?.bias === undefined || x?.bias === null) return { wIn, wRec };
-        if (!Array.isArray(x.bias) || !x.bias.every((v: unknown) => typeof v === "number")) {
+        const bias = savedFloats(x.bias) ??
           fail(source, `params.layers[${i}].${dir}.bias is malformed`);
-        }
-        return { wIn, wRec, bias: Float64Array.from(x.bias) };
+        return { wIn, wRec, bias };
       };
       return l?.backward
         ? { forward: pop(l?.forward, "forward"), backward: pop(l.backward, "backward") }
@@ -496,10 +495,8 @@ export function networkParamsFromJson(json: any, source = "checkpoint"): Network
     heads: json.heads.map((h: any, i: number) => {
       const wOut = matrixFrom(h?.wOut, `params.heads[${i}].wOut`, source);
       if (h?.bOut === undefined || h?.bOut === null) return { wOut };
-      if (!Array.isArray(h.bOut) || !h.bOut.every((x: unknown) => typeof x === "number")) {
-        fail(source, `params.heads[${i}].bOut is malformed`);
-      }
-      return { wOut, bOut: Float64Array.from(h.bOut) };
+      const bOut = savedFloats(h.bOut) ?? fail(source, `params.heads[${i}].bOut is malformed`);
+      return { wOut, bOut };
     }),
   };
 }
@@ -510,15 +507,7 @@ export function networkParamsFromJson(json: any, source = "checkpoint"): Network
  * @returns JSON text; every float64 reads back exactly.
  */
 export function networkCheckpointToJson(checkpoint: NetworkCheckpoint): string {
-  const s = checkpoint.state;
-  return JSON.stringify({
-    ...checkpoint,
-    state: {
-      ...s,
-      params: networkParamsToJson(s.params),
-      feedback: s.feedback.map((m) => (m ? matrixJson(m) : null)),
-    },
-  });
+  return encodeCheckpointText(checkpoint);
 }
 
 /**
@@ -534,7 +523,7 @@ export function networkCheckpointFromJson(
   source: string,
   kind?: string,
 ): NetworkCheckpoint {
-  const json = checkpointHeader(text, source, kind);
+  const json = decodeCheckpointState(checkpointHeader(text, source, kind), source);
   if (json.format !== "network") fail(source, "is not a checkpoint of a composed network");
   const s = json.state;
   if (typeof s !== "object" || s === null) fail(source, "has no state");
