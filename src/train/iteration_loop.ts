@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { type RunProgress, runProgressLine } from "./progress.ts";
 
 /** What the loop runs. */
 export interface IterationLoop {
@@ -28,8 +29,12 @@ export interface IterationLoop {
   step(): Promise<void>;
   /** Validates; returns true to stop the run. */
   validate?(): Promise<boolean>;
-  /** The progress line after an iteration (seconds since this session's start). */
-  progress(seconds: number, startIteration: number): string;
+  /** The run's records, oldest first (the progress line averages the recent ones). */
+  records: RunProgress["records"];
+  /** The last validation error, if any (for the progress line). */
+  validationError(): number | undefined;
+  /** Whether the network spikes (default true; the progress line shows rates then). */
+  spiking?(): boolean;
   /** Where progress lines go. */
   log(line: string): void;
   /** Saves a checkpoint (absent: no checkpoints). */
@@ -61,7 +66,16 @@ export async function runIterationLoop(loop: IterationLoop): Promise<boolean> {
       t - lastLine > 10_000;
     if (loop.printEvery > 0 && due) {
       lastLine = t;
-      loop.log(loop.progress((t - started) / 1000, startIteration));
+      loop.log(runProgressLine({
+        iteration: i,
+        total: loop.total,
+        startIteration,
+        seconds: (t - started) / 1000,
+        window: loop.printEvery,
+        records: loop.records,
+        validationError: loop.validationError(),
+        spiking: loop.spiking?.() ?? true,
+      }));
     }
     if (loop.checkpointEvery > 0 && !last && !stopped && i % loop.checkpointEvery === 0) {
       await loop.save?.();

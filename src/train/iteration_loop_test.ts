@@ -5,6 +5,7 @@ import { type IterationLoop, runIterationLoop } from "./iteration_loop.ts";
 function recorded(options: Partial<IterationLoop> & { stopAt?: number; start?: number }) {
   const events: string[] = [];
   let i = options.start ?? 0, clock = 0;
+  const records = Array.from({ length: 7 }, () => ({ loss: 1, regularizationLoss: 0, rateHz: 5 }));
   const loop: IterationLoop = {
     total: 7,
     printEvery: 3,
@@ -21,8 +22,10 @@ function recorded(options: Partial<IterationLoop> & { stopAt?: number; start?: n
       events.push(`validate ${i}`);
       return Promise.resolve(i === options.stopAt);
     },
-    progress: (seconds, start) => `line ${i} ${seconds}s from ${start}`,
-    log: (line) => events.push(line),
+    records,
+    validationError: () => undefined,
+    log: (line) =>
+      events.push(line.replace(/^iter (\d+)\/7 .*\| ([\d.]+) it\/s.*/, "line $1 $2 it/s")),
     save: () => {
       events.push(`save ${i}`);
       return Promise.resolve();
@@ -37,13 +40,13 @@ Deno.test("iteration loop: validation, progress lines and checkpoints on their s
   assert.equal(await runIterationLoop(loop), false);
   assert.deepEqual(events, [
     "save 0",
-    ...["step 1", "line 1 1s from 0"],
+    ...["step 1", "line 1 1.00 it/s"],
     ...["step 2", "validate 2"],
-    ...["step 3", "line 3 3s from 0"],
+    ...["step 3", "line 3 1.00 it/s"],
     ...["step 4", "validate 4", "save 4"],
     ...["step 5"],
-    ...["step 6", "validate 6", "line 6 6s from 0"],
-    ...["step 7", "line 7 7s from 0"],
+    ...["step 6", "validate 6", "line 6 1.00 it/s"],
+    ...["step 7", "line 7 1.00 it/s"],
     "save 7",
   ]);
 });
@@ -60,15 +63,15 @@ Deno.test("iteration loop: a validation after the last iteration; a stop ends th
   assert.deepEqual(after.events.filter((e) => e.startsWith("save")), ["save 0", "save 7"]);
   const stop = recorded({ stopAt: 4 });
   assert.equal(await runIterationLoop(stop.loop), true);
-  assert.deepEqual(stop.events.slice(-4), ["step 4", "validate 4", "line 4 4s from 0", "save 4"]);
+  assert.deepEqual(stop.events.slice(-4), ["step 4", "validate 4", "line 4 1.00 it/s", "save 4"]);
 });
 
 Deno.test("iteration loop: a resumed run does not save at its start; a stopped one does not go on", async () => {
   const resumed = recorded({ start: 5, printEvery: 10 });
   await runIterationLoop(resumed.loop);
   assert.deepEqual(resumed.events, [
-    ...["step 6", "validate 6", "line 6 1s from 5"],
-    ...["step 7", "line 7 2s from 5"],
+    ...["step 6", "validate 6", "line 6 1.00 it/s"],
+    ...["step 7", "line 7 1.00 it/s"],
     "save 7",
   ]);
   const stopped = recorded({ start: 5, stopped: true });
@@ -88,8 +91,9 @@ Deno.test("iteration loop: a line at least every 10 s between scheduled ones", a
     now: () => clock,
     done: () => i,
     step: () => (i++, clock += 4000, Promise.resolve()),
-    progress: () => String(i),
-    log: (l) => lines.push(Number(l)),
+    records: Array.from({ length: 30 }, () => ({ loss: 1, regularizationLoss: 0, rateHz: 5 })),
+    validationError: () => undefined,
+    log: (l) => lines.push(Number(/^iter (\d+)\/30 /.exec(l)![1])),
   });
   // first, then every 3rd iteration (12 s > 10 s after the previous line), then the last
   assert.deepEqual(lines, [1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 30]);

@@ -31,7 +31,6 @@ import {
   savedMatrix,
 } from "./checkpoint_codec.ts";
 import { DivergenceError } from "./trainer.ts";
-import { runProgressLine } from "./progress.ts";
 import { runIterationLoop } from "./iteration_loop.ts";
 
 /** What the trainer needs to know of a network: its heads' shapes (feedback matrices). */
@@ -397,17 +396,9 @@ export async function trainNetwork(
     done: () => s.iteration,
     step,
     ...(task.validate ? { validate } : {}),
-    progress: (seconds, startIteration) =>
-      runProgressLine({
-        iteration: s.iteration,
-        total: options.iterations,
-        startIteration,
-        seconds,
-        window: options.printEvery,
-        records: s.train,
-        validationError: lastValidation?.error,
-        spiking,
-      }),
+    records: s.train,
+    validationError: () => lastValidation?.error,
+    spiking: () => spiking,
     log,
     ...(checkpoint
       ? {

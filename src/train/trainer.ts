@@ -26,7 +26,6 @@ import type {
   TrainingState,
   ValidationRecord,
 } from "./checkpoint.ts";
-import { runProgressLine } from "./progress.ts";
 import { runIterationLoop } from "./iteration_loop.ts";
 
 /** What a validation returns. */
@@ -250,16 +249,8 @@ export async function train(
     done: () => s.iteration,
     step,
     ...(validate ? { validate } : {}),
-    progress: (seconds, startIteration) =>
-      runProgressLine({
-        iteration: s.iteration,
-        total: options.iterations,
-        startIteration,
-        seconds,
-        window: options.printEvery,
-        records: s.train,
-        validationError: lastValidation?.error,
-      }),
+    records: s.train,
+    validationError: () => lastValidation?.error,
     log,
     ...(checkpoint
       ? {
