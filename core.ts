@@ -74,19 +74,7 @@ export {
   type FeedbackKind,
   type FeedbackOptions,
 } from "./src/grad/feedback.ts";
-export type {
-  Backend,
-  EpropForm,
-  EpropImplementation,
-  EvaluateOptions,
-  Evaluation,
-  GradientMethod,
-  GradientOptions,
-  GradientResult,
-  Gradients,
-  Precision,
-  Trajectory,
-} from "./src/engine/backend.ts";
+export type * from "./src/engine/backend.ts";
 export { WasmBackend, type WasmBackendOptions } from "./src/engine/wasm/wasm_backend.ts";
 export {
   OnlineEprop,

@@ -20,19 +20,7 @@
  * @module
  */
 // The core types that the training API names, so that this entry documents itself.
-export type {
-  Backend,
-  EpropForm,
-  EpropImplementation,
-  EvaluateOptions,
-  Evaluation,
-  GradientMethod,
-  GradientOptions,
-  GradientResult,
-  Gradients,
-  Precision,
-  Trajectory,
-} from "./src/engine/backend.ts";
+export type * from "./src/engine/backend.ts";
 export type {
   Batch,
   CrossEntropyLoss,
