@@ -36,6 +36,7 @@ export type {
   InputScaling,
   NetworkConfig,
   NeuronParams,
+  PopulationNeuronParams,
   ReadoutFilter,
   ReadoutParams,
   ResolvedNetworkConfig,

@@ -11,10 +11,12 @@ export type InputScaling = "one" | "leaky";
 /** Readout filter gain c: "normalized" c = 1 - kappa, "paper" c = 1 (EPROP.md section 2). */
 export type ReadoutFilter = "normalized" | "paper";
 
-/** The LSNN population: LIF neurons (beta = 0) and ALIF neurons (beta > 0) mixed freely. */
-export interface NeuronParams {
-  /** Number of input channels. */
-  nIn: number;
+/**
+ * The neurons of one LSNN population (EPROP.md section 1): LIF neurons (beta = 0) and ALIF neurons
+ * (beta > 0) mixed freely. The single population of Figs. 3/S7 and every layer of a composed
+ * network share these fields and defaults.
+ */
+export interface PopulationNeuronParams {
   /** Number of recurrent neurons. */
   nRec: number;
   /** Membrane time constant in ms (default 20). */
@@ -29,10 +31,16 @@ export interface NeuronParams {
   dampening?: number;
   /** Refractory counter; 0 or 1 means none (default 0). */
   nRef?: number;
-  /** Time step in ms (default 1). */
-  dtMs?: number;
   /** "one": s = 1 (paper); "leaky": s = 1 - alpha (Fig. S7 tutorial). Default "one". */
   inputScaling?: InputScaling;
+}
+
+/** The single population of Figs. 3/S7: its neurons, inputs and time step. */
+export interface NeuronParams extends PopulationNeuronParams {
+  /** Number of input channels. */
+  nIn: number;
+  /** Time step in ms (default 1). */
+  dtMs?: number;
 }
 
 /** The leaky readout y = zbar @ w_out (+ b). */

@@ -14,28 +14,11 @@
  *
  * @module
  */
-import type { InputScaling, ReadoutFilter } from "../model/config.ts";
+import type { PopulationNeuronParams, ReadoutFilter } from "../model/config.ts";
 import { checkChoice, checkFiniteArray, checkNumber, describe } from "../util/errors.ts";
 
-/** Neuron parameters of one layer (EPROP.md section 1); defaults as the single-population model. */
-export interface LayerNeuronSpec {
-  /** Neurons per population. */
-  nRec: number;
-  /** Membrane time constant (ms), default 20. */
-  tauMMs?: number;
-  /** Adaptation time constant (ms), default 2000. */
-  tauAMs?: number;
-  /** Base threshold, default 0.6. */
-  thr?: number;
-  /** Adaptation strength per neuron (0 = LIF), or one value for all; default 0. */
-  beta?: number | ArrayLike<number>;
-  /** gamma of the pseudo-derivative, default 0.3. */
-  dampening?: number;
-  /** Refractory period in steps (0 or 1: none), default 0. */
-  nRef?: number;
-  /** Input scaling s: "one" (default) or "leaky" (1 - alpha). */
-  inputScaling?: InputScaling;
-}
+/** Neuron parameters of one layer: those of the single population (EPROP.md section 1). */
+export type LayerNeuronSpec = PopulationNeuronParams;
 
 /** One LSNN layer. */
 export interface LayerSpec {
