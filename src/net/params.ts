@@ -237,6 +237,80 @@ export function paramLeaves(p: NetworkParams): ParamLeaf[] {
   return out;
 }
 
+/** A parameter tree's shape with something else at its leaves (see {@linkcode mapParamTree}). */
+export interface ParamTreeOf<T> {
+  /** One entry per layer: each population's matrices (and bias) as leaves. */
+  layers: {
+    forward: ParamPopulationOf<T>;
+    backward?: ParamPopulationOf<T>;
+  }[];
+  /** One entry per head. */
+  heads: { wOut: ParamMatrixOf<T>; bOut?: T }[];
+}
+
+/** A matrix leaf's shape with `T` for its data. */
+export interface ParamMatrixOf<T> {
+  /** Rows. */
+  rows: number;
+  /** Columns. */
+  cols: number;
+  /** The mapped data. */
+  data: T;
+}
+
+/** A population's leaves with `T` for their data. */
+export interface ParamPopulationOf<T> {
+  /** w_in. */
+  wIn: ParamMatrixOf<T>;
+  /** w_rec. */
+  wRec: ParamMatrixOf<T>;
+  /** Bias, when the population has one. */
+  bias?: T;
+}
+
+/**
+ * Maps every leaf of a parameter tree, keeping its shape: the one walk that copies, serialises
+ * and zips trees (optimizers, L2 and workers walk the same leaves through
+ * {@linkcode paramLeaves}, in the same order and with the same paths).
+ *
+ * @param p A parameter tree.
+ * @param f Called with each leaf's data and path (as {@linkcode paramLeaves} names it).
+ * @returns The tree of results.
+ */
+export function mapParamTree<T>(
+  p: NetworkParams,
+  f: (data: Float64Array, path: string) => T,
+): ParamTreeOf<T> {
+  const m = (x: Matrix, path: string): ParamMatrixOf<T> => ({
+    rows: x.rows,
+    cols: x.cols,
+    data: f(x.data, path),
+  });
+  const pop = (x: PopulationParams, path: string): ParamPopulationOf<T> =>
+    x.bias
+      ? {
+        wIn: m(x.wIn, `${path}.wIn`),
+        wRec: m(x.wRec, `${path}.wRec`),
+        bias: f(x.bias, `${path}.bias`),
+      }
+      : { wIn: m(x.wIn, `${path}.wIn`), wRec: m(x.wRec, `${path}.wRec`) };
+  return {
+    layers: p.layers.map((l, i) =>
+      l.backward
+        ? {
+          forward: pop(l.forward, `layers[${i}].forward`),
+          backward: pop(l.backward, `layers[${i}].backward`),
+        }
+        : { forward: pop(l.forward, `layers[${i}].forward`) }
+    ),
+    heads: p.heads.map((h, i) =>
+      h.bOut
+        ? { wOut: m(h.wOut, `heads[${i}].wOut`), bOut: f(h.bOut, `heads[${i}].bOut`) }
+        : { wOut: m(h.wOut, `heads[${i}].wOut`) }
+    ),
+  };
+}
+
 /**
  * Deep-copies a parameter tree.
  *
@@ -244,23 +318,5 @@ export function paramLeaves(p: NetworkParams): ParamLeaf[] {
  * @returns A deep copy.
  */
 export function copyNetworkParams(p: NetworkParams): NetworkParams {
-  const m = (x: Matrix): Matrix => ({
-    rows: x.rows,
-    cols: x.cols,
-    data: Float64Array.from(x.data),
-  });
-  const pop = (x: PopulationParams): PopulationParams =>
-    x.bias
-      ? { wIn: m(x.wIn), wRec: m(x.wRec), bias: Float64Array.from(x.bias) }
-      : { wIn: m(x.wIn), wRec: m(x.wRec) };
-  return {
-    layers: p.layers.map((l) =>
-      l.backward
-        ? { forward: pop(l.forward), backward: pop(l.backward) }
-        : { forward: pop(l.forward) }
-    ),
-    heads: p.heads.map((h) =>
-      h.bOut ? { wOut: m(h.wOut), bOut: Float64Array.from(h.bOut) } : { wOut: m(h.wOut) }
-    ),
-  };
+  return mapParamTree(p, (data) => Float64Array.from(data));
 }

@@ -17,7 +17,7 @@ import type {
   NetworkGradientResult,
 } from "../engine/network_backend.ts";
 import type { NetworkObjective } from "../net/objective.ts";
-import { copyNetworkParams, type NetworkParams, paramLeaves } from "../net/params.ts";
+import { copyNetworkParams, mapParamTree, type NetworkParams, paramLeaves } from "../net/params.ts";
 import { createFeedback, type Feedback, type FeedbackKind } from "../grad/feedback.ts";
 import type { Matrix } from "../model/weights.ts";
 import { Rng, type RngState } from "../util/rng.ts";
@@ -419,31 +419,13 @@ export async function trainNetwork(
 
 // Serialisation
 
-function matrixJson(m: Matrix) {
-  return { rows: m.rows, cols: m.cols, data: Array.from(m.data) };
-}
-
 /**
  * A parameter tree as plain JSON data (numbers written so that they read back exactly).
  * @param p The tree.
  * @returns Plain data.
  */
 export function networkParamsToJson(p: NetworkParams): unknown {
-  const pop = (x: { wIn: Matrix; wRec: Matrix; bias?: Float64Array }) => ({
-    wIn: matrixJson(x.wIn),
-    wRec: matrixJson(x.wRec),
-    ...(x.bias ? { bias: Array.from(x.bias) } : {}),
-  });
-  return {
-    layers: p.layers.map((l) =>
-      l.backward
-        ? { forward: pop(l.forward), backward: pop(l.backward) }
-        : { forward: pop(l.forward) }
-    ),
-    heads: p.heads.map((h) =>
-      h.bOut ? { wOut: matrixJson(h.wOut), bOut: Array.from(h.bOut) } : { wOut: matrixJson(h.wOut) }
-    ),
-  };
+  return mapParamTree(p, (data) => Array.from(data));
 }
 
 function fail(source: string, what: string): never {
