@@ -17,7 +17,15 @@ import type {
   Gradients,
 } from "../engine/backend.ts";
 import { describe } from "../util/errors.ts";
-import { fail, matrix, num, object, readTensor } from "./json_fields.ts";
+import {
+  CASE_NEURON_FIELDS,
+  caseNeuron,
+  fail,
+  matrix,
+  num,
+  object,
+  readTensor,
+} from "./json_fields.ts";
 
 /** A parsed, validated gradient case. */
 export interface GradientCase {
@@ -55,18 +63,7 @@ export function parseGradientCase(json: unknown): GradientCase {
   const root = object(json, "case");
   const neuron = object(root.neuron, "neuron");
   const readout = object(root.readout, "readout");
-  const known = [
-    "n_in",
-    "n_rec",
-    "tau_m",
-    "tau_a",
-    "thr",
-    "beta",
-    "dampening",
-    "n_ref",
-    "dt",
-    "input_scaling",
-  ];
+  const known = ["n_in", "dt", ...CASE_NEURON_FIELDS];
   for (const key of Object.keys(neuron)) {
     if (!known.includes(key)) fail(`neuron.${key} is not a known field`);
   }
@@ -99,17 +96,8 @@ export function parseGradientCase(json: unknown): GradientCase {
   const netConfig: NetworkConfig = {
     neuron: {
       nIn: num(neuron.n_in, "neuron.n_in"),
-      nRec,
-      tauMMs: num(neuron.tau_m, "neuron.tau_m"),
-      tauAMs: num(neuron.tau_a, "neuron.tau_a"),
-      thr: num(neuron.thr, "neuron.thr"),
-      beta: Array.isArray(neuron.beta)
-        ? readTensor(neuron.beta, { shape: [neuron.beta.length], field: "neuron.beta" })
-        : num(neuron.beta, "neuron.beta"),
-      dampening: num(neuron.dampening, "neuron.dampening"),
-      nRef: num(neuron.n_ref ?? 0, "neuron.n_ref"),
+      ...caseNeuron(neuron, "neuron", nRec),
       dtMs: num(neuron.dt ?? 1, "neuron.dt"),
-      inputScaling: neuron.input_scaling === undefined ? "one" : neuron.input_scaling as "one",
     },
     readout: {
       nOut: num(readout.n_out, "readout.n_out"),

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Matrix } from "../model/weights.ts";
+import type { PopulationNeuronParams } from "../model/config.ts";
 import { describe } from "../util/errors.ts";
 
 const ACTION = "read gradient case";
@@ -77,4 +78,47 @@ export function readTensor(
  */
 export function matrix(value: unknown, rows: number, cols: number, field: string): Matrix {
   return { rows, cols, data: readTensor(value, { shape: [rows, cols], field }) };
+}
+
+/** The neuron fields a case may give for one LSNN population (EPROP.md section 1). */
+export const CASE_NEURON_FIELDS: readonly string[] = [
+  "n_rec",
+  "tau_m",
+  "tau_a",
+  "thr",
+  "beta",
+  "dampening",
+  "n_ref",
+  "input_scaling",
+];
+
+/**
+ * Reads one population's neuron fields (beside {@linkcode CASE_NEURON_FIELDS} the caller's own,
+ * e.g. format 1's `n_in` and `dt`).
+ * @param n The case's neuron object.
+ * @param field Its name in messages, e.g. "neuron" or "layers[0].neuron".
+ * @param nRec The population's size (n_rec, read by the caller).
+ * @param options `dampening`: the default when the case leaves it out (none: required);
+ *   `betaLength`: the length a beta array must have (default: its own, checked later).
+ * @returns The population's neuron parameters.
+ * @throws {TypeError} Naming the field.
+ */
+export function caseNeuron(
+  n: Record<string, unknown>,
+  field: string,
+  nRec: number,
+  options: { dampening?: number; betaLength?: number } = {},
+): PopulationNeuronParams {
+  return {
+    nRec,
+    tauMMs: num(n.tau_m, `${field}.tau_m`),
+    tauAMs: num(n.tau_a, `${field}.tau_a`),
+    thr: num(n.thr, `${field}.thr`),
+    beta: Array.isArray(n.beta)
+      ? readTensor(n.beta, { shape: [options.betaLength ?? n.beta.length], field: `${field}.beta` })
+      : num(n.beta, `${field}.beta`),
+    dampening: num(n.dampening ?? options.dampening, `${field}.dampening`),
+    nRef: num(n.n_ref ?? 0, `${field}.n_ref`),
+    inputScaling: (n.input_scaling ?? "one") as "one",
+  };
 }

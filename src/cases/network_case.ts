@@ -12,7 +12,15 @@ import type { NetworkObjective } from "../net/objective.ts";
 import { resolveNetworkObjective } from "../net/objective.ts";
 import type { NetworkBackend, NetworkGradientOptions } from "../engine/network_backend.ts";
 import { matrixToRows } from "../model/weights.ts";
-import { fail, matrix, num, object, readTensor } from "./json_fields.ts";
+import {
+  CASE_NEURON_FIELDS,
+  caseNeuron,
+  fail,
+  matrix,
+  num,
+  object,
+  readTensor,
+} from "./json_fields.ts";
 import { describe } from "../util/errors.ts";
 
 /** A parsed format-2 case. */
@@ -57,7 +65,7 @@ export interface NetworkCaseResult {
   eq1: { layers: LayerGradientRows[] };
 }
 
-function known(obj: Record<string, unknown>, field: string, keys: string[]) {
+function known(obj: Record<string, unknown>, field: string, keys: readonly string[]) {
   for (const key of Object.keys(obj)) {
     if (!keys.includes(key)) fail(`${field}${field ? "." : ""}${key} is not a known field`);
   }
@@ -137,16 +145,7 @@ export function parseNetworkCase(json: unknown): NetworkCase {
     layers: layerJson.map((l, i) => {
       known(l, `layers[${i}]`, ["neuron", "bidirectional", "forward", "backward"]);
       const n = object(l.neuron, `layers[${i}].neuron`);
-      known(n, `layers[${i}].neuron`, [
-        "n_rec",
-        "tau_m",
-        "tau_a",
-        "thr",
-        "beta",
-        "dampening",
-        "n_ref",
-        "input_scaling",
-      ]);
+      known(n, `layers[${i}].neuron`, CASE_NEURON_FIELDS);
       const nRec = num(n.n_rec, `layers[${i}].neuron.n_rec`);
       // Sizes are checked against the matrices before anything of that size is allocated.
       const wRec = (l.forward as { w_rec?: unknown } | undefined)?.w_rec;
@@ -154,18 +153,7 @@ export function parseNetworkCase(json: unknown): NetworkCase {
         fail(`layers[${i}].forward.w_rec must have n_rec (${nRec}) rows, got ${describe(wRec)}`);
       }
       return {
-        neuron: {
-          nRec,
-          tauMMs: num(n.tau_m, `layers[${i}].neuron.tau_m`),
-          tauAMs: num(n.tau_a, `layers[${i}].neuron.tau_a`),
-          thr: num(n.thr, `layers[${i}].neuron.thr`),
-          beta: Array.isArray(n.beta)
-            ? readTensor(n.beta, { shape: [nRec], field: `layers[${i}].neuron.beta` })
-            : num(n.beta, `layers[${i}].neuron.beta`),
-          dampening: num(n.dampening ?? 0.3, `layers[${i}].neuron.dampening`),
-          nRef: num(n.n_ref ?? 0, `layers[${i}].neuron.n_ref`),
-          inputScaling: (n.input_scaling ?? "one") as "one",
-        },
+        neuron: caseNeuron(n, `layers[${i}].neuron`, nRec, { dampening: 0.3, betaLength: nRec }),
         bidirectional: (l.bidirectional ?? false) as boolean,
       };
     }),
