@@ -118,6 +118,7 @@ for (const [form, precision] of CASES) {
     for (const [name, g] of Object.entries(want.grads)) {
       assert.ok(g.some((v) => v !== 0), `${name}: the recorded gradient is not zero`);
       const err = relative(got.grads[name], g);
+      if (Deno.env.get("AGENT_STRETCH_VERBOSE")) console.log(`${form} ${precision} ${name} ${err}`);
       assert.ok(err <= tolerance, `${name}: relative error ${err} > ${tolerance}`);
     }
   });
