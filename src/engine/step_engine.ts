@@ -222,3 +222,116 @@ export interface SpikingConvEngine {
 
 /** Where an engine's compiled code comes from (default: the bundled core). */
 export type EngineSource = WebAssembly.Module | BufferSource | URL;
+
+/** Shape and constants of the online reward traces ({@linkcode RewardTraceEngine}). */
+export interface RewardTraceSpec {
+  /** Inputs of the LSNN. */
+  nIn: number;
+  /** Neurons (LIF first). */
+  n: number;
+  /** LIF neurons. */
+  nLif: number;
+  /** Network steps per agent step S. */
+  steps: number;
+  /** Episodes B. */
+  batch: number;
+  /** Membrane decay alpha (the eps_v filter). */
+  alpha: number;
+  /** Adaptation decay rho. */
+  rho: number;
+  /** Adaptation strength beta of the ALIF neurons. */
+  beta: number;
+  /** Readout filter kappa (ebar = kappa ebar + (1 - kappa) e). */
+  kappa: number;
+  /** Decay of the learning-signal trace F per agent step (the discount). */
+  discount: number;
+  /** Whether the voltage regularizer's terms are added (cv, ca of each frame). */
+  voltage: boolean;
+}
+
+/** What one agent step of one episode brings to its traces ([S] rows, S = steps per frame). */
+export interface RewardTraceFrame {
+  /** LSNN inputs [S][nIn]. */
+  x: ArrayLike<number>;
+  /** Spikes one step earlier [S][n] (the recurrent synapses' presynaptic values). */
+  zPrev: ArrayLike<number>;
+  /** Pseudo-derivatives [S][n]. */
+  psi: ArrayLike<number>;
+  /** Pseudo-derivatives one step earlier [S][n]. */
+  psiPrev: ArrayLike<number>;
+  /** Learning signal of the frame [n] (F = gamma F + L ebar). */
+  L: ArrayLike<number>;
+  /** Immediate learning signal [n] (g += LH ebar: the entropy term). */
+  LH: ArrayLike<number>;
+  /** Voltage regularizer's derivatives by v [S][n] (with `voltage`). */
+  cv?: ArrayLike<number>;
+  /** Voltage regularizer's derivatives by a [S][n] (with `voltage`). */
+  ca?: ArrayLike<number>;
+}
+
+/** One synapse group's traces in {@linkcode RewardTraceState}. */
+export interface RewardTraceGroupState {
+  /** eps_v [B][nPre] (float64). */
+  epsV: Float64Array;
+  /** eps_a [B][nPre][nAlif], in the engine's precision. */
+  epsA: Float32Array | Float64Array;
+  /** ebar [B][nPre][n]. */
+  ebar: Float32Array | Float64Array;
+  /** F [B][nPre][n]. */
+  F: Float32Array | Float64Array;
+  /** Unfiltered trace sums [nPre][n]. */
+  S: Float32Array | Float64Array;
+  /** Accumulated gradient [nPre][n]. */
+  g: Float32Array | Float64Array;
+}
+
+/** The complete state of a {@linkcode RewardTraceEngine} (input and recurrent synapses). */
+export interface RewardTraceState {
+  /** Input synapses. */
+  in: RewardTraceGroupState;
+  /** Recurrent synapses. */
+  rec: RewardTraceGroupState;
+}
+
+/**
+ * Per-synapse eligibility traces of the online reward-based e-prop (EPROP.md sections 3.1 and
+ * 6) for B episodes, with the learning-signal traces F and the accumulated gradient:
+ * ```
+ * per step:  eps_v, eps_a, e as EPROP.md 3.1;  ebar = kappa ebar + (1 - kappa) e;  S += e
+ * per frame: g += delta F + LH ebar (+ the voltage terms);  F = gamma F + L ebar
+ * ```
+ */
+export interface RewardTraceEngine {
+  /** The shape. */
+  readonly spec: RewardTraceSpec;
+  /** Arithmetic of the traces. */
+  readonly precision: Precision;
+  /** Bytes of trace memory, fixed at construction. */
+  readonly stateBytes: number;
+  /**
+   * Advances episode b's traces through one agent step and adds delta x F (before F's update).
+   * @param b Episode.
+   * @param frame The step's values.
+   * @param delta The TD error applied to the traces so far.
+   */
+  frame(b: number, frame: RewardTraceFrame, delta: number): void;
+  /** g += delta x F of episode b (its TD error at an episode's end). */
+  applyDelta(b: number, delta: number): void;
+  /** Episode b's traces back to zero (its next episode starts). */
+  clear(b: number): void;
+  /**
+   * The accumulated gradient plus signal_j x S (the rate regularizer), then g and S back to zero.
+   * @param signal Per neuron [n].
+   * @returns dE/dw_in [nIn][n] and dE/dw_rec [n][n].
+   */
+  take(signal: ArrayLike<number>): { wIn: Float64Array; wRec: Float64Array };
+  /** @returns Copies of every trace. */
+  save(): RewardTraceState;
+  /**
+   * Restores {@linkcode RewardTraceEngine.save}'s state.
+   * @throws {RangeError} For arrays of the wrong size, naming the field.
+   */
+  load(state: RewardTraceState): void;
+  /** Frees the engine's memory. */
+  dispose(): void;
+}

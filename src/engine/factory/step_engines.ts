@@ -9,12 +9,15 @@ import type { SpikingConvParams, SpikingConvSpec } from "../../net/spiking_conv_
 import type {
   EngineSource,
   LsnnStepEngine,
+  RewardTraceEngine,
+  RewardTraceSpec,
   SpikingConvEngine,
   StepPopulationSpec,
 } from "../step_engine.ts";
 import { initWasm } from "../wasm/module.ts";
 import { WasmLsnnStepEngine } from "../wasm/lsnn_step_engine.ts";
 import { SpikingConv } from "../wasm/spiking_conv.ts";
+import { WasmRewardTraces } from "../wasm/reward_traces.ts";
 
 /** Options of the step-wise engines. */
 export interface StepEngineOptions {
@@ -50,4 +53,17 @@ export async function createSpikingConvEngine(
 ): Promise<SpikingConvEngine> {
   const conv = await SpikingConv.create(spec, params, options);
   return conv;
+}
+
+/**
+ * @param spec The traces' shape.
+ * @param options Precision (default f32) and module.
+ * @returns The online reward traces of B episodes on a WebAssembly core, every one at zero.
+ */
+export async function createRewardTraceEngine(
+  spec: RewardTraceSpec,
+  options: StepEngineOptions = {},
+): Promise<RewardTraceEngine> {
+  const module = await initWasm(options.module);
+  return new WasmRewardTraces(module, spec, options.precision ?? "f32");
 }
