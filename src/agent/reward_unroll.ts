@@ -5,8 +5,9 @@
  * state carried from one unroll to the next and the eligibility traces starting at zero in each
  * unroll (what autodiff over the unroll sees).
  *
- * The gradient of an unroll is computed after it, in the factorized form (EPROP.md 3.3): for
- * each neuron a backward pass over its own scalar recursion gives M_j(t) with
+ * The gradient of an unroll is computed after it on the LSNN's step engine
+ * (../engine/step_engine.ts `reverse`), in the factorized form (EPROP.md 3.3): for each neuron a
+ * backward pass over its own scalar recursion gives M_j(t) with
  * sum_t L_j ebar_ji + L^reg_j e_ji = sum_t M_j(t) eps_v_i(t), then one product per synapse group:
  * ```
  * Gf(t) = c L(t) + kappa Gf(t+1)        (L only at each frame's last step; cut at episode ends)
@@ -41,7 +42,7 @@
  * error reaches the CNN's last layer through the LSNN's input weights, dE/dx_i(t) = sum_j
  * w_in[i][j] D_j(t), with D = dE/dv along what the method differentiates (e-prop: D(t) = M(t) +
  * alpha D(t+1); BPTT: dv), and its first layer through the pooled features and the heads' own
- * weights; inside the CNN the gradient is exact (../engine/wasm/spiking_conv.ts, BPTT). The
+ * weights; inside the CNN the gradient is exact (the CNN engine's BPTT). The
  * actor-critic part is scaled by `cnnTaskScale`, the regularizers are not: the seed divides the
  * task loss by 1e8 for its CNN (`reg_factor_cnn`), so that its CNN learns from the regularizers
  * alone; `cnnTaskScale: 1e-8` is that setting. With the CNN trained, the seed's CNN voltage term
