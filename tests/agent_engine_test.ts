@@ -8,7 +8,7 @@
  * relative, float32 within 1e-6 relative, with the same spikes.
  *
  * Re-record (only with the implementation the fixture stands for):
- *   deno run -A tests/agent_engine_test.ts --record
+ *   deno run -A tests/agent_engine_test.ts --record && deno fmt tests/regression/agent_stretch.json
  */
 import assert from "node:assert/strict";
 import { AgentNetwork } from "../src/agent/agent_network.ts";
