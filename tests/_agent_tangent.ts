@@ -14,7 +14,7 @@
 import type { ActorCritic } from "../src/agent/actor_critic.ts";
 import type { AgentFeedback, AgentParams } from "../src/net/agent_params.ts";
 import type { ResolvedAgentSpec } from "../src/net/agent_spec.ts";
-import type { AgentTeacherRecord, AgentUnroll } from "../src/engine/tfjs/agent_record.ts";
+import type { AgentTeacherRecord, AgentUnroll } from "../src/net/agent_unroll.ts";
 import type { ConvLayerShape } from "../src/net/spiking_conv_spec.ts";
 
 /** Valid convolution of B inputs [inH][inW][inC] with filters [k][k][inC][C], added to out. */

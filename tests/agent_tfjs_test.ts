@@ -14,10 +14,15 @@ import { resolveActorCritic, sampleActions } from "../src/agent/actor_critic.ts"
 import { UnrollRewardEprop } from "../src/agent/reward_unroll.ts";
 import {
   type AgentGraphDiagnostics,
+  type AgentGraphOptions,
+  type AgentLossConstants,
   type AgentUnroll,
   agentUnrollGradient,
 } from "../src/engine/tfjs/agent_graph.ts";
-import { recordAgentRun } from "../src/engine/tfjs/agent_record.ts";
+import { recordAgentRun } from "../src/agent/agent_teacher.ts";
+import { checkUnroll } from "../src/net/agent_unroll.ts";
+import type { AgentFeedback, AgentParams } from "../src/net/agent_params.ts";
+import type { ResolvedAgentSpec } from "../src/net/agent_spec.ts";
 import { useTfBackend } from "../src/engine/tfjs/tf.ts";
 import { directionalDerivative } from "./_agent_tangent.ts";
 import { Rng } from "../src/util/rng.ts";
@@ -26,6 +31,19 @@ import { randomFrames, smallAgent } from "./_small_agent.ts";
 const B = 3, K = 10;
 const ac = resolveActorCritic({ discount: 0.9, entropyCost: 0.01, rateCost: 2 });
 const NAMES = ["wIn", "wRec", "wPi", "bPi", "wV", "bV"];
+
+/** The autodiff reference on the spikes of the agent's recorded run over the unroll (f64 CNN). */
+async function autodiff(
+  r: { spec: ResolvedAgentSpec; params: AgentParams; feedback: AgentFeedback },
+  constants: AgentLossConstants,
+  unroll: AgentUnroll,
+  o: Omit<AgentGraphOptions, "teacher"> = {},
+): Promise<Record<string, Float64Array>> {
+  const teacher = await recordAgentRun(r.spec, r.params, unroll, checkUnroll(r.spec, unroll), {
+    precision: "f64",
+  });
+  return agentUnrollGradient(r.spec, r.params, r.feedback, constants, unroll, { ...o, teacher });
+}
 
 /** Runs K steps of the small agent, recording the unroll and UnrollRewardEprop's gradient. */
 async function recordUnroll(
@@ -88,7 +106,7 @@ for (const c of LEARNER_CASES) {
         trainCnn: c.trainCnn,
         cnnTaskScale,
       }, constants);
-      const auto = await agentUnrollGradient(r.spec, r.params, r.feedback, constants, r.unroll, {
+      const auto = await autodiff(r, constants, r.unroll, {
         mode: c.method,
         trainCnn: c.trainCnn,
         cnnTaskScale,
@@ -130,7 +148,7 @@ for (const { seed, ends, bootstrap } of CASES) {
       const r = await recordUnroll(seed, ends, bootstrap);
       assert.ok(r.spikes > 20, `the LSNN is active (${r.spikes} spikes)`);
       const diagnostics: AgentGraphDiagnostics = {};
-      const auto = await agentUnrollGradient(r.spec, r.params, r.feedback, ac, r.unroll, {
+      const auto = await autodiff(r, ac, r.unroll, {
         mode: "eprop",
         diagnostics,
       });
@@ -158,7 +176,7 @@ for (const mode of ["bptt", "eprop"] as const) {
     const r = await recordUnroll(5, [[4], [], [2, 6]], true);
     const voltageCost = 1e-5; // the voltage loss (~5) comparable with the actor-critic loss
     const diagnostics: AgentGraphDiagnostics = {};
-    const g = await agentUnrollGradient(r.spec, r.params, r.feedback, ac, r.unroll, {
+    const g = await autodiff(r, ac, r.unroll, {
       mode,
       voltageCost,
       trainCnn: true,
@@ -209,8 +227,7 @@ for (const mode of ["bptt", "eprop"] as const) {
 Deno.test("agent graph: BPTT agrees with e-prop on the heads and differs on the LSNN; voltage cost and CNN task scale enter linearly", async () => {
   await useTfBackend("cpu");
   const r = await recordUnroll(4, [[4, 9], [9], [2, 6, 9]], false);
-  const run = (o: Parameters<typeof agentUnrollGradient>[5]) =>
-    agentUnrollGradient(r.spec, r.params, r.feedback, ac, r.unroll, o);
+  const run = (o: Parameters<typeof autodiff>[3]) => autodiff(r, ac, r.unroll, o);
   const eprop = await run({ mode: "eprop" });
   const bptt = await run({ mode: "bptt" });
   for (const name of ["wPi", "bPi", "wV", "bV"]) {
@@ -251,8 +268,7 @@ Deno.test("agent graph: BPTT agrees with e-prop on the heads and differs on the 
 
 Deno.test("agent graph: bad input names the field", async () => {
   const r = await recordUnroll(4, [[4, 9], [9], [2, 6, 9]], false);
-  const run = (unroll: AgentUnroll, o = {}) =>
-    agentUnrollGradient(r.spec, r.params, r.feedback, ac, unroll, o);
+  const run = (unroll: AgentUnroll, o = {}) => autodiff(r, ac, unroll, o);
   await assert.rejects(
     run({ ...r.unroll, actions: r.unroll.actions.slice(1) }),
     /unroll.actions must have 10 steps/,

@@ -38,7 +38,7 @@ async function runForm(
   const net = await AgentNetwork.create(spec, B, params, { precision: "f64" });
   const learner = form === "online"
     ? await OnlineRewardEprop.create(spec, feedback, constants, B, { precision })
-    : new UnrollRewardEprop(spec, feedback, constants, B, unrollLength);
+    : new UnrollRewardEprop(spec, feedback, constants, B, unrollLength, { network: net });
   const rng = new Rng(seed + 5), draws = new Rng(seed + 6);
   let spikes = 0, psi = 0;
   for (let k = 0; k < K; k++) {
@@ -259,7 +259,7 @@ Deno.test("bad inputs name the field", async () => {
   );
   assert.throws(
     () => new UnrollRewardEprop(spec, feedback, ac, 2, 10, { method: "bptt" }),
-    /method "bptt" and trainCnn need the network/,
+    /the unrolls need the network they run on \(options.network/,
   );
   assert.throws(() => resolveActorCritic({ voltageCost: -1 }), /voltageCost must be >= 0, got -1/);
 });
@@ -269,19 +269,19 @@ Deno.test("groups of episodes (workers) add up to the whole batch: the voltage t
   const { spec, params, feedback } = smallAgent(6);
   const N = 4, K = 8, ends = [[3, 7], [7], [5, 7], [2, 7]];
   for (const form of ["online", "unroll"] as const) {
-    const make = async (B: number) =>
+    const make = async (B: number, network: AgentNetwork) =>
       form === "online"
         ? await OnlineRewardEprop.create(spec, feedback, constants, B, {
           precision: "f64",
           totalEpisodes: N,
         })
-        : new UnrollRewardEprop(spec, feedback, constants, B, K, { totalEpisodes: N });
-    const whole = await make(N), halves = [await make(2), await make(2)];
+        : new UnrollRewardEprop(spec, feedback, constants, B, K, { totalEpisodes: N, network });
     const net = await AgentNetwork.create(spec, N, params, { precision: "f64" });
     const nets = [
       await AgentNetwork.create(spec, 2, params, { precision: "f64" }),
       await AgentNetwork.create(spec, 2, params, { precision: "f64" }),
     ];
+    const whole = await make(N, net), halves = [await make(2, nets[0]), await make(2, nets[1])];
     const rng = new Rng(3), draws = new Rng(4), size = 144;
     for (let k = 0; k < K; k++) {
       const frames = randomFrames(rng, N);

@@ -69,3 +69,91 @@ export function bpttBackward<T>(
     }
   }
 }
+
+/**
+ * The reverse pass over a recorded span of steps given the errors from outside the population,
+ * with cuts where an episode ended (nothing flows back from step t+1 of trial b into step t when
+ * cut[t][b] is 1: the next step belongs to the trial's next episode). Two modes, adjoints zero
+ * beyond the span:
+ *
+ * mode 0, exact (BPTT), with external dE/dz (G), dE/dv (ev) and dE/da (ea):
+ *   dz_j(t) = G_j(t) + s sum_k w_rec[j][k] dv_k(t+1) - thr dv_j(t+1) + da_j(t+1)
+ *   dv_j(t) = psi_j(t) dz_j(t) + ev_j(t) + alpha dv_j(t+1)
+ *   da_j(t) = -beta_j psi_j(t) dz_j(t) + ea_j(t) + rho da_j(t+1)          (beta_j != 0 only)
+ *   M = D = dv
+ * mode 1, e-prop (the trace adjoint of EPROP.md 3.3 with the voltage terms), G the learning
+ * signal that multiplies e_ji(t), ev and ea the errors at the traces eps_v and eps_a:
+ *   M_j(t)  = psi_j(t) G_j(t) + ev_j(t) + psi_j(t) la_j(t+1)
+ *   la_j(t) = -beta_j psi_j(t) G_j(t) + ea_j(t) + (rho - beta_j psi_j(t)) la_j(t+1)   (beta_j != 0)
+ *   D_j(t)  = M_j(t) + alpha D_j(t+1)
+ * so that sum_t M_j(t) eps_v_i(t) = sum_t D_j(t) pre_i(t) is the gradient.
+ *
+ * G, psi, M: [T][B][n]; ev, ea: [T][B][n] or 0; cut: u8 [T][B] or 0; D: [T][B][n] or 0 (mode 1;
+ * mode 0 writes M only, which is D). wRecT: w_rec transposed, zero diagonal (mode 0). Scratch
+ * [B][n] each: la (adjoint of a), next (dv(t+1) or D(t+1)), rec. The element-wise updates run in
+ * the order written above (scalar), so that float64 results match a plain loop bit for bit.
+ */
+export function lsnnSpanBackward<T>(
+  steps: i32, B: i32, n: i32, cst: usize, mode: i32,
+  G: usize, ev: usize, ea: usize, cut: usize, psi: usize, wRecT: usize, beta: usize,
+  M: usize, D: usize, la: usize, next: usize, rec: usize,
+): void {
+  const alpha = constant<T>(cst, C_ALPHA);
+  const rho = constant<T>(cst, C_RHO);
+  const thr = constant<T>(cst, C_THR);
+  const s = constant<T>(cst, C_S);
+  const size = B * n;
+  const rowBytes = <usize>n << alignof<T>();
+  zero<T>(la, size);
+  zero<T>(next, size);
+  for (let t = steps - 1; t >= 0; t--) {
+    if (cut != 0) {
+      for (let b = 0; b < B; b++) {
+        if (load<u8>(cut + <usize>(t * B + b)) != 0) {
+          memory.fill(at<T>(la, b * n), 0, rowBytes);
+          memory.fill(at<T>(next, b * n), 0, rowBytes);
+        }
+      }
+    }
+    if (mode == 0) {
+      zero<T>(rec, size);
+      gemmNN<T>(B, n, n, next, wRecT, rec);
+    }
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < n; j++) {
+        const idx = b * n + j;
+        const at_ = t * size + idx;
+        const g = load<T>(at<T>(G, at_));
+        const p = load<T>(at<T>(psi, at_));
+        const v = ev != 0 ? load<T>(at<T>(ev, at_)) : <T>0;
+        const a = ea != 0 ? load<T>(at<T>(ea, at_)) : <T>0;
+        const bj = load<T>(at<T>(beta, j));
+        const adaptive = bj != <T>0;
+        const pl = at<T>(la, idx);
+        const pn = at<T>(next, idx);
+        const nx = load<T>(pn);
+        if (mode == 0) {
+          const lNext = load<T>(pl);
+          const dz = g + s * load<T>(at<T>(rec, idx)) - thr * nx + (adaptive ? lNext : <T>0);
+          const dv = p * dz + v + alpha * nx;
+          if (adaptive) store<T>(pl, -bj * p * dz + a + rho * lNext);
+          store<T>(pn, dv);
+          store<T>(at<T>(M, at_), dv);
+        } else {
+          let m: T;
+          if (adaptive) {
+            const lNext = load<T>(pl);
+            m = p * g + v + p * lNext;
+            store<T>(pl, -bj * p * g + a + (rho - bj * p) * lNext);
+          } else {
+            m = p * g + v;
+          }
+          store<T>(at<T>(M, at_), m);
+          const d = m + alpha * nx;
+          store<T>(pn, d);
+          if (D != 0) store<T>(at<T>(D, at_), d);
+        }
+      }
+    }
+  }
+}

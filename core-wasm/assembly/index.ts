@@ -5,7 +5,7 @@ import { addColumnSums, gemmNN, gemmNNDense, gemmNNEvent, gemmTN, gemmTNDense, g
 import { lsnnForwardFrames, lsnnStep } from "./neuron";
 import { addRowVector, copyColumns, poolFrames, reverseWithin, spreadFrames, toTimeMajor } from "./sequence";
 import { learningSignal, projectError, readoutForward, readoutStep } from "./readout";
-import { bpttBackward } from "./bptt";
+import { bpttBackward, lsnnSpanBackward } from "./bptt";
 import { onlineTraceStep, traceAdjoint } from "./eprop";
 import { DENSE_ABOVE } from "./linalg";
 import { lstmBackward, lstmForward } from "./lstm";
@@ -250,4 +250,10 @@ export function rewardTraceFrame_f32(nPre: i32, n: i32, nLif: i32, S: i32, recur
 }
 export function rewardTraceFrame_f64(nPre: i32, n: i32, nLif: i32, S: i32, recurrent: i32, ev: usize, evOld: usize, psi: usize, psiPrev: usize, L: usize, LH: usize, volt: i32, cv: usize, ca: usize, delta: f64, kappa: f64, c: f64, rho: f64, beta: f64, gamma: f64, ebar: usize, F: usize, epsA: usize, Ssum: usize, g: usize): void {
   rewardTraceFrame<f64>(nPre, n, nLif, S, recurrent, ev, evOld, psi, psiPrev, L, LH, volt, cv, ca, delta, kappa, c, rho, beta, gamma, ebar, F, epsA, Ssum, g);
+}
+export function lsnnSpanBackward_f32(steps: i32, B: i32, n: i32, cst: usize, mode: i32, G: usize, ev: usize, ea: usize, cut: usize, psi: usize, wRecT: usize, beta: usize, M: usize, D: usize, la: usize, next: usize, rec: usize): void {
+  lsnnSpanBackward<f32>(steps, B, n, cst, mode, G, ev, ea, cut, psi, wRecT, beta, M, D, la, next, rec);
+}
+export function lsnnSpanBackward_f64(steps: i32, B: i32, n: i32, cst: usize, mode: i32, G: usize, ev: usize, ea: usize, cut: usize, psi: usize, wRecT: usize, beta: usize, M: usize, D: usize, la: usize, next: usize, rec: usize): void {
+  lsnnSpanBackward<f64>(steps, B, n, cst, mode, G, ev, ea, cut, psi, wRecT, beta, M, D, la, next, rec);
 }

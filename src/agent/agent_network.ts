@@ -4,9 +4,10 @@
  *
  * Per frame, `stepsPerFrame` network steps t (EPROP.md sections 1, 2, 7):
  * ```
- * CNN:   the spiking CNN (../engine/wasm/spiking_conv.ts) over the frame: spikes of every layer
- * LSNN:  x(t) = spikes of the CNN's last layer; the neuron step of EPROP.md section 1 (s = 1,
- *        reset by thr, adaptation a = rho a + z_prev, refractory n_ref, strict '>')
+ * CNN:   the spiking CNN engine (../engine/step_engine.ts) over the frame: spikes of every layer
+ * LSNN:  x(t) = spikes of the CNN's last layer; the LSNN step engine runs the neuron step of
+ *        EPROP.md section 1 (s = 1, reset by thr, adaptation, refractory n_ref, strict '>') on the
+ *        core's population kernel, in float64, batched over the episodes
  * heads: phi(t) = [z(t), average-pooled spikes of the CNN's first layer];
  *        phibar(t) = kappa phibar(t-1) + (1 - kappa) phi(t)          (normalized, tau_out)
  *        at the frame's last step: logits = phibar wPi + bPi, pi = softmax, V = phibar wV + bV
@@ -17,9 +18,14 @@
  *
  * @module
  */
-import { SpikingConv } from "../engine/wasm/spiking_conv.ts";
 import type { SpikingConvState } from "../net/spiking_conv_spec.ts";
-import type { WasmSource } from "../engine/wasm/module.ts";
+import type {
+  EngineSource,
+  LsnnStepEngine,
+  SpikingConvEngine,
+  StepState,
+} from "../engine/step_engine.ts";
+import { createLsnnStepEngine, createSpikingConvEngine } from "../engine/factory/step_engines.ts";
 import type { AgentParams } from "../net/agent_params.ts";
 import { checkAgentParams } from "../net/agent_params.ts";
 import type { ResolvedAgentSpec } from "../net/agent_spec.ts";
@@ -58,10 +64,10 @@ export interface AgentFrameRecord {
 
 /** Options of {@linkcode AgentNetwork.create}. */
 export interface AgentNetworkOptions {
-  /** Precision of the CNN (default f32). */
+  /** Precision of the CNN (default f32; the LSNN runs in float64). */
   precision?: "f32" | "f64";
   /** The compiled core (default: the bundled one). */
-  module?: WasmSource;
+  module?: EngineSource;
   /**
    * Keep each frame's observations and the CNN's state before it in the record (what training
    * the CNN needs; default false).
@@ -77,16 +83,6 @@ export interface AgentNetworkState {
   conv: SpikingConvState | undefined;
 }
 
-/** The per-episode state carried between frames. */
-interface NeuronState {
-  v: Float64Array;
-  a: Float64Array;
-  r: Float64Array;
-  z: Float64Array;
-  psi: Float64Array;
-  featureBar: Float64Array;
-}
-
 /** The agent's network for B parallel episodes. */
 export class AgentNetwork {
   /** The resolved shape. */
@@ -97,15 +93,18 @@ export class AgentNetwork {
   params: AgentParams;
   /** Whether records keep the observations and the CNN's state ({@linkcode AgentNetworkOptions}). */
   readonly recordCnn: boolean;
-  #conv: SpikingConv;
+  #conv: SpikingConvEngine;
   #convState: SpikingConvState | undefined;
-  #state: NeuronState;
+  #lsnn: LsnnStepEngine;
+  #state: StepState;
+  #featureBar: Float64Array;
 
   private constructor(
     spec: ResolvedAgentSpec,
     batchSize: number,
     params: AgentParams,
-    conv: SpikingConv,
+    conv: SpikingConvEngine,
+    lsnn: LsnnStepEngine,
     recordCnn: boolean,
   ) {
     this.spec = spec;
@@ -113,15 +112,9 @@ export class AgentNetwork {
     this.batchSize = batchSize;
     this.params = params;
     this.#conv = conv;
-    const B = batchSize, n = spec.n;
-    this.#state = {
-      v: new Float64Array(B * n),
-      a: new Float64Array(B * n),
-      r: new Float64Array(B * n),
-      z: new Float64Array(B * n),
-      psi: new Float64Array(B * n),
-      featureBar: new Float64Array(B * spec.nFeatures),
-    };
+    this.#lsnn = lsnn;
+    this.#state = lsnn.initState(batchSize);
+    this.#featureBar = new Float64Array(batchSize * spec.nFeatures);
   }
 
   /**
@@ -144,10 +137,22 @@ export class AgentNetwork {
       );
     }
     checkAgentParams(spec, params);
-    const conv = await SpikingConv.create(spec.conv, {
+    const conv = await createSpikingConvEngine(spec.conv, {
       weights: spec.conv.layers.map((_, l) => params[`conv${l}`]),
     }, { precision: options.precision ?? "f32", module: options.module });
-    return new AgentNetwork(spec, batchSize, params, conv, options.recordCnn ?? false);
+    const beta = Float64Array.from({ length: spec.n }, (_, j) => j < spec.nLif ? 0 : spec.beta);
+    const lsnn = await createLsnnStepEngine({
+      nIn: spec.nIn,
+      n: spec.n,
+      alpha: spec.alpha,
+      rho: spec.rho,
+      thr: spec.thr,
+      dampening: spec.dampening,
+      nRef: spec.nRef,
+      beta,
+    }, { precision: "f64", module: options.module });
+    lsnn.setWeights({ wIn: params.wIn, wRec: params.wRec });
+    return new AgentNetwork(spec, batchSize, params, conv, lsnn, options.recordCnn ?? false);
   }
 
   /**
@@ -200,7 +205,15 @@ export class AgentNetwork {
     }
   }
 
-  /** Reloads the CNN filters after they changed (the LSNN and heads read `params` directly). */
+  /**
+   * The LSNN's engine (weights loaded from `params` at every frame), for the learners' reverse
+   * passes.
+   */
+  get lsnn(): LsnnStepEngine {
+    return this.#lsnn;
+  }
+
+  /** Reloads the CNN filters after they changed (the LSNN and heads read `params` at each step). */
   syncConv(): void {
     this.#conv.setParams({
       weights: this.spec.conv.layers.map((_, l) => this.params[`conv${l}`]),
@@ -213,12 +226,10 @@ export class AgentNetwork {
    */
   resetEpisodes(mask: ArrayLike<number>): void {
     const B = this.batchSize;
+    this.#lsnn.reset(this.#state, mask);
     for (let b = 0; b < B; b++) {
       if (!mask[b]) continue;
-      for (const [key, arr] of Object.entries(this.#state)) {
-        const size = key === "featureBar" ? this.spec.nFeatures : this.spec.n;
-        arr.fill(0, b * size, (b + 1) * size);
-      }
+      this.#featureBar.fill(0, b * this.spec.nFeatures, (b + 1) * this.spec.nFeatures);
       if (this.#convState) {
         this.spec.conv.layers.forEach((l, i) => {
           this.#convState!.v[i].fill(0, b * l.units, (b + 1) * l.units);
@@ -255,14 +266,15 @@ export class AgentNetwork {
     this.#convState = pass.state();
     pass.release();
 
-    const n = spec.n, nIn = spec.nIn, nF = spec.nFeatures, A = spec.numActions;
-    const st = this.#state, p = this.params;
+    const n = spec.n, nF = spec.nFeatures, A = spec.numActions;
+    this.#lsnn.setWeights({ wIn: this.params.wIn, wRec: this.params.wRec });
+    const run = this.#lsnn.step(xAll, this.#state, S);
     const rec: AgentFrameRecord = {
       x: xAll,
-      z: new Float64Array(S * B * n),
-      psi: new Float64Array(S * B * n),
-      zBefore: st.z.slice(),
-      psiBefore: st.psi.slice(),
+      z: run.z,
+      psi: run.psi,
+      zBefore: run.zBefore,
+      psiBefore: run.psiBefore,
       features: new Float64Array(B * nF),
       logits: new Float64Array(B * A),
       pi: new Float64Array(B * A),
@@ -275,54 +287,22 @@ export class AgentNetwork {
       rec.frames = Float64Array.from(frames);
       rec.cnnBefore = cnnBefore;
     }
-    const { alpha, rho, thr, beta, nRef, dampening, kappa, nLif } = spec;
-    const current = new Float64Array(n), phi = new Float64Array(nF);
-    const wIn = p.wIn, wRec = p.wRec;
+    const kappa = spec.kappa, phi = new Float64Array(nF);
     const l0 = spec.conv.layers[0], pool = spec.pool;
     const ph = Math.floor(l0.height / pool), pw = Math.floor(l0.width / pool);
     const poolScale = 1 / (pool * pool);
     for (let s = 0; s < S; s++) {
       for (let b = 0; b < B; b++) {
-        const o = b * n;
-        current.fill(0);
-        const x = xAll.subarray((s * B + b) * nIn, (s * B + b + 1) * nIn);
-        for (let i = 0; i < nIn; i++) {
-          const xi = x[i];
-          if (xi === 0) continue;
-          const row = i * n;
-          for (let j = 0; j < n; j++) current[j] += xi * wIn[row + j];
-        }
-        for (let i = 0; i < n; i++) {
-          const zi = st.z[o + i];
-          if (zi === 0) continue;
-          const row = i * n;
-          for (let j = 0; j < n; j++) if (j !== i) current[j] += zi * wRec[row + j];
-        }
-        const zOut = rec.z.subarray((s * B + b) * n, (s * B + b + 1) * n);
-        const psiOut = rec.psi.subarray((s * B + b) * n, (s * B + b + 1) * n);
+        const o = (s * B + b) * n;
         for (let j = 0; j < n; j++) {
-          const zPrev = st.z[o + j];
-          const adaptive = j >= nLif;
-          if (adaptive) st.a[o + j] = rho * st.a[o + j] + zPrev;
-          const v = alpha * st.v[o + j] + current[j] - thr * zPrev;
-          st.v[o + j] = v;
-          const A = adaptive ? thr + beta * st.a[o + j] : thr;
-          const refractory = st.r[o + j] > 0;
-          const z = refractory ? 0 : (v - A > 0 ? 1 : 0);
-          const psi = refractory ? 0 : (dampening / thr) * Math.max(0, 1 - Math.abs(v - A) / thr);
-          st.r[o + j] = Math.min(Math.max(st.r[o + j] + nRef * z - 1, 0), nRef);
-          zOut[j] = z;
-          psiOut[j] = psi;
-          const at = (s * B + b) * n + j;
-          rec.vUp[at] = Math.max(0, v - A);
-          rec.vDown[at] = Math.max(0, -v - A);
-          rec.spikes[b] += z;
+          const v = run.v[o + j], thr = run.thr[o + j];
+          rec.vUp[o + j] = Math.max(0, v - thr);
+          rec.vDown[o + j] = Math.max(0, -v - thr);
+          rec.spikes[b] += run.z[o + j];
         }
-        st.z.set(zOut, o);
-        st.psi.set(psiOut, o);
         // features: the LSNN's spikes, then the pooled spikes of the CNN's first layer
         phi.fill(0);
-        phi.set(zOut);
+        phi.set(run.z.subarray(o, o + n));
         const z0 = (s * B + b) * l0.units;
         for (let y = 0; y < ph * pool; y++) {
           for (let xx = 0; xx < pw * pool; xx++) {
@@ -331,11 +311,11 @@ export class AgentNetwork {
             for (let c = 0; c < l0.channels; c++) phi[n + cell + c] += first[at + c] * poolScale;
           }
         }
-        const bar = st.featureBar.subarray(b * nF, (b + 1) * nF);
+        const bar = this.#featureBar.subarray(b * nF, (b + 1) * nF);
         for (let f = 0; f < nF; f++) bar[f] = kappa * bar[f] + (1 - kappa) * phi[f];
       }
     }
-    rec.features.set(st.featureBar);
+    rec.features.set(this.#featureBar);
     this.#heads(rec);
     return rec;
   }
@@ -385,7 +365,7 @@ export class AgentNetwork {
     const copy = (a: Float64Array[]) => a.map((x) => x.slice());
     const c = this.#convState;
     return {
-      neurons: Object.fromEntries(Object.entries(this.#state).map(([k, v]) => [k, v.slice()])),
+      neurons: Object.fromEntries(this.#neuronArrays().map(([k, v]) => [k, v.slice()])),
       conv: c && { v: copy(c.v), z: copy(c.z) },
     };
   }
@@ -403,7 +383,7 @@ export class AgentNetwork {
         );
       }
     };
-    for (const [k, v] of Object.entries(this.#state)) {
+    for (const [k, v] of this.#neuronArrays()) {
       check(`neurons.${k}`, v.length, s?.neurons?.[k]);
       v.set(s.neurons[k]);
     }
@@ -419,8 +399,18 @@ export class AgentNetwork {
     this.#convState = { v: s.conv.v.map((x) => x.slice()), z: s.conv.z.map((x) => x.slice()) };
   }
 
-  /** Frees the CNN's core. */
+  /** The state's arrays by name, in the order of the saved state. */
+  #neuronArrays(): [string, Float64Array][] {
+    const st = this.#state;
+    return [["v", st.v], ["a", st.a], ["r", st.r], ["z", st.z], ["psi", st.psi], [
+      "featureBar",
+      this.#featureBar,
+    ]];
+  }
+
+  /** Frees the engines' memory. */
   dispose(): void {
     this.#conv.dispose();
+    this.#lsnn.dispose();
   }
 }

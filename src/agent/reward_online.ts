@@ -22,8 +22,12 @@
  * @module
  */
 import type { Precision } from "../engine/backend.ts";
-import { CoreMemory } from "../engine/wasm/core_instance.ts";
-import { initWasm, type WasmSource } from "../engine/wasm/module.ts";
+import type {
+  EngineSource,
+  RewardTraceEngine,
+  RewardTraceGroupState,
+} from "../engine/step_engine.ts";
+import { createRewardTraceEngine } from "../engine/factory/step_engines.ts";
 import type { AgentFrameRecord } from "./agent_network.ts";
 import type { AgentFeedback } from "../net/agent_params.ts";
 import type { ResolvedAgentSpec } from "../net/agent_spec.ts";
@@ -38,41 +42,23 @@ import {
   zeroAgentGradients,
 } from "./actor_critic.ts";
 
-/** One synapse group's traces: input (pre = x) or recurrent (pre = z(t-1)). */
-interface SynapseTraces {
-  nPre: number;
-  /** eps_v per episode and presynaptic neuron [B][nPre] (float64, here). */
-  epsV: Float64Array;
-  /** Core addresses, per episode b at b x size: eps_a [B][nPre][nAlif], ebar and F [B][nPre][n]. */
-  epsA: number;
-  ebar: number;
-  F: number;
-  /** Core addresses of the sums over episodes: unfiltered traces S and the gradient g [nPre][n]. */
-  S: number;
-  g: number;
-}
-
 /** Options of {@linkcode OnlineRewardEprop.create}. */
 export interface OnlineRewardEpropOptions {
   /** Arithmetic of the traces (default f32). */
   precision?: Precision;
   /** The compiled core (default: the bundled one). */
-  module?: WasmSource;
+  module?: EngineSource;
   /** All parallel episodes N when this learner holds a group of them (default batchSize). */
   totalEpisodes?: number;
 }
 
-/** The online learner for B parallel episodes (traces in a WebAssembly core's memory). */
+/** The online learner for B parallel episodes (the synapses' traces on a trace engine). */
 export class OnlineRewardEprop implements RewardLearner {
   readonly #spec: ResolvedAgentSpec;
   readonly #fb: AgentFeedback;
   readonly #ac: ActorCritic;
   readonly #B: number;
-  readonly #core: CoreMemory;
-  readonly #in: SynapseTraces;
-  readonly #rec: SynapseTraces;
-  /** Scratch in the core: ev, evOld [S][max nPre], psi, psiPrev, cv, ca [S][n], L, LH [n]. */
-  readonly #scratch: Record<"ev" | "evOld" | "psi" | "psiPrev" | "L" | "LH" | "cv" | "ca", number>;
+  readonly #traces: RewardTraceEngine;
   #heads: Record<string, Float64Array>;
   // heads' traces per episode
   readonly #fwPi: Float64Array;
@@ -96,37 +82,15 @@ export class OnlineRewardEprop implements RewardLearner {
     feedback: AgentFeedback,
     ac: ActorCritic,
     batchSize: number,
-    core: CoreMemory,
+    traces: RewardTraceEngine,
     totalEpisodes: number,
   ) {
     this.#spec = spec;
     this.#fb = feedback;
     this.#ac = ac;
-    this.#core = core;
+    this.#traces = traces;
     this.#share = batchSize / totalEpisodes;
-    const B = this.#B = batchSize, n = spec.n, S = spec.stepsPerFrame;
-    const traces = (nPre: number): SynapseTraces => ({
-      nPre,
-      epsV: new Float64Array(B * nPre),
-      epsA: core.alloc(B * nPre * spec.nAlif),
-      ebar: core.alloc(B * nPre * n),
-      F: core.alloc(B * nPre * n),
-      S: core.alloc(nPre * n),
-      g: core.alloc(nPre * n),
-    });
-    this.#in = traces(spec.nIn);
-    this.#rec = traces(n);
-    const maxPre = Math.max(spec.nIn, n);
-    this.#scratch = {
-      ev: core.alloc(S * maxPre),
-      evOld: core.alloc(S * maxPre),
-      psi: core.alloc(S * n),
-      psiPrev: core.alloc(S * n),
-      L: core.alloc(n),
-      LH: core.alloc(n),
-      cv: core.alloc(S * n),
-      ca: core.alloc(S * n),
-    };
+    const B = this.#B = batchSize, n = spec.n;
     const { wIn: _wIn, wRec: _wRec, ...heads } = zeroAgentGradients(spec);
     this.#heads = heads;
     const nF = spec.nFeatures, A = spec.numActions;
@@ -142,7 +106,7 @@ export class OnlineRewardEprop implements RewardLearner {
   }
 
   /**
-   * Allocates the traces of B episodes in a new core instance.
+   * Sets up the traces of B episodes on a trace engine (from the factory).
    * @param spec The agent's shape.
    * @param feedback The fixed random feedback.
    * @param ac Actor-critic constants.
@@ -168,17 +132,29 @@ export class OnlineRewardEprop implements RewardLearner {
         `Cannot set up online reward e-prop: totalEpisodes must be an integer >= batchSize (${batchSize}), got ${total}`,
       );
     }
-    const core = new CoreMemory(await initWasm(options.module), options.precision ?? "f32");
-    return new OnlineRewardEprop(spec, feedback, ac, batchSize, core, total);
+    const traces = await createRewardTraceEngine({
+      nIn: spec.nIn,
+      n: spec.n,
+      nLif: spec.nLif,
+      steps: spec.stepsPerFrame,
+      batch: batchSize,
+      alpha: spec.alpha,
+      rho: spec.rho,
+      beta: spec.beta,
+      kappa: spec.kappa,
+      discount: ac.discount,
+      voltage: ac.voltageCost > 0,
+    }, { precision: options.precision ?? "f32", module: options.module });
+    return new OnlineRewardEprop(spec, feedback, ac, batchSize, traces, total);
   }
 
   observe(rec: AgentFrameRecord, actions: Int32Array): void {
     const spec = this.#spec, B = this.#B, n = spec.n, A = spec.numActions, nF = spec.nFeatures;
-    const S = spec.stepsPerFrame, ac = this.#ac, gamma = ac.discount, core = this.#core;
+    const S = spec.stepsPerFrame, ac = this.#ac, gamma = ac.discount, nIn = spec.nIn;
     const L = new Float64Array(n), LH = new Float64Array(n);
     const dLogits = new Float64Array(A), dH = new Float64Array(A);
     const psi = new Float64Array(S * n), psiPrev = new Float64Array(S * n);
-    const pre = new Float64Array(S * n);
+    const pre = new Float64Array(S * n), x = new Float64Array(S * nIn);
     const volt = ac.voltageCost > 0;
     const cv = new Float64Array(S * n), ca = new Float64Array(S * n);
     for (let b = 0; b < B; b++) {
@@ -204,6 +180,7 @@ export class OnlineRewardEprop implements RewardLearner {
           ? rec.zBefore.subarray(b * n, (b + 1) * n)
           : rec.z.subarray(((s - 1) * B + b) * n, ((s - 1) * B + b + 1) * n);
         pre.set(zBefore, s * n);
+        x.set(rec.x.subarray((s * B + b) * nIn, (s * B + b + 1) * nIn), s * nIn);
         for (let j = 0; j < n; j++) this.#spikes[j] += rec.z[(s * B + b) * n + j];
         if (volt) {
           const c = (ac.voltageCost * this.#share) / B;
@@ -211,18 +188,7 @@ export class OnlineRewardEprop implements RewardLearner {
           this.#voltageLoss += voltageSignal(rec, s, b, B, c, spec, ...out);
         }
       }
-      const sc = this.#scratch;
-      if (volt) {
-        core.write(sc.cv, cv);
-        core.write(sc.ca, ca);
-      }
-      core.write(sc.psi, psi);
-      core.write(sc.psiPrev, psiPrev);
-      core.write(sc.L, L);
-      core.write(sc.LH, LH);
-      const nIn = spec.nIn;
-      this.#synapses(this.#in, b, (s, i) => rec.x[(s * B + b) * nIn + i], delta);
-      this.#synapses(this.#rec, b, (s, i) => pre[s * n + i], delta);
+      this.#traces.frame(b, { x, zPrev: pre, psi, psiPrev, L, LH, cv, ca }, delta);
       // heads: exact gradients through the same low-pass
       const f = rec.features.subarray(b * nF, (b + 1) * nF);
       const g = this.#heads, fw = this.#fwPi, fv = this.#fwV;
@@ -247,55 +213,6 @@ export class OnlineRewardEprop implements RewardLearner {
     this.#agentSteps += B;
   }
 
-  /** Advances one episode's traces of a synapse group through the frame and applies delta. */
-  #synapses(
-    t: SynapseTraces,
-    b: number,
-    preAt: (s: number, i: number) => number,
-    delta: number,
-  ): void {
-    const spec = this.#spec, n = spec.n, S = spec.stepsPerFrame, nPre = t.nPre, core = this.#core;
-    const sc = this.#scratch, alpha = spec.alpha;
-    const ev = core.view(sc.ev, S * nPre), evOld = core.view(sc.evOld, S * nPre);
-    for (let i = 0; i < nPre; i++) {
-      let e0 = t.epsV[b * nPre + i];
-      for (let s = 0; s < S; s++) {
-        evOld[s * nPre + i] = e0;
-        e0 = alpha * e0 + preAt(s, i);
-        ev[s * nPre + i] = e0;
-      }
-      t.epsV[b * nPre + i] = e0;
-    }
-    const size = nPre * n;
-    core.k.rewardTraceFrame(
-      nPre,
-      n,
-      spec.nLif,
-      S,
-      t === this.#rec ? 1 : 0,
-      sc.ev,
-      sc.evOld,
-      sc.psi,
-      sc.psiPrev,
-      sc.L,
-      sc.LH,
-      this.#ac.voltageCost > 0 ? 1 : 0,
-      sc.cv,
-      sc.ca,
-      delta,
-      spec.kappa,
-      1 - spec.kappa,
-      spec.rho,
-      spec.beta,
-      this.#ac.discount,
-      core.at(t.ebar, b * size),
-      core.at(t.F, b * size),
-      core.at(t.epsA, b * nPre * spec.nAlif),
-      t.S,
-      t.g,
-    );
-  }
-
   reward(rewards: Float64Array, ended: Uint8Array): void {
     const B = this.#B;
     for (let b = 0; b < B; b++) {
@@ -312,13 +229,9 @@ export class OnlineRewardEprop implements RewardLearner {
   }
 
   #applyDelta(b: number, delta: number): void {
-    const spec = this.#spec, n = spec.n, nF = spec.nFeatures, A = spec.numActions;
-    const g = this.#heads, core = this.#core;
-    for (const t of [this.#in, this.#rec]) {
-      const size = t.nPre * n;
-      const F = core.view(core.at(t.F, b * size), size), grad = core.view(t.g, size);
-      for (let k = 0; k < size; k++) grad[k] += delta * F[k];
-    }
+    const spec = this.#spec, nF = spec.nFeatures, A = spec.numActions;
+    const g = this.#heads;
+    this.#traces.applyDelta(b, delta);
     for (let k = 0; k < nF * A; k++) g.wPi[k] += delta * this.#fwPi[b * nF * A + k];
     for (let m = 0; m < A; m++) g.bPi[m] += delta * this.#fbPi[b * A + m];
     for (let k = 0; k < nF; k++) g.wV[k] += delta * this.#fwV[b * nF + k];
@@ -326,15 +239,8 @@ export class OnlineRewardEprop implements RewardLearner {
   }
 
   #clear(b: number): void {
-    const spec = this.#spec, n = spec.n, nF = spec.nFeatures, A = spec.numActions;
-    const core = this.#core;
-    for (const t of [this.#in, this.#rec]) {
-      t.epsV.fill(0, b * t.nPre, (b + 1) * t.nPre);
-      const a = t.nPre * spec.nAlif, size = t.nPre * n;
-      core.view(core.at(t.epsA, b * a), a).fill(0);
-      core.view(core.at(t.ebar, b * size), size).fill(0);
-      core.view(core.at(t.F, b * size), size).fill(0);
-    }
+    const spec = this.#spec, nF = spec.nFeatures, A = spec.numActions;
+    this.#traces.clear(b);
     this.#fwPi.fill(0, b * nF * A, (b + 1) * nF * A);
     this.#fbPi.fill(0, b * A, (b + 1) * A);
     this.#fwV.fill(0, b * nF, (b + 1) * nF);
@@ -343,19 +249,9 @@ export class OnlineRewardEprop implements RewardLearner {
   }
 
   take(): AgentGradientBatch {
-    const spec = this.#spec, n = spec.n, core = this.#core;
+    const spec = this.#spec, n = spec.n;
     const { signal, loss } = rateSignal(this.#spikes, this.#count, this.#ac, this.#share);
-    const grads: Record<string, Float64Array> = {};
-    for (const [name, t] of [["wIn", this.#in], ["wRec", this.#rec]] as const) {
-      const size = t.nPre * n, grad = core.read(t.g, size);
-      const S = core.view(t.S, size);
-      for (let i = 0; i < t.nPre; i++) {
-        for (let j = 0; j < n; j++) grad[i * n + j] += signal[j] * S[i * n + j];
-      }
-      S.fill(0);
-      core.view(t.g, size).fill(0);
-      grads[name] = grad;
-    }
+    const grads: Record<string, Float64Array> = { ...this.#traces.take(signal) };
     Object.assign(grads, this.#heads);
     let total = 0;
     for (let j = 0; j < n; j++) total += this.#spikes[j];
@@ -376,25 +272,17 @@ export class OnlineRewardEprop implements RewardLearner {
   }
 
   /**
-   * The learner's complete state, for an exact resume: every trace (the core's in its own
+   * The learner's complete state, for an exact resume: every trace (the engine's in its own
    * precision, f32 or f64), the heads' traces, the pending TD errors and the counters. Every
    * mutable field is listed here and in {@linkcode OnlineRewardEprop.loadState}.
    */
   saveState(): OnlineRewardEpropState {
-    const core = this.#core, spec = this.#spec, B = this.#B, n = spec.n;
-    const traces = (t: SynapseTraces) => ({
-      epsV: t.epsV.slice(),
-      epsA: core.view(t.epsA, B * t.nPre * spec.nAlif).slice(),
-      ebar: core.view(t.ebar, B * t.nPre * n).slice(),
-      F: core.view(t.F, B * t.nPre * n).slice(),
-      S: core.view(t.S, t.nPre * n).slice(),
-      g: core.view(t.g, t.nPre * n).slice(),
-    });
+    const traces = this.#traces.save();
     return {
       form: "online",
-      precision: core.precision,
-      in: traces(this.#in),
-      rec: traces(this.#rec),
+      precision: this.#traces.precision,
+      in: traces.in,
+      rec: traces.rec,
       heads: Object.fromEntries(Object.entries(this.#heads).map(([k, v]) => [k, v.slice()])),
       fwPi: this.#fwPi.slice(),
       fbPi: this.#fbPi.slice(),
@@ -417,10 +305,10 @@ export class OnlineRewardEprop implements RewardLearner {
    * @throws {RangeError} For a state of another form, precision or size, naming the field.
    */
   loadState(s: OnlineRewardEpropState): void {
-    const core = this.#core;
-    if (s?.form !== "online" || s.precision !== core.precision) {
+    const precision = this.#traces.precision;
+    if (s?.form !== "online" || s.precision !== precision) {
       throw new RangeError(
-        `Cannot load online learner state: form/precision must be online/${core.precision}, got ${s?.form}/${s?.precision}`,
+        `Cannot load online learner state: form/precision must be online/${precision}, got ${s?.form}/${s?.precision}`,
       );
     }
     const copy = (
@@ -435,16 +323,7 @@ export class OnlineRewardEprop implements RewardLearner {
       }
       to.set(from);
     };
-    const spec = this.#spec, B = this.#B, n = spec.n;
-    for (const [name, t] of [["in", this.#in], ["rec", this.#rec]] as const) {
-      const saved = s[name];
-      copy(`${name}.epsV`, t.epsV, saved.epsV);
-      copy(`${name}.epsA`, core.view(t.epsA, B * t.nPre * spec.nAlif), saved.epsA);
-      copy(`${name}.ebar`, core.view(t.ebar, B * t.nPre * n), saved.ebar);
-      copy(`${name}.F`, core.view(t.F, B * t.nPre * n), saved.F);
-      copy(`${name}.S`, core.view(t.S, t.nPre * n), saved.S);
-      copy(`${name}.g`, core.view(t.g, t.nPre * n), saved.g);
-    }
+    this.#traces.load({ in: s.in, rec: s.rec });
     for (const [k, v] of Object.entries(this.#heads)) copy(`heads.${k}`, v, s.heads[k]);
     copy("fwPi", this.#fwPi, s.fwPi);
     copy("fbPi", this.#fbPi, s.fbPi);
@@ -460,28 +339,14 @@ export class OnlineRewardEprop implements RewardLearner {
     this.#voltageLoss = s.voltageLoss ?? 0;
   }
 
-  /** Bytes of trace memory (core and TypeScript), fixed at construction. */
+  /** Bytes of trace memory (the trace engine's and the heads'), fixed at construction. */
   get stateBytes(): number {
-    return this.#core.arena.mark() + 8 * (this.#in.epsV.length + this.#rec.epsV.length) +
-      this.#fwPi.byteLength + this.#fwV.byteLength;
+    return this.#traces.stateBytes + this.#fwPi.byteLength + this.#fwV.byteLength;
   }
 }
 
-/** One synapse group's traces in {@linkcode OnlineRewardEpropState}. */
-export interface OnlineTracesState {
-  /** eps_v [B][nPre] (float64). */
-  epsV: Float64Array;
-  /** eps_a [B][nPre][nAlif], ebar and F [B][nPre][n], S and g [nPre][n], in the core's precision. */
-  epsA: Float32Array | Float64Array;
-  /** ebar [B][nPre][n]. */
-  ebar: Float32Array | Float64Array;
-  /** F [B][nPre][n]. */
-  F: Float32Array | Float64Array;
-  /** Unfiltered trace sums [nPre][n]. */
-  S: Float32Array | Float64Array;
-  /** Accumulated gradient [nPre][n]. */
-  g: Float32Array | Float64Array;
-}
+/** One synapse group's traces in {@linkcode OnlineRewardEpropState} (the trace engine's). */
+export type OnlineTracesState = RewardTraceGroupState;
 
 /** The complete state of an {@linkcode OnlineRewardEprop} (plain data with typed arrays). */
 export interface OnlineRewardEpropState {

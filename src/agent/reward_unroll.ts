@@ -5,8 +5,9 @@
  * state carried from one unroll to the next and the eligibility traces starting at zero in each
  * unroll (what autodiff over the unroll sees).
  *
- * The gradient of an unroll is computed after it, in the factorized form (EPROP.md 3.3): for
- * each neuron a backward pass over its own scalar recursion gives M_j(t) with
+ * The gradient of an unroll is computed after it on the LSNN's step engine
+ * (../engine/step_engine.ts `reverse`), in the factorized form (EPROP.md 3.3): for each neuron a
+ * backward pass over its own scalar recursion gives M_j(t) with
  * sum_t L_j ebar_ji + L^reg_j e_ji = sum_t M_j(t) eps_v_i(t), then one product per synapse group:
  * ```
  * Gf(t) = c L(t) + kappa Gf(t+1)        (L only at each frame's last step; cut at episode ends)
@@ -41,7 +42,7 @@
  * error reaches the CNN's last layer through the LSNN's input weights, dE/dx_i(t) = sum_j
  * w_in[i][j] D_j(t), with D = dE/dv along what the method differentiates (e-prop: D(t) = M(t) +
  * alpha D(t+1); BPTT: dv), and its first layer through the pooled features and the heads' own
- * weights; inside the CNN the gradient is exact (../engine/wasm/spiking_conv.ts, BPTT). The
+ * weights; inside the CNN the gradient is exact (the CNN engine's BPTT). The
  * actor-critic part is scaled by `cnnTaskScale`, the regularizers are not: the seed divides the
  * task loss by 1e8 for its CNN (`reg_factor_cnn`), so that its CNN learns from the regularizers
  * alone; `cnnTaskScale: 1e-8` is that setting. With the CNN trained, the seed's CNN voltage term
@@ -76,7 +77,7 @@ export interface UnrollStep {
 export interface UnrollRewardOptions {
   /** "eprop" (default) or "bptt" (exact, the comparison). */
   method?: "eprop" | "bptt";
-  /** The network the unrolls run on (needed for "bptt" and `trainCnn`: weights and the CNN). */
+  /** The network the unrolls run on (its LSNN engine, weights and CNN). */
   network?: AgentNetwork;
   /** Also train the CNN's filters (default false). */
   trainCnn?: boolean;
@@ -143,9 +144,9 @@ export class UnrollRewardEprop implements RewardLearner {
         `${what}: cnnTaskScale must be a number >= 0, got ${this.#cnnTaskScale}`,
       );
     }
-    if ((this.method === "bptt" || this.trainCnn) && !options.network) {
+    if (!options.network) {
       throw new RangeError(
-        `${what}: method "bptt" and trainCnn need the network (options.network)`,
+        `${what}: the unrolls need the network they run on (options.network: its LSNN engine runs the reverse pass)`,
       );
     }
     if (this.trainCnn && !options.network!.recordCnn) {
@@ -256,40 +257,34 @@ export class UnrollRewardEprop implements RewardLearner {
       }
     }
     const errors = { dLogits, dValue, Lreg, cv, ca };
-    // the error at the membrane: M (e-prop, times eps_v) or dv (BPTT, times the presynaptic value)
-    const X = this.#backward(errors, 1);
-    const alpha = this.method === "eprop" ? spec.alpha : 0;
-    this.#product(
-      steps,
-      X,
-      g.wIn,
-      spec.nIn,
-      alpha,
-      (k, s, b, i) => steps[k].rec.x[(s * B + b) * spec.nIn + i],
-    );
-    this.#product(
-      steps,
-      X,
-      g.wRec,
-      n,
-      alpha,
-      (k, s, b, i) =>
-        s === 0 ? steps[k].rec.zBefore[b * n + i] : steps[k].rec.z[((s - 1) * B + b) * n + i],
-    );
+    // the reverse pass on the LSNN's engine: dE/dw_in and dE/dw_rec added to g, and dE/dv
+    const D = this.#reverse(errors, 1, { wIn: g.wIn, wRec: g.wRec });
     for (let j = 0; j < n; j++) g.wRec[j * n + j] = 0;
     if (this.trainCnn) {
       const scale = this.#cnnTaskScale;
-      this.#cnn(steps, scale === 1 ? X : this.#backward(errors, scale), dLogits, dValue, scale);
+      const Dc = scale === 1 ? D : this.#reverse(errors, scale, {
+        wIn: new Float64Array(g.wIn.length),
+        wRec: new Float64Array(g.wRec.length),
+      });
+      this.#cnn(steps, this.#net!.lsnn.inputSignal(Dc, T * B), dLogits, dValue, scale);
     }
     this.#agentSteps += K * B;
     this.#steps = [];
   }
 
   /**
-   * The backward pass of every episode: per step and neuron, M (e-prop) or dE/dv (BPTT), with
-   * the actor-critic errors scaled by `taskScale` (the regularizers are not).
+   * The reverse pass of every episode on the LSNN's engine (BPTT, or e-prop's trace adjoint),
+   * with the actor-critic errors scaled by `taskScale` (the regularizers are not): the errors
+   * reach the spikes through the feedback (e-prop) or the heads' own weights (BPTT), through the
+   * readout filter's adjoint, cut at episode ends:
+   * ```
+   * Gf(t) = c L(t) + kappa Gf(t+1)        (L only at each frame's last step)
+   * G(t)  = taskScale Gf(t) + L^reg
+   * ```
+   * Adds the LSNN's weight gradients to `into`.
+   * @returns dE/dv along the method [T][B][n].
    */
-  #backward(
+  #reverse(
     e: {
       dLogits: Float64Array;
       dValue: Float64Array;
@@ -298,29 +293,26 @@ export class UnrollRewardEprop implements RewardLearner {
       ca?: Float64Array;
     },
     taskScale: number,
+    into: { wIn: Float64Array; wRec: Float64Array },
   ): Float64Array {
     const steps = this.#steps, spec = this.#spec, B = this.#B, n = spec.n, A = spec.numActions;
     const S = spec.stepsPerFrame, T = steps.length * S;
-    const { kappa, rho, beta, nLif, alpha, thr } = spec, c = 1 - kappa;
+    const kappa = spec.kappa, c = 1 - kappa;
     const bptt = this.method === "bptt";
-    const p = this.#net?.params;
-    // the heads' errors reach the spikes through the feedback (e-prop) or their own weights (BPTT)
+    const p = this.#net!.params;
     const fb: AgentFeedback = bptt
-      ? { bPi: p!.wPi.subarray(0, n * A), bV: p!.wV.subarray(0, n) }
+      ? { bPi: p.wPi.subarray(0, n * A), bV: p.wV.subarray(0, n) }
       : this.#fb;
-    const out = new Float64Array(T * B * n), L = new Float64Array(n);
-    const Gf = new Float64Array(n), P = new Float64Array(n);
-    const dvNext = new Float64Array(n), daNext = new Float64Array(n);
-    const recurrent = new Float64Array(n);
-    const wRec = p?.wRec;
+    const G = new Float64Array(T * B * n), cut = new Uint8Array(T * B);
+    const L = new Float64Array(n), Gf = new Float64Array(n);
     for (let b = 0; b < B; b++) {
-      Gf.fill(0), P.fill(0), dvNext.fill(0), daNext.fill(0);
+      Gf.fill(0);
       for (let t = T - 1; t >= 0; t--) {
-        const k = Math.floor(t / S), s = t % S, rec = steps[k].rec;
-        const lastOfFrame = s === S - 1;
+        const k = Math.floor(t / S), lastOfFrame = t % S === S - 1;
         if (lastOfFrame && steps[k].ended![b]) {
           // the next step belongs to the next episode: nothing flows back across the reset
-          Gf.fill(0), P.fill(0), dvNext.fill(0), daNext.fill(0);
+          Gf.fill(0);
+          cut[t * B + b] = 1;
         }
         if (lastOfFrame) {
           learningSignal(
@@ -332,41 +324,31 @@ export class UnrollRewardEprop implements RewardLearner {
             L,
           );
         }
-        const psi = rec.psi.subarray((s * B + b) * n, (s * B + b + 1) * n);
         const at = (t * B + b) * n;
-        if (bptt) {
-          // sum_k w_rec[j][k] dv_k(t+1), no autapse
-          recurrent.fill(0);
-          for (let j = 0; j < n; j++) {
-            const row = j * n;
-            let sum = 0;
-            for (let q = 0; q < n; q++) if (q !== j) sum += wRec![row + q] * dvNext[q];
-            recurrent[j] = sum;
-          }
-        }
         for (let j = 0; j < n; j++) {
           Gf[j] = (lastOfFrame ? c * L[j] : 0) + kappa * Gf[j];
-          const G = taskScale * Gf[j] + e.Lreg[j];
-          const ps = psi[j], v = e.cv ? e.cv[at + j] : 0, a = e.ca ? e.ca[at + j] : 0;
-          if (bptt) {
-            const dz = G + recurrent[j] - thr * dvNext[j] + (j >= nLif ? daNext[j] : 0);
-            const dv = ps * dz + v + alpha * dvNext[j];
-            if (j >= nLif) daNext[j] = -beta * ps * dz + a + rho * daNext[j];
-            dvNext[j] = out[at + j] = dv;
-          } else if (j >= nLif) {
-            out[at + j] = ps * G + v + ps * P[j];
-            P[j] = -beta * ps * G + a + (rho - beta * ps) * P[j];
-          } else out[at + j] = ps * G + v;
+          G[at + j] = taskScale * Gf[j] + e.Lreg[j];
         }
       }
     }
-    return out;
+    const span = steps.map(({ rec }) => ({
+      steps: S,
+      batch: B,
+      x: rec.x,
+      zBefore: rec.zBefore,
+      z: rec.z,
+      psi: rec.psi,
+    }));
+    const lsnn = this.#net!.lsnn;
+    lsnn.setWeights({ wIn: p.wIn, wRec: p.wRec });
+    const method = bptt ? "bptt" : "eprop";
+    return lsnn.reverse(span, { dEdz: G, dEdv: e.cv, dEda: e.ca, cut }, method, into).D;
   }
 
   /** The CNN's filters' gradient, episode by episode and segment by segment (cut at resets). */
   #cnn(
     steps: UnrollStep[],
-    X: Float64Array,
+    dxAll: Float64Array,
     dLogits: Float64Array,
     dValue: Float64Array,
     scale: number,
@@ -422,24 +404,11 @@ export class UnrollRewardEprop implements RewardLearner {
     }
     for (const seg of segments) {
       const { b, k0, F } = seg, Tseg = F * S;
-      // D = dE/dv over the segment: e-prop's M filtered back by alpha, or BPTT's dv
-      const D = new Float64Array(Tseg * n), Dnext = new Float64Array(n);
-      for (let t = Tseg - 1; t >= 0; t--) {
-        const at = ((k0 * S + t) * B + b) * n;
-        for (let j = 0; j < n; j++) {
-          const d = this.method === "eprop" ? X[at + j] + spec.alpha * Dnext[j] : X[at + j];
-          D[t * n + j] = Dnext[j] = d;
-        }
-      }
+      // dE/dx over the segment: the LSNN's dE/dv sent back through w_in (by its engine)
       const dx = new Float64Array(Tseg * nIn);
       for (let t = 0; t < Tseg; t++) {
-        const d = D.subarray(t * n, (t + 1) * n);
-        for (let i = 0; i < nIn; i++) {
-          const row = i * n;
-          let sum = 0;
-          for (let j = 0; j < n; j++) sum += p.wIn[row + j] * d[j];
-          dx[t * nIn + i] = sum;
-        }
+        const at = ((k0 * S + t) * B + b) * nIn;
+        dx.set(dxAll.subarray(at, at + nIn), t * nIn);
       }
       // the pooled features: the heads' own weights, back through the readout filter
       const dz0 = new Float64Array(Tseg * l0.units), Gp = new Float64Array(nP);
@@ -486,34 +455,6 @@ export class UnrollRewardEprop implements RewardLearner {
         const acc = g[`conv${l}`];
         for (let q = 0; q < gl.length; q++) acc[q] += gl[q];
       });
-    }
-  }
-
-  #product(
-    steps: UnrollStep[],
-    M: Float64Array,
-    grad: Float64Array,
-    nPre: number,
-    alpha: number,
-    pre: (k: number, s: number, b: number, i: number) => number,
-  ): void {
-    const spec = this.#spec, B = this.#B, n = spec.n, S = spec.stepsPerFrame;
-    const eps = new Float64Array(nPre);
-    for (let b = 0; b < B; b++) {
-      eps.fill(0);
-      for (let k = 0; k < steps.length; k++) {
-        for (let s = 0; s < S; s++) {
-          const t = k * S + s;
-          const m = M.subarray((t * B + b) * n, (t * B + b + 1) * n);
-          for (let i = 0; i < nPre; i++) {
-            const e = eps[i] = alpha * eps[i] + pre(k, s, b, i);
-            if (e === 0) continue;
-            const row = i * n;
-            for (let j = 0; j < n; j++) grad[row + j] += e * m[j];
-          }
-        }
-        if (steps[k].ended![b]) eps.fill(0);
-      }
     }
   }
 

@@ -43,16 +43,31 @@ import {
   type AgentTeacherRecord,
   type AgentUnroll,
   checkUnroll,
-  recordAgentRun,
   type UnrollShape,
-} from "./agent_record.ts";
-import type { ActorCritic } from "../../agent/actor_critic.ts";
+} from "../../net/agent_unroll.ts";
 import { type AgentFeedback, type AgentParams, checkAgentParams } from "../../net/agent_params.ts";
 import type { ResolvedAgentSpec } from "../../net/agent_spec.ts";
-import type { WasmSource } from "../wasm/module.ts";
 import { checkChoice, checkNumber, describe } from "../../util/errors.ts";
 
-export type { AgentUnroll } from "./agent_record.ts";
+export type { AgentTeacherRecord, AgentUnroll } from "../../net/agent_unroll.ts";
+
+/** The constants of the losses (the actor-critic constants of the agent's learners). */
+export interface AgentLossConstants {
+  /** Discount gamma per agent step. */
+  discount: number;
+  /** Baseline (value) cost c_V. */
+  valueCost: number;
+  /** Entropy cost c_H. */
+  entropyCost: number;
+  /** Firing-rate regularization c_reg. */
+  rateCost: number;
+  /** Target rate per network step. */
+  rateTarget: number;
+  /** Voltage regularization of the LSNN. */
+  voltageCost: number;
+  /** Voltage regularization of the CNN (with `trainCnn`). */
+  cnnVoltageCost: number;
+}
 
 /** Options of {@linkcode agentUnrollGradient}. */
 export interface AgentGraphOptions {
@@ -69,10 +84,11 @@ export interface AgentGraphOptions {
   trainCnn?: boolean;
   /** Factor of the actor-critic loss in the CNN's gradient (default 1; regularizers unscaled). */
   cnnTaskScale?: number;
-  /** Precision of the recorded run's CNN whose spikes are teacher-forced (default "f64"). */
-  precision?: "f32" | "f64";
-  /** The WebAssembly core's module (default: the bundled one). */
-  module?: WasmSource;
+  /**
+   * The recorded forward run over the unroll whose spikes are teacher-forced (the agent records
+   * it: agent/agent_teacher.ts).
+   */
+  teacher: AgentTeacherRecord;
   /** Filled in, when given: how far the graph's own float32 decisions are from the record. */
   diagnostics?: AgentGraphDiagnostics;
 }
@@ -98,19 +114,19 @@ const ACTION = "compute agent unroll gradient";
  * @param feedback The fixed random feedback (used in mode "eprop").
  * @param ac Actor-critic constants (discount, valueCost, entropyCost, rateCost, rateTarget).
  * @param unroll The recorded unroll, from the zero state.
- * @param options Mode, regularizer, CNN training, precision of the recorded run.
+ * @param options The recorded run (teacher), mode, regularizer, CNN training.
  * @returns Gradients keyed like zeroAgentGradients (wIn, wRec, wPi, bPi, wV, bV), plus conv0,
  *   conv1, ... when `trainCnn`; float64 copies of float32 values.
  * @throws {TypeError | RangeError} Naming the bad field.
  */
-export async function agentUnrollGradient(
+export function agentUnrollGradient(
   spec: ResolvedAgentSpec,
   params: AgentParams,
   feedback: AgentFeedback,
-  ac: ActorCritic,
+  ac: AgentLossConstants,
   unroll: AgentUnroll,
-  options: AgentGraphOptions = {},
-): Promise<Record<string, Float64Array>> {
+  options: AgentGraphOptions,
+): Record<string, Float64Array> {
   checkAgentParams(spec, params);
   const mode = checkChoice(ACTION, "options.mode", options.mode ?? "eprop", ["eprop", "bptt"]);
   const voltageCost = checkNumber(
@@ -122,10 +138,6 @@ export async function agentUnrollGradient(
     },
   );
   const cnnTaskScale = checkNumber(ACTION, "options.cnnTaskScale", options.cnnTaskScale ?? 1);
-  const precision = checkChoice(ACTION, "options.precision", options.precision ?? "f64", [
-    "f32",
-    "f64",
-  ]);
   const cnnVoltageCost = checkNumber(
     ACTION,
     "options.cnnVoltageCost",
@@ -147,10 +159,7 @@ export async function agentUnrollGradient(
     }
   }
   const shape = checkUnroll(spec, unroll);
-  const teacher = await recordAgentRun(spec, params, unroll, shape, {
-    precision,
-    module: options.module,
-  });
+  const teacher = checkTeacher(spec, shape, options?.teacher);
   const returns = unrollReturns(ac, unroll, shape);
   const graph: GraphInput = { spec, feedback, ac, unroll, shape, teacher, returns, mode };
   const convNames = spec.conv.layers.map((_, l) => `conv${l}`);
@@ -175,8 +184,38 @@ export async function agentUnrollGradient(
   return grads;
 }
 
+/** Checks the recorded run against the unroll's shape, naming the field. */
+function checkTeacher(
+  spec: ResolvedAgentSpec,
+  { K, B }: UnrollShape,
+  teacher: AgentTeacherRecord | undefined,
+): AgentTeacherRecord {
+  const T = K * spec.stepsPerFrame;
+  const sizes: [string, ArrayLike<number> | undefined, number][] = [
+    ["z", teacher?.z, T * B * spec.n],
+    ["value", teacher?.value, K * B],
+    ...spec.conv.layers.map((l, i) =>
+      [`conv[${i}]`, teacher?.conv?.[i], T * B * l.units] as [string, ArrayLike<number>, number]
+    ),
+  ];
+  for (const [name, data, want] of sizes) {
+    if (data?.length !== want) {
+      throw new TypeError(
+        `Cannot ${ACTION}: options.teacher.${name} must hold ${want} values (the recorded run over the unroll), got ${
+          describe(data)
+        }`,
+      );
+    }
+  }
+  return teacher!;
+}
+
 /** The n-step returns R [K][B] of reward_unroll.ts (bootstrapped where given, cut at ends). */
-function unrollReturns(ac: ActorCritic, unroll: AgentUnroll, shape: UnrollShape): Float64Array {
+function unrollReturns(
+  ac: AgentLossConstants,
+  unroll: AgentUnroll,
+  shape: UnrollShape,
+): Float64Array {
   const { K, B } = shape, R = new Float64Array(K * B);
   for (let b = 0; b < B; b++) {
     let r = unroll.bootstrap ? unroll.bootstrap[b] : 0;
@@ -192,7 +231,7 @@ function unrollReturns(ac: ActorCritic, unroll: AgentUnroll, shape: UnrollShape)
 interface GraphInput {
   spec: ResolvedAgentSpec;
   feedback: AgentFeedback;
-  ac: ActorCritic;
+  ac: AgentLossConstants;
   unroll: AgentUnroll;
   shape: UnrollShape;
   teacher: AgentTeacherRecord;

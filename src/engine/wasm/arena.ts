@@ -71,6 +71,11 @@ export class Arena {
     return new Int32Array(this.#memory.buffer, ptr, length);
   }
 
+  /** @returns A view of `length` bytes at `ptr`. */
+  u8(ptr: number, length: number): Uint8Array {
+    return new Uint8Array(this.#memory.buffer, ptr, length);
+  }
+
   /** @returns A view of `length` float64 values at `ptr`. */
   f64(ptr: number, length: number): Float64Array {
     return new Float64Array(this.#memory.buffer, ptr, length);

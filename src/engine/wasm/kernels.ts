@@ -46,6 +46,7 @@ export const KERNEL_NAMES = [
   "lifForward",
   "lifBackward",
   "rewardTraceFrame",
+  "lsnnSpanBackward",
 ] as const;
 
 /** Names of the precision-specific kernels that return a count. */

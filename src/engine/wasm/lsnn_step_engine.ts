@@ -1,0 +1,328 @@
+/**
+ * The step-wise LSNN engine (../step_engine.ts) on one WebAssembly core instance: the forward
+ * steps on the population kernel `lsnnForwardFrames` (the input current and the recurrence by the
+ * SIMD products), the reverse pass over a recorded span on `lsnnSpanBackward` (BPTT or e-prop's
+ * trace adjoint, cut at episode ends) and the weight gradients on the event-driven SIMD product
+ * `gemmTNEvent`, episode by episode (so that every sum runs in the order of a plain loop and
+ * float64 results are those of one, bit for bit).
+ *
+ * The state lives in the caller's plain arrays between calls; the core holds the constants and
+ * the weights, and every call releases what it allocated.
+ *
+ * @module
+ */
+import type {
+  LsnnStepEngine,
+  SpanErrors,
+  SpanRecord,
+  SpanReverse,
+  StepPopulationSpec,
+  StepRecord,
+  StepState,
+  StepWeights,
+} from "../step_engine.ts";
+import type { Precision } from "../../util/vocabulary.ts";
+import { CONSTANT_ORDER, CoreMemory } from "./core_instance.ts";
+
+/** An LSNN population stepped on a WebAssembly core. */
+export class WasmLsnnStepEngine implements LsnnStepEngine {
+  /** The population. */
+  readonly spec: StepPopulationSpec;
+  /** Arithmetic precision. */
+  readonly precision: Precision;
+  readonly #core: CoreMemory;
+  readonly #cst: number;
+  readonly #beta: number;
+  readonly #wIn: number;
+  readonly #wInT: number;
+  readonly #wRec: number;
+  readonly #wRecT: number;
+  readonly #base: number;
+  #loaded = false;
+
+  /**
+   * @param module The compiled core.
+   * @param spec The population.
+   * @param precision f32 or f64.
+   */
+  constructor(module: WebAssembly.Module, spec: StepPopulationSpec, precision: Precision) {
+    const what = "Cannot build the LSNN step engine";
+    for (const key of ["nIn", "n", "nRef"] as const) {
+      if (!Number.isInteger(spec[key]) || spec[key] < (key === "nRef" ? 0 : 1)) {
+        throw new RangeError(`${what}: ${key} must be an integer >= 1, got ${spec[key]}`);
+      }
+    }
+    if (spec.beta?.length !== spec.n) {
+      throw new RangeError(
+        `${what}: beta must hold n = ${spec.n} values, got ${spec.beta?.length}`,
+      );
+    }
+    this.spec = spec;
+    this.precision = precision;
+    const core = this.#core = new CoreMemory(module, precision);
+    const values: Record<(typeof CONSTANT_ORDER)[number], number> = {
+      alpha: spec.alpha,
+      rho: spec.rho,
+      thr: spec.thr,
+      gamma: spec.dampening,
+      s: 1,
+      dt: 1,
+      nRef: spec.nRef,
+      kappa: 0,
+      c: 1,
+    };
+    this.#cst = core.constants(CONSTANT_ORDER.map((key) => values[key]));
+    const { nIn, n } = spec;
+    this.#beta = core.alloc(n);
+    core.write(this.#beta, spec.beta);
+    this.#wIn = core.alloc(nIn * n);
+    this.#wInT = core.alloc(nIn * n);
+    this.#wRec = core.alloc(n * n);
+    this.#wRecT = core.alloc(n * n);
+    this.#base = core.arena.mark();
+  }
+
+  setWeights(w: StepWeights): void {
+    const { nIn, n } = this.spec, core = this.#core;
+    for (const [name, want] of [["wIn", nIn * n], ["wRec", n * n]] as const) {
+      if (w?.[name]?.length !== want) {
+        throw new RangeError(
+          `Cannot load LSNN weights: ${name} must hold ${want} values, got ${w?.[name]?.length}`,
+        );
+      }
+    }
+    core.write(this.#wIn, w.wIn);
+    core.k.transpose(nIn, n, this.#wIn, this.#wInT);
+    const rec = Float64Array.from(w.wRec);
+    for (let j = 0; j < n; j++) rec[j * n + j] = 0;
+    core.write(this.#wRec, rec);
+    core.k.transpose(n, n, this.#wRec, this.#wRecT);
+    this.#loaded = true;
+  }
+
+  initState(batch: number): StepState {
+    if (!Number.isInteger(batch) || batch < 1) {
+      throw new RangeError(`Cannot start LSNN state: batch must be an integer >= 1, got ${batch}`);
+    }
+    const size = batch * this.spec.n;
+    return {
+      batch,
+      v: new Float64Array(size),
+      a: new Float64Array(size),
+      r: new Float64Array(size),
+      z: new Float64Array(size),
+      psi: new Float64Array(size),
+    };
+  }
+
+  reset(state: StepState, mask: ArrayLike<number>): void {
+    const n = this.spec.n;
+    for (let b = 0; b < state.batch; b++) {
+      if (!mask[b]) continue;
+      for (const arr of [state.v, state.a, state.r, state.z, state.psi]) {
+        arr.fill(0, b * n, (b + 1) * n);
+      }
+    }
+  }
+
+  step(input: ArrayLike<number>, state: StepState, steps = 1): StepRecord {
+    const { nIn, n } = this.spec, B = state.batch, size = B * n, core = this.#core;
+    if (!this.#loaded) throw new Error("Cannot step the LSNN: no weights loaded (setWeights)");
+    if (!Number.isInteger(steps) || steps < 1) {
+      throw new RangeError(`Cannot step the LSNN: steps must be an integer >= 1, got ${steps}`);
+    }
+    if (input?.length !== steps * B * nIn) {
+      throw new RangeError(
+        `Cannot step the LSNN: input must hold steps x B x nIn = ${
+          steps * B * nIn
+        } values, got ${input?.length}`,
+      );
+    }
+    const mark = core.arena.mark();
+    try {
+      const x = core.alloc(steps * B * nIn, false);
+      core.write(x, input);
+      const [v, a, r, cur, zInit] = [0, 0, 0, 0, 0].map(() => core.alloc(size, false));
+      core.write(v, state.v);
+      core.write(a, state.a);
+      core.write(r, state.r);
+      core.write(zInit, state.z);
+      const all = steps * size;
+      const [z, psi, vRec, thr] = [0, 0, 0, 0].map(() => core.alloc(all, false));
+      core.k.lsnnForwardFrames(
+        ...[steps, 1, B, nIn, n, this.#cst, x, this.#wIn, 0, this.#wRec, this.#beta, 0],
+        ...[zInit, v, a, r, cur, z, psi, vRec, thr],
+      );
+      const record: StepRecord = {
+        steps,
+        batch: B,
+        x: Float64Array.from(input),
+        zBefore: state.z.slice(),
+        psiBefore: state.psi.slice(),
+        z: core.read(z, all),
+        psi: core.read(psi, all),
+        v: core.read(vRec, all),
+        thr: core.read(thr, all),
+      };
+      state.v.set(core.view(v, size));
+      state.a.set(core.view(a, size));
+      state.r.set(core.view(r, size));
+      state.z.set(record.z.subarray(all - size));
+      state.psi.set(record.psi.subarray(all - size));
+      return record;
+    } finally {
+      core.arena.release(mark);
+    }
+  }
+
+  reverse(
+    span: readonly SpanRecord[],
+    errors: SpanErrors,
+    method: "bptt" | "eprop",
+    into: { wIn: Float64Array; wRec: Float64Array },
+  ): SpanReverse {
+    const what = "Cannot run the LSNN reverse pass";
+    if (method !== "bptt" && method !== "eprop") {
+      throw new RangeError(`${what}: method must be "bptt" or "eprop", got ${method}`);
+    }
+    if (!this.#loaded) throw new Error(`${what}: no weights loaded (setWeights)`);
+    if (span.length === 0) throw new RangeError(`${what}: the span holds no records`);
+    const { nIn, n } = this.spec, B = span[0].batch, size = B * n, core = this.#core;
+    const T = span.reduce((t, r) => t + r.steps, 0), all = T * size;
+    if (span.some((r) => r.batch !== B)) {
+      throw new RangeError(`${what}: every record of the span must hold ${B} episodes`);
+    }
+    for (const key of ["dEdz", "dEdv", "dEda"] as const) {
+      const e = errors[key];
+      if ((key === "dEdz" || e !== undefined) && e?.length !== all) {
+        throw new RangeError(
+          `${what}: errors.${key} must hold T x B x n = ${all} values, got ${e?.length}`,
+        );
+      }
+    }
+    if (errors.cut !== undefined && errors.cut.length !== T * B) {
+      throw new RangeError(
+        `${what}: errors.cut must hold T x B = ${T * B} flags, got ${errors.cut.length}`,
+      );
+    }
+    const checkInto = (name: "wIn" | "wRec", want: number) => {
+      if (into?.[name]?.length !== want) {
+        throw new RangeError(
+          `${what}: into.${name} must hold ${want} values, got ${into?.[name]?.length}`,
+        );
+      }
+    };
+    checkInto("wIn", nIn * n);
+    checkInto("wRec", n * n);
+    const mark = core.arena.mark();
+    try {
+      const put = (data: ArrayLike<number> | undefined, count: number) => {
+        if (data === undefined) return 0;
+        const ptr = core.alloc(count, false);
+        core.write(ptr, data);
+        return ptr;
+      };
+      const psi = core.alloc(all, false);
+      let t0 = 0;
+      for (const r of span) {
+        core.write(core.at(psi, t0 * size), r.psi);
+        t0 += r.steps;
+      }
+      const G = put(errors.dEdz, all), ev = put(errors.dEdv, all);
+      let ea = 0;
+      if (errors.dEda) {
+        // LIF neurons have no adaptation: their dE/da reaches nothing
+        const masked = Float64Array.from(errors.dEda);
+        for (let q = 0; q < masked.length; q++) if (this.spec.beta[q % n] === 0) masked[q] = 0;
+        ea = put(masked, all);
+      }
+      let cut = 0;
+      if (errors.cut) {
+        cut = core.arena.alloc(T * B, 1, false);
+        core.arena.u8(cut, T * B).set(errors.cut);
+      }
+      const M = core.alloc(all, false);
+      const D = method === "eprop" ? core.alloc(all, false) : 0;
+      const [la, next, rec] = [0, 0, 0].map(() => core.alloc(size, false));
+      core.k.lsnnSpanBackward(
+        ...[T, B, n, this.#cst, method === "bptt" ? 0 : 1, G, ev, ea, cut, psi, this.#wRecT],
+        ...[this.#beta, M, D, la, next, rec],
+      );
+      const out = core.read(D || M, all);
+      const Mv = core.read(M, all);
+      this.#weightGradients(span, Mv, errors.cut, method === "eprop" ? this.spec.alpha : 0, into);
+      return { D: out };
+    } finally {
+      core.arena.release(mark);
+    }
+  }
+
+  /**
+   * dE/dw += sum_{b,t} eps(t) M(t), eps(t) = alpha eps(t-1) + pre(t) restarting after each cut
+   * (alpha 0: the presynaptic values themselves), pre = x (input) or z(t-1) (recurrent); per
+   * episode one event-driven product over its steps.
+   */
+  #weightGradients(
+    span: readonly SpanRecord[],
+    M: Float64Array,
+    cut: Uint8Array | undefined,
+    alpha: number,
+    into: { wIn: Float64Array; wRec: Float64Array },
+  ): void {
+    const { nIn, n } = this.spec, core = this.#core, B = span[0].batch;
+    const T = M.length / (B * n);
+    for (const [name, nPre] of [["wIn", nIn], ["wRec", n]] as const) {
+      const mark = core.arena.mark();
+      const P = core.alloc(T * nPre, false), Mb = core.alloc(T * n, false);
+      const G = core.alloc(nPre * n, false);
+      core.write(G, into[name]);
+      const eps = new Float64Array(nPre), pre = new Float64Array(T * nPre);
+      const mb = new Float64Array(T * n);
+      for (let b = 0; b < B; b++) {
+        eps.fill(0);
+        let t = 0;
+        for (const r of span) {
+          for (let s = 0; s < r.steps; s++, t++) {
+            const src = name === "wIn"
+              ? r.x.subarray((s * B + b) * nIn, (s * B + b + 1) * nIn)
+              : s === 0
+              ? r.zBefore.subarray(b * n, (b + 1) * n)
+              : r.z.subarray(((s - 1) * B + b) * n, ((s - 1) * B + b) * n + n);
+            for (let i = 0; i < nPre; i++) pre[t * nPre + i] = eps[i] = alpha * eps[i] + src[i];
+            mb.set(M.subarray((t * B + b) * n, (t * B + b + 1) * n), t * n);
+            if (cut?.[t * B + b]) eps.fill(0);
+          }
+        }
+        core.write(P, pre);
+        core.write(Mb, mb);
+        core.k.gemmTNEvent(T, nPre, n, P, Mb, G, 1);
+      }
+      into[name].set(core.view(G, nPre * n));
+      core.arena.release(mark);
+    }
+  }
+
+  inputSignal(D: Float64Array, rows: number): Float64Array {
+    const { nIn, n } = this.spec, core = this.#core;
+    if (D?.length !== rows * n) {
+      throw new RangeError(
+        `Cannot send the LSNN's error to its inputs: D must hold rows x n = ${
+          rows * n
+        } values, got ${D?.length}`,
+      );
+    }
+    const mark = core.arena.mark();
+    try {
+      const d = core.alloc(rows * n, false), out = core.alloc(rows * nIn);
+      core.write(d, D);
+      core.k.gemmNN(rows, n, nIn, d, this.#wInT, out);
+      return core.read(out, rows * nIn);
+    } finally {
+      core.arena.release(mark);
+    }
+  }
+
+  dispose(): void {
+    this.#core.arena.release(this.#base);
+  }
+}

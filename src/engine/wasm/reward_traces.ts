@@ -1,0 +1,216 @@
+/**
+ * The online reward traces (../step_engine.ts RewardTraceEngine) on one WebAssembly core
+ * instance: eps_a, ebar, F, the sums S and the gradient in the core's memory, one agent step of
+ * one episode and one synapse group per call of the kernel `rewardTraceFrame`; eps_v (float64)
+ * here.
+ *
+ * @module
+ */
+import type {
+  RewardTraceEngine,
+  RewardTraceFrame,
+  RewardTraceGroupState,
+  RewardTraceSpec,
+  RewardTraceState,
+} from "../step_engine.ts";
+import type { Precision } from "../../util/vocabulary.ts";
+import { CoreMemory } from "./core_instance.ts";
+
+/** One synapse group's traces: input (pre = x) or recurrent (pre = z(t-1)). */
+interface SynapseTraces {
+  nPre: number;
+  recurrent: boolean;
+  /** eps_v per episode and presynaptic neuron [B][nPre] (float64, here). */
+  epsV: Float64Array;
+  /** Core addresses, per episode b at b x size: eps_a [B][nPre][nAlif], ebar and F [B][nPre][n]. */
+  epsA: number;
+  ebar: number;
+  F: number;
+  /** Core addresses of the sums over episodes: unfiltered traces S and the gradient g [nPre][n]. */
+  S: number;
+  g: number;
+}
+
+/** The online reward traces of B episodes on a WebAssembly core. */
+export class WasmRewardTraces implements RewardTraceEngine {
+  /** The shape. */
+  readonly spec: RewardTraceSpec;
+  readonly #core: CoreMemory;
+  readonly #in: SynapseTraces;
+  readonly #rec: SynapseTraces;
+  /** Scratch in the core: ev, evOld [S][max nPre], psi, psiPrev, cv, ca [S][n], L, LH [n]. */
+  readonly #scratch: Record<"ev" | "evOld" | "psi" | "psiPrev" | "L" | "LH" | "cv" | "ca", number>;
+
+  /**
+   * @param module The compiled core.
+   * @param spec The shape.
+   * @param precision Arithmetic of the traces.
+   */
+  constructor(module: WebAssembly.Module, spec: RewardTraceSpec, precision: Precision) {
+    const what = "Cannot set up reward traces";
+    for (const key of ["nIn", "n", "steps", "batch"] as const) {
+      if (!Number.isInteger(spec[key]) || spec[key] < 1) {
+        throw new RangeError(`${what}: ${key} must be an integer >= 1, got ${spec[key]}`);
+      }
+    }
+    if (!Number.isInteger(spec.nLif) || spec.nLif < 0 || spec.nLif > spec.n) {
+      throw new RangeError(`${what}: nLif must be an integer in [0, n], got ${spec.nLif}`);
+    }
+    this.spec = spec;
+    const core = this.#core = new CoreMemory(module, precision);
+    const B = spec.batch, n = spec.n, S = spec.steps, nAlif = n - spec.nLif;
+    const traces = (nPre: number, recurrent: boolean): SynapseTraces => ({
+      nPre,
+      recurrent,
+      epsV: new Float64Array(B * nPre),
+      epsA: core.alloc(B * nPre * nAlif),
+      ebar: core.alloc(B * nPre * n),
+      F: core.alloc(B * nPre * n),
+      S: core.alloc(nPre * n),
+      g: core.alloc(nPre * n),
+    });
+    this.#in = traces(spec.nIn, false);
+    this.#rec = traces(n, true);
+    const maxPre = Math.max(spec.nIn, n);
+    this.#scratch = {
+      ev: core.alloc(S * maxPre),
+      evOld: core.alloc(S * maxPre),
+      psi: core.alloc(S * n),
+      psiPrev: core.alloc(S * n),
+      L: core.alloc(n),
+      LH: core.alloc(n),
+      cv: core.alloc(S * n),
+      ca: core.alloc(S * n),
+    };
+  }
+
+  /** Arithmetic of the traces. */
+  get precision(): Precision {
+    return this.#core.precision;
+  }
+
+  /** Bytes of trace memory (core and eps_v), fixed at construction. */
+  get stateBytes(): number {
+    return this.#core.arena.mark() + 8 * (this.#in.epsV.length + this.#rec.epsV.length);
+  }
+
+  frame(b: number, f: RewardTraceFrame, delta: number): void {
+    const core = this.#core, sc = this.#scratch, { n, nIn } = this.spec;
+    if (this.spec.voltage) {
+      core.write(sc.cv, f.cv!);
+      core.write(sc.ca, f.ca!);
+    }
+    core.write(sc.psi, f.psi);
+    core.write(sc.psiPrev, f.psiPrev);
+    core.write(sc.L, f.L);
+    core.write(sc.LH, f.LH);
+    this.#synapses(this.#in, b, (s, i) => f.x[s * nIn + i], delta);
+    this.#synapses(this.#rec, b, (s, i) => f.zPrev[s * n + i], delta);
+  }
+
+  /** Advances one episode's traces of a synapse group through the frame and applies delta. */
+  #synapses(
+    t: SynapseTraces,
+    b: number,
+    preAt: (s: number, i: number) => number,
+    delta: number,
+  ): void {
+    const spec = this.spec, n = spec.n, S = spec.steps, nPre = t.nPre, core = this.#core;
+    const sc = this.#scratch, alpha = spec.alpha, nAlif = n - spec.nLif;
+    const ev = core.view(sc.ev, S * nPre), evOld = core.view(sc.evOld, S * nPre);
+    for (let i = 0; i < nPre; i++) {
+      let e0 = t.epsV[b * nPre + i];
+      for (let s = 0; s < S; s++) {
+        evOld[s * nPre + i] = e0;
+        e0 = alpha * e0 + preAt(s, i);
+        ev[s * nPre + i] = e0;
+      }
+      t.epsV[b * nPre + i] = e0;
+    }
+    const size = nPre * n;
+    core.k.rewardTraceFrame(
+      ...[nPre, n, spec.nLif, S, t.recurrent ? 1 : 0],
+      ...[sc.ev, sc.evOld, sc.psi, sc.psiPrev, sc.L, sc.LH, spec.voltage ? 1 : 0, sc.cv, sc.ca],
+      ...[delta, spec.kappa, 1 - spec.kappa, spec.rho, spec.beta, spec.discount],
+      ...[core.at(t.ebar, b * size), core.at(t.F, b * size), core.at(t.epsA, b * nPre * nAlif)],
+      ...[t.S, t.g],
+    );
+  }
+
+  applyDelta(b: number, delta: number): void {
+    const n = this.spec.n, core = this.#core;
+    for (const t of [this.#in, this.#rec]) {
+      const size = t.nPre * n;
+      const F = core.view(core.at(t.F, b * size), size), grad = core.view(t.g, size);
+      for (let k = 0; k < size; k++) grad[k] += delta * F[k];
+    }
+  }
+
+  clear(b: number): void {
+    const n = this.spec.n, nAlif = n - this.spec.nLif, core = this.#core;
+    for (const t of [this.#in, this.#rec]) {
+      t.epsV.fill(0, b * t.nPre, (b + 1) * t.nPre);
+      const a = t.nPre * nAlif, size = t.nPre * n;
+      core.view(core.at(t.epsA, b * a), a).fill(0);
+      core.view(core.at(t.ebar, b * size), size).fill(0);
+      core.view(core.at(t.F, b * size), size).fill(0);
+    }
+  }
+
+  take(signal: ArrayLike<number>): { wIn: Float64Array; wRec: Float64Array } {
+    const n = this.spec.n, core = this.#core;
+    const out = (t: SynapseTraces) => {
+      const size = t.nPre * n, grad = core.read(t.g, size);
+      const S = core.view(t.S, size);
+      for (let i = 0; i < t.nPre; i++) {
+        for (let j = 0; j < n; j++) grad[i * n + j] += signal[j] * S[i * n + j];
+      }
+      S.fill(0);
+      core.view(t.g, size).fill(0);
+      return grad;
+    };
+    return { wIn: out(this.#in), wRec: out(this.#rec) };
+  }
+
+  save(): RewardTraceState {
+    const core = this.#core, { batch: B, n, nLif } = this.spec;
+    const traces = (t: SynapseTraces): RewardTraceGroupState => ({
+      epsV: t.epsV.slice(),
+      epsA: core.view(t.epsA, B * t.nPre * (n - nLif)).slice(),
+      ebar: core.view(t.ebar, B * t.nPre * n).slice(),
+      F: core.view(t.F, B * t.nPre * n).slice(),
+      S: core.view(t.S, t.nPre * n).slice(),
+      g: core.view(t.g, t.nPre * n).slice(),
+    });
+    return { in: traces(this.#in), rec: traces(this.#rec) };
+  }
+
+  load(s: RewardTraceState): void {
+    const core = this.#core, { batch: B, n, nLif } = this.spec;
+    const copy = (
+      name: string,
+      to: { length: number; set(a: ArrayLike<number>): void },
+      from: ArrayLike<number>,
+    ) => {
+      if (from?.length !== to.length) {
+        throw new RangeError(
+          `Cannot load online learner state: ${name} must hold ${to.length} values, got ${from?.length}`,
+        );
+      }
+      to.set(from);
+    };
+    for (const [name, t] of [["in", this.#in], ["rec", this.#rec]] as const) {
+      const saved = s?.[name];
+      copy(`${name}.epsV`, t.epsV, saved?.epsV);
+      copy(`${name}.epsA`, core.view(t.epsA, B * t.nPre * (n - nLif)), saved?.epsA);
+      copy(`${name}.ebar`, core.view(t.ebar, B * t.nPre * n), saved?.ebar);
+      copy(`${name}.F`, core.view(t.F, B * t.nPre * n), saved?.F);
+      copy(`${name}.S`, core.view(t.S, t.nPre * n), saved?.S);
+      copy(`${name}.g`, core.view(t.g, t.nPre * n), saved?.g);
+    }
+  }
+
+  dispose(): void {
+    // the instance's memory goes with it; nothing is shared
+  }
+}
