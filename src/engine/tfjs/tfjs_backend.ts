@@ -26,15 +26,17 @@ import {
 } from "../../model/config.ts";
 import { checkWeights, type Weights } from "../../model/weights.ts";
 import { type Batch, checkBatch, type Objective, resolveObjective } from "../../model/objective.ts";
-import { checkFeedbackMatrix } from "../../grad/feedback.ts";
-import { checkChoice } from "../../util/errors.ts";
 import {
   batchToSequences,
+  checkGradientOptions,
+  estimatesToNetwork,
+  evaluationFromNetwork,
   gradientOptionsToNetwork,
   objectiveToNetwork,
   paramsToWeights,
   resultFromNetwork,
   singlePopulationSpec,
+  trajectoryFromNetwork,
   weightsToParams,
 } from "../single_population.ts";
 
@@ -118,33 +120,18 @@ export class TfjsBackend implements Backend {
   /** Runs the batch from the zero state and records spikes, voltages, thresholds, psi and y. */
   simulate(batch: Batch): Trajectory {
     checkBatch(this.config, batch);
-    const t = this.#net.simulate(batchToSequences(batch));
-    return {
-      batchSize: batch.batchSize,
-      steps: batch.steps,
-      z: t.z[0],
-      v: t.v[0],
-      thr: t.thr[0],
-      psi: t.psi[0],
-      y: t.outputs[0],
-    };
+    return trajectoryFromNetwork(batch, this.#net.simulate(batchToSequences(batch)));
   }
 
   /** Forward pass only: loss, readout y (batch-major) and per-neuron rates. */
   evaluate(batch: Batch, objective: Objective, options: EvaluateOptions = {}): Evaluation {
     const obj = resolveObjective(objective, { config: this.config, batch });
     const net = this.#net;
-    const r = net.evaluate(batchToSequences(batch), objectiveToNetwork(obj, batch), {
-      rateEstimates: options.rateEstimate ? [options.rateEstimate] : undefined,
-    });
-    return {
-      loss: r.loss,
-      readoutLoss: r.headLosses[0],
-      regularizationLoss: r.regularizationLoss,
-      spikes: r.spikes,
-      rates: r.rates[0],
-      y: r.outputs[0],
-    };
+    return evaluationFromNetwork(
+      net.evaluate(batchToSequences(batch), objectiveToNetwork(obj, batch), {
+        rateEstimates: estimatesToNetwork(options.rateEstimate),
+      }),
+    );
   }
 
   /**
@@ -152,25 +139,8 @@ export class TfjsBackend implements Backend {
    * "factorized", the default, or "online": per-synapse traces) or eq. (1).
    */
   gradients(batch: Batch, objective: Objective, options: GradientOptions): GradientResult {
-    const action = "compute gradients";
     const obj = resolveObjective(objective, { config: this.config, batch });
-    const method = checkChoice(action, "method", options?.method, ["bptt", "eprop", "eq1"]);
-    const implementation = checkChoice(
-      action,
-      "implementation",
-      options.implementation ?? "hardcoded",
-      ["hardcoded", "autodiff"],
-    );
-    const form = checkChoice(action, "form", options.form ?? "factorized", [
-      "online",
-      "factorized",
-    ]);
-    if (method === "eprop" && options.feedback) {
-      checkFeedbackMatrix(options.feedback, {
-        nRec: this.config.neuron.nRec,
-        nOut: this.config.readout.nOut,
-      });
-    }
+    const { form, implementation } = checkGradientOptions(this.config, options);
     const net = this.#net;
     return resultFromNetwork(
       net.gradients(batchToSequences(batch), objectiveToNetwork(obj, batch), {
