@@ -316,10 +316,10 @@ Deno.test("tfjs-cpu network: invalid inputs name the field", async () => {
       () =>
         backend.gradients(p.batch, {
           ...p.objective,
-          regularization: { type: "online", c: 1, fTarget: 0.01 },
+          regularization: { type: "sparse" as "online", c: 1, fTarget: 0.01 },
         }, { method: "bptt" }),
       RangeError,
-      '"online"',
+      '"sparse"',
     );
     assert.throws(
       () =>

@@ -1,6 +1,8 @@
 /**
- * The backend interface: what the WebAssembly core implements now and the tfjs backend next.
- * A backend holds one network's weights and computes its trajectories and gradients.
+ * The backend interface of the single-population network (Figs. 3/S7), implemented by the
+ * WebAssembly core and by tfjs, each as an adapter over its composed network
+ * (single_population.ts). A backend holds one network's weights and computes its trajectories and
+ * gradients.
  *
  * @module
  */
@@ -27,7 +29,10 @@ export interface GradientOptions {
   method: GradientMethod;
   /** e-prop feedback matrix B (nRec x nOut); default w_out (symmetric). */
   feedback?: Matrix;
-  /** e-prop computation of the wasm backend (default "factorized"). */
+  /**
+   * Hard-coded e-prop: "factorized" (default) or "online" (per-synapse traces; on the wasm
+   * backend the streaming learner).
+   */
   form?: EpropForm;
   /** e-prop implementation (default "hardcoded"; "autodiff" needs the tfjs backend). */
   implementation?: EpropImplementation;

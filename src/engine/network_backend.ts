@@ -22,7 +22,7 @@ export interface NetworkGradientOptions {
    * that reads it.
    */
   feedback?: (Matrix | undefined)[];
-  /** e-prop on the WebAssembly core: "factorized" (default) or "online" (per-synapse traces). */
+  /** Hard-coded e-prop: "factorized" (default) or "online" (per-synapse traces). */
   form?: EpropForm;
   /**
    * How e-prop is computed: on the WebAssembly core always "hardcoded" (traces and learning

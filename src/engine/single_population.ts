@@ -14,8 +14,24 @@ import type { NetworkParams } from "../net/params.ts";
 import type { SequenceBatch } from "../net/batch.ts";
 import type { NetworkObjective } from "../net/objective.ts";
 import type { LossSpec } from "../net/losses.ts";
-import type { NetworkGradientOptions, NetworkGradientResult } from "./network_backend.ts";
-import type { GradientOptions, GradientResult } from "./backend.ts";
+import type { Matrix } from "../model/weights.ts";
+import type {
+  NetworkEvaluation,
+  NetworkGradientOptions,
+  NetworkGradientResult,
+  NetworkTrajectory,
+} from "./network_backend.ts";
+import type {
+  EpropForm,
+  EpropImplementation,
+  Evaluation,
+  GradientMethod,
+  GradientOptions,
+  GradientResult,
+  Trajectory,
+} from "./backend.ts";
+import { checkFeedbackMatrix } from "../grad/feedback.ts";
+import { checkChoice } from "../util/errors.ts";
 
 /**
  * @param config A single-population network.
@@ -120,4 +136,87 @@ export function resultFromNetwork(r: NetworkGradientResult): GradientResult {
     grads: paramsToWeights(r.grads),
     ...(r.rateEstimates ? { rateEstimate: r.rateEstimates[0] } : {}),
   };
+}
+
+/**
+ * @param estimate The online regularizer's rate estimate of the single population, if any.
+ * @returns The same as the composed network's per-population estimates.
+ */
+export function estimatesToNetwork(estimate: Float64Array | undefined): Float64Array[] | undefined {
+  return estimate ? [estimate] : undefined;
+}
+
+/**
+ * @param batch The batch that was simulated (its size and length).
+ * @param t The composed network's records.
+ * @returns The single population's trajectory.
+ */
+export function trajectoryFromNetwork(batch: Batch, t: NetworkTrajectory): Trajectory {
+  return {
+    batchSize: batch.batchSize,
+    steps: batch.steps,
+    z: t.z[0],
+    v: t.v[0],
+    thr: t.thr[0],
+    psi: t.psi[0],
+    y: t.outputs[0],
+  };
+}
+
+/**
+ * @param r A composed network's evaluation.
+ * @returns The same evaluation in the single-population API.
+ */
+export function evaluationFromNetwork(r: NetworkEvaluation): Evaluation {
+  return {
+    loss: r.loss,
+    readoutLoss: r.headLosses[0],
+    regularizationLoss: r.regularizationLoss,
+    spikes: r.spikes,
+    rates: r.rates[0],
+    y: r.outputs[0],
+  };
+}
+
+/** A gradient request of the single-population API, validated. */
+export interface CheckedGradientOptions {
+  /** The method. */
+  method: GradientMethod;
+  /** The hard-coded e-prop form (default "factorized"). */
+  form: EpropForm;
+  /** The e-prop implementation (default "hardcoded"). */
+  implementation: EpropImplementation;
+}
+
+/**
+ * Validates the options of `Backend.gradients` against a network: method, form and
+ * implementation by name, and an e-prop feedback matrix by shape.
+ *
+ * @param config The network.
+ * @param options The options.
+ * @returns Method, form and implementation with their defaults.
+ * @throws {RangeError} For an unknown method, form or implementation.
+ * @throws {TypeError} For a feedback matrix of the wrong shape or with a non-finite value.
+ */
+export function checkGradientOptions(
+  config: ResolvedNetworkConfig,
+  options: GradientOptions,
+): CheckedGradientOptions {
+  const action = "compute gradients";
+  const method = checkChoice(action, "method", options?.method, ["bptt", "eprop", "eq1"]);
+  const form = checkChoice(action, "form", options.form ?? "factorized", [
+    "online",
+    "factorized",
+  ]);
+  const implementation = checkChoice(
+    action,
+    "implementation",
+    options.implementation ?? "hardcoded",
+    ["hardcoded", "autodiff"],
+  );
+  const feedback: Matrix | undefined = options.feedback;
+  if (method === "eprop" && feedback) {
+    checkFeedbackMatrix(feedback, { nRec: config.neuron.nRec, nOut: config.readout.nOut });
+  }
+  return { method, form, implementation };
 }

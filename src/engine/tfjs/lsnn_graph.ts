@@ -1,12 +1,10 @@
 /**
- * The LSNN and its readout in TensorFlow.js ops (EPROP.md sections 1-2), written so that
- * autodiff gives BPTT, e-prop (stop-gradient trick) or the true learning signal of eq. (1):
- *
- * - "bptt": every path is differentiated.
- * - "eprop": the spike copy used for recurrence and reset is stop-gradiented; the copy used for the
- *   neuron's own adaptation and for the readout is not (EPROP.md 3.4, convention 1).
- * - probes: a zero tensor added to the spikes on every path outside the neuron's own adaptation;
- *   dE/dprobe(t) is then the true learning signal dE/dz(t) of eq. (1).
+ * The LSNN neuron in TensorFlow.js ops (EPROP.md section 1), the one place the tfjs engine writes
+ * its equations: {@linkcode neuronStep} is one step of a population, which the composed network's
+ * graph unrolls (network_graph.ts; the single population of Figs. 3/S7 runs on it too); the
+ * agent's graph builds on the same ops. They are written so that autodiff gives BPTT, e-prop
+ * (stop-gradient trick, EPROP.md 3.4) or, with probes added to the spikes, the true learning
+ * signal of eq. (1).
  *
  * The spike nonlinearity has a custom gradient: dz/dv = psi, dz/dA = -psi, with psi = 0 while
  * refractory. The refractory counter is not differentiated.
@@ -15,113 +13,6 @@
  */
 import { tf } from "./tf.ts";
 import type { ModelConstants } from "../../model/constants.ts";
-
-/** Network tensors of one call (w_rec with its diagonal masked out by the caller). */
-export interface GraphWeights {
-  /** [nIn, n]. */
-  wIn: tf.Tensor2D;
-  /** [n, n], zero diagonal. */
-  wRec: tf.Tensor2D;
-  /** [n, nOut]. */
-  wOut: tf.Tensor2D;
-  /** [nOut], or undefined. */
-  bOut?: tf.Tensor1D;
-  /** [n] adaptation strengths. */
-  beta: tf.Tensor1D;
-}
-
-/** How the graph is differentiated. */
-export type GraphMode = "bptt" | "eprop";
-
-/** Options of {@linkcode runGraph}. */
-export interface GraphOptions {
-  /** Differentiation mode. */
-  mode: GraphMode;
-  /** e-prop: feedback matrix B [n, nOut] that replaces w_out in the backward pass of the readout. */
-  feedback?: tf.Tensor2D;
-  /** Zero tensor [T, B, n] added to the spikes outside the own-adaptation path (eq. 1). */
-  probes?: tf.Tensor3D;
-}
-
-/** Per-step records of a run, each [T, B, n] (y: [T, B, nOut]). */
-export interface GraphRecord {
-  /** Spikes as seen by the readout and regularizer (differentiable). */
-  z: tf.Tensor3D;
-  /** Pseudo-derivatives. */
-  psi: tf.Tensor3D;
-  /** Membrane potentials. */
-  v: tf.Tensor3D;
-  /** Adaptive thresholds. */
-  thr: tf.Tensor3D;
-  /** Filtered spikes zbar. */
-  zbar: tf.Tensor3D;
-  /** Readout. */
-  y: tf.Tensor3D;
-}
-
-/**
- * Runs the network on time-major inputs.
- * @param k Model constants.
- * @param w Weights.
- * @param x Inputs [T, B, nIn].
- * @param options Mode, feedback, probes.
- * @returns The records (to be used inside a tf.tidy or tf.grads scope).
- */
-export function runGraph(
-  k: ModelConstants,
-  w: GraphWeights,
-  x: tf.Tensor3D,
-  options: GraphOptions,
-): GraphRecord {
-  const [T, B] = x.shape;
-  const n = w.wRec.shape[0];
-  const step = neuronStep(k);
-  const xs = tf.unstack(x) as tf.Tensor2D[];
-  const probes = options.probes ? tf.unstack(options.probes) as tf.Tensor2D[] : undefined;
-  let v: tf.Tensor = tf.zeros([B, n]);
-  let a: tf.Tensor = tf.zeros([B, n]);
-  let r: tf.Tensor = tf.zeros([B, n]);
-  let zRecPrev: tf.Tensor = tf.zeros([B, n]);
-  let zAdaptPrev: tf.Tensor = tf.zeros([B, n]);
-  let zbar: tf.Tensor = tf.zeros([B, n]);
-  const rec: Record<keyof GraphRecord, tf.Tensor[]> = {
-    z: [],
-    psi: [],
-    v: [],
-    thr: [],
-    zbar: [],
-    y: [],
-  };
-  for (let t = 0; t < T; t++) {
-    let z: tf.Tensor, psi: tf.Tensor, A: tf.Tensor;
-    ({ v, a, r, z, psi, A } = step(
-      { v, a, r, zRecPrev, zAdaptPrev },
-      { current: tf.matMul(xs[t], w.wIn), wRec: w.wRec, beta: w.beta },
-    ));
-    const zOut = probes ? tf.add(z, probes[t]) : z;
-    zbar = tf.add(tf.mul(k.kappa, zbar), tf.mul(k.c, zOut));
-    let y: tf.Tensor = options.feedback
-      ? readoutWithFeedback(zbar as tf.Tensor2D, w.wOut, options.feedback)
-      : tf.matMul(zbar as tf.Tensor2D, w.wOut);
-    if (w.bOut) y = tf.add(y, w.bOut);
-    zRecPrev = options.mode === "eprop" ? stopGradient(zOut) : zOut;
-    zAdaptPrev = z;
-    rec.z.push(zOut);
-    rec.psi.push(psi);
-    rec.v.push(v);
-    rec.thr.push(A);
-    rec.zbar.push(zbar);
-    rec.y.push(y);
-  }
-  return {
-    z: tf.stack(rec.z) as tf.Tensor3D,
-    psi: tf.stack(rec.psi) as tf.Tensor3D,
-    v: tf.stack(rec.v) as tf.Tensor3D,
-    thr: tf.stack(rec.thr) as tf.Tensor3D,
-    zbar: tf.stack(rec.zbar) as tf.Tensor3D,
-    y: tf.stack(rec.y) as tf.Tensor3D,
-  };
-}
 
 /**
  * The refractory counter update r <- clip(r + n_ref * z * dt - 1, 0, n_ref), opaque to autodiff.
@@ -243,8 +134,8 @@ export interface NeuronState {
 }
 
 /**
- * One step of EPROP.md section 1 in tensor ops, for one population: the shared body of the
- * single-population graph and the composed network's populations.
+ * One step of EPROP.md section 1 in tensor ops, for one population: the body that every
+ * population of a composed network (the single population of Figs. 3/S7 among them) unrolls.
  *
  * @param k The population's constants.
  * @returns step(state, { current: input current from outside (before the scaling s), wRec, beta })

@@ -14,7 +14,7 @@
  * @module
  */
 import { tf } from "./tf.ts";
-import { neuronStep, readoutWithFeedback, stopGradient } from "./lsnn_graph.ts";
+import { customOp, neuronStep, readoutWithFeedback, stopGradient } from "./lsnn_graph.ts";
 import {
   headReads,
   type Population,
@@ -158,6 +158,29 @@ export interface NetworkRecord {
 }
 
 /**
+ * Rows of a matrix by index (tf.gather along axis 0) whose gradient scatters back with ScatterNd,
+ * summing repeated indices: gather's own gradient needs the UnsortedSegmentSum kernel, which the
+ * tfjs "wasm" backend does not have.
+ *
+ * @param x [rows, n].
+ * @param indices int32 [m], each in [0, rows).
+ * @returns [m, n].
+ */
+export const gatherRows: (x: tf.Tensor, indices: tf.Tensor1D) => tf.Tensor2D = customOp(
+  ([x, indices], save) => {
+    save([indices]);
+    const shape = x.shape;
+    return {
+      value: tf.gather(x, indices),
+      gradFunc: (dy, saved) => [
+        tf.scatterND(tf.expandDims(saved[0], 1), dy, shape),
+        tf.zerosLike(saved[0]),
+      ],
+    };
+  },
+) as (x: tf.Tensor, indices: tf.Tensor1D) => tf.Tensor2D;
+
+/**
  * Maps a time-major tensor between input time and a backward population's own time (the map is
  * its own inverse); rows past a sequence's length become zero.
  *
@@ -168,7 +191,7 @@ export interface NetworkRecord {
 export function reverseTime(x: tf.Tensor3D, seq: SequenceTensors): tf.Tensor3D {
   const [T, B, n] = x.shape;
   const rows = tf.concat([tf.reshape(x, [T * B, n]), tf.zeros([1, n])], 0);
-  return tf.reshape(tf.gather(rows, seq.reverseIndex), [T, B, n]);
+  return tf.reshape(gatherRows(rows, seq.reverseIndex), [T, B, n]);
 }
 
 /**
@@ -202,7 +225,7 @@ export function presynapticInputs(
   const { below, seq } = options;
   const { steps: T, batchSize: B } = seq;
   if (pop.layer === 0) {
-    const rows = tf.gather(seq.frameRows, seq.frameIndex[pop.direction]);
+    const rows = gatherRows(seq.frameRows, seq.frameIndex[pop.direction]);
     return tf.reshape(rows, [T, B, pop.nIn]);
   }
   return pop.direction === "forward" ? below! : reverseTime(below!, seq);
@@ -236,7 +259,7 @@ export function runNetworkGraph(
         // x @ w_in once per frame, then each own step gathers its frame's row.
         const perFrame = tf.matMul(seq.frameRows, pw.wIn);
         current = tf.reshape(
-          tf.gather(perFrame, seq.frameIndex[pop.direction]),
+          gatherRows(perFrame, seq.frameIndex[pop.direction]),
           [T, B, pop.nRec],
         );
       } else {

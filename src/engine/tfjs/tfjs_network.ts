@@ -2,13 +2,15 @@
  * The TensorFlow.js implementation of a composed network ({@linkcode NetworkBackend}): input
  * frames repeated, stacked and bidirectional LSNN layers, pooled readout heads, variable-length
  * sequences (NETWORK_CASE.md). BPTT and layer-local e-prop by automatic differentiation (the
- * autodiff reference for the WebAssembly core), e-prop also hard-coded with factorized
- * eligibility traces, and eq. (1) from the true learning signals. Arithmetic is float32.
+ * autodiff reference for the WebAssembly core), e-prop also hard-coded with eligibility traces
+ * (factorized, or per synapse: the "online" form), and eq. (1) from the true learning signals;
+ * the firing-rate regularizer of either type. Arithmetic is float32. The single population of
+ * Figs. 3/S7 ({@linkcode TfjsBackend}) runs on it.
  *
  * @module
  */
 import { tf, type TfBackendName, useTfBackend } from "./tf.ts";
-import { simpleRegularizerGraph } from "./objective_graph.ts";
+import { traceGradient } from "./hardcoded_eprop.ts";
 import {
   type NetworkGraphWeights,
   type NetworkRecord,
@@ -44,7 +46,7 @@ import {
   zeroNetworkParams,
 } from "../../net/params.ts";
 import type { LossContext } from "../../net/losses.ts";
-import { RateRegularizer } from "../../grad/rate_regularizer.ts";
+import { rateRegularization, type SpikeCounts } from "../../net/regularization.ts";
 import type { Matrix } from "../../model/weights.ts";
 import { checkChoice, checkFiniteArray, describe } from "../../util/errors.ts";
 
@@ -76,7 +78,7 @@ interface Prepared {
 
 /** What the objective of one run gave. */
 interface ObjectiveValues {
-  /** Differentiable E (head losses injected as sum(y * dE/dy), plus the regularizer). */
+  /** Differentiable E: head losses injected as sum(y * dE/dy), the regularizer as sum(z dE/dz). */
   loss: tf.Scalar;
   headLosses: number[];
   regularizationLoss: number;
@@ -86,6 +88,13 @@ interface ObjectiveValues {
   outputs: Float64Array[];
   /** Per population, sum over batch and steps of z. */
   sums: Float64Array[];
+  /**
+   * Per population, the regularizer's dE/dz in its own time: [1, 1, n] (every step, simple type)
+   * or [T, 1, n] (online type); empty without a regularizer.
+   */
+  regSignals: tf.Tensor3D[];
+  /** Online regularizer: the updated rate estimates. */
+  rateEstimates?: Float64Array[];
 }
 
 /**
@@ -95,7 +104,8 @@ interface ObjectiveValues {
  * Methods of {@linkcode TfjsNetwork.gradients}: "bptt" (autodiff through everything), "eprop"
  * (layer-local, per-head feedback; implementation "autodiff", the default here, or "hardcoded")
  * and "eq1" (true dE/dz of each population times its eligibility traces; equals BPTT). The
- * regularizer must be of the "simple" type.
+ * regularizer is of the "simple" or the "online" type (each population's rate estimate carried
+ * from call to call in `rateEstimates`), as on the WebAssembly core.
  *
  * @example BPTT equals eq. (1) on a bidirectional layer
  * ```ts
@@ -231,15 +241,15 @@ export class TfjsNetwork implements NetworkBackend {
    * Forward pass and objective, no gradients.
    *
    * @param batch The batch.
-   * @param objective Losses per head, regularizer ("simple" only), L2.
-   * @param _options Unused (the online regularizer is not supported on tfjs networks).
-   * @returns Losses, spikes, rates and outputs.
+   * @param objective Losses per head, regularizer, L2.
+   * @param options Online regularizer: each population's rate estimate from the previous call.
+   * @returns Losses, spikes, rates and outputs (and the updated estimates).
    * @throws {TypeError|RangeError} For an invalid batch or objective.
    */
   evaluate(
     batch: SequenceBatch,
     objective: NetworkObjective,
-    _options: { rateEstimates?: Float64Array[] } = {},
+    options: { rateEstimates?: Float64Array[] } = {},
   ): NetworkEvaluation {
     const prep = this.#prepare(batch, objective);
     const w = this.#active();
@@ -247,7 +257,7 @@ export class TfjsNetwork implements NetworkBackend {
     tf.tidy(() => {
       const seq = sequenceTensors(this.net, { ...batch, lengths: prep.lengths });
       const rec = runNetworkGraph(this.net, graphWeights(w), { seq, mode: "bptt" });
-      const values = this.#objective(rec, prep, seq);
+      const values = this.#objective(rec, prep, { seq, estimates: options.rateEstimates });
       const l2Loss = addL2(prep.objective.l2, this.#params, zeroNetworkParams(this.net));
       out = this.#evaluation(values, l2Loss, seq);
     });
@@ -258,9 +268,10 @@ export class TfjsNetwork implements NetworkBackend {
    * Loss and gradients.
    *
    * @param batch The batch.
-   * @param objective Losses per head, regularizer ("simple" only), L2.
-   * @param options Method; e-prop feedback per head and implementation ("autodiff", the
-   *   default, or "hardcoded").
+   * @param objective Losses per head, regularizer, L2.
+   * @param options Method; e-prop feedback per head, implementation ("autodiff", the default, or
+   *   "hardcoded") and, hard-coded, form ("factorized", the default, or "online": per-synapse
+   *   traces); the online regularizer's rate estimates.
    * @returns The evaluation and dE/dparams (zero diagonals in w_rec; L2 term included).
    * @throws {TypeError|RangeError} For an invalid batch, objective or option.
    */
@@ -277,10 +288,12 @@ export class TfjsNetwork implements NetworkBackend {
       options.implementation ?? "autodiff",
       ["hardcoded", "autodiff"],
     );
-    if (options.form !== undefined) {
-      checkChoice(action, "form", options.form, ["online", "factorized"]);
-    }
+    const form = checkChoice(action, "form", options.form ?? "factorized", [
+      "online",
+      "factorized",
+    ]);
     const feedback = method === "eprop" ? this.#checkFeedback(options.feedback) : [];
+    const estimates = options.rateEstimates;
     const prep = this.#prepare(batch, objective);
     const w = this.#active();
     const net = this.net;
@@ -324,7 +337,7 @@ export class TfjsNetwork implements NetworkBackend {
               mode: method === "bptt" ? "bptt" : "eprop",
               feedback: fb,
             });
-            values = this.#objective(rec, prep, seq);
+            values = this.#objective(rec, prep, { seq, estimates });
             return values.loss;
           })([...popVars, ...headVars]);
           w.populations.forEach((_, i) => popGrads.push({ wIn: g[2 * i], wRec: g[2 * i + 1] }));
@@ -345,28 +358,22 @@ export class TfjsNetwork implements NetworkBackend {
               // The forward scope disposes what f does not return; keep what the traces read.
               for (const p of rec.populations) kept.push(tf.keep(p.zOwn), tf.keep(p.psiOwn));
               for (const f of rec.features) kept.push(tf.keep(f));
-              values = this.#objective(rec, prep, seq);
+              values = this.#objective(rec, prep, { seq, estimates });
               return values.loss;
             })([...probes, ...headVars]);
             signals = g.slice(0, probes.length);
             headGrads.push(...g.slice(probes.length));
           } else {
             rec = runNetworkGraph(net, graphWeights(w), { seq, mode: "bptt" });
-            values = this.#objective(rec, prep, seq);
+            values = this.#objective(rec, prep, { seq, estimates });
             const readout = readoutLearningSignals(net, values.dEdy, {
               feedback: net.heads.map((_, h) => fb[h] ?? w.heads[h].wOut),
               seq,
             });
-            const reg = prep.objective.regularization;
+            const regSignals = values.regSignals;
             signals = net.populations.map((p, i) => {
-              let s: tf.Tensor3D = readout[i];
-              if (reg) {
-                const r = this.#regularizer(reg, p.nRec, seq);
-                const out = new Float64Array(p.nRec);
-                r.finish(values!.sums[i], out);
-                s = tf.add(s, tf.tensor3d(Float32Array.from(out), [1, 1, p.nRec]));
-              }
-              return p.direction === "forward" ? s : reverseTime(s, seq);
+              const s = p.direction === "forward" ? readout[i] : reverseTime(readout[i], seq);
+              return regSignals.length ? tf.add(s, regSignals[i]) : s;
             });
             for (const h of lossHeads) {
               headGrads.push(...exactReadoutGradients(net.heads[h].bias, {
@@ -375,7 +382,14 @@ export class TfjsNetwork implements NetworkBackend {
               }));
             }
           }
-          popGrads.push(...traceGradients(net, rec!, { signals, seq, weights: w }));
+          popGrads.push(
+            ...traceGradients(net, rec!, {
+              signals,
+              seq,
+              weights: w,
+              perSynapse: method === "eprop" && form === "online",
+            }),
+          );
         }
         const grads = zeroNetworkParams(net);
         const read = (t: tf.Tensor, into: Float64Array) => into.set(t.dataSync());
@@ -430,11 +444,6 @@ export class TfjsNetwork implements NetworkBackend {
   #prepare(batch: SequenceBatch, objective: NetworkObjective): Prepared {
     const lengths = checkSequenceBatch(this.net, batch);
     const resolved = resolveNetworkObjective(this.net, objective);
-    if (resolved.regularization?.type === "online") {
-      throw new RangeError(
-        'Cannot evaluate objective: regularization.type "online" is not supported on tfjs networks; use "simple"',
-      );
-    }
     const contexts = this.net.heads.map((head, h): LossContext => {
       const pooled = head.pool === "frame_mean";
       return {
@@ -477,24 +486,18 @@ export class TfjsNetwork implements NetworkBackend {
     });
   }
 
-  #regularizer(
-    reg: NonNullable<ResolvedNetworkObjective["regularization"]>,
-    nRec: number,
-    seq: SequenceTensors,
-  ): RateRegularizer {
-    return new RateRegularizer(reg, {
-      nRec,
-      batchSize: seq.batchSize,
-      steps: seq.steps,
-      dt: this.net.dtMs,
-    });
-  }
-
   /**
    * The objective of one run: each head's loss from its SequenceLoss on y's values, injected as
-   * sum(y * dE/dy) so that autodiff carries exactly dE/dy, plus the simple regularizer in ops.
+   * sum(y * dE/dy) so that autodiff carries exactly dE/dy, and the regularizer from the spike
+   * counts (src/net/regularization.ts, as on the core), injected as sum(z * dE/dz) in each
+   * population's own time.
    */
-  #objective(rec: NetworkRecord, prep: Prepared, seq: SequenceTensors): ObjectiveValues {
+  #objective(
+    rec: NetworkRecord,
+    prep: Prepared,
+    options: { seq: SequenceTensors; estimates?: Float64Array[] },
+  ): ObjectiveValues {
+    const { seq, estimates } = options;
     const terms: tf.Tensor[] = [];
     const headLosses: number[] = [];
     const dEdy: (tf.Tensor3D | undefined)[] = [];
@@ -513,27 +516,40 @@ export class TfjsNetwork implements NetworkBackend {
       }
       return batchMajorData(y, h.y.shape);
     });
-    const sums = rec.populations.map((p) => {
-      const z = p.z.dataSync();
-      const n = p.z.shape[2];
-      const s = new Float64Array(n);
-      for (let i = 0; i < z.length; i++) s[i % n] += z[i];
-      return s;
-    });
-    let regularizationLoss = 0;
     const reg = prep.objective.regularization;
-    if (reg) {
-      rec.populations.forEach((p, i) => {
-        terms.push(simpleRegularizerGraph(reg, p.z, this.net.dtMs));
-        regularizationLoss += this.#regularizer(reg, p.z.shape[2], seq).loss(sums[i]);
-      });
+    const counts = rec.populations.map((p) => spikeCounts(p.zOwn, reg?.type === "online"));
+    const sums = counts.map((c) => c.sums);
+    if (!reg) {
+      const loss = (terms.length ? tf.addN(terms) : tf.scalar(0)) as tf.Scalar;
+      return { loss, headLosses, regularizationLoss: 0, dEdy, outputs, sums, regSignals: [] };
     }
-    const loss = (terms.length ? tf.addN(terms) : tf.scalar(0)) as tf.Scalar;
-    return { loss, headLosses, regularizationLoss, dEdy, outputs, sums };
+    const r = rateRegularization(this.net, reg, {
+      batchSize: seq.batchSize,
+      steps: seq.steps,
+      populations: counts,
+      estimates,
+    });
+    const regSignals = r.signals.map((sig, i) => {
+      const n = this.net.populations[i].nRec;
+      const signal = tf.tensor3d(Float32Array.from(sig.data), [sig.stride ? seq.steps : 1, 1, n]);
+      terms.push(tf.sum(tf.mul(rec.populations[i].zOwn, signal)));
+      return signal;
+    });
+    const loss = tf.addN(terms) as tf.Scalar;
+    return {
+      loss,
+      headLosses,
+      regularizationLoss: r.loss,
+      dEdy,
+      outputs,
+      sums,
+      regSignals,
+      ...(r.estimates ? { rateEstimates: r.estimates } : {}),
+    };
   }
 
   #evaluation(values: ObjectiveValues, l2Loss: number, seq: SequenceTensors): NetworkEvaluation {
-    const { headLosses, regularizationLoss, sums, outputs } = values;
+    const { headLosses, regularizationLoss, sums, outputs, rateEstimates } = values;
     const steps = seq.batchSize * seq.steps;
     const total = sums.reduce((a, s) => a + s.reduce((x, y) => x + y, 0), 0);
     return {
@@ -544,18 +560,25 @@ export class TfjsNetwork implements NetworkBackend {
       spikes: Math.round(total * this.net.dtMs),
       rates: sums.map((s) => s.map((v) => v / steps)),
       outputs,
+      ...(rateEstimates ? { rateEstimates } : {}),
     };
   }
 }
 
 /**
  * Eq. (1) / hard-coded e-prop: per population, sum_t L(t) e(t) with the signals in its own time,
- * its eligibility traces from its own-time presynaptic values (x or the layer below, z(t-1)).
+ * its eligibility traces from its own-time presynaptic values (x or the layer below, z(t-1)),
+ * factorized or (`perSynapse`) with per-synapse traces.
  */
 function traceGradients(
   net: ResolvedNetwork,
   rec: NetworkRecord,
-  options: { signals: tf.Tensor[]; seq: SequenceTensors; weights: WeightTensors },
+  options: {
+    signals: tf.Tensor[];
+    seq: SequenceTensors;
+    weights: WeightTensors;
+    perSynapse: boolean;
+  },
 ): { wIn: tf.Tensor; wRec: tf.Tensor }[] {
   const { signals, seq, weights } = options;
   return net.populations.map((p, i) => {
@@ -565,13 +588,20 @@ function traceGradients(
       seq,
     });
     const [T, B, n] = zOwn.shape;
-    const zPrev = tf.concat([tf.zeros([1, B, n]), tf.slice(zOwn, [0, 0, 0], [T - 1, B, n])]);
-    const g = traceGradientFactorized(p.consts, {
-      pre: tf.concat([x, zPrev], 2) as tf.Tensor3D,
-      psi: psiOwn,
-      beta: weights.populations[i].beta,
-      signal: signals[i] as tf.Tensor3D,
-    });
+    const beta = weights.populations[i].beta;
+    const signal = signals[i] as tf.Tensor3D;
+    let g: tf.Tensor2D;
+    if (options.perSynapse) {
+      g = traceGradient(p.consts, { x, z: zOwn, psi: psiOwn, beta, unfiltered: signal });
+    } else {
+      const zPrev = tf.concat([tf.zeros([1, B, n]), tf.slice(zOwn, [0, 0, 0], [T - 1, B, n])]);
+      g = traceGradientFactorized(p.consts, {
+        pre: tf.concat([x, zPrev], 2) as tf.Tensor3D,
+        psi: psiOwn,
+        beta,
+        signal,
+      });
+    }
     return {
       wIn: tf.slice(g, [0, 0], [p.nIn, n]),
       wRec: tf.mul(tf.slice(g, [p.nIn, 0], [n, n]), weights.populations[i].mask),
@@ -589,6 +619,20 @@ function exactReadoutGradients(
   const flatZbar = tf.reshape(records.zbar, [U * B, nFeat]) as tf.Tensor2D;
   const wOut = tf.matMul(flatZbar, flatDy, true, false);
   return bias ? [wOut, tf.sum(flatDy, 0)] : [wOut];
+}
+
+/** Spike counts of a population from its own-time spikes [T, B, n] (per step: online type). */
+function spikeCounts(zOwn: tf.Tensor3D, perStep: boolean): SpikeCounts {
+  const z = zOwn.dataSync();
+  const [T, B, n] = zOwn.shape;
+  const sums = new Float64Array(n);
+  for (let i = 0; i < z.length; i++) sums[i % n] += z[i];
+  if (!perStep) return { sums };
+  const stepSums = new Float64Array(T * n);
+  for (let t = 0; t < T; t++) {
+    for (let i = t * B * n; i < (t + 1) * B * n; i++) stepSums[t * n + (i % n)] += z[i];
+  }
+  return { sums, stepSums };
 }
 
 function isResolved(spec: NetworkSpec | ResolvedNetwork): spec is ResolvedNetwork {
