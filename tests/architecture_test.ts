@@ -20,15 +20,6 @@ const graph = await readImportGraph(ROOT.pathname);
  * that no longer breaks one fails the test, so the list only shrinks.
  */
 const PENDING: string[] = [
-  "src/agent/reward_online.ts imports src/engine/wasm/core_instance.ts",
-  "src/agent/reward_online.ts imports src/engine/wasm/module.ts",
-  "src/agent/agent_network.ts imports src/engine/wasm/spiking_conv.ts",
-  "src/agent/agent_network.ts imports src/engine/wasm/module.ts",
-  "src/engine/tfjs/agent_graph.ts imports src/agent/actor_critic.ts",
-  "src/engine/tfjs/agent_graph.ts imports src/engine/wasm/module.ts",
-  "src/engine/tfjs/agent_record.ts imports src/agent/agent_network.ts",
-  "src/engine/tfjs/agent_record.ts imports src/engine/wasm/spiking_conv.ts",
-  "src/engine/tfjs/agent_record.ts imports src/engine/wasm/module.ts",
   "src/experiments/fig3_figures.ts imports src/engine/wasm/wasm_backend.ts",
   "src/experiments/workers.ts imports src/engine/wasm/parallel_network.ts",
   "src/experiments/fig2_report.ts imports src/engine/wasm/wasm_network.ts",
