@@ -7,7 +7,8 @@
  * traces run forward in time, each way of propagating the learning signal), the recorded membrane
  * potentials (bit for bit in f64) and external errors at them (dEdv: BPTT against the reverse
  * pass and forward-mode derivatives of sum dE/dz . z + dE/dv . v, e-prop against eligibility
- * traces), f32 against f64, the paper's layers on Pong frames, and bad inputs.
+ * traces), the paper's layers on Pong frames, and bad inputs. (f32 against f64 and tfjs against
+ * the core: tests/engine_matrix_test.ts.)
  */
 import assert from "node:assert/strict";
 import { SpikingConv } from "../src/engine/wasm/spiking_conv.ts";
@@ -22,6 +23,7 @@ import { preprocess } from "../src/env/preprocess.ts";
 import { Rng } from "../src/util/rng.ts";
 import { relativeError } from "./_random_network.ts";
 import { kernelSetup } from "./_kernel_setup.ts";
+import { convProblem as problem, randomDEdv, SMALL } from "./_engine_matrix_conv.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Plain float64 reference: naive loops over the definitions.
@@ -353,29 +355,7 @@ function refEprop(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Problems.
-
-/** Small layers that exercise every tail of the kernels' blocking in both precisions. */
-const SMALL: SpikingConvSpec = {
-  height: 12,
-  width: 12,
-  channels: 2,
-  layers: [{ filters: 9, kernel: 4, stride: 2 }, { filters: 5, kernel: 2, stride: 1 }],
-  stepsPerFrame: 3,
-};
-
-function problem(specIn: SpikingConvSpec, seed: number, B = 2, F = 3, gain = 2) {
-  const spec = resolveSpikingConvSpec(specIn);
-  const rng = new Rng(seed);
-  const params = initSpikingConvParams(spec, rng, { gain });
-  const pixels = spec.height * spec.width * spec.channels;
-  const frames = Float64Array.from({ length: F * B * pixels }, () => rng.uniform());
-  const T = F * spec.stepsPerFrame;
-  const dEdz = spec.layers.map((l) =>
-    Float64Array.from({ length: T * B * l.units }, () => rng.normal())
-  );
-  return { spec, params, frames, B, F, T, dEdz, rng };
-}
+// Helpers (the problems are in _engine_matrix_conv.ts).
 
 function firstMismatch(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
@@ -615,13 +595,6 @@ Deno.test("spiking CNN with three layers: forward bit for bit, BPTT and e-prop a
   }
 });
 
-/** Random external errors at the potentials of every layer, [T][B][units] each. */
-function randomDEdv(spec: ResolvedSpikingConvSpec, T: number, B: number, rng: Rng, scale = 1) {
-  return spec.layers.map((l) =>
-    Float64Array.from({ length: T * B * l.units }, () => scale * rng.normal())
-  );
-}
-
 Deno.test("spiking CNN potentials (f64) equal the reference v at every step bit for bit; recording changes nothing", async () => {
   const { spec, params, frames, B, F, T, dEdz } = problem(SMALL, 7);
   const net = await SpikingConv.create(SMALL, params, { precision: "f64" });
@@ -750,37 +723,6 @@ Deno.test("spiking CNN e-prop with dEdv (f64) equals forward-mode eligibility tr
   const inst = net.gradients(pass, [], { method: "eprop", propagate: "instant", dEdv: top });
   assert.ok(inst[0].some((x) => x !== 0));
   console.log(`e-prop with dEdv vs reference, relative errors: ${errors.join(", ")}`);
-});
-
-Deno.test("spiking CNN f32 agrees with f64: same spikes, potentials within 1e-5, gradients within 1e-4", async () => {
-  const { params, frames, B, F, T, dEdz, spec, rng } = problem(SMALL, 5);
-  const dEdv = randomDEdv(spec, T, B, rng);
-  const nets = await Promise.all(
-    (["f32", "f64"] as const).map((precision) => SpikingConv.create(SMALL, params, { precision })),
-  );
-  const passes = nets.map((net) => net.forward(frames, B, F, { recordPotentials: true }));
-  const errors: string[] = [];
-  spec.layers.forEach((_, l) => {
-    assert.equal(firstMismatch(passes[0].spikes(l), passes[1].spikes(l)), -1, `layer ${l}`);
-    const err = relativeError(passes[0].potentials(l), passes[1].potentials(l));
-    errors.push(`v[${l}] ${err.toExponential(1)}`);
-    assert.ok(err < 1e-5, `potentials of layer ${l}: ${err}`);
-  });
-  for (const method of ["bptt", "eprop"] as const) {
-    const [g32, g64] = nets.map((net, i) => net.gradients(passes[i], dEdz, { method }));
-    g32.forEach((g, l) => {
-      const err = relativeError(g, g64[l]);
-      errors.push(`${method}[${l}] ${err.toExponential(1)}`);
-      assert.ok(err < 1e-4, `${method} layer ${l}: ${err}`);
-    });
-    const [v32, v64] = nets.map((net, i) => net.gradients(passes[i], dEdz, { method, dEdv }));
-    v32.forEach((g, l) => {
-      const err = relativeError(g, v64[l]);
-      errors.push(`${method}+dEdv[${l}] ${err.toExponential(1)}`);
-      assert.ok(err < 1e-4, `${method} with dEdv, layer ${l}: ${err}`);
-    });
-  }
-  console.log(`f32 vs f64 gradients, relative differences: ${errors.join(", ")}`);
 });
 
 /** Preprocessed Pong frames [1][B][84][84][1] after some random-policy steps. */

@@ -206,7 +206,8 @@ export function compareBits(actual: CaseBits, reference: CaseBits): Comparison {
 }
 
 /**
- * Compares a result with a golden expected file (gradients only, like tests/golden_test.ts).
+ * Compares a result with a golden expected file (gradients only, like the golden cells of
+ * tests/engine_matrix_test.ts).
  * @param actual The computed result.
  * @param expected The parsed `.expected.json`.
  * @returns The comparison (relative max-abs error per matrix).

@@ -3,7 +3,7 @@
  * resizing (known frames and an independent area-average reference), and the wrapper's action
  * repeat, max-pool, reward clipping, episode ends inside the repeat and truncation with jitter on
  * a scripted fake raw environment; bad options refused. (Bit-exactness against ALE's own C++
- * preprocessing is in env_ale_test.ts.)
+ * preprocessing is in tests/env_ale_test.ts.)
  */
 import assert from "node:assert/strict";
 import {
@@ -12,10 +12,10 @@ import {
   preprocess,
   preprocessFrame,
   type ResettableVectorEnv,
-} from "../src/env/preprocess.ts";
-import type { EpisodeRecord, VectorEnv, VectorStep } from "../src/env/vector_env.ts";
-import { Rng } from "../src/util/rng.ts";
-import { createGame } from "../src/env/games/index.ts";
+} from "./preprocess.ts";
+import type { EpisodeRecord, VectorEnv, VectorStep } from "./vector_env.ts";
+import { Rng } from "../util/rng.ts";
+import { createGame } from "./games/index.ts";
 
 const H = 210, W = 160;
 
