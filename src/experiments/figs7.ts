@@ -11,7 +11,6 @@ import { type ResolvedNetworkConfig, resolveNetworkConfig } from "../model/confi
 import { initWeights } from "../model/weights.ts";
 import type { Batch, Objective } from "../model/objective.ts";
 import type { Backend, GradientResult } from "../engine/backend.ts";
-import { WasmBackend } from "../engine/wasm/wasm_backend.ts";
 import { type BackendName, createBackend } from "../engine/factory/load_backend.ts";
 import { gradientWorkers, workerNote } from "./workers.ts";
 import { Rng } from "../util/rng.ts";
@@ -269,7 +268,7 @@ export async function runFigS7(
   });
   let check: GradientCheck | undefined;
   if (f["gradient-check"]) {
-    const ref = await WasmBackend.create(config, options.state?.weights ?? weights, {
+    const ref = await createBackend(config, options.state?.weights ?? weights, {
       precision: "f64",
     });
     const fb = feedback.matrix(weights.wOut);
