@@ -13,6 +13,7 @@ import type { Batch, Objective } from "../model/objective.ts";
 import type { Backend, GradientResult } from "../engine/backend.ts";
 import { type BackendName, createBackend } from "../engine/factory/load_backend.ts";
 import { gradientWorkers, workerNote } from "./workers.ts";
+import { TRAINING_MUTABLE_FLAGS, trainingFlags } from "./training_flags.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
 import { initialTrainingState, train } from "../train/trainer.ts";
@@ -26,6 +27,7 @@ import { compareGradients } from "../verify/checks.ts";
 
 /** The flags of `deno task figS7` (the original's, in kebab case). */
 export const FIGS7_FLAGS: FlagSpecs = {
+  ...trainingFlags({ out: "out/figS7", printEvery: 100, checkpointEvery: 200 }),
   "n-batch": {
     type: "int",
     default: 1,
@@ -37,7 +39,6 @@ export const FIGS7_FLAGS: FlagSpecs = {
   "n-in": { type: "int", default: 100, min: 1, help: "input channels", max: 100_000 },
   "n-rec": { type: "int", default: 100, min: 1, help: "LIF neurons", max: 100_000 },
   f0: { type: "number", default: 50, min: 0, help: "input rate (Hz)", max: 1000 },
-  "reg-rate": { type: "number", default: 10, min: 0, help: "target firing rate (Hz)", max: 1000 },
   "n-iter": { type: "int", default: 2000, min: 1, help: "iterations", max: 10_000_000 },
   "seq-len": {
     type: "int",
@@ -45,20 +46,6 @@ export const FIGS7_FLAGS: FlagSpecs = {
     min: 1,
     help: "sequence length (steps)",
     max: 10_000_000,
-  },
-  "print-every": { type: "int", default: 100, min: 0, help: "iterations between progress lines" },
-  "checkpoint-every": {
-    type: "int",
-    default: 200,
-    min: 1,
-    max: 10_000_000,
-    help: "iterations between checkpoints (also written at iteration 0 and at the end)",
-  },
-  "dampening-factor": {
-    type: "number",
-    default: 0.3,
-    min: 0,
-    help: "pseudo-derivative dampening gamma",
   },
   "learning-rate": {
     type: "number",
@@ -75,14 +62,6 @@ export const FIGS7_FLAGS: FlagSpecs = {
   },
   dt: { type: "number", default: 1, min: 0, exclusiveMin: true, help: "time step (ms)" },
   thr: { type: "number", default: 0.03, min: 0, exclusiveMin: true, help: "threshold" },
-  feedback: {
-    type: "string",
-    default: "random",
-    choices: ["random", "symmetric"],
-    help: "e-prop feedback",
-    appliesWhen: { method: ["eprop"] },
-  },
-  method: { type: "string", default: "eprop", choices: ["eprop", "bptt"], help: "learning rule" },
   "gradient-check": {
     type: "boolean",
     default: false,
@@ -95,37 +74,10 @@ export const FIGS7_FLAGS: FlagSpecs = {
     min: 0,
     max: MAX_SEED,
   },
-  backend: { type: "string", default: "wasm", choices: ["wasm", "tfjs"], help: "compute backend" },
-  workers: {
-    type: "int",
-    default: 0,
-    min: 0,
-    max: 256,
-    help: "workers for batch gradients (0: one per core, at most one per trial)",
-    appliesWhen: { backend: ["wasm"] },
-  },
-  out: {
-    type: "string",
-    default: "out/figS7",
-    help: "output folder (figures, results, checkpoints)",
-  },
-  resume: {
-    type: "boolean",
-    default: false,
-    help: "continue the run in --out from its checkpoint",
-  },
 };
 
 /** Flags that may differ when resuming. */
-export const FIGS7_MUTABLE_FLAGS: readonly string[] = [
-  "n-iter",
-  "learning-rate",
-  "print-every",
-  "checkpoint-every",
-  "out",
-  "resume",
-  "gradient-check",
-];
+export const FIGS7_MUTABLE_FLAGS: readonly string[] = [...TRAINING_MUTABLE_FLAGS, "gradient-check"];
 
 /**
  * Checks combinations of flags that each look valid alone.
