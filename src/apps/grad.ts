@@ -6,8 +6,8 @@
  * @module
  */
 import { parseCase } from "../cases/run_case.ts";
-import { commandMain, fileError, InputError } from "./command.ts";
-import { FlagError, type FlagSpecs } from "./flags.ts";
+import { commandMain, fileError, InputError } from "../cli/command.ts";
+import { FlagError, type FlagSpecs } from "../cli/flags.ts";
 
 const USAGE = `usage: deno task grad{positionals} [options]
 
