@@ -31,8 +31,7 @@ import {
 } from "../tasks/evidence_accumulation.ts";
 import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
 import { checkMemory } from "../cli/command.ts";
-import { checkpointPath } from "./run_dir.ts";
-import { saveCheckpoint } from "../train/checkpoint_file.ts";
+import { runCheckpoint } from "./run_dir.ts";
 
 /** The flags of `deno task fig3` (the original's, in kebab case). */
 export const FIG3_FLAGS: FlagSpecs = {
@@ -317,13 +316,7 @@ export async function runFig3(
       iterations: f["n-iter"] as number,
       printEvery: f["print-every"] as number,
       validateEvery: f["validate-every"] as number,
-      checkpoint: {
-        store: (cp) => saveCheckpoint(checkpointPath(f.out as string), cp),
-        every: f["checkpoint-every"] as number,
-        flags: f,
-        kind: "fig3",
-        history: options.history,
-      },
+      checkpoint: runCheckpoint(f, "fig3", options.history),
       log,
     },
     task,

@@ -21,8 +21,7 @@ import type { ResumeRecord, TrainingState } from "../train/checkpoint.ts";
 import { poissonPattern, sumOfSinesTarget } from "../tasks/pattern_generation.ts";
 import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
 import { checkMemory } from "../cli/command.ts";
-import { checkpointPath } from "./run_dir.ts";
-import { saveCheckpoint } from "../train/checkpoint_file.ts";
+import { runCheckpoint } from "./run_dir.ts";
 import { compareGradients } from "../verify/checks.ts";
 
 /** The flags of `deno task figS7` (the original's, in kebab case). */
@@ -272,13 +271,7 @@ export async function runFigS7(
       iterations: f["n-iter"] as number,
       printEvery: f["print-every"] as number,
       validateEvery: 0,
-      checkpoint: {
-        store: (cp) => saveCheckpoint(checkpointPath(f.out as string), cp),
-        every: f["checkpoint-every"] as number,
-        flags: f,
-        kind: "figS7",
-        history: options.history,
-      },
+      checkpoint: runCheckpoint(f, "figS7", options.history),
       log,
     },
     { objective, trainBatch: () => batch },
