@@ -17,7 +17,7 @@ import {
   readSweep,
   SPEC_FLAG,
   TIMEOUT_FLAG,
-} from "../sweep/cli_common.ts";
+} from "./_sweep_common.ts";
 import { localRunDir, runLocalSweep } from "../sweep/local.ts";
 import { JobInputError, runFolderState } from "../sweep/run_job.ts";
 import { onInterrupt } from "../cli/interrupt.ts";

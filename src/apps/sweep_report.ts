@@ -8,7 +8,7 @@
  */
 import type { FlagSpecs } from "../cli/flags.ts";
 import { commandMain, fileError } from "../cli/command.ts";
-import { QUEUE_FLAG, queueOf, readSweep, SPEC_FLAG, TIMEOUT_FLAG } from "../sweep/cli_common.ts";
+import { QUEUE_FLAG, queueOf, readSweep, SPEC_FLAG, TIMEOUT_FLAG } from "./_sweep_common.ts";
 import { localResults } from "../sweep/local.ts";
 import { queueResults } from "../sweep/queue.ts";
 import { SWEEP_EXPERIMENTS } from "../sweep/experiments.ts";

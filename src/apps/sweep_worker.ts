@@ -9,7 +9,7 @@
  */
 import type { FlagSpecs } from "../cli/flags.ts";
 import { commandMain, fileError } from "../cli/command.ts";
-import { checkWritableDir, QUEUE_FLAG, TIMEOUT_FLAG } from "../sweep/cli_common.ts";
+import { checkWritableDir, QUEUE_FLAG, TIMEOUT_FLAG } from "./_sweep_common.ts";
 import { checkReachable, parseRedisUrl } from "../sweep/redis_url.ts";
 import { startSweepWorker } from "../sweep/worker.ts";
 import { FlagError } from "../cli/flags.ts";
