@@ -15,7 +15,7 @@
  * @module
  */
 import { FlagError, type FlagValues } from "../cli/flags.ts";
-import { commandMain, fileError, InputError } from "../cli/command.ts";
+import { commandMain, InputError, readTextInput } from "../cli/command.ts";
 import { resumeFlags } from "../cli/resume_flags.ts";
 import { probeWritable, writeFileAtomic } from "../cli/outputs.ts";
 import { onInterrupt } from "../cli/interrupt.ts";
@@ -75,12 +75,7 @@ async function startFig2(parsed: { values: FlagValues; given: Set<string> }): Pr
     return { values, cache, history: [] };
   }
   const path = await findCheckpoint(out);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw fileError(e, `read ${path}`);
-  }
+  const text = await readTextInput(path);
   let checkpoint: NetworkCheckpoint;
   try {
     checkpoint = networkCheckpointFromJson(text, path, "fig2");

@@ -35,7 +35,6 @@ import { runCheckpoint } from "./run_dir.ts";
 
 /** The flags of `deno task fig3` (the original's, in kebab case). */
 export const FIG3_FLAGS: FlagSpecs = {
-  ...trainingFlags({ out: "out/fig3", printEvery: 20, checkpointEvery: 50 }),
   "n-batch": { type: "int", default: 32, min: 1, help: "trials per batch", max: 100_000 },
   "n-iter": {
     type: "int",
@@ -117,6 +116,7 @@ export const FIG3_FLAGS: FlagSpecs = {
     min: 0,
     max: MAX_SEED,
   },
+  ...trainingFlags({ out: "out/fig3", printEvery: 20, checkpointEvery: 50 }),
 };
 
 /** Flags that may differ when resuming. */

@@ -26,7 +26,6 @@ import { compareGradients } from "../verify/checks.ts";
 
 /** The flags of `deno task figS7` (the original's, in kebab case). */
 export const FIGS7_FLAGS: FlagSpecs = {
-  ...trainingFlags({ out: "out/figS7", printEvery: 100, checkpointEvery: 200 }),
   "n-batch": {
     type: "int",
     default: 1,
@@ -73,6 +72,7 @@ export const FIGS7_FLAGS: FlagSpecs = {
     min: 0,
     max: MAX_SEED,
   },
+  ...trainingFlags({ out: "out/figS7", printEvery: 100, checkpointEvery: 200 }),
 };
 
 /** Flags that may differ when resuming. */
