@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
  */
 export async function runGradCli(args: string[]): Promise<unknown> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "src/cli/grad.ts", ...args],
+    args: ["run", "--allow-read", "src/apps/grad.ts", ...args],
     cwd: new URL("..", import.meta.url),
     stdout: "piped",
     stderr: "piped",

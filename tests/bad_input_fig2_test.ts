@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { badInputTests, type Case, runTask } from "./_bad_input.ts";
 import { canRun, skipNote } from "./_tools.ts";
 import { writeTinyTimit } from "./_tiny_timit.ts";
-import { main as timitPrepare } from "../examples/timit_prepare.ts";
+import { main as timitPrepare } from "../src/apps/timit_prepare.ts";
 import { fig2Main } from "../src/experiments/fig2_cli.ts";
 import {
   FIG2_TABLE_FLAGS,
@@ -608,7 +608,7 @@ Deno.test("timit:synth without flite: one line, exit 2, no Deno permission noise
         "--allow-read",
         "--allow-write",
         "--allow-run",
-        "examples/timit_synth.ts",
+        "src/apps/timit_synth.ts",
         "--out",
         `${dir}/c`,
         "--small",
@@ -788,7 +788,7 @@ Deno.test({
           "--allow-read",
           "--allow-write",
           "--allow-run",
-          "examples/timit_synth.ts",
+          "src/apps/timit_synth.ts",
           "--out",
           `${dir}/b`,
           "--small",

@@ -428,7 +428,7 @@ function startWorker(url: string, dir: string): Deno.ChildProcess {
     args: [
       "run",
       "-A",
-      `${ROOT}examples/sweep_worker.ts`,
+      `${ROOT}src/apps/sweep_worker.ts`,
       "--queue",
       url,
       "--dir",

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { badInputTests, type Case, CHATTR, immutable, ROOT, runTask } from "./_bad_input.ts";
 import { skipNote } from "./_tools.ts";
 import { aleAvailable } from "../src/env/ale/ale_env.ts";
-import { envPlayMain } from "../src/cli/env_play.ts";
+import { main as envPlayMain } from "../src/apps/env_play.ts";
 import type { VectorEnv } from "../src/env/vector_env.ts";
 import { createGame } from "../src/env/games/index.ts";
 import { OUTPUTS_MANIFEST } from "../src/cli/outputs.ts";

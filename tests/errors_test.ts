@@ -187,7 +187,7 @@ Deno.test("deno task grad exits 2 with the field named on stderr and nothing on 
   await Deno.writeTextFile(file, JSON.stringify(c));
   const run = (args: string[]) =>
     new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", "src/cli/grad.ts", ...args],
+      args: ["run", "--allow-read", "src/apps/grad.ts", ...args],
       cwd: new URL("..", import.meta.url),
       stdout: "piped",
       stderr: "piped",

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { writeTinyTimit } from "./_tiny_timit.ts";
-import { main as timitPrepare } from "../examples/timit_prepare.ts";
+import { main as timitPrepare } from "../src/apps/timit_prepare.ts";
 import { fig2Main } from "../src/experiments/fig2_cli.ts";
 import {
   FIG2_TABLE_FLAGS,

@@ -210,13 +210,13 @@ Deno.test({
       compare(samples, ref, "synthetic");
       const refSphere = await reference([sph]);
       assert.deepEqual(refSphere, ref, "the reference reads SPHERE (big-endian) and RIFF alike");
-      // The command line (examples/timit_features.ts, through the project's audio reader).
+      // The command line (src/apps/timit_features.ts, through the project's audio reader).
       const cli = await run(Deno.execPath(), [
         "run",
         "--lock=deno.lock",
         "--frozen",
         "--allow-read",
-        "examples/timit_features.ts",
+        "src/apps/timit_features.ts",
         sph,
       ], ROOT);
       assert.ok(cli.ok, `deno task timit:features failed: ${cli.err}`);

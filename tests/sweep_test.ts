@@ -243,10 +243,10 @@ Deno.test("progress lines and --queue URLs", () => {
   assertThrows(() => parseRedisUrl("redis://h:1/x"), FlagError, "database after the port");
 });
 
-/** Runs a command of examples/ and returns its exit code and output. */
+/** Runs a command of src/apps/ and returns its exit code and output. */
 async function cli(script: string, args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}examples/${script}`, ...args],
+    args: ["run", "-A", `${ROOT}src/apps/${script}`, ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
   }).output();
@@ -375,7 +375,7 @@ function worker(url: string, dir: string, extra: string[] = []): Deno.ChildProce
     args: [
       "run",
       "-A",
-      `${ROOT}examples/sweep_worker.ts`,
+      `${ROOT}src/apps/sweep_worker.ts`,
       "--queue",
       url,
       "--dir",

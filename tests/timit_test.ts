@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { writeSphere } from "../src/data/audio.ts";
 import { readTimitCache } from "../src/data/timit_cache.ts";
 import { CLASSES_39 } from "../src/data/timit_corpus.ts";
-import { segmentsFromPsdur } from "../examples/timit_synth.ts";
+import { segmentsFromPsdur } from "../src/apps/timit_synth.ts";
 import { canRun } from "./_tools.ts";
 
 const ROOT = new URL("..", import.meta.url);
@@ -30,9 +30,9 @@ async function run(
 }
 
 const prepare = (args: string[]) =>
-  run("examples/timit_prepare.ts", ["--allow-read", "--allow-write"], args);
+  run("src/apps/timit_prepare.ts", ["--allow-read", "--allow-write"], args);
 const synth = (args: string[], env?: Record<string, string>) =>
-  run("examples/timit_synth.ts", ["--allow-read", "--allow-write", "--allow-run"], args, env);
+  run("src/apps/timit_synth.ts", ["--allow-read", "--allow-write", "--allow-run"], args, env);
 
 /** SHA-256 of every file under a folder, by relative path. */
 async function hashes(dir: string, skip: RegExp = /^$/): Promise<Record<string, string>> {

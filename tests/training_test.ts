@@ -103,7 +103,7 @@ Deno.test("run folders: a new run never overwrites a checkpoint; resume checks i
         "--thr 0.05 contradicts the checkpoint, which was run with --thr 0.03 (on resume only --n-iter, --learning-rate, --print-every, --checkpoint-every, --gradient-check may change)",
     });
     await assert.rejects(run("figS7", ["--resume", "--out", `${dir}/none`]), {
-      message: `--resume: ${dir}/none does not exist`,
+      message: `--resume: ${dir}/none does not exist (nothing to resume)`,
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

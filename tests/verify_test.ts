@@ -58,7 +58,7 @@ Deno.test("deno task verify writes SVG and PNG figures and results.json", async 
   const dir = await Deno.makeTempDir();
   const run = (args: string[]) =>
     new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", "--allow-write", "examples/verify.ts", ...args],
+      args: ["run", "--allow-read", "--allow-write", "src/apps/verify.ts", ...args],
       cwd: new URL("..", import.meta.url),
       stdout: "piped",
       stderr: "piped",

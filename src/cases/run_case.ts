@@ -49,26 +49,30 @@ export function parseCase(json: unknown): ParsedCase {
     const c = parseNetworkCase(json);
     return {
       format: 2,
-      async run(options = {}) {
-        const backend = await createNetworkBackend(c.net, c.params, options);
-        try {
-          return runNetworkCase(backend, c, options);
-        } finally {
-          backend.dispose();
-        }
-      },
+      run: (options = {}) =>
+        disposing(
+          createNetworkBackend(c.net, c.params, options),
+          (b) => runNetworkCase(b, c, options),
+        ),
     };
   }
   const c = parseGradientCase(json);
   return {
     format: 1,
-    async run(options = {}) {
-      const backend = await createBackend(c.config, c.weights, options);
-      try {
-        return runGradientCase(backend, c, options);
-      } finally {
-        backend.dispose();
-      }
-    },
+    run: (options = {}) =>
+      disposing(createBackend(c.config, c.weights, options), (b) => runGradientCase(b, c, options)),
   };
+}
+
+/** Runs `use` on a new backend and disposes the backend afterwards, also when `use` throws. */
+async function disposing<B extends { dispose(): void }, R>(
+  created: Promise<B>,
+  use: (backend: B) => R,
+): Promise<R> {
+  const backend = await created;
+  try {
+    return use(backend);
+  } finally {
+    backend.dispose();
+  }
 }

@@ -169,6 +169,23 @@ export function fileError(e: unknown, what: string): InputError {
 }
 
 /**
+ * Reads a text file a user named, or says in one line why it cannot be read.
+ *
+ * @param path The file.
+ * @param what What the file is, for the message (default: the path), e.g. "the sweep spec --spec
+ *   s.json".
+ * @returns Its text.
+ * @throws {InputError} From {@linkcode fileError}: "cannot read WHAT: REASON".
+ */
+export async function readTextInput(path: string | URL, what?: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw fileError(e, `read ${what ?? String(path)}`);
+  }
+}
+
+/**
  * Checks that a computation fits in memory before it allocates.
  *
  * @param bytes Estimated bytes.

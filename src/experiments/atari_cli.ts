@@ -15,13 +15,8 @@
 import { checkMemory, commandMain, fileError, InputError } from "../cli/command.ts";
 import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
 import { resumeFlags } from "../cli/resume_flags.ts";
-import {
-  checkReplaceable,
-  probeWritable,
-  statIfExists as statOrUndefined,
-  writeFileAtomic,
-  writeOutput,
-} from "../cli/outputs.ts";
+import { checkReplaceable, writeFileAtomic, writeOutput } from "../cli/outputs.ts";
+import { checkNewRunDir, createRunDir, findCheckpoint } from "./run_dir.ts";
 import { onInterrupt } from "../cli/interrupt.ts";
 import { createAleEnv } from "../env/ale/ale_env.ts";
 import { createCatch } from "../env/games/catch.ts";
@@ -412,16 +407,6 @@ async function makeEnv(
   return preprocess(raw, { size, maxEpisodeSteps: max, jitter, seed });
 }
 
-async function listDir(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  try {
-    for await (const e of Deno.readDir(dir)) names.push(e.name);
-  } catch (e) {
-    throw fileError(e, `read --out ${dir}`);
-  }
-  return names.sort();
-}
-
 /** What a resumable run folder holds. */
 interface ResumePoint {
   state: AgentCheckpoint;
@@ -436,13 +421,7 @@ async function readResumePoint(
   values: FlagValues,
   given: Set<string>,
 ): Promise<ResumePoint> {
-  const info = await statOrUndefined(out);
-  if (!info) throw new InputError(`--resume: ${out} does not exist (nothing to resume)`);
-  if (!info.isDirectory) throw new InputError(`--out ${out} is a file; give a folder`);
-  const ckpt = `${out}/checkpoint.json`;
-  if (!(await statOrUndefined(ckpt))) {
-    throw new InputError(`--resume: no checkpoint at ${ckpt} (nothing to resume)`);
-  }
+  const ckpt = await findCheckpoint(out);
   let state: AgentCheckpoint, results: RunResults;
   try {
     state = await readAgentCheckpoint(out);
@@ -512,26 +491,6 @@ async function readResumePoint(
   return { state, results, values: v, resumes };
 }
 
-/** Checks a folder for a new run: new, or empty. */
-async function checkNewRunDir(out: string, task: string): Promise<void> {
-  const info = await statOrUndefined(out);
-  if (!info) return;
-  if (!info.isDirectory) throw new InputError(`--out ${out} is a file; give a folder`);
-  const names = await listDir(out);
-  if (names.includes("checkpoint.json")) {
-    throw new InputError(
-      `${out} already holds a run (checkpoint.json); pass --resume to continue it (deno task ${task} --resume --out ${out}) or choose another --out`,
-    );
-  }
-  if (names.length > 0) {
-    throw new InputError(
-      `--out ${out} holds files but no run (${names.slice(0, 3).join(", ")}${
-        names.length > 3 ? ", ..." : ""
-      }); choose a new or empty folder`,
-    );
-  }
-}
-
 /**
  * Runs the command.
  * @param args Command-line arguments.
@@ -578,14 +537,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
       );
       let removeInterrupt = () => {};
       try {
-        if (!resumed) {
-          try {
-            await Deno.mkdir(out, { recursive: true });
-          } catch (e) {
-            throw fileError(e, `create --out ${out}`);
-          }
-        }
-        await probeWritable(out, `write into --out ${out}`);
+        await createRunDir(out);
         const spec = agentSpecOf(v, env.actions.length);
         const trainer = closer.trainer = await AgentTrainer.create(
           env,

@@ -23,9 +23,11 @@ import { type ResolvedNetwork, resolveNetwork } from "../net/network.ts";
 import { checkNetworkParams, initNetworkParams, type NetworkParams } from "../net/params.ts";
 import type { NetworkObjective } from "../net/objective.ts";
 import type { SequenceBatch } from "../net/batch.ts";
-import { WasmNetwork } from "../engine/wasm/wasm_network.ts";
-import { ParallelNetwork } from "../engine/wasm/parallel_network.ts";
-import { LstmNetwork } from "../engine/wasm/lstm_network.ts";
+import {
+  createLstmNetwork,
+  createNetworkBackend,
+  createParallelNetwork,
+} from "../engine/factory/load_backend.ts";
 import { checkLstmParams, initLstmParams } from "../net/lstm_spec.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
@@ -561,7 +563,7 @@ export async function createFig2Model(
     const spec = { nIn, nHidden: f["n-lstm"] as number, nOut: 61, bidirectional: true };
     const params = initLstmParams(spec, initRng);
     if (saved) checkLstmParams(spec, saved);
-    const network = await LstmNetwork.create(spec, params, { precision });
+    const network = await createLstmNetwork(spec, params, { precision });
     return {
       network,
       params,
@@ -574,8 +576,8 @@ export async function createFig2Model(
   if (saved) checkNetworkParams(net, saved);
   const workers = gradientWorkers(f);
   const network = workers > 1
-    ? await ParallelNetwork.create(net, params, { workers, precision })
-    : await WasmNetwork.create(net, params, { precision });
+    ? await createParallelNetwork(net, params, { workers, precision })
+    : await createNetworkBackend(net, params, { precision });
   return {
     network,
     params,

@@ -15,7 +15,7 @@
  * @module
  */
 import { FlagError, type FlagValues } from "../cli/flags.ts";
-import { commandMain, fileError, InputError } from "../cli/command.ts";
+import { commandMain, InputError, readTextInput } from "../cli/command.ts";
 import { resumeFlags } from "../cli/resume_flags.ts";
 import { probeWritable, writeFileAtomic } from "../cli/outputs.ts";
 import { onInterrupt } from "../cli/interrupt.ts";
@@ -30,7 +30,7 @@ import {
 import { DivergenceError } from "../train/trainer.ts";
 import type { ResumeRecord } from "../train/checkpoint.ts";
 import { formatDuration } from "../train/progress.ts";
-import { checkpointPath, prepareRunDir } from "./run_dir.ts";
+import { checkpointError, checkpointPath, findCheckpoint, prepareRunDir } from "./run_dir.ts";
 import {
   checkFig2Flags,
   checkFig2Memory,
@@ -74,28 +74,13 @@ async function startFig2(parsed: { values: FlagValues; given: Set<string> }): Pr
     const values = { ...prepared.values, [FIG2_DATA_HASH]: cache.manifest.contentHash };
     return { values, cache, history: [] };
   }
-  const path = checkpointPath(out);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new InputError(`--resume: no checkpoint at ${path}`);
-    }
-    throw fileError(e, `read ${path}`);
-  }
+  const path = await findCheckpoint(out);
+  const text = await readTextInput(path);
   let checkpoint: NetworkCheckpoint;
   try {
     checkpoint = networkCheckpointFromJson(text, path, "fig2");
   } catch (e) {
-    const message = (e as Error).message;
-    if (message.includes(" run, not ")) {
-      throw new InputError(message.replace(/^Cannot resume/, "--resume"));
-    }
-    throw new InputError(
-      `${message.replace(/^Cannot resume: /, `cannot resume from ${path}: `)}` +
-        "; this run cannot continue: start a new one in another --out",
-    );
+    throw checkpointError(e, path);
   }
   const saved = checkpoint.flags as FlagValues;
   if (typeof saved.data !== "string" || saved.data === "") {

@@ -13,7 +13,7 @@ import { Rng } from "../util/rng.ts";
 import { saveFigure } from "../plot/render.ts";
 import { networkCheckpointFromJson, networkParamsFromJson } from "../train/network_trainer.ts";
 import type { NetworkParams } from "../net/params.ts";
-import { WasmNetwork } from "../engine/wasm/wasm_network.ts";
+import type { NetworkBackend } from "../engine/network_backend.ts";
 import {
   bestValidation,
   createFig2Model,
@@ -229,6 +229,11 @@ export function learningCurve(
 }
 
 /** Picks the figure's utterance: the first test utterance of 2 to 3.5 s (else the first). */
+/** Whether a network can run its forward pass alone and return the spikes (a one-core LSNN). */
+function canSimulate(network: object): network is NetworkBackend {
+  return typeof (network as Partial<NetworkBackend>).simulate === "function";
+}
+
 function pickUtterance(cache: TimitCache): number {
   const lengths = cache.splits.test.lengths;
   const i = lengths.findIndex((l) => l >= 200 && l <= 350);
@@ -288,7 +293,7 @@ export async function writeFig2Figures(
     const frames = batch.frames, repeat = f.model === "lstm" ? 1 : f.repeat as number;
     const rasters: PopulationRaster[] = [];
     let logits: Float64Array;
-    if (model.network instanceof WasmNetwork) {
+    if (canSimulate(model.network)) {
       const traj = model.network.simulate(batch);
       logits = traj.outputs[0];
       const shown = 60;

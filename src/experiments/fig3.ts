@@ -13,6 +13,7 @@ import type { Objective } from "../model/objective.ts";
 import type { Backend } from "../engine/backend.ts";
 import { type BackendName, createBackend } from "../engine/factory/load_backend.ts";
 import { gradientWorkers, workerNote } from "./workers.ts";
+import { TRAINING_MUTABLE_FLAGS, trainingFlags } from "./training_flags.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
 import {
@@ -30,8 +31,7 @@ import {
 } from "../tasks/evidence_accumulation.ts";
 import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
 import { checkMemory } from "../cli/command.ts";
-import { checkpointPath } from "./run_dir.ts";
-import { saveCheckpoint } from "../train/checkpoint_file.ts";
+import { runCheckpoint } from "./run_dir.ts";
 
 /** The flags of `deno task fig3` (the original's, in kebab case). */
 export const FIG3_FLAGS: FlagSpecs = {
@@ -57,14 +57,6 @@ export const FIG3_FLAGS: FlagSpecs = {
     help: "stop when a validation batch's error and the mean of 8 fresh batches are below this",
     max: 1,
   },
-  "print-every": { type: "int", default: 20, min: 0, help: "iterations between progress lines" },
-  "checkpoint-every": {
-    type: "int",
-    default: 50,
-    min: 1,
-    max: 10_000_000,
-    help: "iterations between checkpoints (also written at iteration 0 and at the end)",
-  },
   "validate-every": {
     type: "int",
     default: 10,
@@ -72,19 +64,11 @@ export const FIG3_FLAGS: FlagSpecs = {
     help: "iterations between validations",
     max: 10_000_000,
   },
-  method: { type: "string", default: "eprop", choices: ["eprop", "bptt"], help: "learning rule" },
   "eprop-impl": {
     type: "string",
     default: "hardcoded",
     choices: ["hardcoded", "autodiff"],
     help: "e-prop implementation (autodiff needs --backend tfjs)",
-    appliesWhen: { method: ["eprop"] },
-  },
-  feedback: {
-    type: "string",
-    default: "random",
-    choices: ["random", "symmetric"],
-    help: "e-prop feedback",
     appliesWhen: { method: ["eprop"] },
   },
   "reg-type": {
@@ -121,15 +105,8 @@ export const FIG3_FLAGS: FlagSpecs = {
     min: 0,
     help: "firing-rate regularization strength c_reg",
   },
-  "reg-rate": { type: "number", default: 10, min: 0, help: "target firing rate (Hz)", max: 1000 },
   "n-ref": { type: "int", default: 5, min: 0, help: "refractory steps", max: 10_000 },
   dt: { type: "number", default: 1, min: 0, exclusiveMin: true, help: "time step (ms)", max: 150 },
-  "dampening-factor": {
-    type: "number",
-    default: 0.3,
-    min: 0,
-    help: "pseudo-derivative dampening gamma",
-  },
   "n-regular": { type: "int", default: 50, min: 0, help: "LIF neurons", max: 100_000 },
   "n-adaptive": { type: "int", default: 50, min: 0, help: "ALIF neurons", max: 100_000 },
   seed: {
@@ -139,36 +116,11 @@ export const FIG3_FLAGS: FlagSpecs = {
     min: 0,
     max: MAX_SEED,
   },
-  backend: { type: "string", default: "wasm", choices: ["wasm", "tfjs"], help: "compute backend" },
-  workers: {
-    type: "int",
-    default: 0,
-    min: 0,
-    max: 256,
-    help: "workers for batch gradients (0: one per core, at most one per trial)",
-    appliesWhen: { backend: ["wasm"] },
-  },
-  out: {
-    type: "string",
-    default: "out/fig3",
-    help: "output folder (figures, results, checkpoints)",
-  },
-  resume: {
-    type: "boolean",
-    default: false,
-    help: "continue the run in --out from its checkpoint",
-  },
+  ...trainingFlags({ out: "out/fig3", printEvery: 20, checkpointEvery: 50 }),
 };
 
 /** Flags that may differ when resuming. */
-export const FIG3_MUTABLE_FLAGS: readonly string[] = [
-  "n-iter",
-  "learning-rate",
-  "print-every",
-  "checkpoint-every",
-  "out",
-  "resume",
-];
+export const FIG3_MUTABLE_FLAGS: readonly string[] = TRAINING_MUTABLE_FLAGS;
 
 /**
  * Checks combinations of flags that each look valid alone.
@@ -364,13 +316,7 @@ export async function runFig3(
       iterations: f["n-iter"] as number,
       printEvery: f["print-every"] as number,
       validateEvery: f["validate-every"] as number,
-      checkpoint: {
-        store: (cp) => saveCheckpoint(checkpointPath(f.out as string), cp),
-        every: f["checkpoint-every"] as number,
-        flags: f,
-        kind: "fig3",
-        history: options.history,
-      },
+      checkpoint: runCheckpoint(f, "fig3", options.history),
       log,
     },
     task,

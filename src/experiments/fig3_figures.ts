@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { WasmBackend } from "../engine/wasm/wasm_backend.ts";
+import { createWasmBackend } from "../engine/factory/load_backend.ts";
 import type { Matrix, Weights } from "../model/weights.ts";
 import type { ResolvedNetworkConfig } from "../model/config.ts";
 import type { Objective } from "../model/objective.ts";
@@ -37,7 +37,7 @@ export interface Fig3FigureData {
  * @returns The figure.
  */
 export async function fig3ActivityFigure(d: Fig3FigureData): Promise<FigureSpec> {
-  const backend = await WasmBackend.create(d.config, d.weights, { precision: "f64" });
+  const backend = await createWasmBackend(d.config, d.weights, { precision: "f64" });
   const trajectory = backend.simulate(d.batch);
   const signals = backend.learningSignals(d.batch, d.objective, {
     kind: "feedback",

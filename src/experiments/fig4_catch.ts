@@ -277,7 +277,7 @@ const running = new Set<Deno.ChildProcess>();
 
 /** Runs the fig4 runs that are not finished, `parallel` at a time. */
 async function runJobs(todo: { job: Job; resume: boolean }[], parallel: number): Promise<void> {
-  const script = new URL("../../examples/fig4_pong.ts", import.meta.url).pathname;
+  const script = new URL("../apps/fig4.ts", import.meta.url).pathname;
   const failures: string[] = [];
   let refused = false;
   const lane = async () => {

@@ -11,9 +11,9 @@ import { type ResolvedNetworkConfig, resolveNetworkConfig } from "../model/confi
 import { initWeights } from "../model/weights.ts";
 import type { Batch, Objective } from "../model/objective.ts";
 import type { Backend, GradientResult } from "../engine/backend.ts";
-import { WasmBackend } from "../engine/wasm/wasm_backend.ts";
 import { type BackendName, createBackend } from "../engine/factory/load_backend.ts";
 import { gradientWorkers, workerNote } from "./workers.ts";
+import { TRAINING_MUTABLE_FLAGS, trainingFlags } from "./training_flags.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
 import { initialTrainingState, train } from "../train/trainer.ts";
@@ -21,8 +21,7 @@ import type { ResumeRecord, TrainingState } from "../train/checkpoint.ts";
 import { poissonPattern, sumOfSinesTarget } from "../tasks/pattern_generation.ts";
 import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
 import { checkMemory } from "../cli/command.ts";
-import { checkpointPath } from "./run_dir.ts";
-import { saveCheckpoint } from "../train/checkpoint_file.ts";
+import { runCheckpoint } from "./run_dir.ts";
 import { compareGradients } from "../verify/checks.ts";
 
 /** The flags of `deno task figS7` (the original's, in kebab case). */
@@ -38,7 +37,6 @@ export const FIGS7_FLAGS: FlagSpecs = {
   "n-in": { type: "int", default: 100, min: 1, help: "input channels", max: 100_000 },
   "n-rec": { type: "int", default: 100, min: 1, help: "LIF neurons", max: 100_000 },
   f0: { type: "number", default: 50, min: 0, help: "input rate (Hz)", max: 1000 },
-  "reg-rate": { type: "number", default: 10, min: 0, help: "target firing rate (Hz)", max: 1000 },
   "n-iter": { type: "int", default: 2000, min: 1, help: "iterations", max: 10_000_000 },
   "seq-len": {
     type: "int",
@@ -46,20 +44,6 @@ export const FIGS7_FLAGS: FlagSpecs = {
     min: 1,
     help: "sequence length (steps)",
     max: 10_000_000,
-  },
-  "print-every": { type: "int", default: 100, min: 0, help: "iterations between progress lines" },
-  "checkpoint-every": {
-    type: "int",
-    default: 200,
-    min: 1,
-    max: 10_000_000,
-    help: "iterations between checkpoints (also written at iteration 0 and at the end)",
-  },
-  "dampening-factor": {
-    type: "number",
-    default: 0.3,
-    min: 0,
-    help: "pseudo-derivative dampening gamma",
   },
   "learning-rate": {
     type: "number",
@@ -76,14 +60,6 @@ export const FIGS7_FLAGS: FlagSpecs = {
   },
   dt: { type: "number", default: 1, min: 0, exclusiveMin: true, help: "time step (ms)" },
   thr: { type: "number", default: 0.03, min: 0, exclusiveMin: true, help: "threshold" },
-  feedback: {
-    type: "string",
-    default: "random",
-    choices: ["random", "symmetric"],
-    help: "e-prop feedback",
-    appliesWhen: { method: ["eprop"] },
-  },
-  method: { type: "string", default: "eprop", choices: ["eprop", "bptt"], help: "learning rule" },
   "gradient-check": {
     type: "boolean",
     default: false,
@@ -96,37 +72,11 @@ export const FIGS7_FLAGS: FlagSpecs = {
     min: 0,
     max: MAX_SEED,
   },
-  backend: { type: "string", default: "wasm", choices: ["wasm", "tfjs"], help: "compute backend" },
-  workers: {
-    type: "int",
-    default: 0,
-    min: 0,
-    max: 256,
-    help: "workers for batch gradients (0: one per core, at most one per trial)",
-    appliesWhen: { backend: ["wasm"] },
-  },
-  out: {
-    type: "string",
-    default: "out/figS7",
-    help: "output folder (figures, results, checkpoints)",
-  },
-  resume: {
-    type: "boolean",
-    default: false,
-    help: "continue the run in --out from its checkpoint",
-  },
+  ...trainingFlags({ out: "out/figS7", printEvery: 100, checkpointEvery: 200 }),
 };
 
 /** Flags that may differ when resuming. */
-export const FIGS7_MUTABLE_FLAGS: readonly string[] = [
-  "n-iter",
-  "learning-rate",
-  "print-every",
-  "checkpoint-every",
-  "out",
-  "resume",
-  "gradient-check",
-];
+export const FIGS7_MUTABLE_FLAGS: readonly string[] = [...TRAINING_MUTABLE_FLAGS, "gradient-check"];
 
 /**
  * Checks combinations of flags that each look valid alone.
@@ -269,7 +219,7 @@ export async function runFigS7(
   });
   let check: GradientCheck | undefined;
   if (f["gradient-check"]) {
-    const ref = await WasmBackend.create(config, options.state?.weights ?? weights, {
+    const ref = await createBackend(config, options.state?.weights ?? weights, {
       precision: "f64",
     });
     const fb = feedback.matrix(weights.wOut);
@@ -321,13 +271,7 @@ export async function runFigS7(
       iterations: f["n-iter"] as number,
       printEvery: f["print-every"] as number,
       validateEvery: 0,
-      checkpoint: {
-        store: (cp) => saveCheckpoint(checkpointPath(f.out as string), cp),
-        every: f["checkpoint-every"] as number,
-        flags: f,
-        kind: "figS7",
-        history: options.history,
-      },
+      checkpoint: runCheckpoint(f, "figS7", options.history),
       log,
     },
     { objective, trainBatch: () => batch },

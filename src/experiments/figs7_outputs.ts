@@ -6,7 +6,7 @@
  */
 import type { FigS7Run } from "./figs7.ts";
 import { figS7Objective } from "./figs7.ts";
-import { WasmBackend } from "../engine/wasm/wasm_backend.ts";
+import { createWasmBackend } from "../engine/factory/load_backend.ts";
 import { activeSynapses, eligibilityTraces } from "../grad/eligibility.ts";
 import { lines, raster, stack } from "../plot/charts.ts";
 import { type FigureSpec, saveFigure } from "../plot/render.ts";
@@ -15,7 +15,7 @@ import { learningCurveFigure } from "./fig3_figures.ts";
 async function activityFigure(run: FigS7Run): Promise<FigureSpec> {
   const config = run.backend.config;
   const weights = run.backend.getWeights();
-  const backend = await WasmBackend.create(config, weights, { precision: "f64" });
+  const backend = await createWasmBackend(config, weights, { precision: "f64" });
   const batch = { ...run.batch, batchSize: 1 };
   const { nIn, nRec: n } = config.neuron;
   const nOut = config.readout.nOut;

@@ -9,7 +9,8 @@
  * @module
  */
 import type { ResumeRecord, TrainingState } from "../train/checkpoint.ts";
-import { loadCheckpoint } from "../train/checkpoint_file.ts";
+import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint_file.ts";
+import type { TrainerOptions } from "../train/trainer.ts";
 import { type FlagSpecs, type FlagValues, parseFlags } from "../cli/flags.ts";
 import { fileError, InputError } from "../cli/command.ts";
 import { resumeFlags } from "../cli/resume_flags.ts";
@@ -24,7 +25,33 @@ const RECORDED = ["learning-rate", "n-iter"];
  * @returns Its checkpoint's path.
  */
 export function checkpointPath(out: string): string {
-  return `${out}/checkpoint.json`;
+  return `${out}/${CHECKPOINT_FILE}`;
+}
+
+/** The name of a run folder's checkpoint. */
+const CHECKPOINT_FILE = "checkpoint.json";
+
+/**
+ * How a training run checkpoints into its run folder: to {@linkcode checkpointPath} of `--out`,
+ * every `--checkpoint-every` iterations, with its flags, kind and resume history.
+ *
+ * @param f The run's flags (`out`, `checkpoint-every`).
+ * @param kind The experiment (the checkpoint's kind).
+ * @param history Flags changed on earlier resumes.
+ * @returns The trainer's checkpoint options.
+ */
+export function runCheckpoint(
+  f: FlagValues,
+  kind: string,
+  history?: ResumeRecord[],
+): NonNullable<TrainerOptions["checkpoint"]> {
+  return {
+    store: (cp) => saveCheckpoint(checkpointPath(f.out as string), cp),
+    every: f["checkpoint-every"] as number,
+    flags: f,
+    kind,
+    history,
+  };
 }
 
 /**
@@ -40,8 +67,7 @@ export async function prepareOutputDir(out: string, kind: string): Promise<void>
   const info = await stat(out);
   if (info && !info.isDirectory) throw new InputError(`--out ${out} is a file; give a folder`);
   if (info) {
-    const names: string[] = [];
-    for await (const entry of Deno.readDir(out)) names.push(entry.name);
+    const names = await listDir(out);
     if (names.length > 0) {
       let task: unknown;
       try {
@@ -96,49 +122,17 @@ export async function prepareRunDir(
     mutable: readonly string[];
   },
 ): Promise<PreparedRun> {
-  const info = await stat(out);
-  if (info && !info.isDirectory) throw new InputError(`--out ${out} is a file; give a folder`);
-  const path = checkpointPath(out);
-  const hasCheckpoint = info !== undefined && (await stat(path)) !== undefined;
   if (!flags.resume) {
-    if (hasCheckpoint) {
-      throw new InputError(
-        `${out} already holds a run (${path}); pass --resume to continue it or choose another --out`,
-      );
-    }
-    if (info) {
-      const names: string[] = [];
-      for await (const entry of Deno.readDir(out)) names.push(entry.name);
-      if (names.length > 0) {
-        throw new InputError(
-          `--out ${out} holds files but no run (${names.slice(0, 3).join(", ")}${
-            names.length > 3 ? ", ..." : ""
-          }); choose a new or empty folder`,
-        );
-      }
-    }
-    try {
-      await Deno.mkdir(out, { recursive: true });
-    } catch (e) {
-      throw fileError(e, `create --out ${out}`);
-    }
-    await probeWritable(out, `write into --out ${out}`);
+    await checkNewRunDir(out, flags.kind);
+    await createRunDir(out);
     return { values: flags.values, history: [] };
   }
-  if (!info) throw new InputError(`--resume: ${out} does not exist`);
-  if (!hasCheckpoint) throw new InputError(`--resume: no checkpoint at ${path}`);
+  const path = await findCheckpoint(out);
   let checkpoint;
   try {
     checkpoint = await loadCheckpoint(path, flags.kind);
   } catch (e) {
-    const message = (e as Error).message;
-    if (message.includes(" run, not ")) {
-      throw new InputError(message.replace(/^Cannot resume/, "--resume"));
-    }
-    throw new InputError(
-      `${message.replace(/^Cannot resume: /, `cannot resume from ${path}: `)}` +
-        "; this run cannot continue: start a new one in another --out",
-    );
+    throw checkpointError(e, path);
   }
   const { values, change } = resumeFlags({
     saved: checkpoint.flags as FlagValues,
@@ -152,6 +146,96 @@ export async function prepareRunDir(
   const history = [...(checkpoint.history ?? [])];
   if (change) history.push(change);
   return { values, state: checkpoint.state, history };
+}
+
+/**
+ * Checks a folder for a new run: it may be missing or empty; a file, a folder that holds a run
+ * (its checkpoint) or other files is refused. Creates nothing (see {@linkcode createRunDir}).
+ *
+ * @param out The folder.
+ * @param kind The task that would run there (named in the hint to resume instead).
+ * @throws {InputError} Naming the folder and what to do.
+ */
+export async function checkNewRunDir(out: string, kind: string): Promise<void> {
+  const info = await stat(out);
+  if (!info) return;
+  if (!info.isDirectory) throw new InputError(`--out ${out} is a file; give a folder`);
+  const names = await listDir(out);
+  if (names.includes(CHECKPOINT_FILE)) {
+    throw new InputError(
+      `${out} already holds a run (${CHECKPOINT_FILE}); pass --resume to continue it or choose another --out (to continue: deno task ${kind} --resume --out ${out})`,
+    );
+  }
+  if (names.length > 0) {
+    throw new InputError(
+      `--out ${out} holds files but no run (${names.slice(0, 3).join(", ")}${
+        names.length > 3 ? ", ..." : ""
+      }); choose a new or empty folder`,
+    );
+  }
+}
+
+/**
+ * Creates a run folder (or keeps the existing one) and checks that it can be written.
+ *
+ * @param out The folder.
+ * @throws {InputError} When it cannot be created or written.
+ */
+export async function createRunDir(out: string): Promise<void> {
+  try {
+    await Deno.mkdir(out, { recursive: true });
+  } catch (e) {
+    throw fileError(e, `create --out ${out}`);
+  }
+  await probeWritable(out, `write into --out ${out}`);
+}
+
+/**
+ * The checkpoint of a run to resume: the folder exists, is a folder, and holds a checkpoint.
+ *
+ * @param out The folder.
+ * @returns The checkpoint's path ({@linkcode checkpointPath}).
+ * @throws {InputError} When there is nothing to resume.
+ */
+export async function findCheckpoint(out: string): Promise<string> {
+  const info = await stat(out);
+  if (!info) throw new InputError(`--resume: ${out} does not exist (nothing to resume)`);
+  if (!info.isDirectory) throw new InputError(`--out ${out} is a file; give a folder`);
+  const path = checkpointPath(out);
+  if (!(await stat(path))) {
+    throw new InputError(`--resume: no checkpoint at ${path} (nothing to resume)`);
+  }
+  return path;
+}
+
+/**
+ * Restates a checkpoint reader's refusal for the command line: another experiment's run names
+ * the task to resume it with; a damaged checkpoint says that the run cannot continue.
+ *
+ * @param e What the reader threw ("Cannot resume: ..." or "Cannot resume ...: ... run, not ...").
+ * @param path The checkpoint.
+ * @returns The error to throw.
+ */
+export function checkpointError(e: unknown, path: string): InputError {
+  const message = (e as Error)?.message ?? String(e);
+  if (message.includes(" run, not ")) {
+    return new InputError(message.replace(/^Cannot resume/, "--resume"));
+  }
+  return new InputError(
+    `${message.replace(/^Cannot resume: /, `cannot resume from ${path}: `)}` +
+      "; this run cannot continue: start a new one in another --out",
+  );
+}
+
+/** The names in a folder, sorted. */
+async function listDir(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  } catch (e) {
+    throw fileError(e, `read --out ${dir}`);
+  }
+  return names.sort();
 }
 
 /**

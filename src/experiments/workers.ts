@@ -5,7 +5,7 @@
  * @module
  */
 import type { FlagValues } from "../cli/flags.ts";
-import { defaultWorkers } from "../engine/wasm/parallel_network.ts";
+import { defaultWorkerCount } from "../engine/factory/load_backend.ts";
 
 /**
  * @param f The experiment's flags (`workers`, `n-batch`).
@@ -14,7 +14,7 @@ import { defaultWorkers } from "../engine/wasm/parallel_network.ts";
 export function gradientWorkers(f: FlagValues): number {
   const asked = f.workers as number;
   const batch = f["n-batch"] as number;
-  return Math.max(1, Math.min(asked > 0 ? asked : defaultWorkers(), batch));
+  return Math.max(1, Math.min(asked > 0 ? asked : defaultWorkerCount(), batch));
 }
 
 /**

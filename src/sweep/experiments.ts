@@ -59,7 +59,7 @@ function atariExperiment(script: string, env: string, out: string): SweepExperim
 /** Every experiment a sweep can name, by name. */
 export const SWEEP_EXPERIMENTS: Readonly<Record<string, SweepExperiment>> = {
   fig3: {
-    script: "examples/fig3_evidence_accumulation.ts",
+    script: "src/apps/fig3.ts",
     flags: FIG3_FLAGS,
     check: checkFig3Flags,
     metrics: [
@@ -69,7 +69,7 @@ export const SWEEP_EXPERIMENTS: Readonly<Record<string, SweepExperiment>> = {
     ],
   },
   figS7: {
-    script: "examples/figS7_pattern_generation.ts",
+    script: "src/apps/figs7.ts",
     flags: FIGS7_FLAGS,
     check: checkFigS7Flags,
     metrics: [
@@ -79,7 +79,7 @@ export const SWEEP_EXPERIMENTS: Readonly<Record<string, SweepExperiment>> = {
     ],
   },
   fig2: {
-    script: "examples/fig2_timit.ts",
+    script: "src/apps/fig2.ts",
     flags: FIG2_FLAGS,
     check: checkFig2Flags,
     metrics: [
@@ -89,8 +89,8 @@ export const SWEEP_EXPERIMENTS: Readonly<Record<string, SweepExperiment>> = {
       { name: "epochs", path: "epochs", format: "number" },
     ],
   },
-  fig4: atariExperiment("examples/fig4_pong.ts", "ale:pong", "out/fig4"),
-  fig5: atariExperiment("examples/fig5_fishing_derby.ts", "ale:fishing_derby", "out/fig5"),
+  fig4: atariExperiment("src/apps/fig4.ts", "ale:pong", "out/fig4"),
+  fig5: atariExperiment("src/apps/fig5.ts", "ale:fishing_derby", "out/fig5"),
 };
 
 /** Flags a sweep sets itself for every run; a spec may not give them. */

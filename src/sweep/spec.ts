@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { fileError, InputError } from "../cli/command.ts";
+import { InputError, readTextInput } from "../cli/command.ts";
 import { SWEEP_EXPERIMENTS, SWEEP_OWNED_FLAGS } from "./experiments.ts";
 import { MAX_SWEEP_RUNS, sweepSize, tooBig } from "./runs.ts";
 
@@ -177,11 +177,5 @@ export function parseSweepSpec(text: string, path: string): SweepSpec {
  * @throws {InputError} When the file is missing or the spec is bad.
  */
 export async function loadSweepSpec(path: string): Promise<SweepSpec> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw fileError(e, `read the sweep spec --spec ${path}`);
-  }
-  return parseSweepSpec(text, path);
+  return parseSweepSpec(await readTextInput(path, `the sweep spec --spec ${path}`), path);
 }

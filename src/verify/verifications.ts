@@ -10,10 +10,12 @@
  *
  * @module
  */
-import { WasmBackend } from "../engine/wasm/wasm_backend.ts";
 import type { Backend, GradientResult } from "../engine/backend.ts";
-import { createBackend } from "../engine/factory/load_backend.ts";
-import type { TfBackendName } from "../engine/tfjs/tf.ts";
+import {
+  createBackend,
+  createWasmBackend,
+  type TfBackendName,
+} from "../engine/factory/load_backend.ts";
 import { createFeedback } from "../grad/feedback.ts";
 import { activeSynapses, eligibilityTraces } from "../grad/eligibility.ts";
 import { heatmap, lines, raster, row, stack } from "../plot/charts.ts";
@@ -72,12 +74,12 @@ export async function verifyFactorization(
   const backends: [string, () => Promise<Backend>, number][] = [
     [
       "wasm-f64",
-      () => WasmBackend.create(p.config, p.weights, { precision: "f64" }),
+      () => createBackend(p.config, p.weights, { precision: "f64" }),
       TOLERANCE.f64,
     ],
     [
       "wasm-f32",
-      () => WasmBackend.create(p.config, p.weights, { precision: "f32" }),
+      () => createBackend(p.config, p.weights, { precision: "f32" }),
       TOLERANCE.f32,
     ],
     [
@@ -120,7 +122,7 @@ export async function verifyFactorization(
     `max |BPTT - eq. (1)| over W_in and W_rec: ${checks[0].maxAbsError.toExponential(3)} ` +
     `(relative ${checks[0].relativeError.toExponential(3)})`,
   ].join("\n");
-  const wasm = await WasmBackend.create(p.config, p.weights, { precision: "f64" });
+  const wasm = await createWasmBackend(p.config, p.weights, { precision: "f64" });
   const figures = {
     factorization_gradients: gradientFigure(
       "Eq. (1) reproduces BPTT (wasm-f64)",
@@ -178,7 +180,7 @@ export async function verifyAutodiff(options: VerificationOptions): Promise<Veri
   }
   tfb.dispose();
   for (const precision of ["f64", "f32"] as const) {
-    const wasm = await WasmBackend.create(p.config, p.weights, { precision });
+    const wasm = await createBackend(p.config, p.weights, { precision });
     for (const [fb, matrix] of [["symmetric", undefined], ["random", feedback]] as const) {
       const online = checked(
         wasm.gradients(p.batch, p.objective, { method: "eprop", form: "online", feedback: matrix }),
@@ -216,7 +218,7 @@ export async function verifyAutodiff(options: VerificationOptions): Promise<Veri
       checks[0].relativeError.toExponential(3)
     })`,
   ].join("\n");
-  const wasm = await WasmBackend.create(p.config, p.weights, { precision: "f64" });
+  const wasm = await createWasmBackend(p.config, p.weights, { precision: "f64" });
   const figures = {
     autodiff_gradients: gradientFigure(
       `Hard-coded e-prop equals autodiff e-prop (${tfName}, symmetric feedback)`,
@@ -276,7 +278,7 @@ function gradientFigure(
 }
 
 function activityFigure(
-  backend: WasmBackend,
+  backend: Backend,
   p: VerificationProblem,
   options: { title: string; signal: Float64Array; signalTitle: string; filtered: boolean },
 ): FigureSpec {

@@ -29,7 +29,7 @@ Deno.test("edge worker: a golden case gives the result of deno task grad, bit fo
     assert.equal(response.status, 200);
     assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", "src/cli/grad.ts", file.pathname],
+      args: ["run", "--allow-read", "src/apps/grad.ts", file.pathname],
       cwd: new URL("../../", import.meta.url),
       stdout: "piped",
       stderr: "piped",

@@ -5,7 +5,7 @@
  * numbers: losses, episode scores, update statistics and checksums of the final parameters.
  */
 import { fig2Main } from "../../src/experiments/fig2_cli.ts";
-import { main as timitPrepare } from "../../examples/timit_prepare.ts";
+import { main as timitPrepare } from "../../src/apps/timit_prepare.ts";
 import { atariMain } from "../../src/experiments/atari_cli.ts";
 import { readAgentCheckpoint } from "../../src/experiments/agent_checkpoint.ts";
 import { networkCheckpointFromJson } from "../../src/train/network_trainer.ts";

@@ -1,5 +1,7 @@
 /**
- * The one place that turns a backend name into a backend. The WebAssembly backends are imported
+ * The one place that turns a backend name into a backend, and where learners and apps get every
+ * engine they run (the network split across workers, the LSTM baseline, the default number of
+ * workers) without importing an engine's modules. The WebAssembly backends are imported
  * statically; TensorFlow.js is loaded only when "tfjs" is asked for, through a specifier built at
  * run time, so that neither Deno (which prefetches dynamic imports with literal specifiers) nor a
  * bundler pulls TensorFlow.js into a program that runs on the WebAssembly core alone.
@@ -19,8 +21,13 @@ import { checkChoice, checkNumber } from "../../util/errors.ts";
 import { WasmBackend } from "../wasm/wasm_backend.ts";
 import { WasmNetwork } from "../wasm/wasm_network.ts";
 import { ParallelBackend } from "../wasm/parallel_backend.ts";
+import { defaultWorkers, ParallelNetwork } from "../wasm/parallel_network.ts";
+import { LstmNetwork } from "../wasm/lstm_network.ts";
+import type { LstmSpec } from "../../net/lstm_spec.ts";
 import type { WasmSource } from "../wasm/module.ts";
 import type { TfBackendName } from "../tfjs/backend_names.ts";
+
+export type { TfBackendName };
 
 /** What the lazily loaded tfjs modules provide (named structurally: no static tfjs import). */
 interface TfjsModules {
@@ -192,4 +199,100 @@ export async function createNetworkBackend(
   }
   const tfjs = await importTfjs<Pick<TfjsModules, "TfjsNetwork">>("tfjs_network.ts");
   return await tfjs.TfjsNetwork.create(net, params, { tfBackend: options.tfBackend });
+}
+
+/** Options of {@linkcode createParallelNetwork}. */
+export interface CreateParallelNetworkOptions {
+  /** Gradient workers (default {@linkcode defaultWorkerCount}). */
+  workers?: number;
+  /** "f32" (default) or "f64". */
+  precision?: Precision;
+}
+
+/**
+ * Creates a composed network on the WebAssembly core whose gradients are split across workers
+ * (each worker computes a part of the batch; the parts are summed).
+ *
+ * @param net The network, as a spec or already resolved.
+ * @param params Its parameters.
+ * @param options Number of workers and precision.
+ * @returns The ready network (its `workers` says how many; `dispose()` ends them).
+ * @throws {TypeError|RangeError} For an invalid network, parameters or options.
+ */
+export function createParallelNetwork(
+  net: NetworkSpec | ResolvedNetwork,
+  params: NetworkParams,
+  options: CreateParallelNetworkOptions = {},
+): Promise<ParallelNetwork> {
+  return ParallelNetwork.create(net, params, options);
+}
+
+/** Options of {@linkcode createLstmNetwork}. */
+export interface CreateLstmNetworkOptions {
+  /** "f32" (default) or "f64". */
+  precision?: Precision;
+  /** Where the core comes from (default: the embedded module). */
+  module?: WasmSource;
+  /** Each kernel's wall time accumulates here (milliseconds by kernel name). */
+  profile?: Map<string, number>;
+}
+
+/**
+ * Creates the LSTM baseline of Fig. 2 on one WebAssembly core.
+ *
+ * @param spec The LSTM's shape.
+ * @param params Its parameters (`initLstmParams`).
+ * @param options Precision, module source, profiling.
+ * @returns The ready network.
+ * @throws {TypeError|RangeError} For an invalid shape, parameters or precision.
+ */
+export function createLstmNetwork(
+  spec: LstmSpec,
+  params: NetworkParams,
+  options: CreateLstmNetworkOptions = {},
+): Promise<LstmNetwork> {
+  return LstmNetwork.create(spec, params, options);
+}
+
+/**
+ * The number of gradient workers a run uses when it is not told: one per core.
+ *
+ * @example
+ * ```ts
+ * import { defaultWorkerCount } from "./load_backend.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(defaultWorkerCount() >= 1);
+ * ```
+ *
+ * @returns The number of cores the runtime reports (1 where it reports none).
+ */
+export function defaultWorkerCount(): number {
+  return defaultWorkers();
+}
+
+/** Options of {@linkcode createWasmBackend}. */
+export interface CreateWasmBackendOptions {
+  /** "f32" (default) or "f64". */
+  precision?: Precision;
+  /** Where the core comes from (default: the embedded module). */
+  module?: WasmSource;
+}
+
+/**
+ * Creates the single-population backend on one WebAssembly core, with what only it offers
+ * besides the {@linkcode Backend} interface: the learning signals of a batch (for figures) and a
+ * step-by-step online e-prop learner.
+ *
+ * @param config The network (validated by the backend).
+ * @param weights Its weights.
+ * @param options Precision and module source.
+ * @returns The ready backend.
+ * @throws {TypeError|RangeError} For an invalid config, weights or precision.
+ */
+export function createWasmBackend(
+  config: NetworkConfig | ResolvedNetworkConfig,
+  weights: Weights,
+  options: CreateWasmBackendOptions = {},
+): Promise<WasmBackend> {
+  return WasmBackend.create(config, weights, options);
 }

@@ -18,11 +18,11 @@
  *
  * @module
  */
-import { commandMain, fileError, InputError, RunFailure } from "../src/cli/command.ts";
-import { FlagError, type FlagSpecs, MAX_SEED } from "../src/cli/flags.ts";
-import { writeFileAtomic } from "../src/cli/outputs.ts";
-import { onInterrupt } from "../src/cli/interrupt.ts";
-import { readAudio, resample, writeSphere } from "../src/data/audio.ts";
+import { commandMain, fileError, InputError, RunFailure } from "../cli/command.ts";
+import { FlagError, type FlagSpecs, MAX_SEED } from "../cli/flags.ts";
+import { writeFileAtomic } from "../cli/outputs.ts";
+import { onInterrupt } from "../cli/interrupt.ts";
+import { readAudio, resample, writeSphere } from "../data/audio.ts";
 import {
   MAX_SYNTH_SPEAKERS,
   sentenceText,
@@ -30,7 +30,7 @@ import {
   type SynthPlan,
   synthPlan,
   type SynthUtterance,
-} from "../src/data/synth_grammar.ts";
+} from "../data/synth_grammar.ts";
 import {
   CORE_TEST_SPEAKERS,
   formatSegments,
@@ -39,9 +39,9 @@ import {
   TIMIT_RATE,
   VALIDATION_SPEAKERS,
   walkCorpus,
-} from "../src/data/timit_corpus.ts";
-import { denoCorpusFiles } from "../src/data/timit_files.ts";
-import { formatDuration } from "../src/train/progress.ts";
+} from "../data/timit_corpus.ts";
+import { denoCorpusFiles } from "../data/timit_files.ts";
+import { formatDuration } from "../train/progress.ts";
 
 /** The flags of `deno task timit:synth`. */
 export const TIMIT_SYNTH_FLAGS: FlagSpecs = {

@@ -6,8 +6,8 @@
  * @module
  */
 import { parseCase } from "../cases/run_case.ts";
-import { commandMain, fileError, InputError } from "./command.ts";
-import { FlagError, type FlagSpecs } from "./flags.ts";
+import { commandMain, InputError, readTextInput } from "../cli/command.ts";
+import { FlagError, type FlagSpecs } from "../cli/flags.ts";
 
 const USAGE = `usage: deno task grad{positionals} [options]
 
@@ -76,12 +76,7 @@ export function main(args: string[]): Promise<number> {
       const form = values["eprop-form"] as "factorized" | "online";
       const implementation = values["eprop-impl"] as "hardcoded" | "autodiff";
       const tfBackend = values["tf-backend"] as "cpu" | "wasm";
-      let text: string;
-      try {
-        text = await Deno.readTextFile(file);
-      } catch (e) {
-        throw fileError(e, `read ${file}`);
-      }
+      const text = await readTextInput(file);
       let json: unknown;
       try {
         json = JSON.parse(text);

@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { readAudio } from "../src/data/audio.ts";
-import { deltas, logFilterbank, mfcc, SPEECH_SAMPLE_RATE } from "../src/data/speech_features.ts";
-import { commandMain, fileError, InputError } from "../src/cli/command.ts";
+import { readAudio } from "../data/audio.ts";
+import { deltas, logFilterbank, mfcc, SPEECH_SAMPLE_RATE } from "../data/speech_features.ts";
+import { commandMain, fileError, InputError } from "../cli/command.ts";
 
 const USAGE = `usage: deno task timit:features{positionals}
 

@@ -11,25 +11,30 @@ import {
   FIGS7_FLAGS,
   FIGS7_MUTABLE_FLAGS,
   runFigS7,
-} from "../src/experiments/figs7.ts";
-import { writeFigS7Outputs } from "../src/experiments/figs7_outputs.ts";
-import { experimentMain } from "../src/experiments/cli.ts";
+} from "../experiments/figs7.ts";
+import { writeFigS7Outputs } from "../experiments/figs7_outputs.ts";
+import { experimentMain } from "../experiments/cli.ts";
 
 const USAGE = `usage: deno task figS7 [options]
 
 Trains 100 LIF neurons to generate a sum of sines from a frozen Poisson input (Fig. S7) with
 e-prop or BPTT, and writes figures, results.json and checkpoints to --out.`;
 
-if (import.meta.main) {
-  Deno.exit(
-    await experimentMain({
-      name: "figS7",
-      usage: USAGE,
-      flags: FIGS7_FLAGS,
-      mutable: FIGS7_MUTABLE_FLAGS,
-      check: checkFigS7Flags,
-      run: (values, resume) => runFigS7(values, resume),
-      write: writeFigS7Outputs,
-    }, Deno.args),
-  );
+/**
+ * Runs `deno task figS7`.
+ * @param args Command-line arguments.
+ * @returns The exit code.
+ */
+export function main(args: string[]): Promise<number> {
+  return experimentMain({
+    name: "figS7",
+    usage: USAGE,
+    flags: FIGS7_FLAGS,
+    mutable: FIGS7_MUTABLE_FLAGS,
+    check: checkFigS7Flags,
+    run: (values, resume) => runFigS7(values, resume),
+    write: writeFigS7Outputs,
+  }, args);
 }
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -8,19 +8,16 @@
  *
  * @module
  */
-import {
-  createFeedback,
-  type GradientOptions,
-  type Gradients,
-  initWeights,
-  resolveNetworkConfig,
-  Rng,
-  WasmBackend,
-} from "../mod.ts";
-import { fig3Network } from "../src/model/presets.ts";
+import { createFeedback } from "../grad/feedback.ts";
+import { initWeights } from "../model/weights.ts";
+import { resolveNetworkConfig } from "../model/config.ts";
+import { fig3Network } from "../model/presets.ts";
+import { Rng } from "../util/rng.ts";
+import type { GradientOptions, Gradients } from "../engine/backend.ts";
+import { createBackend } from "../engine/factory/load_backend.ts";
 
-import { checkMemory, commandMain } from "../src/cli/command.ts";
-import { type FlagSpecs, MAX_SEED } from "../src/cli/flags.ts";
+import { checkMemory, commandMain } from "../cli/command.ts";
+import { type FlagSpecs, MAX_SEED } from "../cli/flags.ts";
 
 /** The flags of `deno task compare`. */
 export const COMPARE_FLAGS: FlagSpecs = {
@@ -57,7 +54,7 @@ export function main(args: string[]): Promise<number> {
       const T = values.steps as number, B = values.batch as number;
       const config = resolveNetworkConfig(fig3Network());
       const { nIn, nRec } = config.neuron;
-      const backend = await WasmBackend.create(config, initWeights(config, rng), {
+      const backend = await createBackend(config, initWeights(config, rng), {
         precision: values.precision as "f32" | "f64",
       });
       const inputs = new Float64Array(B * T * nIn).map(() => (rng.uniform() < 0.02 ? 1 : 0));

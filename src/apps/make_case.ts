@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { Rng } from "../src/util/rng.ts";
-import { commandMain, fileError, InputError } from "../src/cli/command.ts";
-import { type FlagSpecs, MAX_SEED } from "../src/cli/flags.ts";
+import { Rng } from "../util/rng.ts";
+import { commandMain, fileError, InputError } from "../cli/command.ts";
+import { type FlagSpecs, MAX_SEED } from "../cli/flags.ts";
 
 /** The flags of `deno task make-case`. */
 export const MAKE_CASE_FLAGS: FlagSpecs = {

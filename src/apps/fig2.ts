@@ -7,6 +7,15 @@
  *
  * @module
  */
-import { fig2Main } from "../src/experiments/fig2_cli.ts";
+import { fig2Main } from "../experiments/fig2_cli.ts";
 
-if (import.meta.main) Deno.exit(await fig2Main(Deno.args));
+/**
+ * Runs `deno task fig2`.
+ * @param args Command-line arguments.
+ * @returns The exit code.
+ */
+export function main(args: string[]): Promise<number> {
+  return fig2Main(args);
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -12,16 +12,16 @@
  *
  * @module
  */
-import { DegenerateRunError, formatChecks } from "../src/verify/checks.ts";
+import { DegenerateRunError, formatChecks } from "../verify/checks.ts";
 import {
   type VerificationReport,
   verifyAutodiff,
   verifyFactorization,
-} from "../src/verify/verifications.ts";
-import { saveFigure } from "../src/plot/render.ts";
-import { commandMain, RunFailure } from "../src/cli/command.ts";
-import { type FlagSpecs, MAX_SEED } from "../src/cli/flags.ts";
-import { prepareOutputDir } from "../src/experiments/run_dir.ts";
+} from "../verify/verifications.ts";
+import { saveFigure } from "../plot/render.ts";
+import { commandMain, RunFailure } from "../cli/command.ts";
+import { type FlagSpecs, MAX_SEED } from "../cli/flags.ts";
+import { prepareOutputDir } from "../experiments/run_dir.ts";
 
 const USAGE = `usage: deno task verify [options]
 

@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { FlagError, type FlagSpecs, intList, MAX_SEED } from "../src/cli/flags.ts";
-import { commandMain } from "../src/cli/command.ts";
-import { checkFig3Flags, FIG3_FLAGS, runFig3 } from "../src/experiments/fig3.ts";
-import { prepareRunDir } from "../src/experiments/run_dir.ts";
-import { writeFig3Outputs } from "../src/experiments/fig3_outputs.ts";
+import { FlagError, type FlagSpecs, intList, MAX_SEED } from "../cli/flags.ts";
+import { commandMain } from "../cli/command.ts";
+import { checkFig3Flags, FIG3_FLAGS, runFig3 } from "../experiments/fig3.ts";
+import { prepareRunDir } from "../experiments/run_dir.ts";
+import { writeFig3Outputs } from "../experiments/fig3_outputs.ts";
 
 const { seed: _seed, resume: _resume, ...runFlags } = FIG3_FLAGS;
 
@@ -38,7 +38,7 @@ error and seconds per iteration. Each run goes to --out/seed<N> (a new or empty 
  * @param args Command-line arguments.
  * @returns The exit code.
  */
-export function sweepMain(args: string[]): Promise<number> {
+export function main(args: string[]): Promise<number> {
   return commandMain(
     { name: "fig3:sweep", usage: USAGE, flags: SWEEP_FLAGS, check: (v) => checkFig3Flags(v) },
     args,
@@ -81,4 +81,4 @@ export function sweepMain(args: string[]): Promise<number> {
   );
 }
 
-if (import.meta.main) Deno.exit(await sweepMain(Deno.args));
+if (import.meta.main) Deno.exit(await main(Deno.args));

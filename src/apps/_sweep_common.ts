@@ -7,10 +7,10 @@
 import type { Queue } from "bullmq";
 import { FlagError, type FlagSpec } from "../cli/flags.ts";
 import { fileError, InputError } from "../cli/command.ts";
-import { loadSweepSpec, type SweepSpec } from "./spec.ts";
-import { expandSweep, type SweepRun } from "./runs.ts";
-import { parseRedisUrl } from "./redis_url.ts";
-import { openQueue } from "./queue.ts";
+import { loadSweepSpec, type SweepSpec } from "../sweep/spec.ts";
+import { expandSweep, type SweepRun } from "../sweep/runs.ts";
+import { parseRedisUrl } from "../sweep/redis_url.ts";
+import { openQueue } from "../sweep/queue.ts";
 
 /** `--spec FILE`. */
 export const SPEC_FLAG: FlagSpec = {

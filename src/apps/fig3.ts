@@ -6,14 +6,9 @@
  *
  * @module
  */
-import {
-  checkFig3Flags,
-  FIG3_FLAGS,
-  FIG3_MUTABLE_FLAGS,
-  runFig3,
-} from "../src/experiments/fig3.ts";
-import { writeFig3Outputs } from "../src/experiments/fig3_outputs.ts";
-import { experimentMain } from "../src/experiments/cli.ts";
+import { checkFig3Flags, FIG3_FLAGS, FIG3_MUTABLE_FLAGS, runFig3 } from "../experiments/fig3.ts";
+import { writeFig3Outputs } from "../experiments/fig3_outputs.ts";
+import { experimentMain } from "../experiments/cli.ts";
 
 const USAGE = `usage: deno task fig3 [options]
 
@@ -23,16 +18,21 @@ is below --stop-crit it also measures 8 fresh batches, and stops when their mean
 (the rule of the authors' script). Reports the test error and writes figures, results.json and
 checkpoints to --out (a new or empty folder; --resume continues a run there).`;
 
-if (import.meta.main) {
-  Deno.exit(
-    await experimentMain({
-      name: "fig3",
-      usage: USAGE,
-      flags: FIG3_FLAGS,
-      mutable: FIG3_MUTABLE_FLAGS,
-      check: checkFig3Flags,
-      run: (values, resume) => runFig3(values, resume),
-      write: writeFig3Outputs,
-    }, Deno.args),
-  );
+/**
+ * Runs `deno task fig3`.
+ * @param args Command-line arguments.
+ * @returns The exit code.
+ */
+export function main(args: string[]): Promise<number> {
+  return experimentMain({
+    name: "fig3",
+    usage: USAGE,
+    flags: FIG3_FLAGS,
+    mutable: FIG3_MUTABLE_FLAGS,
+    check: checkFig3Flags,
+    run: (values, resume) => runFig3(values, resume),
+    write: writeFig3Outputs,
+  }, args);
 }
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -15,10 +15,10 @@
  *
  * @module
  */
-import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "./flags.ts";
-import { checkMemory, commandMain, fileError, InputError, RunFailure } from "./command.ts";
-import { checkReplaceable, probeWritable, writeOutput } from "./outputs.ts";
-import { onInterrupt } from "./interrupt.ts";
+import { FlagError, type FlagSpecs, type FlagValues, MAX_SEED } from "../cli/flags.ts";
+import { checkMemory, commandMain, fileError, InputError, RunFailure } from "../cli/command.ts";
+import { checkReplaceable, probeWritable, writeOutput } from "../cli/outputs.ts";
+import { onInterrupt } from "../cli/interrupt.ts";
 import { Rng } from "../util/rng.ts";
 import { createGame, GAME_NAMES } from "../env/games/index.ts";
 import { preprocess } from "../env/preprocess.ts";
@@ -340,7 +340,7 @@ async function checkRecordingPath(flag: string, path: string, force: boolean): P
   await probeWritable(dir, `write --${flag} ${path} into ${dir}`);
 }
 
-/** Options of {@linkcode envPlayMain}. */
+/** Options of {@linkcode main}. */
 export interface EnvPlayOptions {
   /** Where to print (default console.log). */
   log?: (line: string) => void;
@@ -354,7 +354,7 @@ export interface EnvPlayOptions {
  * @param options Where to print, how to open the environment.
  * @returns The exit code.
  */
-export function envPlayMain(args: string[], options: EnvPlayOptions = {}): Promise<number> {
+export function main(args: string[], options: EnvPlayOptions = {}): Promise<number> {
   const log = options.log ?? console.log;
   const open = options.open ?? openEnv;
   return commandMain(
@@ -441,3 +441,5 @@ export function envPlayMain(args: string[], options: EnvPlayOptions = {}): Promi
     },
   );
 }
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

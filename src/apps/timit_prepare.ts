@@ -9,10 +9,10 @@
  *
  * @module
  */
-import { commandMain, fileError, InputError } from "../src/cli/command.ts";
-import { FlagError, type FlagSpecs } from "../src/cli/flags.ts";
-import { writeFileAtomic } from "../src/cli/outputs.ts";
-import { onInterrupt } from "../src/cli/interrupt.ts";
+import { commandMain, fileError, InputError } from "../cli/command.ts";
+import { FlagError, type FlagSpecs } from "../cli/flags.ts";
+import { writeFileAtomic } from "../cli/outputs.ts";
+import { onInterrupt } from "../cli/interrupt.ts";
 import {
   CLASSES_39,
   CorpusError,
@@ -26,7 +26,7 @@ import {
   TIMIT_SPLIT_SIZES,
   type UtteranceFiles,
   walkCorpus,
-} from "../src/data/timit_corpus.ts";
+} from "../data/timit_corpus.ts";
 import {
   FEATURE_DIMS,
   type FeatureKind,
@@ -35,11 +35,11 @@ import {
   prepareUtterance,
   type SplitSummary,
   zScore,
-} from "../src/data/timit_cache.ts";
-import { denoCorpusFiles, writeTimitCache } from "../src/data/timit_files.ts";
-import { utteranceFigure } from "../src/data/timit_figure.ts";
-import { saveFigure } from "../src/plot/render.ts";
-import { formatDuration } from "../src/train/progress.ts";
+} from "../data/timit_cache.ts";
+import { denoCorpusFiles, writeTimitCache } from "../data/timit_files.ts";
+import { utteranceFigure } from "../data/timit_figure.ts";
+import { saveFigure } from "../plot/render.ts";
+import { formatDuration } from "../train/progress.ts";
 
 /** Whether a path exists (errors other than "not found" count as existing). */
 async function exists(path: string): Promise<boolean> {

@@ -6,6 +6,15 @@
  *
  * @module
  */
-import { fig2TableMain } from "../src/experiments/fig2_table.ts";
+import { fig2TableMain } from "../experiments/fig2_table.ts";
 
-if (import.meta.main) Deno.exit(await fig2TableMain(Deno.args));
+/**
+ * Runs `deno task fig2:table`.
+ * @param args Command-line arguments.
+ * @returns The exit code.
+ */
+export function main(args: string[]): Promise<number> {
+  return fig2TableMain(args);
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
