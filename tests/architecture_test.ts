@@ -20,17 +20,6 @@ const graph = await readImportGraph(ROOT.pathname);
  * that no longer breaks one fails the test, so the list only shrinks.
  */
 const PENDING: string[] = [
-  "src/experiments/fig3_figures.ts imports src/engine/wasm/wasm_backend.ts",
-  "src/experiments/workers.ts imports src/engine/wasm/parallel_network.ts",
-  "src/experiments/fig2_report.ts imports src/engine/wasm/wasm_network.ts",
-  "src/experiments/fig4_catch.ts imports examples/fig4_pong.ts",
-  "src/experiments/fig2.ts imports src/engine/wasm/wasm_network.ts",
-  "src/experiments/fig2.ts imports src/engine/wasm/parallel_network.ts",
-  "src/experiments/fig2.ts imports src/engine/wasm/lstm_network.ts",
-  "src/experiments/figs7.ts imports src/engine/wasm/wasm_backend.ts",
-  "src/experiments/figs7_outputs.ts imports src/engine/wasm/wasm_backend.ts",
-  "src/verify/verifications.ts imports src/engine/wasm/wasm_backend.ts",
-  "src/verify/verifications.ts imports src/engine/tfjs/tf.ts",
 ];
 const base = checkLayers(graph);
 
