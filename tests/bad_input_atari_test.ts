@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { badInputTests, type Case, CHATTR, immutable, runTask } from "./_bad_input.ts";
 import { atariMain } from "../src/experiments/atari_cli.ts";
-import { FIG4_CATCH_FLAGS, fig4CatchRuns } from "../src/experiments/fig4_catch.ts";
+import { FIG4_CATCH_FLAGS, fig4CatchRuns } from "../src/apps/fig4_catch.ts";
 import { atariFlags } from "../src/experiments/atari_cli.ts";
 
 const small = [

@@ -11,14 +11,14 @@ import { badInputTests, type Case, runTask } from "./_bad_input.ts";
 import { canRun, skipNote } from "./_tools.ts";
 import { writeTinyTimit } from "./_tiny_timit.ts";
 import { main as timitPrepare } from "../src/apps/timit_prepare.ts";
-import { fig2Main } from "../src/experiments/fig2_cli.ts";
+import { main as fig2Main } from "../src/apps/fig2.ts";
 import {
   FIG2_TABLE_FLAGS,
   FIG2_TABLE_RUNS,
-  fig2TableMain,
   fig2TableRunFlags,
   fig2TableRunFolder,
-} from "../src/experiments/fig2_table.ts";
+  main as fig2TableMain,
+} from "../src/apps/fig2_table.ts";
 import { FIG2_FLAGS, loadFig2Data, runFig2 } from "../src/experiments/fig2.ts";
 import { parseFlags } from "../src/cli/flags.ts";
 import { readTimitCache, SAMPLE_CHUNK_BYTES, sampleRanges } from "../src/data/timit_cache.ts";

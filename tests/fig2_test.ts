@@ -6,15 +6,15 @@
 import assert from "node:assert/strict";
 import { writeTinyTimit } from "./_tiny_timit.ts";
 import { main as timitPrepare } from "../src/apps/timit_prepare.ts";
-import { fig2Main } from "../src/experiments/fig2_cli.ts";
+import { main as fig2Main } from "../src/apps/fig2.ts";
 import {
   FIG2_TABLE_FLAGS,
   FIG2_TABLE_RUNS,
-  fig2TableMain,
   fig2TableRunFlags,
   fig2TableRunFolder,
+  main as fig2TableMain,
   majorityClassError,
-} from "../src/experiments/fig2_table.ts";
+} from "../src/apps/fig2_table.ts";
 import { parseFlags } from "../src/cli/flags.ts";
 import { loadFig2Data } from "../src/experiments/fig2.ts";
 import { networkCheckpointFromJson } from "../src/train/network_trainer.ts";

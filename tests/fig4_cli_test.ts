@@ -8,7 +8,7 @@ import { atariMain } from "../src/experiments/atari_cli.ts";
 import { readAgentCheckpoint } from "../src/experiments/agent_checkpoint.ts";
 import { encodeState } from "../src/util/state_codec.ts";
 import { aleAvailable } from "../src/env/ale/ale_env.ts";
-import { fig4CatchRuns } from "../src/experiments/fig4_catch.ts";
+import { fig4CatchRuns } from "../src/apps/fig4_catch.ts";
 import { ROOT, runTask, taskArgs } from "./_bad_input.ts";
 
 const small = [

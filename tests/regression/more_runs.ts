@@ -4,7 +4,7 @@
  * agent runs on the TypeScript Catch for each reward form (online, unroll, bptt), summarised as
  * numbers: losses, episode scores, update statistics and checksums of the final parameters.
  */
-import { fig2Main } from "../../src/experiments/fig2_cli.ts";
+import { main as fig2Main } from "../../src/apps/fig2.ts";
 import { main as timitPrepare } from "../../src/apps/timit_prepare.ts";
 import { atariMain } from "../../src/experiments/atari_cli.ts";
 import { readAgentCheckpoint } from "../../src/experiments/agent_checkpoint.ts";
