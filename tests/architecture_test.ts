@@ -15,20 +15,11 @@ import { ROOT } from "./_bad_input.ts";
 
 const graph = await readImportGraph(ROOT.pathname);
 
-/**
- * Imports that still break a rule while issue 22 is under way (each "FROM imports TO"); an entry
- * that no longer breaks one fails the test, so the list only shrinks.
- */
-const PENDING: string[] = [
-];
 const base = checkLayers(graph);
 
 Deno.test("architecture: every import under src/ obeys the layers; no folder cycle", () => {
   assert.ok(graph.length > 500, `only ${graph.length} imports read`);
-  const problems = base.filter((p) => !PENDING.some((q) => p.startsWith(`${q}:`)));
-  assert.deepEqual(problems, [], `${problems.length} broken rules:\n${problems.join("\n")}`);
-  const stale = PENDING.filter((q) => !base.some((p) => p.startsWith(`${q}:`)));
-  assert.deepEqual(stale, [], `PENDING lists imports that now obey the rules: remove them`);
+  assert.deepEqual(base, [], `${base.length} broken rules:\n${base.join("\n")}`);
 });
 
 Deno.test("architecture: a forbidden import fails the check, naming the file and the import", () => {
