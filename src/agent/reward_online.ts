@@ -41,6 +41,7 @@ import {
   voltageSignal,
   zeroAgentGradients,
 } from "./actor_critic.ts";
+import { copyExactLength } from "../util/errors.ts";
 
 /** Options of {@linkcode OnlineRewardEprop.create}. */
 export interface OnlineRewardEpropOptions {
@@ -313,16 +314,9 @@ export class OnlineRewardEprop implements RewardLearner {
     }
     const copy = (
       name: string,
-      to: { length: number; set(a: ArrayLike<number>): void },
+      to: Parameters<typeof copyExactLength>[2],
       from: ArrayLike<number>,
-    ) => {
-      if (from?.length !== to.length) {
-        throw new RangeError(
-          `Cannot load online learner state: ${name} must hold ${to.length} values, got ${from?.length}`,
-        );
-      }
-      to.set(from);
-    };
+    ) => copyExactLength("load online learner state", name, to, from);
     this.#traces.load({ in: s.in, rec: s.rec });
     for (const [k, v] of Object.entries(this.#heads)) copy(`heads.${k}`, v, s.heads[k]);
     copy("fwPi", this.#fwPi, s.fwPi);

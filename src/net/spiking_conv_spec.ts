@@ -6,7 +6,7 @@
  * @module
  */
 import type { Rng } from "../util/rng.ts";
-import { checkChoice, checkNumber, describe } from "../util/errors.ts";
+import { checkChoice, checkFiniteValues, checkNumber, describe } from "../util/errors.ts";
 
 /** One convolutional layer: `filters` output channels, square `kernel`, `stride` (no padding). */
 export interface SpikingConvLayerSpec {
@@ -279,28 +279,9 @@ export function checkSpikingConvParams(
       }`,
     );
   }
-  spec.layers.forEach((l, i) => checkValues(action, `weights[${i}]`, params.weights[i], l.weights));
-}
-
-/** Checks an array-like of finite numbers of a given length, naming the field and the index. */
-function checkValues(action: string, field: string, value: unknown, length: number): void {
-  if (!Array.isArray(value) && !(ArrayBuffer.isView(value) && !(value instanceof DataView))) {
-    throw new TypeError(
-      `Cannot ${action}: ${field} must be an array of ${length} numbers, got ${describe(value)}`,
-    );
-  }
-  const arr = value as ArrayLike<unknown>;
-  if (arr.length !== length) {
-    throw new TypeError(`Cannot ${action}: ${field} must have length ${length}, got ${arr.length}`);
-  }
-  for (let i = 0; i < length; i++) {
-    const v = arr[i];
-    if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new TypeError(
-        `Cannot ${action}: ${field}[${i}] must be a finite number, got ${describe(v)}`,
-      );
-    }
-  }
+  spec.layers.forEach((l, i) =>
+    checkFiniteValues(action, `weights[${i}]`, params.weights[i], l.weights)
+  );
 }
 
 /**

@@ -71,16 +71,15 @@ export function checkChoice<T extends string>(
 }
 
 /**
- * Checks a flat numeric array: its length and that every element is finite.
- * @returns A Float64Array copy.
- * @throws {TypeError} On a wrong length, a non-number or a non-finite element.
+ * Checks a flat numeric array in place: its length and that every element is finite.
+ * @throws {TypeError} On a wrong length, a non-number or a non-finite element, naming the index.
  */
-export function checkFiniteArray(
+export function checkFiniteValues(
   action: string,
   field: string,
   value: unknown,
   length: number,
-): Float64Array {
+): void {
   if (!Array.isArray(value) && !(ArrayBuffer.isView(value) && !(value instanceof DataView))) {
     throw new TypeError(
       `Cannot ${action}: ${field} must be an array of ${length} numbers, got ${describe(value)}`,
@@ -90,7 +89,6 @@ export function checkFiniteArray(
   if (arr.length !== length) {
     throw new TypeError(`Cannot ${action}: ${field} must have length ${length}, got ${arr.length}`);
   }
-  const out = new Float64Array(length);
   for (let i = 0; i < length; i++) {
     const v = arr[i];
     if (typeof v !== "number" || !Number.isFinite(v)) {
@@ -98,7 +96,42 @@ export function checkFiniteArray(
         `Cannot ${action}: ${field}[${i}] must be a finite number, got ${describe(v)}`,
       );
     }
-    out[i] = v;
   }
-  return out;
+}
+
+/**
+ * Checks a flat numeric array ({@linkcode checkFiniteValues}) and copies it.
+ * @returns A Float64Array copy.
+ * @throws {TypeError} On a wrong length, a non-number or a non-finite element.
+ */
+export function checkFiniteArray(
+  action: string,
+  field: string,
+  value: unknown,
+  length: number,
+): Float64Array {
+  checkFiniteValues(action, field, value, length);
+  return Float64Array.from(value as ArrayLike<number>);
+}
+
+/**
+ * Copies saved values into a state array of the same length.
+ * @param action What is being done, for the message (e.g. "load online learner state").
+ * @param field The array's name.
+ * @param to The state array.
+ * @param from The saved values.
+ * @throws {RangeError} When the lengths differ, naming the field.
+ */
+export function copyExactLength(
+  action: string,
+  field: string,
+  to: { length: number; set(a: ArrayLike<number>): void },
+  from: ArrayLike<number>,
+): void {
+  if (from?.length !== to.length) {
+    throw new RangeError(
+      `Cannot ${action}: ${field} must hold ${to.length} values, got ${from?.length}`,
+    );
+  }
+  to.set(from);
 }

@@ -15,6 +15,7 @@ import type {
 } from "../step_engine.ts";
 import type { Precision } from "../../util/vocabulary.ts";
 import { CoreMemory } from "./core_instance.ts";
+import { copyExactLength } from "../../util/errors.ts";
 
 /** One synapse group's traces: input (pre = x) or recurrent (pre = z(t-1)). */
 interface SynapseTraces {
@@ -189,16 +190,9 @@ export class WasmRewardTraces implements RewardTraceEngine {
     const core = this.#core, { batch: B, n, nLif } = this.spec;
     const copy = (
       name: string,
-      to: { length: number; set(a: ArrayLike<number>): void },
+      to: Parameters<typeof copyExactLength>[2],
       from: ArrayLike<number>,
-    ) => {
-      if (from?.length !== to.length) {
-        throw new RangeError(
-          `Cannot load online learner state: ${name} must hold ${to.length} values, got ${from?.length}`,
-        );
-      }
-      to.set(from);
-    };
+    ) => copyExactLength("load online learner state", name, to, from);
     for (const [name, t] of [["in", this.#in], ["rec", this.#rec]] as const) {
       const saved = s?.[name];
       copy(`${name}.epsV`, t.epsV, saved?.epsV);
