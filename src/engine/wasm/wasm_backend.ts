@@ -40,6 +40,7 @@ import { OnlineEprop, type StepError } from "./online_eprop.ts";
 import { WasmNetwork } from "./wasm_network.ts";
 import {
   batchToSequences,
+  checkGradientOptions,
   gradientOptionsToNetwork,
   objectiveToNetwork,
   resultFromNetwork,
@@ -177,28 +178,12 @@ export class WasmBackend implements Backend {
   gradients(batch: Batch, objective: Objective, options: GradientOptions): GradientResult {
     const action = "compute gradients";
     const obj = resolveObjective(objective, { config: this.config, batch });
-    const method = checkChoice(action, "method", options?.method, ["bptt", "eprop", "eq1"]);
-    const form = checkChoice(action, "form", options.form ?? "factorized", [
-      "online",
-      "factorized",
-    ]);
-    const implementation = checkChoice(
-      action,
-      "implementation",
-      options.implementation ?? "hardcoded",
-      ["hardcoded", "autodiff"],
-    );
+    const { method, form, implementation } = checkGradientOptions(this.config, options);
     if (implementation === "autodiff") {
       throw new RangeError(
         `Cannot ${action}: the wasm backend computes e-prop from its traces (implementation "hardcoded"); ` +
           "automatic differentiation needs the tfjs backend",
       );
-    }
-    if (method === "eprop" && options.feedback) {
-      checkFeedbackMatrix(options.feedback, {
-        nRec: this.config.neuron.nRec,
-        nOut: this.config.readout.nOut,
-      });
     }
     if (method === "eprop" && form === "online") return this.#onlineGradients(batch, obj, options);
     return resultFromNetwork(
