@@ -481,3 +481,59 @@ for (const processes of [1, 2]) {
     },
   });
 }
+
+/** The observations of `steps` agent steps of env under fixed actions (index k at step k). */
+async function observe(env: VectorEnv, actions: (k: number) => Int32Array, steps: number) {
+  const out: Float32Array[] = [new Float32Array(await env.reset())];
+  for (let k = 0; k < steps; k++) {
+    out.push(new Float32Array((await env.step(actions(k))).observations));
+  }
+  await env.close();
+  return out;
+}
+
+Deno.test({
+  name: "pong: actions by name from the full set, sticky actions, the last screen without max-pool",
+  ignore,
+  async fn() {
+    const rng = new Rng(8), picks = Array.from({ length: 120 }, () => rng.int(3));
+    const names = ["NOOP", "RIGHT", "LEFT"], minimal = [0, 2, 3]; // NOOP FIRE RIGHT LEFT ...
+    const base = { game: "pong", numEnvs: 2, seed: 5 };
+    const sub = await createAleEnv({ ...base, actions: names });
+    assert.deepEqual(sub.actions, names);
+    await assert.rejects(() => sub.step(new Int32Array([3, 0])), /actions\[0\] must be in/);
+    const a = await observe(sub, (k) => new Int32Array([picks[k], picks[k]]), 120);
+    const b = await observe(
+      await createAleEnv(base),
+      (k) => new Int32Array([minimal[picks[k]], minimal[picks[k]]]),
+      120,
+    );
+    assert.ok(a.every((o, k) => maxDiff(o, b[k]).count === 0), "the same game, action by name");
+
+    const sticky = (seed: number) => createAleEnv({ ...base, seed, stickyActions: 0.25 });
+    const act = (k: number) => new Int32Array([minimal[picks[k]], minimal[picks[k]]]);
+    const s1 = await observe(await sticky(5), act, 120);
+    const s2 = await observe(await sticky(5), act, 120);
+    assert.ok(s1.every((o, k) => maxDiff(o, s2[k]).count === 0), "sticky actions are seeded");
+    assert.ok(s1.some((o, k) => maxDiff(o, b[k]).count > 0), "sticky actions change the game");
+
+    // max over the last two frames, then an area resize: never below the last frame's resize
+    const last = await observe(await createAleEnv({ ...base, maxPool: false }), act, 120);
+    let above = 0;
+    for (let k = 0; k < last.length; k++) {
+      for (let i = 0; i < last[k].length; i++) {
+        assert.ok(b[k][i] >= last[k][i] - 1.5 / 255, `step ${k} pixel ${i}`);
+        if (b[k][i] > last[k][i]) above++;
+      }
+    }
+    assert.ok(above > 0, "the max-pool shows the ball's previous position somewhere");
+    await assert.rejects(
+      () => createAleEnv({ ...base, actions: ["NOOP", "JUMP"] }),
+      /actions\[1\] must be an ALE action name \(NOOP, FIRE/,
+    );
+    await assert.rejects(
+      () => createAleEnv({ ...base, stickyActions: -0.1 }),
+      /stickyActions must be a probability in \[0, 1\], got -0.1/,
+    );
+  },
+});

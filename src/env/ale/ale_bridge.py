@@ -141,8 +141,8 @@ def open_env(config):
         reward_clipping=False,
         autoreset_mode="NextStep",
         max_num_frames_per_episode=config["maxEpisodeFrames"],
-        repeat_action_probability=0.0,
-        full_action_space=False,
+        repeat_action_probability=float(config.get("stickyActions", 0.0)),
+        full_action_space="actions" in config,
     )
     if raw:
         env = AtariVectorEnv(game, n, img_height=210, img_width=160, grayscale=False,
@@ -151,9 +151,19 @@ def open_env(config):
     else:
         size = config["size"]
         env = AtariVectorEnv(game, n, img_height=size, img_width=size, grayscale=True,
-                             frameskip=config["frameSkip"], maxpool=True, **common)
+                             frameskip=config["frameSkip"], maxpool=config.get("maxPool", True),
+                             **common)
         shape = [size, size, 1]
-    actions = [a.name for a in env.ale.get_action_set()]
+    names = [a.name for a in env.ale.get_action_set()]
+    if "actions" in config:
+        missing = [a for a in config["actions"] if a not in names]
+        if missing:
+            raise ValueError(f"actions {missing} are not ALE actions ({', '.join(names)})")
+        action_ids = np.array([names.index(a) for a in config["actions"]], np.int32)
+        actions = list(config["actions"])
+    else:
+        action_ids = np.arange(len(names), dtype=np.int32)
+        actions = names
     hello = {
         "aleVersion": ale_py.__version__,
         "numpyVersion": np.__version__,
@@ -161,13 +171,14 @@ def open_env(config):
         "shape": shape,
         "python": sys.executable,
     }
-    return np, env, hello
+    return np, env, hello, action_ids
 
 
 class Session:
-    def __init__(self, np, env, n):
+    def __init__(self, np, env, n, action_ids):
         self.np = np
         self.env = env
+        self.action_ids = action_ids
         self.n = n
         self.started = False
         self.zeros_f64 = np.zeros(n, np.float64)
@@ -203,10 +214,10 @@ class Session:
         n = self.n
         actions = np.frombuffer(payload, np.int32, n, 0)
         cut = np.frombuffer(payload, np.uint8, n, 4 * n)
-        bad = np.nonzero((actions < 0) | (actions >= self.env.single_action_space.n))[0]
+        bad = np.nonzero((actions < 0) | (actions >= len(self.action_ids)))[0]
         if len(bad):
             raise ValueError(f"actions[{bad[0]}] = {actions[bad[0]]} is not an action index")
-        obs, rewards, terminated, truncated, info = self.env.step(actions)
+        obs, rewards, terminated, truncated, info = self.env.step(self.action_ids[actions])
         episode_frames = info["episode_frame_number"].copy()
         lives = info["lives"]
         ended = terminated | truncated | (cut != 0)
@@ -264,11 +275,11 @@ def main():
         return 2
     try:
         config = json.loads(payload.decode("utf-8"))
-        np, env, hello = open_env(config)
+        np, env, hello, action_ids = open_env(config)
     except (KeyError, RuntimeError, ValueError, TypeError) as e:
         channel.error(str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e))
         return 2
-    session = Session(np, env, config["numEnvs"])
+    session = Session(np, env, config["numEnvs"], action_ids)
     channel.send(HELLO, json.dumps(hello).encode("utf-8"))
     handlers = {
         RESET: session.reset,

@@ -4,7 +4,8 @@
  *
  * Two modes:
  * - preprocessed (default): ALE's C++ vector environment does the paper's frame preprocessing
- *   (action repeat `frameSkip`, max-pool of the last two grey frames, 84x84 INTER_AREA resize);
+ *   (action repeat `frameSkip`, max-pool of the last two grey frames or the last screen alone
+ *   with `maxPool: false`, 84x84 INTER_AREA resize);
  *   observations are float32 in [0, 1], rewards clipped to [-1, 1] here (`rawRewards` and the
  *   episode scores unclipped);
  * - raw (`raw: true`): RGB 210x160 uint8 frames, one emulator frame per step, unclipped rewards
@@ -14,6 +15,8 @@
  * standard. Episodes end at game over, at ALE's cap of `maxEpisodeFrames` emulator frames, or at
  * `maxEpisodeSteps` agent steps (each episode's limit drawn in [max - jitter, max]); the ended
  * slot restarts at the same step. At an ending step, `lives` are those of the next episode.
+ * `stickyActions` sets ALE's repeat_action_probability; `actions` picks the agent's actions from
+ * ALE's full action set by name (default: the game's minimal set).
  *
  * @example
  * ```ts ignore
@@ -26,6 +29,7 @@
  * @module
  */
 import { checkActions, groupStarts } from "../vector_env.ts";
+import { ALE_ACTIONS } from "../action_sets.ts";
 import type {
   EpisodeRecord,
   GroupedVectorEnv,
@@ -43,6 +47,7 @@ import { Rng } from "../../util/rng.ts";
 import { BridgeProcess, Op, Reply } from "./bridge_process.ts";
 
 export type { ResettableVectorEnv } from "../episodes.ts";
+export { ALE_ACTIONS } from "../action_sets.ts";
 export type {
   EpisodeRecord,
   GroupedVectorEnv,
@@ -84,6 +89,22 @@ export interface AleEnvOptions {
   timeoutMs?: number;
   /** Python executable with ale-py, default "python3". */
   python?: string;
+  /**
+   * Sticky actions: ALE's `repeat_action_probability`, the chance that the emulator repeats the
+   * previous action instead of the new one at each emulator frame; default 0 (the authors' ALE
+   * 0.6 kept its default 0.25).
+   */
+  stickyActions?: number;
+  /**
+   * Preprocessed mode: the observation is the max of the last two grey frames of the action
+   * repeat (default true), or the screen after the last repeat (false, as the authors' ALE op).
+   */
+  maxPool?: boolean;
+  /**
+   * The agent's actions by ALE name, in order (e.g. ["NOOP", "RIGHT", "LEFT"]): action index k
+   * plays `actions[k]` of ALE's full action set. Default: the game's minimal action set.
+   */
+  actions?: readonly string[];
 }
 
 /**
@@ -146,6 +167,9 @@ const KEYS = [
   "numThreads",
   "timeoutMs",
   "python",
+  "stickyActions",
+  "maxPool",
+  "actions",
 ];
 
 /** ALE's cap when `maxEpisodeFrames` is 0 (large, and far from int32 overflow in ALE). */
@@ -179,6 +203,9 @@ export async function createAleEnv(options: AleEnvOptions): Promise<AleEnv> {
         noopMax: o.noopMax,
         maxEpisodeFrames: o.maxEpisodeFrames === 0 ? NO_FRAME_CAP : o.maxEpisodeFrames,
         numThreads: o.processes === 1 ? o.numThreads : threads,
+        stickyActions: o.stickyActions,
+        maxPool: o.maxPool,
+        ...(o.actions.length > 0 ? { actions: o.actions } : {}),
       }));
       const { code, body } = await bridge.request(Op.config, config, o.timeoutMs).catch((e) => {
         throw new Error(`Cannot create ${e.message}`);
@@ -243,6 +270,9 @@ function checkOptions(options: AleEnvOptions): Checked {
     numThreads: options.numThreads ?? 0,
     timeoutMs: options.timeoutMs ?? 120000,
     python: options.python ?? "python3",
+    stickyActions: options.stickyActions ?? 0,
+    maxPool: options.maxPool ?? true,
+    actions: options.actions ?? [],
   };
   const int = (name: keyof Checked, min: number, max = Infinity) => {
     const v = o[name] as number;
@@ -277,6 +307,29 @@ function checkOptions(options: AleEnvOptions): Checked {
     throw new TypeError(`${what}: python must be an executable name or path, got ${o.python}`);
   }
   checkEpisodeLimit(what, o.maxEpisodeSteps, o.jitter);
+  const p = o.stickyActions;
+  if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
+    throw new RangeError(`${what}: stickyActions must be a probability in [0, 1], got ${p}`);
+  }
+  if (typeof o.maxPool !== "boolean") {
+    throw new TypeError(`${what}: maxPool must be a boolean, got ${o.maxPool}`);
+  }
+  if (!Array.isArray(o.actions)) {
+    throw new TypeError(`${what}: actions must be an array of ALE action names, got ${o.actions}`);
+  }
+  o.actions.forEach((name, k) => {
+    if (!ALE_ACTIONS.includes(name)) {
+      throw new RangeError(
+        `${what}: actions[${k}] must be an ALE action name (${ALE_ACTIONS.join(", ")}), got ${
+          JSON.stringify(name)
+        }`,
+      );
+    }
+  });
+  if (new Set(o.actions).size !== o.actions.length) {
+    throw new RangeError(`${what}: actions must not repeat a name, got ${o.actions.join(", ")}`);
+  }
+  o.actions = Object.freeze([...o.actions]);
   return o;
 }
 

@@ -104,6 +104,18 @@ export interface GameOptions {
    * {@linkcode DEFAULT_MAX_EPISODE_FRAMES}.
    */
   maxEpisodeFrames?: number;
+  /**
+   * The agent's actions by name, a subset of the game's action set in any order (e.g. ["NOOP",
+   * "RIGHT", "LEFT"]): action index k plays `actions[k]`. Default: the game's whole set.
+   */
+  actions?: readonly string[];
+  /**
+   * Sticky actions as in the ALE: at every frame, with this probability the game plays the
+   * previous frame's action instead of the agent's (a probability in [0, 1], default 0; the
+   * previous action is NOOP at an episode's start). Drawn from a generator of its own per
+   * episode, so the game's own randomness is the same with and without it.
+   */
+  stickyActions?: number;
 }
 
 /**
@@ -120,7 +132,13 @@ export function resolveGameOptions(game: string, options: GameOptions): Required
       `${where}: options must be an object { numEnvs, seed, maxEpisodeFrames? }, got ${options}`,
     );
   }
-  const { numEnvs, seed, maxEpisodeFrames = DEFAULT_MAX_EPISODE_FRAMES } = options;
+  const {
+    numEnvs,
+    seed,
+    maxEpisodeFrames = DEFAULT_MAX_EPISODE_FRAMES,
+    actions = [],
+    stickyActions = 0,
+  } = options;
   if (!Number.isInteger(numEnvs)) {
     throw new TypeError(`${where}: numEnvs must be an integer, got ${numEnvs}`);
   }
@@ -136,7 +154,18 @@ export function resolveGameOptions(game: string, options: GameOptions): Required
   if (maxEpisodeFrames < 1) {
     throw new RangeError(`${where}: maxEpisodeFrames must be >= 1, got ${maxEpisodeFrames}`);
   }
-  return { numEnvs, seed, maxEpisodeFrames };
+  if (!Array.isArray(actions) || actions.some((a) => typeof a !== "string")) {
+    throw new TypeError(`${where}: actions must be an array of action names, got ${actions}`);
+  }
+  if (new Set(actions).size !== actions.length) {
+    throw new RangeError(`${where}: actions must not repeat a name, got ${actions.join(", ")}`);
+  }
+  if (typeof stickyActions !== "number" || !(stickyActions >= 0 && stickyActions <= 1)) {
+    throw new RangeError(
+      `${where}: stickyActions must be a probability in [0, 1], got ${stickyActions}`,
+    );
+  }
+  return { numEnvs, seed, maxEpisodeFrames, actions: [...actions], stickyActions };
 }
 
 function checkSeed(where: string, seed: number): void {
@@ -178,6 +207,10 @@ export interface GameEnvSnapshot {
   drawnCount: [Int32Array, Int32Array];
   /** HUD keys drawn in each buffer. */
   drawnHud: [Float64Array, Float64Array];
+  /** With sticky actions: every episode's sticky-action generator (absent in older snapshots). */
+  stickyRngs?: RngState[];
+  /** With sticky actions: the action each episode played last, in the game's set. */
+  lastActions?: Int32Array;
 }
 
 /**
@@ -209,6 +242,11 @@ export class GameVectorEnv<S> implements SnapshotVectorEnv {
 
   #rules: GameRules<S>;
   #seed: number;
+  /** Agent action index -> the game's action index. */
+  #actionMap: Int32Array;
+  #sticky: number;
+  #stickyRngs: Rng[] = [];
+  #lastActions: Int32Array;
   #rngs: Rng[] = [];
   #states: S[] = [];
   #scores: Float64Array;
@@ -234,10 +272,26 @@ export class GameVectorEnv<S> implements SnapshotVectorEnv {
     this.#rules = rules;
     this.name = rules.name;
     this.numEnvs = o.numEnvs;
-    this.actions = rules.actions;
+    this.#actionMap = Int32Array.from(
+      o.actions.length > 0 ? o.actions : rules.actions,
+      (name, k) => {
+        const at = rules.actions.indexOf(name);
+        if (at < 0) {
+          throw new RangeError(
+            `Cannot create ${rules.name}: actions[${k}] must be one of the game's actions (${
+              rules.actions.join(", ")
+            }), got ${JSON.stringify(name)}`,
+          );
+        }
+        return at;
+      },
+    );
+    this.actions = Object.freeze(Array.from(this.#actionMap, (a) => rules.actions[a]));
+    this.#sticky = o.stickyActions;
     this.maxEpisodeFrames = o.maxEpisodeFrames;
     this.#seed = o.seed;
     const n = o.numEnvs;
+    this.#lastActions = new Int32Array(n);
     this.#scores = new Float64Array(n);
     this.#frames = new Float64Array(n);
     this.#buffers = [new Uint8Array(n * FRAME_BYTES), new Uint8Array(n * FRAME_BYTES)];
@@ -323,6 +377,7 @@ export class GameVectorEnv<S> implements SnapshotVectorEnv {
           this.#states[i] = this.#rules.newEpisode(this.#rngs[i]);
           this.#scores[i] = 0;
           this.#frames[i] = 0;
+          this.#lastActions[i] = 0;
         }
         this.#render(b, i);
       }
@@ -356,6 +411,9 @@ export class GameVectorEnv<S> implements SnapshotVectorEnv {
         drawn: this.#drawn,
         drawnCount: this.#drawnCount,
         drawnHud: this.#drawnHud,
+        ...(this.#sticky > 0
+          ? { stickyRngs: this.#stickyRngs.map((r) => r.state()), lastActions: this.#lastActions }
+          : {}),
       }));
     } catch (e) {
       return Promise.reject(e);
@@ -388,7 +446,16 @@ export class GameVectorEnv<S> implements SnapshotVectorEnv {
           );
         }
       }
+      if (this.#sticky > 0 && (s.stickyRngs?.length !== n || s.lastActions?.length !== n)) {
+        throw new RangeError(
+          `${where}: the environment has sticky actions, so stickyRngs and lastActions must hold ${n} episodes`,
+        );
+      }
       const c = structuredClone(s);
+      if (c.stickyRngs && c.lastActions) {
+        this.#stickyRngs = c.stickyRngs.map((r) => Rng.fromState(r));
+        this.#lastActions.set(c.lastActions);
+      }
       this.#states = c.states as S[];
       this.#rngs = c.rngs.map((r) => Rng.fromState(r));
       this.#scores.set(c.scores);
@@ -421,7 +488,10 @@ export class GameVectorEnv<S> implements SnapshotVectorEnv {
     for (let i = 0; i < n; i++) {
       this.#rngs[i] = episodeRng(seed, i);
       this.#states[i] = this.#rules.newEpisode(this.#rngs[i]);
+      // slots n..2n-1 of the same seed: streams apart from every episode's own
+      this.#stickyRngs[i] = episodeRng(seed, n + i);
     }
+    this.#lastActions.fill(0);
     this.#scores.fill(0);
     this.#frames.fill(0);
     this.#drawnHud[0].fill(NaN);
@@ -438,7 +508,12 @@ export class GameVectorEnv<S> implements SnapshotVectorEnv {
     const b = this.#current ^ 1;
     for (let i = 0; i < n; i++) {
       const state = this.#states[i];
-      const r = rules.step(state, actions[i], this.#rngs[i]);
+      let action = this.#actionMap[actions[i]];
+      if (this.#sticky > 0) {
+        if (this.#stickyRngs[i].uniform() < this.#sticky) action = this.#lastActions[i];
+        this.#lastActions[i] = action;
+      }
+      const r = rules.step(state, action, this.#rngs[i]);
       rewards[i] = r;
       const score = (this.#scores[i] += r);
       const frames = ++this.#frames[i];

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createGame, GAME_NAMES, type GameName } from "./index.ts";
 import { PONG_RULES, type PongState } from "./pong.ts";
 import { CATCH_PADDLE_MAX_X, CATCH_RULES, type CatchState } from "./catch.ts";
-import type { GameRules, GameVectorEnv } from "./game_env.ts";
+import { episodeRng, type GameRules, type GameVectorEnv } from "./game_env.ts";
 import { FRAME_BYTES } from "./frame.ts";
 import type { VectorStep } from "../vector_env.ts";
 import { Rng } from "../../util/rng.ts";
@@ -179,4 +179,69 @@ Deno.test("bad input: actions, closed environments, unknown games, bad options",
     TypeError,
   );
   assert.throws(() => pong(1).episodeState(1), /slot must be an integer in \[0, 0\], got 1/);
+});
+
+/** N episodes of a game stepped with random actions; their frames and rewards at every step. */
+async function run(env: ReturnType<typeof createGame>, actions: (k: number, i: number) => number) {
+  const n = env.numEnvs, out: { frames: Uint8Array; rewards: number[] }[] = [];
+  const a = new Int32Array(n);
+  for (let k = 0; k < 300; k++) {
+    for (let i = 0; i < n; i++) a[i] = actions(k, i);
+    const r = await env.step(a);
+    out.push({ frames: new Uint8Array(r.observations), rewards: [...r.rewards] });
+  }
+  return out;
+}
+
+Deno.test("an action subset plays the named actions of the game's set", async () => {
+  const names = ["NOOP", "RIGHT", "LEFT"];
+  const sub = createGame("pong", { numEnvs: 2, seed: 4, actions: names });
+  assert.deepEqual(sub.actions, names);
+  const full = createGame("pong", { numEnvs: 2, seed: 4 });
+  const rng = new Rng(3), picks = Array.from({ length: 600 }, () => rng.int(3));
+  const a = await run(sub, (k, i) => picks[2 * k + i]);
+  const b = await run(full, (k, i) => full.actions.indexOf(names[picks[2 * k + i]]));
+  assert.ok(a.every((s, k) => sameBytes(s.frames, b[k].frames)));
+  assert.deepEqual(a.map((s) => s.rewards), b.map((s) => s.rewards));
+  await assert.rejects(() => sub.step(new Int32Array([3, 0])), /actions\[0\] must be in \[0, 2\]/);
+  assert.throws(
+    () => createGame("catch", { numEnvs: 1, seed: 1, actions: ["NOOP", "FIRE"] }),
+    /actions\[1\] must be one of the game's actions \(NOOP, LEFT, RIGHT\), got "FIRE"/,
+  );
+  assert.throws(
+    () => createGame("catch", { numEnvs: 1, seed: 1, actions: ["LEFT", "LEFT"] }),
+    /actions must not repeat a name/,
+  );
+});
+
+Deno.test("sticky actions replay the previous frame's action with their probability", async () => {
+  const n = 3, seed = 9, p = 0.25;
+  const sticky = createGame("pong", { numEnvs: n, seed, stickyActions: p }) as GameVectorEnv<
+    PongState
+  >;
+  const plain = createGame("pong", { numEnvs: n, seed });
+  const rng = new Rng(5), picks = Array.from({ length: 300 * n }, () => rng.int(6));
+  // the rule written out: a generator per slot (slots n..2n-1 of the seed), NOOP before the first
+  const draws = Array.from({ length: n }, (_, i) => episodeRng(seed, n + i));
+  const last = new Int32Array(n);
+  let kept = 0;
+  const a = await run(sticky, (k, i) => picks[n * k + i]);
+  const b = await run(plain, (k, i) => {
+    if (draws[i].uniform() < p) kept += last[i] !== picks[n * k + i] ? 1 : 0;
+    else last[i] = picks[n * k + i];
+    return last[i];
+  });
+  assert.ok(a.every((s, k) => sameBytes(s.frames, b[k].frames)));
+  assert.ok(kept > 100 && kept < 250, `kept ${kept} of 900`); // ~ p * 5/6 * 900 = 188
+  // a snapshot carries the sticky state: the continuation is the same
+  const snap = await sticky.snapshot();
+  const after = await run(sticky, (k, i) => picks[n * k + i]);
+  const twin = createGame("pong", { numEnvs: n, seed: 1, stickyActions: p });
+  await (twin as GameVectorEnv<PongState>).restore(snap);
+  const again = await run(twin, (k, i) => picks[n * k + i]);
+  assert.ok(after.every((s, k) => sameBytes(s.frames, again[k].frames)));
+  assert.throws(
+    () => createGame("pong", { numEnvs: 1, seed: 1, stickyActions: 1.5 }),
+    /stickyActions must be a probability in \[0, 1\], got 1.5/,
+  );
 });
