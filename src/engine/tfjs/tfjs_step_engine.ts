@@ -147,6 +147,7 @@ export class TfjsLsnnStepEngine implements LsnnStepEngine {
     return new TfjsLsnnStepEngine(spec, "f32");
   }
 
+  /** Loads weights (copied to float32 tensors; the diagonal of w_rec set to zero). */
   setWeights(w: StepWeights): void {
     this.#alive("load LSNN weights");
     const { nIn, n } = this.spec;
@@ -165,6 +166,7 @@ export class TfjsLsnnStepEngine implements LsnnStepEngine {
     this.#wRec = tf.tensor2d(rec, [n, n]);
   }
 
+  /** @returns B episodes at the zero state. */
   initState(batch: number): StepState {
     if (!Number.isInteger(batch) || batch < 1) {
       throw new RangeError(`Cannot start LSNN state: batch must be an integer >= 1, got ${batch}`);
@@ -180,6 +182,7 @@ export class TfjsLsnnStepEngine implements LsnnStepEngine {
     };
   }
 
+  /** Sets the episodes where `mask[b]` is non-zero back to the zero state. */
   reset(state: StepState, mask: ArrayLike<number>): void {
     this.#checkState("reset LSNN state", state);
     if (mask?.length !== state.batch) {
@@ -196,6 +199,7 @@ export class TfjsLsnnStepEngine implements LsnnStepEngine {
     }
   }
 
+  /** Runs S steps of B episodes with tf ops; the record holds float32 values. */
   step(input: ArrayLike<number>, state: StepState, steps = 1): StepRecord {
     const what = "step the LSNN";
     const [wIn, wRec] = this.#weights(what);
@@ -257,6 +261,7 @@ export class TfjsLsnnStepEngine implements LsnnStepEngine {
     }
   }
 
+  /** BPTT (autodiff) or e-prop (trace adjoint) over a recorded span; adds to `into`. */
   reverse(
     span: readonly SpanRecord[],
     errors: SpanErrors,
@@ -357,6 +362,7 @@ export class TfjsLsnnStepEngine implements LsnnStepEngine {
     }
   }
 
+  /** @returns dE/dx = D w_in^T [rows][nIn]. */
   inputSignal(D: Float64Array, rows: number): Float64Array {
     const [wIn] = this.#weights("send the LSNN's error to its inputs");
     const { n } = this.spec;
@@ -377,6 +383,7 @@ export class TfjsLsnnStepEngine implements LsnnStepEngine {
     }
   }
 
+  /** Frees the weight tensors (a second call does nothing). */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
