@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { TfjsLsnnStepEngine } from "./tfjs_step_engine.ts";
-import { tf } from "./tf.ts";
+import { tf, useTfBackend } from "./tf.ts";
 import { createLsnnStepEngine } from "../factory/step_engines.ts";
 import type { StepPopulationSpec } from "../step_engine.ts";
 import { Rng } from "../../util/rng.ts";
@@ -95,6 +95,7 @@ Deno.test("tfjs LSNN step engine: the factory builds it by name; f64 is refused"
 });
 
 Deno.test("tfjs LSNN step engine: bad input names the field", async () => {
+  await useTfBackend("cpu");
   const what = /Cannot build the tfjs LSNN step engine/;
   assert.throws(
     () => new TfjsLsnnStepEngine({ ...spec, beta: [0] }),
