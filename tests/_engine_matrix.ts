@@ -35,16 +35,17 @@ import type { NetworkObjective } from "../src/net/objective.ts";
  * Layer kinds: "lsnn", one LSNN population with a readout (Figs. 3/S7, the `Backend` interface);
  * "network", composed LSNN networks (stacked, bidirectional, frame-pooled heads: the
  * `NetworkBackend` interface); "lstm", the LSTM baseline of Fig. 2; "conv", the spiking CNN of
- * the Atari agent.
+ * the Atari agent; "step", one LSNN population run step by step for B episodes (the
+ * `LsnnStepEngine` interface an agent uses).
  */
-export type Kind = "lsnn" | "network" | "lstm" | "conv";
+export type Kind = "lsnn" | "network" | "lstm" | "conv" | "step";
 /** Engines: the WebAssembly core on this thread, the core split across 2 workers, tfjs. */
 export type Engine = "wasm" | "workers" | "tfjs-cpu" | "tfjs-wasm";
 /** Arithmetic of an engine. */
 export type Precision = "f64" | "f32";
 
 /** Every layer kind, in test order. */
-export const KINDS: readonly Kind[] = ["lsnn", "network", "lstm", "conv"];
+export const KINDS: readonly Kind[] = ["lsnn", "network", "lstm", "conv", "step"];
 /** Every engine, in test order. */
 export const ENGINES: readonly Engine[] = ["wasm", "workers", "tfjs-cpu", "tfjs-wasm"];
 /** Every precision, in test order. */
@@ -76,6 +77,9 @@ export function cellSkip(cell: Cell): string | undefined {
   }
   if (cell.kind === "conv" && cell.engine === "workers") {
     return "the spiking CNN has no worker split";
+  }
+  if (cell.kind === "step" && cell.engine === "workers") {
+    return "the step engine runs B episodes on one engine (no worker split)";
   }
   if (cell.kind === "network" && cell.engine === "tfjs-wasm") {
     return "TfjsNetwork needs the UnsortedSegmentSum kernel, which tfjs-wasm 4.22 does not register";

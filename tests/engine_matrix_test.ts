@@ -1,7 +1,7 @@
 /**
  * One test suite for every engine: layer kinds (one LSNN population, composed LSNN networks,
- * the LSTM, the spiking CNN) x engines (the WebAssembly core on one thread, split across
- * workers, tfjs-cpu, tfjs-wasm) x precisions (f64, f32) x checks: the golden cases (reference
+ * the LSTM, the spiking CNN, the step-wise LSNN engine) x engines (the WebAssembly core on one
+ * thread, split across workers, tfjs-cpu, tfjs-wasm) x precisions (f64, f32) x checks: the golden cases (reference
  * gradients of an independent float64 autodiff program), the invariants (eq. (1) = BPTT, online
  * = factorized e-prop, hard-coded = autodiff e-prop, e-prop differs from BPTT, padding changes
  * nothing) and engine against engine. Cells are named, listed and skipped in
@@ -78,6 +78,18 @@ import {
   relNorm,
   SMALL,
 } from "./_engine_matrix_conv.ts";
+import {
+  bpttTangents,
+  epropTraces,
+  joinRecords,
+  openStep,
+  runSteps,
+  sliceErrors,
+  type StepProblem,
+  stepProblem,
+  thresholdMargin,
+} from "./_engine_matrix_step.ts";
+import type { StepRecord } from "../src/engine/step_engine.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Problems.
@@ -1138,3 +1150,162 @@ matrixTest("started from a wasm pass's state, = wasm f32's continuation (spikes)
   rest.release();
   net.dispose();
 });
+
+// ---------------------------------------------------------------------------------------------
+// The step-wise LSNN engine: every engine against the float64 core and two float64 references.
+
+/** The step problems: LIF only and mixed LIF/ALIF, two seeds each (B = 3, 4 calls, 16 steps). */
+const STEP_PROBLEMS: Variant<StepProblem>[] = (["lif", "alif"] as const).flatMap((mix) =>
+  [1, 3].map((seed) => {
+    const p = stepProblem(mix, seed);
+    return { label: p.name, value: p };
+  })
+);
+
+/** The spans a reverse pass runs over: every call, and the last three (truncated at call 1). */
+const SPANS = [{ label: "whole run", from: 0 }, { label: "from call 1", from: 1 }] as const;
+
+function stepSpan(p: StepProblem, records: StepRecord[], from: number) {
+  const start = p.calls.slice(0, from).reduce((t, c) => t + c.steps, 0);
+  const steps = p.calls.slice(from).reduce((t, c) => t + c.steps, 0);
+  return {
+    span: records.slice(from),
+    errors: sliceErrors(p.errors, p.batch * p.spec.n, p.batch, start, steps),
+  };
+}
+
+function newGrads(p: StepProblem) {
+  return {
+    wIn: new Float64Array(p.spec.nIn * p.spec.n),
+    wRec: new Float64Array(p.spec.n * p.spec.n),
+  };
+}
+
+function assertRel(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
+  const err = relativeError(a, b);
+  assert.ok(err <= tol, `${what}: relative error ${err} > ${tol}`);
+  assert.ok(Array.prototype.some.call(b, (v: number) => v !== 0), `${what}: all zero`);
+}
+
+matrixTests(
+  `${FLOAT64_CORE}: records over calls with resets (spikes, potentials, thresholds, psi, state)`,
+  {
+    kinds: ["step"],
+    skip: (cell) =>
+      cell.engine === "wasm" && cell.precision === "f64" ? "the reference" : undefined,
+  },
+  () => STEP_PROBLEMS,
+  async (cell, p) => {
+    const ref = await openStep({ ...cell, engine: "wasm", precision: "f64" }, p.spec);
+    const engine = await openStep(cell, p.spec);
+    try {
+      const a = runSteps(ref, p), b = runSteps(engine, p);
+      // No decision within 1e-4 of the threshold: float32 cannot flip a spike of this run.
+      const margin = thresholdMargin(a);
+      assert.ok(margin > 1e-4, `${p.name}: a potential lies ${margin} from its threshold`);
+      const ja = joinRecords(a), jb = joinRecords(b);
+      const spikes = ja.z.reduce((s, z) => s + z, 0);
+      assert.ok(spikes > 30 && spikes < ja.z.length / 2, `${p.name}: ${spikes} spikes`);
+      assert.deepEqual(Array.from(jb.z), Array.from(ja.z));
+      const tol = tolerance(cell.precision, "grouping");
+      assertRel(jb.v, ja.v, tol, "potentials");
+      assertRel(jb.thr, ja.thr, tol, "thresholds");
+      assertRel(jb.psi, ja.psi, tol, "pseudo-derivatives");
+      a.forEach((r, k) => {
+        assert.deepEqual(Array.from(b[k].x), Array.from(r.x), `call ${k}: x`);
+        assert.deepEqual(Array.from(b[k].zBefore), Array.from(r.zBefore), `call ${k}: zBefore`);
+        const e = relativeError(b[k].psiBefore, r.psiBefore); // call 0: the zero state
+        assert.ok(e <= tol, `call ${k}: psiBefore: relative error ${e}`);
+      });
+      // The state after the last call (it carries on into the next one).
+      const sa = ref.initState(p.batch), sb = engine.initState(p.batch);
+      const last = p.calls.length - 1;
+      for (const [e, s] of [[ref, sa], [engine, sb]] as const) {
+        p.calls.forEach((c, k) => {
+          e.step(c.x, s, c.steps);
+          if (c.resetAfter && k < last) e.reset(s, c.resetAfter);
+        });
+      }
+      assert.deepEqual(Array.from(sb.r), Array.from(sa.r));
+      assert.deepEqual(Array.from(sb.z), Array.from(sa.z));
+      assertRel(sb.v, sa.v, tol, "state v");
+      assertRel(sb.a, sa.a, tol, "state a");
+    } finally {
+      ref.dispose();
+      engine.dispose();
+    }
+  },
+);
+
+matrixTests(
+  `${FLOAT64_CORE}: reverse over a span (D, dE/dw_in, dE/dw_rec; bptt, e-prop; cuts, dE/dv, dE/da), inputSignal`,
+  {
+    kinds: ["step"],
+    skip: (cell) =>
+      cell.engine === "wasm" && cell.precision === "f64" ? "the reference" : undefined,
+  },
+  () =>
+    STEP_PROBLEMS.flatMap((v) =>
+      SPANS.map((s) => ({ label: `${v.label}, ${s.label}`, value: { p: v.value, from: s.from } }))
+    ),
+  async (cell, { p, from }) => {
+    const ref = await openStep({ ...cell, engine: "wasm", precision: "f64" }, p.spec);
+    const engine = await openStep(cell, p.spec);
+    try {
+      const a = stepSpan(p, runSteps(ref, p), from), b = stepSpan(p, runSteps(engine, p), from);
+      const tol = tolerance(cell.precision, "reference");
+      for (const method of ["bptt", "eprop"] as const) {
+        const ga = newGrads(p), gb = newGrads(p);
+        const Da = ref.reverse(a.span, a.errors, method, ga).D;
+        const Db = engine.reverse(b.span, b.errors, method, gb).D;
+        assertRel(Db, Da, tol, `${method} D`);
+        assertRel(gb.wIn, ga.wIn, tol, `${method} dE/dw_in`);
+        assertRel(gb.wRec, ga.wRec, tol, `${method} dE/dw_rec`);
+        const rows = Da.length / p.spec.n;
+        assertRel(engine.inputSignal(Da, rows), ref.inputSignal(Da, rows), tol, "inputSignal");
+      }
+      // The two methods differ here (the test is not blind to the method).
+      const g1 = newGrads(p), g2 = newGrads(p);
+      engine.reverse(b.span, b.errors, "bptt", g1);
+      engine.reverse(b.span, b.errors, "eprop", g2);
+      assert.ok(relativeError(g2.wRec, g1.wRec) > 0.01, "e-prop = BPTT: the span is too easy");
+    } finally {
+      ref.dispose();
+      engine.dispose();
+    }
+  },
+);
+
+matrixTests(
+  "bptt reverse = float64 forward-mode tangents; e-prop reverse = float64 eligibility traces",
+  { kinds: ["step"], skip: sameGraphSkip },
+  () =>
+    STEP_PROBLEMS.flatMap((v) =>
+      SPANS.map((s) => ({ label: `${v.label}, ${s.label}`, value: { p: v.value, from: s.from } }))
+    ),
+  async (cell, { p, from }) => {
+    const engine = await openStep(cell, p.spec);
+    try {
+      // The references differentiate the engine's own records (its spikes and psi) in float64.
+      const { span, errors } = stepSpan(p, runSteps(engine, p), from);
+      const tol = tolerance(cell.precision, "reordered");
+      const bptt = newGrads(p);
+      const D = engine.reverse(span, errors, "bptt", bptt).D;
+      const tangents = bpttTangents(p.spec, p.weights, span, errors);
+      assertRel(D, tangents.D, tol, "bptt D");
+      assertRel(bptt.wIn, tangents.wIn, tol, "bptt dE/dw_in");
+      assertRel(bptt.wRec, tangents.wRec, tol, "bptt dE/dw_rec");
+      // `into` is added to, not overwritten.
+      const twice = { wIn: bptt.wIn.slice(), wRec: bptt.wRec.slice() };
+      engine.reverse(span, errors, "bptt", twice);
+      assertRel(twice.wIn, bptt.wIn.map((v) => 2 * v), tol, "bptt added twice");
+      const eprop = newGrads(p);
+      engine.reverse(span, errors, "eprop", eprop);
+      const traces = epropTraces(p.spec, span, errors);
+      assertRel(eprop.wIn, traces.wIn, tol, "e-prop dE/dw_in");
+      assertRel(eprop.wRec, traces.wRec, tol, "e-prop dE/dw_rec");
+    } finally {
+      engine.dispose();
+    }
+  },
+);
