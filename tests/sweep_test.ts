@@ -1,6 +1,6 @@
 /**
- * Sweeps: spec parsing (bad specs name the field), grid expansion, job ids (stable, independent
- * of the flags' order), the report's mean and spread, the bad-input lines of the commands, and,
+ * Sweeps (spec parsing, grid expansion and job ids are tested beside src/sweep/spec.ts and
+ * runs.ts): the report's mean and spread, the bad-input lines of the commands, and,
  * against a real redis-server started here on 127.0.0.1 (skipped with a message where it is not
  * installed), the faults: a worker killed midway (the job resumes elsewhere from its checkpoint
  * and ends as an uninterrupted run), Redis restarted during a sweep (nothing lost), and a job
@@ -8,7 +8,7 @@
  */
 import nodeAssert from "node:assert/strict";
 import { parseSweepSpec } from "../src/sweep/spec.ts";
-import { checkRunFlags, expandGrid, expandSweep, flagArgs, jobId } from "../src/sweep/runs.ts";
+import { checkRunFlags, expandSweep } from "../src/sweep/runs.ts";
 import { formatSweepReport, spread, sweepReport } from "../src/sweep/report.ts";
 import { SWEEP_EXPERIMENTS } from "../src/sweep/experiments.ts";
 import { parseProgressLine } from "../src/sweep/progress.ts";
@@ -63,110 +63,6 @@ async function assertRejects<E extends Error>(
 function spec(o: Record<string, unknown>) {
   return parseSweepSpec(JSON.stringify(o), "s.json");
 }
-
-Deno.test("sweep spec: defaults, and bad specs give one line naming the field", () => {
-  const s = spec({ experiment: "fig3", grid: { seed: [0, 1] } });
-  assertEquals(s.name, "s");
-  assertEquals(s.out, "out/sweeps/s");
-  assertEquals(s.over, "seed");
-  assertEquals(s.variants, [{}]);
-  const bad: [Record<string, unknown> | string, RegExp][] = [
-    ["{", /not valid JSON/],
-    [[1] as unknown as Record<string, unknown>, /expected a JSON object/],
-    [{}, /experiment: expected one of fig3, figS7, fig2, fig4, fig5, got nothing/],
-    [{ experiment: "fig9" }, /experiment: expected one of .* got "fig9"/],
-    [{ experiment: "fig3", seeds: [1] }, /unknown field "seeds"/],
-    [{ experiment: "fig3", grid: { seed: [] } }, /grid\.seed: expected a non-empty list/],
-    [{ experiment: "fig3", grid: { seed: 3 } }, /grid\.seed: expected a non-empty list/],
-    [{ experiment: "fig3", grid: { seed: [1, 1] } }, /grid\.seed: lists 1 twice/],
-    [{ experiment: "fig3", flags: { out: "x" } }, /flags\.out: the sweep sets --out itself/],
-    [{ experiment: "fig3", flags: { seed: [1] } }, /flags\.seed: expected a number, string/],
-    [{ experiment: "fig3", flags: { seed: 1 }, grid: { seed: [2] } }, /also in flags/],
-    [{ experiment: "fig3", variants: {} }, /variants: expected a non-empty list/],
-    [{ experiment: "fig3", variants: [{ resume: true }] }, /variants\[0\]\.resume/],
-    [{ experiment: "fig3", name: "a b" }, /name: expected letters/],
-  ];
-  for (const [o, re] of bad) {
-    const text = typeof o === "string" ? o : JSON.stringify(o);
-    const e = assertThrows(() => parseSweepSpec(text, "s.json"), InputError);
-    assert(re.test(e.message), `${e.message} should match ${re}`);
-    assert(e.message.startsWith("sweep spec s.json: "), e.message);
-    assert(!e.message.includes("\n"), e.message);
-  }
-});
-
-Deno.test("sweep runs: grid x variants, flags checked against the experiment", async () => {
-  assertEquals(expandGrid({}), [{}]);
-  assertEquals(expandGrid({ a: [1, 2], b: ["x", "y"] }), [
-    { a: 1, b: "x" },
-    { a: 1, b: "y" },
-    { a: 2, b: "x" },
-    { a: 2, b: "y" },
-  ]);
-  assertEquals(flagArgs({ seed: 1, thr: -0.5, method: "bptt", resume: false, debug: true }), [
-    "--seed",
-    "1",
-    "--thr=-0.5",
-    "--method",
-    "bptt",
-    "--debug",
-  ]);
-  const s = spec({
-    experiment: "fig3",
-    flags: { "n-iter": 5 },
-    grid: { seed: [0, 1] },
-    variants: [{ method: "eprop", feedback: "random" }, { method: "bptt" }],
-  });
-  const runs = await expandSweep(s, "s.json");
-  assertEquals(runs.map((r) => r.label), [
-    "method=eprop feedback=random seed=0",
-    "method=eprop feedback=random seed=1",
-    "method=bptt seed=0",
-    "method=bptt seed=1",
-  ]);
-  assertEquals(runs.map((r) => r.setting), [
-    "method=eprop feedback=random",
-    "method=eprop feedback=random",
-    "method=bptt",
-    "method=bptt",
-  ]);
-  assertEquals(runs[2].args, ["--n-iter", "5", "--method", "bptt", "--seed", "0"]);
-  assertEquals(new Set(runs.map((r) => r.jobId)).size, 4);
-  // Flags the experiment refuses: named, with the run, before anything runs.
-  const cases: [Record<string, unknown>, RegExp][] = [
-    [{ experiment: "fig3", flags: { "n-itr": 5 } }, /run 1: unknown flag --n-itr/],
-    [{ experiment: "fig3", grid: { seed: [-1] } }, /run "seed=-1": --seed must be >= 0/],
-    [
-      { experiment: "fig3", variants: [{ method: "bptt", feedback: "random" }, {}] },
-      /run "method=bptt feedback=random": --feedback applies only with --method eprop/,
-    ],
-    [{ experiment: "fig3", flags: { "n-regular": 0, "n-adaptive": 0 } }, /at least 1/],
-    [{ experiment: "fig3", variants: [{ seed: 1 }, { seed: "1" }] }, /have the same flags/],
-  ];
-  for (const [o, re] of cases) {
-    const e = await assertRejects(() => expandSweep(spec(o), "s.json"), InputError);
-    assert(re.test(e.message), `${e.message} should match ${re}`);
-  }
-  assertThrows(() => checkRunFlags("fig9", {}), FlagError, "unknown experiment fig9");
-});
-
-Deno.test("job ids: stable, independent of the flags' order and of how a value is written", async () => {
-  const a = await jobId("fig3", { seed: 1, method: "bptt", "n-iter": 50 });
-  assertEquals(a, await jobId("fig3", { "n-iter": 50, method: "bptt", seed: 1 }));
-  assertEquals(a, await jobId("fig3", { "n-iter": "50", method: "bptt", seed: "1" }));
-  assertEquals(a, await jobId("fig3", { "n-iter": 50, method: "bptt", seed: 1, resume: false }));
-  assert(/^fig3-[0-9a-f]{16}$/.test(a), a);
-  assert(a !== await jobId("fig3", { seed: 2, method: "bptt", "n-iter": 50 }));
-  assert(a !== await jobId("figS7", { seed: 1, method: "bptt", "n-iter": 50 }));
-  // Keyed by every flag with defaults filled: a default given explicitly is the same run, a
-  // bookkeeping flag does not count, an edited common flag is a new run.
-  const d = SWEEP_EXPERIMENTS.fig3.flags["n-iter"].default;
-  assertEquals(jobId("fig3", { seed: 0 }), jobId("fig3", { seed: 0, "n-iter": d }));
-  assertEquals(jobId("fig3", { seed: 0 }), jobId("fig3", { seed: 0, "print-every": 3 }));
-  assert(jobId("fig3", { seed: 0, "n-iter": 2 }) !== jobId("fig3", { seed: 0, "n-iter": 3 }));
-  // Recorded once: a change of the derivation would make every queued sweep run again.
-  assertEquals(await jobId("fig3", { seed: 0 }), "fig3-1d34a0c6247e61e9");
-});
 
 Deno.test("sweep report: mean and sample sd per setting, runs not finished shown as such", async () => {
   const s1 = spread([1, 2, 3, 4]);

@@ -8,6 +8,7 @@
 import gifenc from "gifenc";
 import { encode as encodePng } from "fast-png";
 import type { ObservationShape } from "./vector_env.ts";
+import { checkNumber } from "../util/errors.ts";
 
 /** One frame: uint8 RGB (or grey) values, or float32 grey in [0, 1]. */
 export type Frame = Uint8Array | Float32Array;
@@ -42,6 +43,8 @@ function rgbOf(frame: Frame, shape: ObservationShape, scale: number): Uint8Array
  * @param shape Their shape.
  * @param options Milliseconds per frame (default 66), scale (default 1), loop (default forever).
  * @returns The GIF file's bytes.
+ * @throws {RangeError|TypeError} For no frames, a frame of another shape, a scale that is not an
+ *   integer >= 1 or a negative delay.
  */
 export function encodeGif(
   frames: readonly Frame[],
@@ -49,7 +52,8 @@ export function encodeGif(
   options: { delayMs?: number; scale?: number } = {},
 ): Uint8Array {
   if (frames.length === 0) throw new RangeError("Cannot encode GIF: no frames");
-  const scale = options.scale ?? 1;
+  const scale = checkNumber("encode GIF", "scale", options.scale ?? 1, { min: 1, integer: true });
+  checkNumber("encode GIF", "delayMs", options.delayMs ?? 66, { min: 0 });
   const w = shape.width * scale, h = shape.height * scale;
   const gif = gifenc.GIFEncoder();
   for (const frame of frames) {
@@ -75,6 +79,8 @@ export function encodeGif(
  * @param shape Their shape.
  * @param options Frames per row (default all), scale (default 1).
  * @returns The PNG file's bytes.
+ * @throws {RangeError|TypeError} For no frames, a frame of another shape, or a scale or columns
+ *   that is not an integer >= 1.
  */
 export function encodeStrip(
   frames: readonly Frame[],
@@ -82,8 +88,12 @@ export function encodeStrip(
   options: { columns?: number; scale?: number } = {},
 ): Uint8Array {
   if (frames.length === 0) throw new RangeError("Cannot encode strip: no frames");
-  const scale = options.scale ?? 1, gap = 2;
-  const columns = Math.min(options.columns ?? frames.length, frames.length);
+  const action = "encode strip", gap = 2;
+  const scale = checkNumber(action, "scale", options.scale ?? 1, { min: 1, integer: true });
+  const columns = Math.min(
+    checkNumber(action, "columns", options.columns ?? frames.length, { min: 1, integer: true }),
+    frames.length,
+  );
   const rows = Math.ceil(frames.length / columns);
   const fw = shape.width * scale, fh = shape.height * scale;
   const W = columns * fw + (columns - 1) * gap, H = rows * fh + (rows - 1) * gap;

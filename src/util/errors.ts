@@ -9,7 +9,9 @@
 export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a typed array of length ${(value as Uint8Array).length}`;
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return `a typed array of length ${(value as Uint8Array).length}`;
+  }
   if (value === null) return "null";
   if (typeof value === "object") return "an object";
   return String(value);

@@ -93,7 +93,8 @@ export function encodeState(tree: unknown): EncodedState {
  * @param json The tree with references.
  * @param binary The binary block.
  * @returns The state, typed arrays copied out of the block.
- * @throws {RangeError} For a reference outside the block, naming its path.
+ * @throws {RangeError} For a reference outside the block (or of an unknown type, or a length that
+ *   is not a whole number >= 0), naming its path.
  */
 export function decodeState(json: unknown, binary: Uint8Array): unknown {
   const walk = (v: unknown, path: string): unknown => {
@@ -104,7 +105,9 @@ export function decodeState(json: unknown, binary: Uint8Array): unknown {
     if (typeof o.$typed === "string") {
       const make = TYPES[o.$typed as TypedName];
       const at = o.at as number, length = o.length as number;
-      const bytes = make ? length * make.BYTES_PER_ELEMENT : NaN;
+      const bytes = make && Number.isInteger(length) && length >= 0
+        ? length * make.BYTES_PER_ELEMENT
+        : NaN;
       if (!make || !Number.isInteger(at) || at < 0 || !(at + bytes <= binary.length)) {
         throw new RangeError(
           `Cannot decode state: ${path} (${o.$typed} of ${length} at byte ${at}) does not fit the binary block of ${binary.length} bytes`,
