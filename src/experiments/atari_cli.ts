@@ -426,11 +426,13 @@ async function readResumePoint(
   try {
     state = await readAgentCheckpoint(out);
   } catch (e) {
+    const cause = (e as Error)?.cause ?? e;
     if (e instanceof SyntaxError) {
-      throw new InputError(`cannot resume from ${ckpt}: it is not JSON (${e.message})`);
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw new InputError(`cannot resume from ${ckpt}: it is not JSON (${why})`);
     }
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
-      throw fileError(e, `read the checkpoint in ${out}`);
+    if (cause instanceof Deno.errors.NotFound || cause instanceof Deno.errors.PermissionDenied) {
+      throw fileError(cause, `read the checkpoint in ${out}`);
     }
     throw new InputError(
       `cannot resume from ${ckpt}: ${(e as Error).message.replace(/^Cannot [^:]*: /, "")}`,
