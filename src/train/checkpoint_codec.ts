@@ -103,8 +103,8 @@ export function encodeCheckpoint(
  * @returns The file's name and expected length, or undefined when the block is inline.
  * @throws {Error} "Cannot resume: ..." for a malformed name or length.
  */
-// deno-lint-ignore no-explicit-any
 export function checkpointSideFile(
+  // deno-lint-ignore no-explicit-any
   json: any,
   source: string,
 ): { name: string; bytes: number } | undefined {

@@ -88,11 +88,11 @@ export interface ReadCheckpointOptions {
  * @throws {SyntaxError} "Cannot resume: ... is not valid JSON" (the parser's error as `cause`).
  * @throws {Error} "Cannot resume: ..." naming what does not fit.
  */
-// deno-lint-ignore no-explicit-any
 export async function checkpointFromFileText(
   text: string,
   path: string,
   options: ReadCheckpointOptions = {},
+  // deno-lint-ignore no-explicit-any
 ): Promise<any> {
   // deno-lint-ignore no-explicit-any
   let json: any;
@@ -135,10 +135,10 @@ export async function checkpointFromFileText(
  * @throws {Error} "Cannot resume: ..." when a file is missing or malformed (the file error as
  *   `cause`).
  */
-// deno-lint-ignore no-explicit-any
 export async function readCheckpointFile(
   path: string,
   options: ReadCheckpointOptions = {},
+  // deno-lint-ignore no-explicit-any
 ): Promise<any> {
   let text: string;
   try {

@@ -51,7 +51,10 @@ Deno.test("agentProgressLine: frames, speed, mean of the recent scores, rate in 
     updates: 0,
     rate: 0,
   });
-  assert.match(none, /^frames 0\/100  0 frames\/s  episodes 0  mean score \(last 0\) none yet/);
+  assert.match(
+    none,
+    /^frames 0\/100 {2}0 frames\/s {2}episodes 0 {2}mean score \(last 0\) none yet/,
+  );
   assert.equal(speed(30, 10, 4), 5);
   assert.equal(formatDuration(3725), "1h02m");
 });
