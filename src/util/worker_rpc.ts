@@ -72,6 +72,7 @@ export class Transferring<T> {
   readonly transfer: Transferable[];
 
   /**
+   * Wraps a reply with its transfer list.
    * @param value The reply.
    * @param transfer Buffers that move with it (they are unusable in the worker afterwards).
    */
@@ -157,6 +158,7 @@ export class RpcClient<P extends RpcProtocol> {
   #closed = false;
 
   /**
+   * Takes over a worker's (or port's) message and error handlers.
    * @param target The worker (or a port) that serves the protocol.
    * @param options Its name in messages, and the messages of failures.
    */
