@@ -136,12 +136,24 @@ export type {
 } from "./src/engine/network_backend.ts";
 export { WasmNetwork, type WasmNetworkOptions } from "./src/engine/wasm/wasm_network.ts";
 export {
+  type BeginReply,
+  type BeginRequest,
   defaultWorkers,
+  type GradientProtocol,
   ParallelNetwork,
   type ParallelNetworkOptions,
-  type WorkerReply,
-  type WorkerRequest,
 } from "./src/engine/wasm/parallel_network.ts";
+export {
+  RpcClient,
+  type RpcClientOptions,
+  type RpcHandlers,
+  type RpcProtocol,
+  type RpcScope,
+  type RpcTarget,
+  serveRpc,
+  Transferring,
+  transferring,
+} from "./src/util/worker_rpc.ts";
 export {
   ParallelBackend,
   type ParallelBackendOptions,

@@ -50,7 +50,7 @@ Deno.test("fig4 on catch: results, checkpoint, figure; resume continues", async 
     assert.ok(results.updates.length >= 20, `${results.updates.length} updates`);
     assert.ok(results.episodes.length >= 4, `${results.episodes.length} episodes`);
     for (const e of results.episodes) assert.ok(e.score >= -10 && e.score <= 10);
-    const state = JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`));
+    const state = await readAgentCheckpoint(out);
     assert.ok(state.frames >= 4000 && state.updates === results.updates.length);
     assert.ok((await Deno.stat(`${out}/learning_curve.png`)).size > 1000);
     assert.ok((await Deno.stat(`${out}/agent_episode.png`)).size > 1000);
@@ -61,7 +61,7 @@ Deno.test("fig4 on catch: results, checkpoint, figure; resume continues", async 
       "fig4",
     );
     assert.equal(again, 0);
-    const more = JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`));
+    const more = await readAgentCheckpoint(out);
     assert.ok(more.frames >= 6000 && more.updates > state.updates);
     // a resume may not change the run's shape
     const errors: string[] = [], originalError = console.error;
@@ -93,7 +93,7 @@ Deno.test("fig4 --workers 2: episodes in two Web Workers, reproducible under a s
       assert.equal(await atariMain([...args, "--out", out], "fig4"), 0);
       return {
         results: JSON.parse(await Deno.readTextFile(`${out}/results.json`)),
-        state: JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`)),
+        state: await readAgentCheckpoint(out),
       };
     } finally {
       console.log = original;
@@ -154,8 +154,9 @@ Deno.test("fig4 --resume continues exactly: stopped at 1200 frames and resumed =
   console.log = (...m: unknown[]) => log.push(m.join(" "));
   try {
     // an older checkpoint (no episode state) still resumes, with a message
-    const { run: _r, ...old } = JSON.parse(await Deno.readTextFile(`${b}/checkpoint.json`));
-    await Deno.writeTextFile(`${b}/checkpoint.json`, JSON.stringify(old));
+    const doc = JSON.parse(await Deno.readTextFile(`${b}/checkpoint.json`));
+    const { run: _r, ...old } = doc.state;
+    await Deno.writeTextFile(`${b}/checkpoint.json`, JSON.stringify({ ...doc, state: old }));
     const args = [...small, "--max-episode-steps", "40", "--jitter", "5"];
     args[args.indexOf("--record-steps") + 1] = "0";
     assert.equal(await atariMain([...args, "--frames", "2600", "--out", b, "--resume"], "fig4"), 0);

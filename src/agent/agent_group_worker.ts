@@ -6,7 +6,8 @@
  */
 import { AgentGroup, type AgentGroupInit, type AgentGroupState } from "./agent_group.ts";
 import type { AgentActReply, AgentActRequest } from "./agent_group.ts";
-import type { AgentWorkerRequest } from "./agent_worker.ts";
+import type { AgentWorkerProtocol } from "./agent_worker.ts";
+import { RpcClient } from "../util/worker_rpc.ts";
 import type { RngState } from "../util/rng.ts";
 
 /** A group of episodes, wherever it runs. */
@@ -50,40 +51,23 @@ export async function localGroup(init: AgentGroupInit): Promise<AgentGroupHandle
  */
 export async function workerGroup(init: AgentGroupInit): Promise<AgentGroupHandle> {
   const worker = new Worker(new URL("./agent_worker.ts", import.meta.url), { type: "module" });
-  let next = 0;
-  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  worker.onmessage = (event: MessageEvent) => {
-    const { id, error, ...rest } = event.data as { id: number; error?: string };
-    const w = waiting.get(id);
-    if (!w) return;
-    waiting.delete(id);
-    if (error) w.reject(new Error(`agent worker: ${error}`));
-    else w.resolve(rest);
-  };
-  worker.onerror = (event: ErrorEvent) => {
-    event.preventDefault();
-    const e = new Error(`agent worker failed: ${event.message}`);
-    for (const w of waiting.values()) w.reject(e);
-    waiting.clear();
-  };
-  const call = (msg: Omit<AgentWorkerRequest, "id">): Promise<Record<string, unknown>> =>
-    new Promise((resolve, reject) => {
-      const id = next++;
-      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ id, ...msg });
-    });
+  const rpc = new RpcClient<AgentWorkerProtocol>(worker, {
+    name: "agent worker",
+    errorPrefix: "agent worker: ",
+    disposed: "agent worker: the group was closed",
+  });
   try {
-    await call({ type: "init", init });
+    await rpc.call("init", init);
   } catch (e) {
-    worker.terminate();
+    rpc.terminate();
     throw e;
   }
   return {
-    act: async (req) => (await call({ type: "act", act: req })).reply as AgentActReply,
-    rngState: async () => (await call({ type: "rng" })).rng as RngState,
-    restoreRng: async (rng) => void await call({ type: "restoreRng", rng }),
-    saveState: async () => (await call({ type: "save" })).state as AgentGroupState,
-    loadState: async (state) => void await call({ type: "load", state }),
-    close: () => worker.terminate(),
+    act: (req) => rpc.call("act", req),
+    rngState: () => rpc.call("rng", null),
+    restoreRng: (rng) => rpc.call("restoreRng", rng),
+    saveState: () => rpc.call("save", null),
+    loadState: (state) => rpc.call("load", state),
+    close: () => rpc.terminate(),
   };
 }

@@ -22,12 +22,12 @@ import { onInterrupt } from "../cli/interrupt.ts";
 import type { TimitCache } from "../data/timit_cache.ts";
 import {
   type NetworkCheckpoint,
-  networkCheckpointFromJson,
-  networkCheckpointToJson,
+  networkCheckpointFromEnvelope,
   networkParamsToJson,
   type NetworkTrainingState,
 } from "../train/network_trainer.ts";
 import { DivergenceError } from "../train/trainer.ts";
+import { checkpointFromFileText, writeCheckpointFile } from "../train/checkpoint_file.ts";
 import type { ResumeRecord } from "../train/checkpoint.ts";
 import { formatDuration } from "../train/progress.ts";
 import {
@@ -83,7 +83,10 @@ async function startFig2(parsed: { values: FlagValues; given: Set<string> }): Pr
   const text = await readTextInput(path);
   let checkpoint: NetworkCheckpoint;
   try {
-    checkpoint = networkCheckpointFromJson(text, path, "fig2");
+    checkpoint = networkCheckpointFromEnvelope(
+      await checkpointFromFileText(text, path, { kind: "fig2" }),
+      path,
+    );
   } catch (e) {
     throw checkpointError(e, path);
   }
@@ -194,7 +197,7 @@ export function main(
         history,
         log,
         store: async (cp) => {
-          await writeFileAtomic(checkpointPath(out), networkCheckpointToJson(cp));
+          await writeCheckpointFile(checkpointPath(out), cp, { tag: cp.state.iteration });
           saved = cp.state.iteration;
         },
         onBest: (record, params) =>

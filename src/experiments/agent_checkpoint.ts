@@ -1,16 +1,19 @@
 /**
- * The agent's checkpoint files (Deno only): checkpoint.json holds the parameters, Adam, draws and
- * counters as JSON (as before), and the episodes' state for an exact resume (`run`: networks,
- * learners' traces, environment) as JSON with references into a binary side file
- * checkpoint-<frames>.bin (typed arrays byte for byte: f64 stays f64, f32 traces stay f32). Both
- * are written to a temporary file and renamed into place, the binary file first under a new name,
- * so an interrupted write leaves the previous checkpoint whole; older binary files are removed
- * after the JSON points to the new one.
+ * The agent's checkpoint (Deno only), in the one checkpoint format of every learner
+ * (`../train/checkpoint_codec.ts`, written and read by `../train/checkpoint_file.ts`):
+ * checkpoint.json holds the envelope (kind: the task, flags, resume history) and the trainer's
+ * state (parameters, Adam, draws, counters, results counts) as JSON; the episodes' state for an
+ * exact resume (`run`: networks, learners' traces, environment) is typed arrays byte for byte in
+ * the side file checkpoint-<frames>.bin (f64 stays f64, f32 traces stay f32). Checkpoints of the
+ * earlier agent format (the trainer's state at the top of checkpoint.json, `run` with
+ * `runFile`/`runBytes`) still read; a missing side file keeps the parameters, optimizer and draws
+ * (the episodes restart).
  *
  * @module
  */
 import type { AgentTrainerState } from "../agent/agent_trainer.ts";
-import { decodeState, encodeState } from "../util/state_codec.ts";
+import { decodeState } from "../util/state_codec.ts";
+import { readCheckpointFile, writeCheckpointFile } from "../train/checkpoint_file.ts";
 
 /** What checkpoint.json holds besides the trainer's state. */
 export interface AgentCheckpointExtra {
@@ -27,68 +30,81 @@ export interface AgentCheckpointExtra {
 /** A checkpoint as read back. */
 export type AgentCheckpoint = AgentTrainerState & AgentCheckpointExtra;
 
-async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-  else await Deno.writeFile(tmp, data);
-  await Deno.rename(tmp, path);
-}
-
 /**
- * Writes a checkpoint into a folder (checkpoint.json and, with `run`, a binary side file).
+ * Writes a checkpoint into a folder (checkpoint.json and, with `run`, its side file).
  * @param dir The run folder.
  * @param checkpoint The trainer's state and the extra fields.
  * @returns The bytes written (JSON and binary).
  */
-export async function writeAgentCheckpoint(
+export function writeAgentCheckpoint(
   dir: string,
   checkpoint: AgentCheckpoint,
 ): Promise<{ jsonBytes: number; binaryBytes: number }> {
-  const { run, ...rest } = checkpoint;
-  let doc: Record<string, unknown> = rest, binaryBytes = 0, keep: string | undefined;
-  if (run) {
-    const { json, binary } = encodeState(run);
-    keep = `checkpoint-${checkpoint.frames}.bin`;
-    await writeAtomic(`${dir}/${keep}`, binary);
-    doc = { ...rest, run: json, runFile: keep, runBytes: binary.length };
-    binaryBytes = binary.length;
-  }
-  const text = JSON.stringify(doc);
-  await writeAtomic(`${dir}/checkpoint.json`, text);
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && /^checkpoint-\d+\.bin(\.tmp)?$/.test(e.name) && e.name !== keep) {
-      await Deno.remove(`${dir}/${e.name}`).catch(() => {});
-    }
-  }
-  return { jsonBytes: text.length, binaryBytes };
+  const { flags, task, resumes, ...state } = checkpoint;
+  return writeCheckpointFile(`${dir}/checkpoint.json`, {
+    version: 1,
+    format: "agent",
+    ...(task !== undefined ? { kind: task } : {}),
+    flags: flags ?? {},
+    history: resumes ?? [],
+    state,
+  }, { tag: checkpoint.frames, sideFileBytes: state.run ? 0 : Infinity });
 }
 
 /**
- * Reads a checkpoint written by {@linkcode writeAgentCheckpoint} (or an older checkpoint.json
- * without `run`).
+ * Reads a checkpoint written by {@linkcode writeAgentCheckpoint}, or by the earlier agent format.
  * @param dir The run folder.
  * @returns The state, `run` decoded when there is one.
+ * @throws {SyntaxError} When checkpoint.json is not JSON.
  * @throws {Error} When a file is missing or does not match, naming it.
  */
 export async function readAgentCheckpoint(dir: string): Promise<AgentCheckpoint> {
-  const doc = JSON.parse(await Deno.readTextFile(`${dir}/checkpoint.json`));
-  if (doc.run === undefined) return doc;
+  const doc = await readCheckpointFile(`${dir}/checkpoint.json`, {
+    legacy: legacyAgentCheckpoint,
+    // e.g. a sweep's checkpoint.json copied to another machine without its binary: the
+    // parameters, optimizer and draws still resume, the episodes restart
+    withoutSideFile: (json) => {
+      const { run: _r, ...rest } = json.state as Record<string, unknown>;
+      return rest;
+    },
+  });
+  if (doc.legacy) return doc.checkpoint;
+  const state = doc.state as AgentCheckpoint;
+  if (typeof state !== "object" || state === null) {
+    throw new Error(`Cannot resume: ${dir}/checkpoint.json has no state`);
+  }
+  return {
+    ...state,
+    ...(typeof doc.kind === "string" ? { task: doc.kind } : {}),
+    flags: doc.flags,
+    ...(Array.isArray(doc.history) && doc.history.length > 0 ? { resumes: doc.history } : {}),
+  };
+}
+
+/** The earlier format: the trainer's state at the top, `run` referring into `runFile`. */
+async function legacyAgentCheckpoint(
+  doc: Record<string, unknown>,
+  dir: string,
+): Promise<{ legacy: true; checkpoint: AgentCheckpoint } | undefined> {
+  if (doc.frames === undefined && doc.params === undefined) return undefined;
+  if (doc.run === undefined) return { legacy: true, checkpoint: doc as unknown as AgentCheckpoint };
   const path = `${dir}/${doc.runFile}`;
+  const { runFile: _f, runBytes: _b, ...state } = doc;
   let binary: Uint8Array;
   try {
     binary = await Deno.readFile(path);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
-    // e.g. a sweep's checkpoint.json copied to another machine without its binary: the
-    // parameters, optimizer and draws still resume, the episodes restart
-    const { runFile: _f, runBytes: _b, run: _r, ...rest } = doc;
-    return rest as AgentCheckpoint;
+    const { run: _r, ...rest } = state;
+    return { legacy: true, checkpoint: rest as unknown as AgentCheckpoint };
   }
   if (binary.length !== doc.runBytes) {
     throw new Error(
       `Cannot read the checkpoint: ${path} holds ${binary.length} bytes, checkpoint.json expects ${doc.runBytes}`,
     );
   }
-  const { runFile: _f, runBytes: _b, ...state } = doc;
-  return { ...state, run: decodeState(doc.run, binary) } as AgentCheckpoint;
+  return {
+    legacy: true,
+    checkpoint: { ...state, run: decodeState(doc.run, binary) } as AgentCheckpoint,
+  };
 }

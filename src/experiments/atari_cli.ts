@@ -38,7 +38,7 @@ import { encodeGif } from "../env/recording.ts";
 import { Rng } from "../util/rng.ts";
 import { agentEpisodeFigure } from "./atari_figures.ts";
 import { type FigureSpec, renderSvg, svgToPng } from "../plot/render.ts";
-import { formatDuration } from "../train/progress.ts";
+import { agentProgressLine } from "../train/progress.ts";
 
 /** The flags of fig4 / fig5. */
 export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
@@ -426,11 +426,13 @@ async function readResumePoint(
   try {
     state = await readAgentCheckpoint(out);
   } catch (e) {
+    const cause = (e as Error)?.cause ?? e;
     if (e instanceof SyntaxError) {
-      throw new InputError(`cannot resume from ${ckpt}: it is not JSON (${e.message})`);
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw new InputError(`cannot resume from ${ckpt}: it is not JSON (${why})`);
     }
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
-      throw fileError(e, `read the checkpoint in ${out}`);
+    if (cause instanceof Deno.errors.NotFound || cause instanceof Deno.errors.PermissionDenied) {
+      throw fileError(cause, `read the checkpoint in ${out}`);
     }
     throw new InputError(
       `cannot resume from ${ckpt}: ${(e as Error).message.replace(/^Cannot [^:]*: /, "")}`,
@@ -654,18 +656,16 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
             }
             if (now - lastPrint < (v["print-every"] as number) * 1000) return;
             lastPrint = now;
-            const fps = (trainer.frames - frames0) / Math.max((now - t0) / 1000, 1e-9);
-            const recent = results.episodes.slice(-N);
-            const mean = recent.length
-              ? (recent.reduce((a, e) => a + e.score, 0) / recent.length).toFixed(2)
-              : "none yet";
-            console.log(
-              `frames ${trainer.frames}/${total}  ${
-                fps.toFixed(0)
-              } frames/s  episodes ${results.episodes.length}  mean score (last ${recent.length}) ${mean}  updates ${trainer.updates}  rate ${
-                ((lastUpdate?.rate ?? 0) * 1000).toFixed(1)
-              } Hz  ETA ${formatDuration((total - trainer.frames) / Math.max(fps, 1e-9))}`,
-            );
+            console.log(agentProgressLine({
+              frames: trainer.frames,
+              total,
+              startFrames: frames0,
+              seconds: (now - t0) / 1000,
+              episodes: results.episodes.length,
+              recentScores: results.episodes.slice(-N).map((e) => e.score),
+              updates: trainer.updates,
+              rate: lastUpdate?.rate ?? 0,
+            }));
           },
         });
         results.summary = summarize(results, trainer.frames);

@@ -11,7 +11,8 @@ import { writeFileAtomic } from "../cli/outputs.ts";
 import type { TimitCache } from "../data/timit_cache.ts";
 import { Rng } from "../util/rng.ts";
 import { saveFigure } from "../plot/render.ts";
-import { networkCheckpointFromJson, networkParamsFromJson } from "../train/network_trainer.ts";
+import { networkCheckpointFromEnvelope, networkParamsFromJson } from "../train/network_trainer.ts";
+import { checkpointFromFileText } from "../train/checkpoint_file.ts";
 import type { NetworkParams } from "../net/params.ts";
 import type { NetworkBackend } from "../engine/network_backend.ts";
 import {
@@ -112,7 +113,11 @@ export async function readFig2Run(dir: string): Promise<Fig2RunSummary | undefin
   if (text === undefined) return undefined;
   let cp;
   try {
-    cp = networkCheckpointFromJson(text, `${dir}/checkpoint.json`, "fig2");
+    const path = `${dir}/checkpoint.json`;
+    cp = networkCheckpointFromEnvelope(
+      await checkpointFromFileText(text, path, { kind: "fig2" }),
+      path,
+    );
   } catch (e) {
     throw new InputError(
       `${(e as Error).message.replace(/^Cannot resume: /, "cannot read the run ")}` +

@@ -120,7 +120,22 @@ export function checkpointToJson(checkpoint: Checkpoint): string {
  * @throws {Error} When the text is malformed, naming the problem.
  */
 export function checkpointFromJson(text: string, source: string, kind?: string): Checkpoint {
-  const json = decodeCheckpointState(checkpointHeader(text, source, kind), source);
+  return checkpointFromEnvelope(
+    decodeCheckpointState(checkpointHeader(text, source, kind), source),
+    source,
+  );
+}
+
+/**
+ * A checkpoint from its decoded envelope (the state's typed arrays back, e.g. from
+ * `readCheckpointFile` of ./checkpoint_file.ts), its state checked.
+ * @param json The envelope.
+ * @param source Where it came from, for messages.
+ * @returns Flags and state.
+ * @throws {Error} "Cannot resume: ..." naming the first field that does not fit.
+ */
+// deno-lint-ignore no-explicit-any
+export function checkpointFromEnvelope(json: any, source: string): Checkpoint {
   checkStateFields(json.state, source);
   const s = json.state;
   const weights: Weights = {
@@ -180,17 +195,20 @@ function checkStateFields(s: any, source: string): void {
  * @param text The JSON text.
  * @param source Where it came from, for messages.
  * @param kind The experiment expected.
+ * @param parsed The text already parsed (then `text` is not parsed again).
  * @returns The parsed object, for the caller to check its state.
  * @throws {Error} "Cannot resume: ..." naming the problem.
  */
 // deno-lint-ignore no-explicit-any
-export function checkpointHeader(text: string, source: string, kind?: string): any {
+export function checkpointHeader(text: string, source: string, kind?: string, parsed?: any): any {
   // deno-lint-ignore no-explicit-any
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`Cannot resume: ${source} is not valid JSON (${(e as Error).message})`);
+  let json: any = parsed;
+  if (parsed === undefined) {
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`Cannot resume: ${source} is not valid JSON (${(e as Error).message})`);
+    }
   }
   if (typeof json !== "object" || json === null || json.version !== 1) {
     throw new Error(`Cannot resume: ${source} is not a version-1 checkpoint`);

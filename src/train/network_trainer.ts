@@ -496,7 +496,22 @@ export function networkCheckpointFromJson(
   source: string,
   kind?: string,
 ): NetworkCheckpoint {
-  const json = decodeCheckpointState(checkpointHeader(text, source, kind), source);
+  return networkCheckpointFromEnvelope(
+    decodeCheckpointState(checkpointHeader(text, source, kind), source),
+    source,
+  );
+}
+
+/**
+ * A composed network's checkpoint from its decoded envelope (e.g. `readCheckpointFile` of
+ * ./checkpoint_file.ts, which reads a side file too), its state checked.
+ * @param json The envelope.
+ * @param source Where it came from, for messages.
+ * @returns Flags and state.
+ * @throws {Error} "Cannot resume: ..." naming the problem.
+ */
+// deno-lint-ignore no-explicit-any
+export function networkCheckpointFromEnvelope(json: any, source: string): NetworkCheckpoint {
   if (json.format !== "network") fail(source, "is not a checkpoint of a composed network");
   const s = json.state;
   if (typeof s !== "object" || s === null) fail(source, "has no state");

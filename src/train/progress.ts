@@ -1,5 +1,7 @@
 /**
- * The progress line of long runs: iteration, losses, error, firing rate, speed and time left.
+ * The progress lines of long runs, one implementation of their format and timing: the supervised
+ * trainers' (iteration, losses, error, firing rate, speed, time left) and the reward-based agent's
+ * (frames, speed, episodes, recent score, updates, firing rate, time left).
  *
  * @module
  */
@@ -97,7 +99,60 @@ export function runProgressLine(p: RunProgress): string {
     regularizationLoss: mean((r) => r.regularizationLoss),
     validationError: p.validationError,
     rateHz: mean((r) => r.rateHz),
-    iterationsPerSecond: (p.iteration - p.startIteration) / Math.max(p.seconds, 1e-9),
+    iterationsPerSecond: speed(p.iteration, p.startIteration, p.seconds),
     spiking: p.spiking,
   });
+}
+
+/**
+ * Work per second since a run (re)started in this process: the speed both progress lines show.
+ * @param done Work done (iterations, frames).
+ * @param start Work done when this process started or resumed the run.
+ * @param seconds Seconds since then.
+ * @returns The speed (finite: at least a nanosecond is counted).
+ */
+export function speed(done: number, start: number, seconds: number): number {
+  return (done - start) / Math.max(seconds, 1e-9);
+}
+
+/** What the reward-based agent's progress line summarises (`deno task fig4`, `fig5`). */
+export interface AgentProgress {
+  /** Emulator frames trained. */
+  frames: number;
+  /** The frame budget. */
+  total: number;
+  /** Frames when this process started (or resumed) the run. */
+  startFrames: number;
+  /** Seconds since then. */
+  seconds: number;
+  /** Finished episodes of the whole run. */
+  episodes: number;
+  /** Scores of the most recent finished episodes (the line shows their mean). */
+  recentScores: readonly number[];
+  /** Updates so far. */
+  updates: number;
+  /** The last update's mean firing rate (spikes per 1 ms step; the line shows Hz). */
+  rate: number;
+}
+
+/**
+ * The agent's progress line: frames, speed, episodes, recent mean score, updates, firing rate
+ * and time left, e.g. `frames 4000/10000  812 frames/s  episodes 12  mean score (last 4) -0.50
+ * updates 40  rate 18.2 Hz  ETA 7s`.
+ * @param p The run's state.
+ * @returns The line.
+ */
+export function agentProgressLine(p: AgentProgress): string {
+  const fps = speed(p.frames, p.startFrames, p.seconds);
+  const n = p.recentScores.length;
+  const mean = n ? (p.recentScores.reduce((a, s) => a + s, 0) / n).toFixed(2) : "none yet";
+  return [
+    `frames ${p.frames}/${p.total}`,
+    `${fps.toFixed(0)} frames/s`,
+    `episodes ${p.episodes}`,
+    `mean score (last ${n}) ${mean}`,
+    `updates ${p.updates}`,
+    `rate ${(p.rate * 1000).toFixed(1)} Hz`,
+    `ETA ${formatDuration((p.total - p.frames) / Math.max(fps, 1e-9))}`,
+  ].join("  ");
 }

@@ -31,52 +31,54 @@ import {
 import { createLoss, type LossSpec, sliceLoss } from "../../net/losses.ts";
 import { addSpikeCounts, rateRegularization, type SpikeCounts } from "../../net/regularization.ts";
 import { checkChoice, checkNumber } from "../../util/errors.ts";
+import { RpcClient } from "../../util/worker_rpc.ts";
 
-/** A message to a gradient worker. */
-export interface WorkerRequest {
-  /** Request id. */
-  id: number;
-  /** What to do. */
-  type: "init" | "params" | "begin" | "finish";
-  /** init: the network. */
-  spec?: NetworkSpec;
-  /** init, params: the parameters. */
-  params?: NetworkParams;
-  /** init: precision. */
-  precision?: Precision;
-  /** begin: the part of the batch. */
-  batch?: SequenceBatch;
-  /** begin: its objective (losses of the part only). */
-  objective?: NetworkObjective;
-  /** begin: loss normalizers of the whole batch. */
-  normalizers?: (number | undefined)[];
-  /** begin: count spikes per step too. */
-  stepSums?: boolean;
-  /** begin: return the outputs and drop the pass (an evaluation). */
-  outputs?: boolean;
-  /** finish: regularizer signals of the whole batch. */
-  signals?: { data: Float64Array; stride: number }[];
-  /** finish: method, form, feedback. */
-  options?: NetworkGradientOptions;
+/** What phase one of a gradient (or an evaluation) gets: one worker's part of the batch. */
+export interface BeginRequest {
+  /** The part of the batch. */
+  batch: SequenceBatch;
+  /** Its objective (losses of the part only). */
+  objective: NetworkObjective;
+  /** Loss normalizers of the whole batch. */
+  normalizers: (number | undefined)[];
+  /** Count spikes per step too. */
+  stepSums: boolean;
+  /** Return the outputs and drop the pass (an evaluation). */
+  outputs: boolean;
 }
 
-/** A gradient worker's answer. */
-export interface WorkerReply {
-  /** The request's id. */
-  id: number;
-  /** What went wrong, if anything. */
-  error?: { name: string; message: string };
-  /** begin: head losses of the part. */
-  headLosses?: number[];
-  /** begin: spike counts of the part. */
-  counts?: SpikeCounts[];
-  /** begin with outputs: the part's outputs. */
+/** What phase one returns. */
+export interface BeginReply {
+  /** Head losses of the part. */
+  headLosses: number[];
+  /** Spike counts of the part. */
+  counts: SpikeCounts[];
+  /** With `outputs`: the part's outputs. */
   outputs?: Float64Array[];
-  /** finish: the part's gradients. */
-  grads?: NetworkParams;
-  /** begin: the input buffer, handed back for the next batch. */
-  inputs?: ArrayBuffer;
+  /** The input buffer, handed back for the next batch. */
+  inputs: ArrayBuffer;
 }
+
+/** The gradient workers' protocol (requests and replies through `../../util/worker_rpc.ts`). */
+export type GradientProtocol = {
+  /** Builds the worker's network. */
+  init: {
+    request: { spec: NetworkSpec; params: NetworkParams; precision: Precision };
+    reply: void;
+  };
+  /** Replaces its parameters. */
+  params: { request: NetworkParams; reply: void };
+  /** Phase one: forward pass, losses and spike counts of a part. */
+  begin: { request: BeginRequest; reply: BeginReply };
+  /** Phase two: the part's gradients, with the regularizer signals of the whole batch. */
+  finish: {
+    request: {
+      signals?: { data: Float64Array; stride: number }[];
+      options: NetworkGradientOptions;
+    };
+    reply: NetworkParams;
+  };
+};
 
 /** Options of {@linkcode ParallelNetwork.create}. */
 export interface ParallelNetworkOptions {
@@ -99,52 +101,13 @@ interface BatchPlan {
   steps: number;
 }
 
-/** One worker and its pending requests. */
-class GradientWorker {
-  readonly #worker: Worker;
-  readonly #pending = new Map<
-    number,
-    { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
-  >();
-  #next = 0;
-
-  constructor(url: string | URL) {
-    this.#worker = new Worker(url, { type: "module" });
-    this.#worker.onmessage = (e: MessageEvent<WorkerReply>) => {
-      const p = this.#pending.get(e.data.id);
-      if (!p) return;
-      this.#pending.delete(e.data.id);
-      if (e.data.error) {
-        const Ctor = e.data.error.name === "TypeError"
-          ? TypeError
-          : e.data.error.name === "RangeError"
-          ? RangeError
-          : Error;
-        p.reject(new Ctor(e.data.error.message));
-      } else p.resolve(e.data);
-    };
-    this.#worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      const error = new Error(`Cannot compute gradients: a worker failed (${e.message})`);
-      for (const p of this.#pending.values()) p.reject(error);
-      this.#pending.clear();
-    };
-  }
-
-  request(msg: Omit<WorkerRequest, "id">, transfer: Transferable[] = []): Promise<WorkerReply> {
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...msg, id }, transfer);
-    });
-  }
-
-  terminate(): void {
-    this.#worker.terminate();
-    const error = new Error("Cannot compute gradients: the network was disposed");
-    for (const p of this.#pending.values()) p.reject(error);
-    this.#pending.clear();
-  }
+/** Starts one gradient worker. */
+function startWorker(url: string | URL): RpcClient<GradientProtocol> {
+  return new RpcClient<GradientProtocol>(new Worker(url, { type: "module" }), {
+    name: "gradient worker",
+    failure: (message) => `Cannot compute gradients: a worker failed (${message})`,
+    disposed: "Cannot compute gradients: the network was disposed",
+  });
 }
 
 /**
@@ -179,7 +142,7 @@ export class ParallelNetwork {
   readonly precision: Precision;
   /** Number of workers. */
   readonly workers: number;
-  readonly #pool: GradientWorker[];
+  readonly #pool: RpcClient<GradientProtocol>[];
   #params: NetworkParams;
   /** Which workers hold the current parameters. */
   #current: boolean[];
@@ -189,7 +152,7 @@ export class ParallelNetwork {
   private constructor(
     net: ResolvedNetwork,
     params: NetworkParams,
-    pool: GradientWorker[],
+    pool: RpcClient<GradientProtocol>[],
     precision: Precision,
   ) {
     this.net = net;
@@ -227,10 +190,10 @@ export class ParallelNetwork {
       integer: true,
     });
     const url = options.workerUrl ?? defaultWorkerUrl();
-    const pool = Array.from({ length: workers }, () => new GradientWorker(url));
+    const pool = Array.from({ length: workers }, () => startWorker(url));
     try {
       await Promise.all(
-        pool.map((w) => w.request({ type: "init", spec: net.spec, params, precision })),
+        pool.map((w) => w.call("init", { spec: net.spec, params, precision })),
       );
     } catch (e) {
       for (const w of pool) w.terminate();
@@ -278,13 +241,13 @@ export class ParallelNetwork {
     };
     const parts = await Promise.all(
       plan.parts.map((_, i) =>
-        this.#pool[i].request({ type: "finish", signals: reg?.signals, options: finishOptions })
+        this.#pool[i].call("finish", { signals: reg?.signals, options: finishOptions })
       ),
     );
-    const grads = copyNetworkParams(parts[0].grads!);
+    const grads = copyNetworkParams(parts[0]);
     const total = paramLeaves(grads);
     for (const part of parts.slice(1)) {
-      paramLeaves(part.grads!).forEach((leaf, i) => {
+      paramLeaves(part).forEach((leaf, i) => {
         const t = total[i].data;
         for (let k = 0; k < t.length; k++) t[k] += leaf.data[k];
       });
@@ -379,16 +342,15 @@ export class ParallelNetwork {
     plan: BatchPlan,
     outputs: boolean,
     batch: SequenceBatch,
-  ): Promise<WorkerReply[]> {
+  ): Promise<BeginReply[]> {
     try {
       return await Promise.all(plan.parts.map(async (part, i) => {
         const w = this.#pool[i];
         if (!this.#current[i]) {
-          await w.request({ type: "params", params: this.#params });
+          await w.call("params", this.#params);
           this.#current[i] = true;
         }
-        const reply = await w.request({
-          type: "begin",
+        const reply = await w.call("begin", {
           batch: part.batch,
           objective: part.objective,
           normalizers: plan.normalizers,
@@ -408,8 +370,8 @@ export class ParallelNetwork {
   }
 
   /** The whole batch's spike counts (the parts' summed in order) and its regularizer. */
-  #regularize(plan: BatchPlan, begun: WorkerReply[], estimates?: Float64Array[]) {
-    const counts = addSpikeCounts(begun.map((r) => r.counts!));
+  #regularize(plan: BatchPlan, begun: BeginReply[], estimates?: Float64Array[]) {
+    const counts = addSpikeCounts(begun.map((r) => r.counts));
     const batchSize = plan.parts.reduce((a, p) => a + p.batch.batchSize, 0);
     const reg = plan.obj.regularization
       ? rateRegularization(this.net, plan.obj.regularization, {
@@ -424,16 +386,14 @@ export class ParallelNetwork {
 
   #evaluation(
     plan: BatchPlan,
-    begun: WorkerReply[],
+    begun: BeginReply[],
     counts: SpikeCounts[],
     reg: ReturnType<typeof rateRegularization> | undefined,
     l2Loss: number,
     outputs: Float64Array[],
   ): NetworkEvaluation {
     const B = plan.parts.reduce((a, p) => a + p.batch.batchSize, 0);
-    const headLosses = this.net.heads.map((_, h) =>
-      begun.reduce((a, r) => a + r.headLosses![h], 0)
-    );
+    const headLosses = this.net.heads.map((_, h) => begun.reduce((a, r) => a + r.headLosses[h], 0));
     let spikes = 0;
     counts.forEach((c, i) => {
       for (const v of c.sums) spikes += v * this.net.populations[i].consts.dt;
