@@ -34,17 +34,19 @@ export function checkpointProgress(text: string | null | undefined): number {
   if (!text) return -1;
   try {
     const doc = JSON.parse(text);
-    const it = doc?.state?.iteration ?? doc?.iteration ?? doc?.frames;
+    // the state-codec envelope (`state`: iteration, or frames for fig4/fig5) or an older layout
+    const it = doc?.state?.iteration ?? doc?.state?.frames ?? doc?.iteration ?? doc?.frames;
     return typeof it === "number" && Number.isFinite(it) ? it : -1;
   } catch {
     return -1;
   }
 }
 
-/** The side file a checkpoint.json names (fig4/fig5's `runFile`), if any. */
+/** The side file a checkpoint.json names (`binaryFile`, or an older fig4/fig5 `runFile`), if any. */
 function sideFile(text: string): string | undefined {
   try {
-    const f = JSON.parse(text)?.runFile;
+    const doc = JSON.parse(text);
+    const f = doc?.binaryFile ?? doc?.runFile;
     return typeof f === "string" && /^[\w.-]+$/.test(f) ? f : undefined;
   } catch {
     return undefined;

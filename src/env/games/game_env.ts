@@ -286,7 +286,9 @@ export class GameVectorEnv<S> implements SnapshotVectorEnv {
         return at;
       },
     );
-    this.actions = Object.freeze(Array.from(this.#actionMap, (a) => rules.actions[a]));
+    this.actions = o.actions.length > 0
+      ? Object.freeze(Array.from(this.#actionMap, (a) => rules.actions[a]))
+      : rules.actions;
     this.#sticky = o.stickyActions;
     this.maxEpisodeFrames = o.maxEpisodeFrames;
     this.#seed = o.seed;
