@@ -505,7 +505,8 @@ export function layerUnits(layer: ResolvedLayer): LayerUnit[] {
 }
 
 /**
- * @param layer A resolved layer.
+ * The kind of a layer, resolved or not.
+ * @param layer A layer or a resolved layer.
  * @returns Its kind ("lsnn" for a layer without `kind`).
  */
 export function layerKind(layer: ResolvedLayer | LayerSpec): LayerKind {
