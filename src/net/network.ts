@@ -528,7 +528,7 @@ export function layerKind(layer: ResolvedLayer | LayerSpec): LayerKind {
  * import { checkLayerKinds, resolveNetwork } from "./network.ts";
  * import assert from "node:assert/strict";
  * const net = resolveNetwork({ nIn: 2, layers: [{ kind: "lstm", nHidden: 3 }], heads: [{ nOut: 1 }] });
- * assert.throws(() => checkLayerKinds(net, "tfjs", ["lsnn"]), /tfjs .*layers\[0\]\.kind "lstm"/);
+ * assert.throws(() => checkLayerKinds(net, "tfjs", ["lsnn"]), /engine tfjs: layers\[0\]\.kind "lstm"/);
  * ```
  */
 export function checkLayerKinds(
