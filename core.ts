@@ -85,16 +85,26 @@ export {
 export { initWasm, simdSupported, type WasmSource } from "./src/engine/wasm/module.ts";
 export { Rng, type RngState } from "./src/util/rng.ts";
 export {
+  checkLayerKinds,
+  type ConvLayerSpec,
   type HeadPool,
   headReads,
   type HeadSource,
   type HeadSpec,
+  LAYER_KINDS,
+  type LayerKind,
+  layerKind,
   type LayerNeuronSpec,
   type LayerSpec,
+  type LayerUnit,
+  layerUnits,
+  type LsnnLayerSpec,
+  type LstmLayerSpec,
   type NetworkSpec,
   type Population,
   type PopulationConstants,
   type ResolvedHead,
+  type ResolvedLayer,
   type ResolvedNetwork,
   resolveNetwork,
 } from "./src/net/network.ts";
@@ -164,4 +174,24 @@ export {
   rateRegularization,
   type SpikeCounts,
 } from "./src/net/regularization.ts";
-export { fig3Network, type Fig3NetworkOptions } from "./src/model/presets.ts";
+export {
+  fig3Network,
+  type Fig3NetworkOptions,
+  figS7Network,
+  type FigS7NetworkOptions,
+} from "./src/model/presets.ts";
+export {
+  fig2LsnnNetwork,
+  type Fig2LsnnOptions,
+  fig2LstmNetwork,
+  type Fig2LstmOptions,
+  fig3NetworkSpec,
+  figS7NetworkSpec,
+  singlePopulationNetworkSpec,
+} from "./src/net/presets.ts";
+export type {
+  ConvLayerShape,
+  ResolvedSpikingConvSpec,
+  SpikingConvLayerSpec,
+  SpikingConvSpec,
+} from "./src/net/spiking_conv_spec.ts";

@@ -1123,6 +1123,47 @@ matrixTests(
   },
 );
 
+matrixTest("with a bias per channel, teacher-forced = wasm f32 (filter and bias gradients)", {
+  kinds: ["conv"],
+  engines: TFJS,
+}, async (cell) => {
+  await useTfBackend(tfBackendOf(cell.engine));
+  const specIn = { ...SMALL, layers: SMALL.layers!.map((l) => ({ ...l, bias: true })) };
+  const { spec, params, frames, B, F, dEdz, rng } = convProblem(specIn, 13);
+  const b = spec.layers.map((l) =>
+    Float64Array.from({ length: l.channels }, () => 0.3 * rng.normal())
+  );
+  const net = await SpikingConv.create(specIn, { weights: params.weights, b }, {
+    precision: "f32",
+  });
+  const pass = net.forward(frames, B, F);
+  const wasmSpikes = spec.layers.map((_, l) => pass.spikes(l));
+  const wasm = net.parameterGradients(pass, dEdz, { method: "bptt" });
+  const tfjs = spikingConvGraphGradients(spec, params.weights, frames, B, F, {
+    dEdz,
+    forcedSpikes: wasmSpikes,
+    bias: b,
+  });
+  const errors = spec.layers.map((_, l) => [
+    relNorm(tfjs.grads[l], wasm.weights[l]),
+    relNorm(tfjs.biasGrads[l]!, wasm.b![l]!),
+  ]);
+  console.log(
+    `bias: teacher-forced tfjs vs wasm f32, relative error (norm) [filters, bias] per layer: ${
+      errors.map((e) => e.map((x) => x.toExponential(2)).join("/"))
+    }`,
+  );
+  errors.forEach(([w, bias], l) => {
+    assert.ok(w < tolerance("f32", "grouping"), `layer ${l}: filters ${w}`);
+    assert.ok(bias < tolerance("f32", "grouping"), `layer ${l}: bias ${bias}`);
+  });
+  // the free-running tfjs graph with the bias fires as the core does (ties at thr aside)
+  const free = spikingConvGraphGradients(spec, params.weights, frames, B, F, { dEdz, bias: b });
+  assert.ok(mismatches(free.spikes[0], wasmSpikes[0]) <= wasmSpikes[0].length * MAX_FLIP_FRACTION);
+  pass.release();
+  net.dispose();
+});
+
 matrixTest("started from a wasm pass's state, = wasm f32's continuation (spikes)", {
   kinds: ["conv"],
   engines: TFJS,

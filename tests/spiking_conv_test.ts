@@ -161,6 +161,7 @@ function refForward(
   B: number,
   F: number,
   state?: { v: Float64Array[]; z: Float64Array[] },
+  bias: (Float64Array | undefined)[] = [],
 ): RefPass {
   const gs = geos(spec), R = spec.stepsPerFrame, T = F * R;
   const { alpha, s, thr, dtMs } = spec;
@@ -181,9 +182,11 @@ function refForward(
   for (let t = 0; t < T; t++) {
     for (let l = 0; l < gs.length; l++) {
       const I = l === 0 ? I0[Math.floor(t / R)] : refConv(input(l, t), B, gs[l], weights[l]);
+      const b = bias[l];
       for (let i = 0; i < n[l]; i++) {
+        const cur = b ? I[i] + b[i % gs[l].C] : I[i];
         const zp = t > 0 ? z[l][(t - 1) * n[l] + i] : state ? state.z[l][i] : 0;
-        v[l][i] = alpha * v[l][i] + s * I[i] - thr * zp;
+        v[l][i] = alpha * v[l][i] + s * cur - thr * zp;
         vt[l][t * n[l] + i] = v[l][i];
         const d = v[l][i] - thr;
         z[l][t * n[l] + i] = d > 0 ? 1 / dtMs : 0;
@@ -202,7 +205,8 @@ function slice(a: Float64Array | undefined, t: number, n: number): Float64Array 
 /**
  * BPTT, written step by step from the equations: gz_l(t) = dE/dz_l(t) + s conv^T(gv_{l+1}(t)),
  * gv_l(t) = psi (gz - [reset] thr gv_l(t+1)) + alpha gv_l(t+1) + dE/dv_l(t),
- * dW_l += s input_l(t) (x) gv_l(t).
+ * dW_l += s input_l(t) (x) gv_l(t); with `biasGrads`, db_l[c] += s gv_l(t) summed over the
+ * positions of channel c.
  */
 function refBptt(
   spec: ResolvedSpikingConvSpec,
@@ -212,6 +216,7 @@ function refBptt(
   dEdz: (Float64Array | undefined)[],
   reset: boolean,
   dEdv: (Float64Array | undefined)[] = [],
+  biasGrads?: Float64Array[],
 ): Float64Array[] {
   const gs = geos(spec), top = gs.length - 1;
   const { alpha, s, thr } = spec;
@@ -233,6 +238,7 @@ function refBptt(
         if (dEdv[l]) gv[i] += dEdv[l]![t * n[l] + i];
       }
       refWeightGrad(p.input(l, t), gv, B, gs[l], grads[l], s);
+      if (biasGrads) { for (let i = 0; i < n[l]; i++) biasGrads[l][i % gs[l].C] += s * gv[i]; }
       gvCur[l] = gv;
     }
     gvNext = gvCur;
@@ -726,6 +732,149 @@ Deno.test("spiking CNN e-prop with dEdv (f64) equals forward-mode eligibility tr
 });
 
 /** Preprocessed Pong frames [1][B][84][84][1] after some random-policy steps. */
+// ---------------------------------------------------------------------------------------------
+// Bias per output channel.
+
+/** SMALL with a bias on every layer. */
+const SMALL_BIAS: SpikingConvSpec = {
+  ...SMALL,
+  layers: SMALL.layers!.map((l) => ({ ...l, bias: true })),
+};
+
+/** A problem on SMALL_BIAS with biases N(0, scale) (the initialisation's are zero). */
+function biasProblem(seed: number, scale = 0.3, extra: SpikingConvSpec = {}) {
+  const specIn = { ...SMALL_BIAS, ...extra };
+  const pr = problem(specIn, seed);
+  const b = pr.spec.layers.map((l) =>
+    Float64Array.from({ length: l.channels }, () => scale * pr.rng.normal())
+  );
+  return { ...pr, specIn, b, params: { weights: pr.params.weights, b } };
+}
+
+Deno.test("spiking CNN bias: zero-initialised, no draws (filters as without bias); zero bias = no bias bit for bit", async () => {
+  const without = problem(SMALL, 5), withBias = problem(SMALL_BIAS, 5);
+  withBias.params.weights.forEach((w, l) => assert.deepEqual(w, without.params.weights[l]));
+  assert.deepEqual(
+    withBias.params.b,
+    withBias.spec.layers.map((l) => new Float64Array(l.channels)),
+  );
+  assert.deepEqual(without.params.b, undefined);
+  const a = await SpikingConv.create(SMALL, without.params, { precision: "f64" });
+  const b = await SpikingConv.create(SMALL_BIAS, withBias.params, { precision: "f64" });
+  const pa = a.forward(without.frames, without.B, without.F);
+  const pb = b.forward(withBias.frames, withBias.B, withBias.F);
+  withBias.spec.layers.forEach((_, l) => {
+    assert.equal(firstMismatch(pb.spikes(l), pa.spikes(l)), -1, `layer ${l}`);
+  });
+  const ga = a.parameterGradients(pa, without.dEdz, { method: "bptt" });
+  const gb = b.parameterGradients(pb, withBias.dEdz, { method: "bptt" });
+  assert.equal(ga.b, undefined);
+  ga.weights.forEach((g, l) => assert.equal(firstMismatch(gb.weights[l], g), -1));
+  assert.equal(gb.b!.length, 2);
+  a.dispose(), b.dispose();
+});
+
+Deno.test("spiking CNN with bias (f64): forward bit for bit, BPTT filter and bias gradients = reference", async () => {
+  const { spec, specIn, params, b, frames, B, F, dEdz } = biasProblem(6);
+  const net = await SpikingConv.create(specIn, params, { precision: "f64" });
+  const pass = net.forward(frames, B, F);
+  const ref = refForward(spec, params.weights, frames, B, F, undefined, b);
+  const plain = refForward(spec, params.weights, frames, B, F);
+  spec.layers.forEach((_, l) => {
+    assert.equal(firstMismatch(pass.spikes(l), ref.z[l]), -1, `spikes of layer ${l}`);
+    assert.equal(firstMismatch(pass.psi(l), ref.psi[l]), -1, `psi of layer ${l}`);
+  });
+  // the bias matters: the spikes differ from those without it
+  assert.ok(firstMismatch(ref.z[0], plain.z[0]) >= 0);
+  const grads = net.parameterGradients(pass, dEdz, { method: "bptt" });
+  const biasRef = spec.layers.map((l) => new Float64Array(l.channels));
+  const expected = refBptt(spec, params.weights, ref, B, dEdz, true, [], biasRef);
+  const errors = spec.layers.map((_, l) => {
+    const ew = relativeError(grads.weights[l], expected[l]);
+    const eb = relativeError(grads.b![l]!, biasRef[l]);
+    assert.ok(ew < 1e-13 && eb < 1e-13, `layer ${l}: filters ${ew}, bias ${eb}`);
+    assert.ok(biasRef[l].some((v) => Math.abs(v) > 1e-3), `layer ${l} bias gradient is not 0`);
+    return `layer ${l} W ${ew.toExponential(1)} b ${eb.toExponential(1)}`;
+  });
+  console.log(`bias BPTT vs reference reverse pass, relative errors: ${errors.join(", ")}`);
+  // getParams / setParams keep the bias
+  assert.deepEqual(net.getParams().b, b);
+  net.dispose();
+});
+
+Deno.test("spiking CNN bias gradient (f64) = central finite differences of sum dE/dv . v (gamma 0: no surrogate)", async () => {
+  // With dampening 0 the pseudo-derivative vanishes, so BPTT's gradient of E = sum dEdv . v is the
+  // exact derivative with the spikes held, which finite differences see while no spike flips.
+  const { spec, specIn, params, b, frames, B, F, T, rng } = biasProblem(7, 0.3, { dampening: 0 });
+  const dEdv = randomDEdv(spec, T, B, rng);
+  const net = await SpikingConv.create(specIn, params, { precision: "f64" });
+  const energy = (bias: (Float64Array | undefined)[]) => {
+    net.setParams({ weights: params.weights, b: bias });
+    const pass = net.forward(frames, B, F, { recordPotentials: true });
+    let e = 0;
+    const spikes = spec.layers.map((_, l) => pass.spikes(l));
+    spec.layers.forEach((_, l) => pass.potentials(l).forEach((v, i) => (e += dEdv[l][i] * v)));
+    return { e, spikes };
+  };
+  const base = energy(b);
+  const pass = net.forward(frames, B, F, { recordPotentials: true });
+  const grads = net.parameterGradients(pass, [], { method: "bptt", dEdv });
+  const eps = 1e-6;
+  let worst = 0, checked = 0;
+  spec.layers.forEach((l, li) => {
+    for (let c = 0; c < l.channels; c++) {
+      const shifted = (d: number) =>
+        b.map((x, j) => j === li ? x!.map((v, k) => k === c ? v + d : v) : x);
+      const up = energy(shifted(eps)), down = energy(shifted(-eps));
+      const held = [up, down].every((r) =>
+        r.spikes.every((z, m) => firstMismatch(z, base.spikes[m]) < 0)
+      );
+      if (!held) continue; // a spike flipped: finite differences see a jump
+      const fd = (up.e - down.e) / (2 * eps), g = grads.b![li]![c];
+      const err = Math.abs(fd - g) / Math.max(1e-8, Math.abs(g));
+      worst = Math.max(worst, err), checked++;
+      assert.ok(err < 1e-6, `layer ${li} channel ${c}: ${g} vs finite difference ${fd}`);
+    }
+  });
+  const total = spec.layers.reduce((n, l) => n + l.channels, 0);
+  assert.ok(checked >= total - 2, `${checked} of ${total} biases checked`);
+  console.log(
+    `bias gradient vs finite differences: ${checked}/${total} biases, worst relative error ${
+      worst.toExponential(1)
+    }`,
+  );
+  net.dispose();
+});
+
+Deno.test("spiking CNN bias: bad bias fields and parameters give clear errors naming the field", async () => {
+  const { specIn, params } = biasProblem(8);
+  assert.throws(
+    () =>
+      resolveSpikingConvSpec({
+        ...SMALL,
+        layers: [{ filters: 2, kernel: 2, stride: 1, bias: 1 as never }],
+      }),
+    /layers\[0\]\.bias must be a boolean, got 1/,
+  );
+  await assert.rejects(
+    SpikingConv.create(SMALL, params),
+    /b given, but no layer has a bias/,
+  );
+  await assert.rejects(
+    SpikingConv.create(specIn, { weights: params.weights }),
+    /b must be an array of 2 entries/,
+  );
+  await assert.rejects(
+    SpikingConv.create(specIn, { weights: params.weights, b: [params.b[0], new Float64Array(4)] }),
+    /b\[1\] must have length 5, got 4/,
+  );
+  const oneBias = { ...SMALL, layers: [SMALL.layers![0], { ...SMALL.layers![1], bias: true }] };
+  await assert.rejects(
+    SpikingConv.create(oneBias, { weights: params.weights, b: [params.b[0], params.b[1]] }),
+    /b\[0\] must be undefined \(layer 0 has no bias\)/,
+  );
+});
+
 async function pongFrames(B: number): Promise<Float32Array> {
   const env = preprocess(createGame("pong", { numEnvs: B, seed: 7 }));
   const rng = new Rng(7);

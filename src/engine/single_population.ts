@@ -31,6 +31,7 @@ import type {
   Trajectory,
 } from "./backend.ts";
 import { checkFeedbackMatrix } from "../grad/feedback.ts";
+import { singlePopulationNetworkSpec } from "../net/presets.ts";
 import { checkChoice } from "../util/errors.ts";
 
 /**
@@ -38,32 +39,7 @@ import { checkChoice } from "../util/errors.ts";
  * @returns The same network as a composed spec.
  */
 export function singlePopulationSpec(config: ResolvedNetworkConfig): NetworkSpec {
-  const { neuron: n, readout: r } = config;
-  return {
-    nIn: n.nIn,
-    dtMs: n.dtMs,
-    repeat: 1,
-    layers: [{
-      neuron: {
-        nRec: n.nRec,
-        tauMMs: n.tauMMs,
-        tauAMs: n.tauAMs,
-        thr: n.thr,
-        beta: n.beta,
-        dampening: n.dampening,
-        nRef: n.nRef,
-        inputScaling: n.inputScaling,
-      },
-    }],
-    heads: [{
-      name: "readout",
-      nOut: r.nOut,
-      pool: "none",
-      tauOut: r.tauOutMs,
-      filter: r.filter,
-      bias: r.bias,
-    }],
-  };
+  return singlePopulationNetworkSpec(config);
 }
 
 /**

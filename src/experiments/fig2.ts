@@ -23,12 +23,9 @@ import { type ResolvedNetwork, resolveNetwork } from "../net/network.ts";
 import { checkNetworkParams, initNetworkParams, type NetworkParams } from "../net/params.ts";
 import type { NetworkObjective } from "../net/objective.ts";
 import type { SequenceBatch } from "../net/batch.ts";
-import {
-  createLstmNetwork,
-  createNetworkBackend,
-  createParallelNetwork,
-} from "../engine/factory/load_backend.ts";
-import { checkLstmParams, initLstmParams } from "../net/lstm_spec.ts";
+import { createNetworkBackend, createParallelNetwork } from "../engine/factory/load_backend.ts";
+import { checkLstmParams, lstmSpecOf } from "../net/lstm_spec.ts";
+import { fig2LsnnNetwork, fig2LstmNetwork } from "../net/presets.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer } from "../train/optimizer.ts";
 import {
@@ -371,33 +368,20 @@ export function checkFig2Memory(f: FlagValues, nIn: number, frames: number): voi
  * @returns The resolved network.
  */
 export function fig2Network(f: FlagValues, nIn: number): ResolvedNetwork {
-  const nReg = f["n-regular"] as number, nAd = f["n-adaptive"] as number;
-  const beta = Array.from({ length: nReg + nAd }, (_, j) => (j < nReg ? 0 : f.beta as number));
-  const neuron = {
-    nRec: nReg + nAd,
+  return resolveNetwork(fig2LsnnNetwork({
+    nIn,
+    nRegular: f["n-regular"] as number,
+    nAdaptive: f["n-adaptive"] as number,
+    nLayers: f["n-layers"] as number,
     tauMMs: f["tau-m"] as number,
     tauAMs: f["tau-a"] as number,
     thr: f.thr as number,
-    beta,
+    beta: f.beta as number,
     dampening: f["dampening-factor"] as number,
     nRef: f["n-ref"] as number,
-  };
-  return resolveNetwork({
-    nIn,
     repeat: f.repeat as number,
-    layers: Array.from({ length: f["n-layers"] as number }, () => ({
-      neuron,
-      bidirectional: true,
-    })),
-    heads: [{
-      name: "phones",
-      nOut: 61,
-      pool: "frame_mean",
-      tauOut: f["tau-out"] as number,
-      filter: "paper",
-      bias: true,
-    }],
-  });
+    tauOut: f["tau-out"] as number,
+  }));
 }
 
 /** A batch of utterances of a split, with its objective. */
@@ -560,10 +544,11 @@ export async function createFig2Model(
 ): Promise<Fig2Model> {
   const precision = f.precision as "f32" | "f64";
   if (f.model === "lstm") {
-    const spec = { nIn, nHidden: f["n-lstm"] as number, nOut: 61, bidirectional: true };
-    const params = initLstmParams(spec, initRng);
+    const net = resolveNetwork(fig2LstmNetwork({ nIn, nHidden: f["n-lstm"] as number }));
+    const spec = lstmSpecOf(net);
+    const params = initNetworkParams(net, initRng);
     if (saved) checkLstmParams(spec, saved);
-    const network = await createLstmNetwork(spec, params, { precision });
+    const network = await createNetworkBackend(net, params, { precision });
     return {
       network,
       params,

@@ -8,6 +8,7 @@
  */
 import { createFeedback } from "../grad/feedback.ts";
 import { type ResolvedNetworkConfig, resolveNetworkConfig } from "../model/config.ts";
+import { figS7Network } from "../model/presets.ts";
 import { initWeights } from "../model/weights.ts";
 import type { Batch, Objective } from "../model/objective.ts";
 import type { Backend, GradientResult } from "../engine/backend.ts";
@@ -103,25 +104,15 @@ export const FIGS7_TAU_MS = 30;
 
 /** @returns The network the flags describe. */
 export function figS7Config(f: FlagValues): ResolvedNetworkConfig {
-  return resolveNetworkConfig({
-    neuron: {
-      nIn: f["n-in"] as number,
-      nRec: f["n-rec"] as number,
-      tauMMs: FIGS7_TAU_MS,
-      thr: f.thr as number,
-      beta: 0,
-      dampening: f["dampening-factor"] as number,
-      nRef: 0,
-      dtMs: f.dt as number,
-      inputScaling: "leaky",
-    },
-    readout: {
-      nOut: f["n-out"] as number,
-      tauOutMs: FIGS7_TAU_MS,
-      filter: "normalized",
-      bias: false,
-    },
-  });
+  return resolveNetworkConfig(figS7Network({
+    nIn: f["n-in"] as number,
+    nRec: f["n-rec"] as number,
+    nOut: f["n-out"] as number,
+    tauMs: FIGS7_TAU_MS,
+    thr: f.thr as number,
+    dampening: f["dampening-factor"] as number,
+    dtMs: f.dt as number,
+  }));
 }
 
 /** @returns The objective: 0.5 sum (y - y*)^2 + reg * 0.5 * sum_j (fbar_j - f0)^2. */

@@ -65,3 +65,56 @@ export function fig3Network(options: Fig3NetworkOptions = {}): NetworkConfig {
     readout: { nOut: 2, tauOutMs: options.tauOutMs ?? 20, filter: "normalized", bias: false },
   };
 }
+
+/** Options of {@linkcode figS7Network}. */
+export interface FigS7NetworkOptions {
+  /** Input channels (default 100). */
+  nIn?: number;
+  /** LIF neurons (default 100). */
+  nRec?: number;
+  /** Outputs, one target each (default 1). */
+  nOut?: number;
+  /** Membrane and readout time constant in ms (default 30). */
+  tauMs?: number;
+  /** Threshold (default 0.03). */
+  thr?: number;
+  /** Dampening factor (default 0.3). */
+  dampening?: number;
+  /** Time step in ms (default 1). */
+  dtMs?: number;
+}
+
+/**
+ * The Fig. S7 pattern-generation network: 100 inputs, 100 LIF neurons (no adaptation, no
+ * refractory period) with leaky input scaling, tau_m = tau_out = 30 ms, threshold 0.03, one
+ * readout with the normalized filter and no bias.
+ *
+ * @param options Overrides of the paper's values.
+ * @returns The configuration.
+ *
+ * @example
+ * ```ts
+ * import { figS7Network } from "./presets.ts";
+ * import assert from "node:assert/strict";
+ * const c = figS7Network();
+ * assert.equal(c.neuron.inputScaling, "leaky");
+ * assert.equal(c.readout.tauOutMs, 30);
+ * ```
+ */
+export function figS7Network(options: FigS7NetworkOptions = {}): NetworkConfig {
+  const tauMs = options.tauMs ?? 30;
+  return {
+    neuron: {
+      nIn: options.nIn ?? 100,
+      nRec: options.nRec ?? 100,
+      tauMMs: tauMs,
+      thr: options.thr ?? 0.03,
+      beta: 0,
+      dampening: options.dampening ?? 0.3,
+      nRef: 0,
+      dtMs: options.dtMs ?? 1,
+      inputScaling: "leaky",
+    },
+    readout: { nOut: options.nOut ?? 1, tauOutMs: tauMs, filter: "normalized", bias: false },
+  };
+}

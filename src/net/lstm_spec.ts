@@ -1,16 +1,20 @@
 /**
- * The LSTM layer's definition (the model layer; the Fig. 2 baseline): its shape, the parameter
+ * The LSTM network's definition (the model layer; the Fig. 2 baseline): its shape, the parameter
  * tree's layout (`layers[0].forward`/`.backward`: `wIn` [nIn][4H], `wRec` [H][4H], `bias` [4H],
  * gates packed as [i | f | g | o]; `heads[0]`: `wOut` [dirs H][nOut], `bOut` [nOut]), its
  * initialisation and checks. The engines run it (engine/wasm/lstm_network.ts).
  *
+ * An {@linkcode LstmSpec} is a view of a {@linkcode NetworkSpec} with one layer of kind "lstm"
+ * and one unfiltered head with a bias ({@linkcode lstmNetworkSpec}, {@linkcode lstmSpecOf}):
+ * the factory's `createNetworkBackend` runs such a network on the LSTM engine.
+ *
  * @module
  */
-import type { Matrix } from "../model/weights.ts";
-import { glorotUniformMatrix, zeroMatrix } from "../model/weights.ts";
 import type { Rng } from "../util/rng.ts";
 import { checkFiniteArray, describe } from "../util/errors.ts";
-import { checkMatrixParam, type NetworkParams, type PopulationParams } from "./params.ts";
+import type { Matrix } from "../model/weights.ts";
+import { checkMatrixParam, initNetworkParams, type NetworkParams } from "./params.ts";
+import { layerKind, type NetworkSpec, type ResolvedNetwork, resolveNetwork } from "./network.ts";
 
 /** Shape of an LSTM network. */
 export interface LstmSpec {
@@ -49,35 +53,102 @@ export function resolveLstmSpec(spec: LstmSpec): Required<LstmSpec> {
   return { ...spec, bidirectional: spec.bidirectional ?? true };
 }
 
+/** Options of {@linkcode lstmNetworkSpec}. */
+export interface LstmNetworkSpecOptions {
+  /** The head's name (default "head0"). */
+  headName?: string;
+}
+
+/**
+ * The network an LSTM shape describes: one layer of kind "lstm" and one head reading it per
+ * frame without filter (tauOut 0: y_t = h_t w_out + b), with a bias.
+ *
+ * @param spec The shape.
+ * @param options The head's name.
+ * @returns The network spec.
+ *
+ * @example
+ * ```ts
+ * import { lstmNetworkSpec } from "./lstm_spec.ts";
+ * import assert from "node:assert/strict";
+ * const net = lstmNetworkSpec({ nIn: 39, nHidden: 200, nOut: 61 });
+ * assert.deepEqual(net.layers, [{ kind: "lstm", nHidden: 200, bidirectional: true }]);
+ * ```
+ */
+export function lstmNetworkSpec(
+  spec: LstmSpec,
+  options: LstmNetworkSpecOptions = {},
+): NetworkSpec {
+  const s = resolveLstmSpec(spec);
+  return {
+    nIn: s.nIn,
+    dtMs: 1,
+    repeat: 1,
+    layers: [{ kind: "lstm", nHidden: s.nHidden, bidirectional: s.bidirectional }],
+    heads: [{
+      name: options.headName ?? "head0",
+      nOut: s.nOut,
+      from: "last",
+      pool: "none",
+      tauOut: 0,
+      filter: "normalized",
+      bias: true,
+    }],
+  };
+}
+
+/**
+ * The LSTM shape of a network that the LSTM engine runs: exactly one layer, of kind "lstm", and
+ * one head with a bias and no filter (tauOut 0, pool "none"), repeat 1.
+ *
+ * @param net The network, as a spec or resolved.
+ * @returns Its LSTM shape.
+ * @throws {TypeError|RangeError} Naming the field that keeps it from being an LSTM network.
+ */
+export function lstmSpecOf(net: NetworkSpec | ResolvedNetwork): Required<LstmSpec> {
+  const r = "populations" in net ? net : resolveNetwork(net);
+  const action = "run network on engine wasm (LSTM)";
+  if (r.layers.length !== 1 || layerKind(r.layers[0]) !== "lstm") {
+    const k = r.layers.map(layerKind);
+    throw new RangeError(
+      `Cannot ${action}: it runs one layer of kind "lstm", got layers of kinds [${
+        k.map((x) => `"${x}"`).join(", ")
+      }]${k.includes("lstm") ? " (mixed or stacked LSTM networks are not run)" : ""}`,
+    );
+  }
+  if (r.repeat !== 1) {
+    throw new RangeError(
+      `Cannot ${action}: repeat must be 1 (one step per frame), got ${r.repeat}`,
+    );
+  }
+  if (r.heads.length !== 1) {
+    throw new RangeError(`Cannot ${action}: heads must hold one head, got ${r.heads.length}`);
+  }
+  const h = r.heads[0];
+  if (h.pool !== "none" || h.kappa !== 0 || !h.bias) {
+    throw new RangeError(
+      `Cannot ${action}: heads[0] must be the LSTM's per-frame linear readout (pool "none", tauOut 0, bias true), got pool "${h.pool}", tauOut ${h.spec.tauOut}, bias ${h.bias}`,
+    );
+  }
+  const layer = r.layers[0];
+  return {
+    nIn: r.nIn,
+    nHidden: layer.nHidden!,
+    nOut: h.nOut,
+    bidirectional: layer.bidirectional,
+  };
+}
+
 /**
  * Initial parameters: gate weights uniform in +-1/sqrt(H), forget-gate bias 1 (other biases 0),
- * readout Glorot-uniform with zero bias.
+ * readout Glorot-uniform with zero bias: those of the network {@linkcode lstmNetworkSpec}
+ * describes (`initNetworkParams`, the one definition).
  * @param spec The shape.
  * @param rng Draws.
  * @returns The parameter tree.
  */
 export function initLstmParams(spec: LstmSpec, rng: Rng): NetworkParams {
-  const s = resolveLstmSpec(spec), H = s.nHidden, G = 4 * H, r = 1 / Math.sqrt(H);
-  const uniform = (rows: number, cols: number): Matrix => {
-    const m = zeroMatrix(rows, cols);
-    for (let k = 0; k < m.data.length; k++) m.data[k] = (2 * rng.uniform() - 1) * r;
-    return m;
-  };
-  const direction = (): PopulationParams => {
-    const bias = new Float64Array(G);
-    bias.fill(1, H, 2 * H);
-    return { wIn: uniform(s.nIn, G), wRec: uniform(H, G), bias };
-  };
-  const forward = direction();
-  const layer = s.bidirectional ? { forward, backward: direction() } : { forward };
-  const dirs = s.bidirectional ? 2 : 1;
-  return {
-    layers: [layer],
-    heads: [{
-      wOut: glorotUniformMatrix([dirs * H, s.nOut], rng),
-      bOut: new Float64Array(s.nOut),
-    }],
-  };
+  return initNetworkParams(resolveNetwork(lstmNetworkSpec(spec)), rng);
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ResolvedNetwork } from "./network.ts";
+import type { ResolvedLayer, ResolvedNetwork } from "./network.ts";
 import { glorotUniformMatrix, type Matrix, normalMatrix, zeroMatrix } from "../model/weights.ts";
 import type { Rng } from "../util/rng.ts";
 import { checkFiniteArray, describe } from "../util/errors.ts";
@@ -71,8 +71,19 @@ export function populationParams(
   return pop.direction === "forward" ? layer.forward : layer.backward!;
 }
 
+/** A conv layer has no place in a network parameter tree: its parameters are SpikingConvParams. */
+function refuseConv(action: string, layer: ResolvedLayer, l: number): void {
+  if (layer.kind === "conv") {
+    throw new RangeError(
+      `Cannot ${action}: layers[${l}].kind "conv" has no network parameter tree (its filters are SpikingConvParams: initSpikingConvParams)`,
+    );
+  }
+}
+
 /**
- * Draws initial weights: w_in N(0,1)/sqrt(nIn), w_rec N(0,1)/sqrt(nRec) (zero diagonal), w_out
+ * Draws initial weights: per LSNN layer w_in N(0,1)/sqrt(nIn), w_rec N(0,1)/sqrt(nRec) (zero
+ * diagonal); per LSTM layer and direction w_in [nIn][4H] then w_rec [H][4H] uniform in
+ * +-1/sqrt(H), bias [4H] 1 for the forget gate and 0 otherwise (lstm_spec.ts); w_out
  * Glorot-uniform (or N(0,1)/sqrt(nFeat) with `readout: "normal"`), biases zero.
  *
  * @param net The network.
@@ -91,7 +102,26 @@ export function initNetworkParams(
     for (let j = 0; j < nRec; j++) wRec.data[j * nRec + j] = 0;
     return { wIn, wRec };
   };
-  const layers = net.layers.map((layer) => {
+  const lstmDirection = (nIn: number, H: number): PopulationParams => {
+    const G = 4 * H, r = 1 / Math.sqrt(H);
+    const uniform = (rows: number, cols: number): Matrix => {
+      const m = zeroMatrix(rows, cols);
+      for (let k = 0; k < m.data.length; k++) m.data[k] = (2 * rng.uniform() - 1) * r;
+      return m;
+    };
+    const wIn = uniform(nIn, G), wRec = uniform(H, G);
+    const bias = new Float64Array(G);
+    bias.fill(1, H, 2 * H);
+    return { wIn, wRec, bias };
+  };
+  const layers = net.layers.map((layer, l) => {
+    refuseConv("initialise network parameters", layer, l);
+    if (layer.kind === "lstm") {
+      const [f, b] = layer.units!;
+      const out: LayerParams = { forward: lstmDirection(f.nIn, f.size) };
+      if (b) out.backward = lstmDirection(b.nIn, b.size);
+      return out;
+    }
     const [f, b] = layer.populations;
     const out: LayerParams = { forward: population(f.nIn, f.nRec) };
     if (b) out.backward = population(b.nIn, b.nRec);
@@ -114,7 +144,18 @@ export function initNetworkParams(
  */
 export function zeroNetworkParams(net: ResolvedNetwork): NetworkParams {
   return {
-    layers: net.layers.map((layer) => {
+    layers: net.layers.map((layer, l) => {
+      refuseConv("make network parameters", layer, l);
+      if (layer.kind === "lstm") {
+        const G = 4 * layer.nHidden!;
+        const dir = (u: { nIn: number; size: number }) => ({
+          wIn: zeroMatrix(u.nIn, G),
+          wRec: zeroMatrix(u.size, G),
+          bias: new Float64Array(G),
+        });
+        const [f, b] = layer.units!;
+        return b ? { forward: dir(f), backward: dir(b) } : { forward: dir(f) };
+      }
       const [f, b] = layer.populations;
       const pop = (p: typeof f) => ({
         wIn: zeroMatrix(p.nIn, p.nRec),
@@ -193,6 +234,15 @@ export function checkNetworkParams(net: ResolvedNetwork, p: NetworkParams): void
     }
   }
   net.layers.forEach((layer, l) => {
+    refuseConv(action, layer, l);
+    for (const u of layer.kind === "lstm" ? layer.units! : []) {
+      const path = `layers[${l}].${u.direction}`, G = 4 * u.size;
+      const pp = p.layers[l]?.[u.direction];
+      if (!pp) throw new TypeError(`Cannot ${action}: ${path} is missing`);
+      matrix(`${path}.wIn`, pp.wIn, u.nIn, G);
+      matrix(`${path}.wRec`, pp.wRec, u.size, G);
+      checkFiniteArray(action, `${path}.bias`, pp.bias, G);
+    }
     if (!layer.bidirectional && p.layers[l].backward !== undefined) {
       throw new TypeError(
         `Cannot ${action}: layers[${l}].backward given, but layer ${l} is not bidirectional`,

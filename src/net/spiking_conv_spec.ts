@@ -8,7 +8,10 @@
 import type { Rng } from "../util/rng.ts";
 import { checkChoice, checkFiniteValues, checkNumber, describe } from "../util/errors.ts";
 
-/** One convolutional layer: `filters` output channels, square `kernel`, `stride` (no padding). */
+/**
+ * One convolutional layer: `filters` output channels, square `kernel`, `stride` (no padding),
+ * and optionally a bias per output channel added to its input current at every step.
+ */
 export interface SpikingConvLayerSpec {
   /** Output channels. */
   filters: number;
@@ -16,6 +19,11 @@ export interface SpikingConvLayerSpec {
   kernel: number;
   /** Stride in both directions. */
   stride: number;
+  /**
+   * Whether the layer has a bias b [filters], added to every output channel's input current at
+   * every step: I_l(t) = conv(input, W_l) + b_l (default false: no bias, no parameter).
+   */
+  bias?: boolean;
 }
 
 /** The paper's layers (Figs. 4-5): 16 filters 8x8 stride 4, then 8 filters 4x4 stride 1. */
@@ -74,6 +82,8 @@ export interface ConvLayerShape {
   weights: number;
   /** Inputs per neuron: kernel x kernel x inChannels. */
   fanIn: number;
+  /** Whether the layer has a bias [channels]. */
+  bias: boolean;
 }
 
 /** A spiking CNN's resolved shape and neuron parameters. */
@@ -172,6 +182,12 @@ export function resolveSpikingConvSpec(spec: SpikingConvSpec = {}): ResolvedSpik
     const filters = positiveInt(`layers[${i}].filters`, layer.filters);
     const kernel = positiveInt(`layers[${i}].kernel`, layer.kernel);
     const stride = positiveInt(`layers[${i}].stride`, layer.stride);
+    const bias = layer.bias ?? false;
+    if (typeof bias !== "boolean") {
+      throw new TypeError(
+        `Cannot ${BUILD_SPIKING_CONV}: layers[${i}].bias must be a boolean, got ${describe(bias)}`,
+      );
+    }
     if (kernel > Math.min(inHeight, inWidth)) {
       throw new RangeError(
         `Cannot ${BUILD_SPIKING_CONV}: layers[${i}].kernel must be <= ${
@@ -195,6 +211,7 @@ export function resolveSpikingConvSpec(spec: SpikingConvSpec = {}): ResolvedSpik
       units: h * w * filters,
       weights: fanIn * filters,
       fanIn,
+      bias,
     });
     inHeight = h, inWidth = w, inChannels = filters;
   });
@@ -215,10 +232,26 @@ export function resolveSpikingConvSpec(spec: SpikingConvSpec = {}): ResolvedSpik
   };
 }
 
-/** The filters of every layer, input first, each [kernel][kernel][inChannels][filters]. */
+/**
+ * The filters of every layer, input first, each [kernel][kernel][inChannels][filters], and the
+ * biases of the layers that have one.
+ */
 export interface SpikingConvParams {
   /** One weight tensor per layer. */
   weights: Float64Array[];
+  /**
+   * Per layer, its bias [filters] when the layer has one (`bias: true`), undefined otherwise;
+   * absent when no layer has a bias.
+   */
+  b?: (Float64Array | undefined)[];
+}
+
+/**
+ * @param spec The resolved shape.
+ * @returns Whether any layer has a bias (then the parameters carry `b`).
+ */
+export function spikingConvHasBias(spec: ResolvedSpikingConvSpec): boolean {
+  return spec.layers.some((l) => l.bias);
 }
 
 /**
@@ -232,7 +265,8 @@ export const SPIKING_CONV_INIT_GAIN = 1;
 
 /**
  * Initial filters: w = gain N(0,1) / sqrt(fan_in) for every layer (fan_in = kernel^2 x inChannels),
- * drawn layer by layer in storage order.
+ * drawn layer by layer in storage order; biases (of the layers that have one) zero, drawing
+ * nothing, so that adding a bias leaves the filters' draws unchanged.
  * @param spec The shape.
  * @param rng Draws.
  * @param options `gain` (default {@linkcode SPIKING_CONV_INIT_GAIN}).
@@ -249,20 +283,20 @@ export function initSpikingConvParams(
     "gain",
     options.gain ?? SPIKING_CONV_INIT_GAIN,
   );
-  return {
-    weights: s.layers.map((l) => {
-      const w = new Float64Array(l.weights), scale = gain / Math.sqrt(l.fanIn);
-      for (let i = 0; i < w.length; i++) w[i] = scale * rng.normal();
-      return w;
-    }),
-  };
+  const weights = s.layers.map((l) => {
+    const w = new Float64Array(l.weights), scale = gain / Math.sqrt(l.fanIn);
+    for (let i = 0; i < w.length; i++) w[i] = scale * rng.normal();
+    return w;
+  });
+  if (!spikingConvHasBias(s)) return { weights };
+  return { weights, b: s.layers.map((l) => l.bias ? new Float64Array(l.channels) : undefined) };
 }
 
 /**
  * Checks parameters against a shape.
  * @param spec The resolved shape.
  * @param params The parameters.
- * @throws {TypeError} Naming the first wrong field (`weights[1]`, `weights[0][7]`).
+ * @throws {TypeError} Naming the first wrong field (`weights[1]`, `weights[0][7]`, `b[1]`).
  */
 export function checkSpikingConvParams(
   spec: ResolvedSpikingConvSpec,
@@ -282,6 +316,30 @@ export function checkSpikingConvParams(
   spec.layers.forEach((l, i) =>
     checkFiniteValues(action, `weights[${i}]`, params.weights[i], l.weights)
   );
+  const b = params.b;
+  if (!spikingConvHasBias(spec)) {
+    if (b !== undefined) {
+      throw new TypeError(`Cannot ${action}: b given, but no layer has a bias (layers[i].bias)`);
+    }
+    return;
+  }
+  if (!Array.isArray(b) || b.length !== spec.layers.length) {
+    throw new TypeError(
+      `Cannot ${action}: b must be an array of ${spec.layers.length} entries (a bias [filters] for each layer with bias: true, undefined for the others), got ${
+        describe(b)
+      }`,
+    );
+  }
+  spec.layers.forEach((l, i) => {
+    if (l.bias) checkFiniteValues(action, `b[${i}]`, b[i], l.channels);
+    else if (b[i] !== undefined) {
+      throw new TypeError(
+        `Cannot ${action}: b[${i}] must be undefined (layer ${i} has no bias), got ${
+          describe(b[i])
+        }`,
+      );
+    }
+  });
 }
 
 /**

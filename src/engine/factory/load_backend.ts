@@ -15,7 +15,12 @@ import type { Backend, Precision } from "../backend.ts";
 import type { NetworkConfig, ResolvedNetworkConfig } from "../../model/config.ts";
 import type { Weights } from "../../model/weights.ts";
 import type { NetworkBackend } from "../network_backend.ts";
-import type { NetworkSpec, ResolvedNetwork } from "../../net/network.ts";
+import {
+  layerKind,
+  type NetworkSpec,
+  type ResolvedNetwork,
+  resolveNetwork,
+} from "../../net/network.ts";
 import type { NetworkParams } from "../../net/params.ts";
 import { checkChoice, checkNumber } from "../../util/errors.ts";
 import { WasmBackend } from "../wasm/wasm_backend.ts";
@@ -154,8 +159,11 @@ export async function createBackend(
 }
 
 /**
- * Creates the composed-network backend chosen by name: a {@linkcode WasmNetwork}, or a
- * TensorFlow.js network, whose code (and TensorFlow.js) is loaded on first use.
+ * Creates the composed-network backend chosen by name and by the network's layer kinds: for LSNN
+ * layers a {@linkcode WasmNetwork} or a TensorFlow.js network, whose code (and TensorFlow.js) is
+ * loaded on first use; for a network of one lstm layer the LSTM engine ({@linkcode LstmNetwork},
+ * wasm only). Kinds an engine does not run (lstm on tfjs, lstm stacked or mixed with lsnn, conv
+ * in a whole-sequence network) are refused, naming the engine and the layer's kind.
  *
  * @example A WebAssembly network by name
  * ```ts
@@ -179,8 +187,23 @@ export async function createBackend(
  * @param options Which backend ("wasm" or "tfjs"), precision, module source and profiling
  *   (wasm), TensorFlow.js backend (tfjs).
  * @returns The ready network.
- * @throws {RangeError} For an unknown name, or "tfjs" with a precision other than "f32".
+ * @throws {RangeError} For an unknown name, "tfjs" with a precision other than "f32", or a
+ *   layer kind the engine does not run.
  * @throws {TypeError|RangeError} For an invalid network or parameters.
+ *
+ * @example An LSTM network by its spec
+ * ```ts
+ * import { createNetworkBackend } from "./load_backend.ts";
+ * import { initNetworkParams } from "../../net/params.ts";
+ * import { resolveNetwork } from "../../net/network.ts";
+ * import { lstmNetworkSpec } from "../../net/lstm_spec.ts";
+ * import { Rng } from "../../util/rng.ts";
+ * import assert from "node:assert/strict";
+ * const net = resolveNetwork(lstmNetworkSpec({ nIn: 2, nHidden: 3, nOut: 2 }));
+ * const backend = await createNetworkBackend(net, initNetworkParams(net, new Rng(0)));
+ * assert.equal(backend.net.layers[0].kind, "lstm");
+ * backend.dispose();
+ * ```
  */
 export async function createNetworkBackend(
   net: NetworkSpec | ResolvedNetwork,
@@ -190,15 +213,29 @@ export async function createNetworkBackend(
   const action = "create network backend";
   const which = checkChoice(action, "backend", options.backend ?? "wasm", BACKEND_NAMES);
   checkPrecision(action, which, options.precision);
+  const resolved = "populations" in net ? net : resolveNetwork(net);
+  const lstm = resolved.layers.findIndex((l) => layerKind(l) === "lstm");
+  if (lstm >= 0) {
+    if (which !== "wasm") {
+      throw new RangeError(
+        `Cannot ${action}: engine ${which} does not run layers[${lstm}].kind "lstm" (the LSTM runs on the wasm engine)`,
+      );
+    }
+    return await LstmNetwork.create(resolved, params, {
+      precision: options.precision,
+      module: options.module,
+      profile: options.profile,
+    });
+  }
   if (which === "wasm") {
-    return await WasmNetwork.create(net, params, {
+    return await WasmNetwork.create(resolved, params, {
       precision: options.precision,
       module: options.module,
       profile: options.profile,
     });
   }
   const tfjs = await importTfjs<Pick<TfjsModules, "TfjsNetwork">>("tfjs_network.ts");
-  return await tfjs.TfjsNetwork.create(net, params, { tfBackend: options.tfBackend });
+  return await tfjs.TfjsNetwork.create(resolved, params, { tfBackend: options.tfBackend });
 }
 
 /** Options of {@linkcode createParallelNetwork}. */
@@ -238,16 +275,17 @@ export interface CreateLstmNetworkOptions {
 }
 
 /**
- * Creates the LSTM baseline of Fig. 2 on one WebAssembly core.
+ * Creates the LSTM baseline of Fig. 2 on one WebAssembly core (also what
+ * {@linkcode createNetworkBackend} returns for a network of one lstm layer).
  *
- * @param spec The LSTM's shape.
+ * @param spec The LSTM's shape, or a network of one lstm layer.
  * @param params Its parameters (`initLstmParams`).
  * @param options Precision, module source, profiling.
  * @returns The ready network.
  * @throws {TypeError|RangeError} For an invalid shape, parameters or precision.
  */
 export function createLstmNetwork(
-  spec: LstmSpec,
+  spec: LstmSpec | NetworkSpec | ResolvedNetwork,
   params: NetworkParams,
   options: CreateLstmNetworkOptions = {},
 ): Promise<LstmNetwork> {

@@ -4,10 +4,11 @@
  * that autodiff gives its exact BPTT gradient: the spike's gradient is the pseudo-derivative and
  * the reset is differentiated (SpikingConv's method "bptt").
  * ```
- * I_0(t) = conv(frame(floor(t / S)), W_0),   I_l(t) = conv(z_{l-1}(t), W_l)     (l >= 1)
+ * I_0(t) = conv(frame(floor(t / S)), W_0) + b_0,   I_l(t) = conv(z_{l-1}(t), W_l) + b_l  (l >= 1)
  * v_l(t) = alpha v_l(t-1) + s I_l(t) - thr z_l(t-1)
  * z_l(t) = H(v_l(t) - thr) / dt,   dz/dv = psi = (gamma / thr) max(0, 1 - |v_l(t) - thr| / thr)
  * ```
+ * (b_l only for a layer with `bias: true`: the same current for every position of a channel.)
  * Teacher forcing (`forcedSpikes`): a layer's spikes take given forward values (e.g. the
  * WebAssembly record) while their gradient is still psi of this graph's own potentials; the
  * potentials are then computed from the forced spikes (input to the next layer and reset).
@@ -35,6 +36,8 @@ export interface SpikingConvGraphOptions {
   forcedSpikes?: readonly (tf.Tensor | undefined)[];
   /** [F, B]: the state is multiplied by keep[f][b] before frame f (0 resets an episode). */
   keep?: tf.Tensor2D;
+  /** Per layer, its bias [filters] (a layer with `bias: true` needs one; the others none). */
+  bias?: readonly (tf.Tensor | undefined)[];
 }
 
 /** What a run gives, per layer (T = frames x stepsPerFrame). */
@@ -85,7 +88,8 @@ function convPsi(spec: ResolvedSpikingConvSpec, v: tf.Tensor): tf.Tensor {
  * @param frames Frames [F, B, height, width, channels].
  * @param options Start state, teacher forcing, resets.
  * @returns Spikes, potentials and pseudo-derivatives per layer, and the final state.
- * @throws {RangeError} Naming `weights[l]`, `frames` or `options.forcedSpikes[l]` on a bad shape.
+ * @throws {RangeError} Naming `weights[l]`, `frames`, `options.bias[l]` or
+ *   `options.forcedSpikes[l]` on a bad shape.
  */
 export function runSpikingConvGraph(
   spec: ResolvedSpikingConvSpec,
@@ -119,6 +123,14 @@ export function runSpikingConvGraph(
         `Cannot ${action}: weights[${i}] must be [${want}], got [${weights[i].shape}]`,
       );
     }
+    const b = options.bias?.[i];
+    if (l.bias !== (b !== undefined) || (b !== undefined && b.shape.join() !== `${l.channels}`)) {
+      throw new RangeError(
+        `Cannot ${action}: options.bias[${i}] must be ${
+          l.bias ? `[${l.channels}] (layer ${i} has a bias)` : `undefined (layer ${i} has no bias)`
+        }, got ${b === undefined ? "undefined" : `[${b.shape}]`}`,
+      );
+    }
     const f = options.forcedSpikes?.[i];
     const zs = [T, B, l.height, l.width, l.channels];
     if (f !== undefined && f.shape.join() !== zs.join()) {
@@ -134,8 +146,10 @@ export function runSpikingConvGraph(
   const out: SpikingConvGraphRecord = { z: [], v: [], psi: [], state: { v: [], z: [] } };
   let input: tf.Tensor4D = tf.reshape(frames, [F * B, spec.height, spec.width, spec.channels]);
   layers.forEach((l, i) => {
+    const conv = tf.conv2d(input, weights[i] as tf.Tensor4D, l.stride, "valid");
+    const bias = options.bias?.[i];
     const I = tf.reshape(
-      tf.conv2d(input, weights[i] as tf.Tensor4D, l.stride, "valid"),
+      bias === undefined ? conv : tf.add(conv, bias),
       [i === 0 ? F : T, B, l.height, l.width, l.channels],
     );
     const Is = tf.unstack(I) as tf.Tensor4D[];
@@ -171,6 +185,8 @@ export interface SpikingConvGraphGradientOptions {
   forcedSpikes?: readonly (ArrayLike<number> | undefined)[];
   /** State to start from (default zero), e.g. a WebAssembly pass's state(). */
   state?: SpikingConvState;
+  /** Per layer, its bias [filters] for a layer with `bias: true` (SpikingConvParams' `b`). */
+  bias?: readonly (ArrayLike<number> | undefined)[];
 }
 
 /**
@@ -181,8 +197,8 @@ export interface SpikingConvGraphGradientOptions {
  * @param B Trials.
  * @param F Frames per trial.
  * @param options External errors, teacher forcing, start state.
- * @returns Spikes and potentials per layer ([T][B][h][w][c], float32) and dE/dW per layer (zero
- *   when no layer has an error).
+ * @returns Spikes and potentials per layer ([T][B][h][w][c], float32), dE/dW per layer (zero
+ *   when no layer has an error) and dE/db per layer (undefined for a layer without bias).
  */
 export function spikingConvGraphGradients(
   spec: ResolvedSpikingConvSpec,
@@ -191,19 +207,39 @@ export function spikingConvGraphGradients(
   B: number,
   F: number,
   options: SpikingConvGraphGradientOptions,
-): { spikes: Float32Array[]; v: Float32Array[]; grads: Float64Array[] } {
+): {
+  spikes: Float32Array[];
+  v: Float32Array[];
+  grads: Float64Array[];
+  biasGrads: (Float64Array | undefined)[];
+} {
   const T = F * spec.stepsPerFrame, L = spec.layers;
   const shapeOf = (i: number) => [T, B, L[i].height, L[i].width, L[i].channels];
   const out = {
     spikes: [] as Float32Array[],
     v: [] as Float32Array[],
     grads: [] as Float64Array[],
+    biasGrads: L.map(() => undefined) as (Float64Array | undefined)[],
   };
+  const withBias = L.flatMap((l, i) => l.bias ? [i] : []);
   tf.tidy(() => {
     const w = L.map((l, i) =>
       tf.tensor4d(Float32Array.from(weights[i]), [l.kernel, l.kernel, l.inChannels, l.channels])
     );
     const x = tf.tensor(Float32Array.from(frames), [F, B, spec.height, spec.width, spec.channels]);
+    const b = withBias.map((i) => {
+      const given = options.bias?.[i];
+      if (given === undefined) {
+        throw new RangeError(
+          `Cannot differentiate spiking CNN graph: options.bias[${i}] must hold layer ${i}'s bias [${
+            L[i].channels
+          }]`,
+        );
+      }
+      return tf.tensor1d(Float32Array.from(given));
+    });
+    const biasOf = (bs: readonly tf.Tensor[]) =>
+      L.map((_, i) => withBias.includes(i) ? bs[withBias.indexOf(i)] : undefined);
     const forced = options.forcedSpikes?.map((f, i) =>
       f === undefined ? undefined : tf.tensor(Float32Array.from(f), shapeOf(i))
     );
@@ -221,14 +257,23 @@ export function spikingConvGraphGradients(
         : tf.tensor(Float32Array.from(options.dEdz[i]!), shapeOf(i))
     );
     if (dEdz.every((d) => d === undefined)) {
-      const record = runSpikingConvGraph(spec, w, x, { forcedSpikes: forced, state });
+      const record = runSpikingConvGraph(spec, w, x, {
+        forcedSpikes: forced,
+        state,
+        bias: biasOf(b),
+      });
       out.spikes = record.z.map((z) => z.dataSync() as Float32Array);
       out.v = record.v.map((v) => v.dataSync() as Float32Array);
       out.grads = L.map((l) => new Float64Array(l.weights));
+      out.biasGrads = L.map((l) => l.bias ? new Float64Array(l.channels) : undefined);
       return;
     }
-    const grads = tf.grads((...ws: tf.Tensor[]) => {
-      const record = runSpikingConvGraph(spec, ws, x, { forcedSpikes: forced, state });
+    const grads = tf.grads((...ps: tf.Tensor[]) => {
+      const record = runSpikingConvGraph(spec, ps.slice(0, L.length), x, {
+        forcedSpikes: forced,
+        state,
+        bias: biasOf(ps.slice(L.length)),
+      });
       // read inside: tf.grads disposes the forward's tensors that the loss does not return
       out.spikes = record.z.map((z) => z.dataSync() as Float32Array);
       out.v = record.v.map((v) => v.dataSync() as Float32Array);
@@ -237,8 +282,11 @@ export function spikingConvGraphGradients(
         if (dEdz[i]) loss = tf.add(loss, tf.sum(tf.mul(z, dEdz[i]!)));
       });
       return loss;
-    })(w);
-    out.grads = grads.map((g) => Float64Array.from(g.dataSync()));
+    })([...w, ...b]);
+    out.grads = grads.slice(0, L.length).map((g) => Float64Array.from(g.dataSync()));
+    withBias.forEach((i, j) => {
+      out.biasGrads[i] = Float64Array.from(grads[L.length + j].dataSync());
+    });
   });
   return out;
 }

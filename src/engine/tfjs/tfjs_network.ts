@@ -32,7 +32,12 @@ import type {
   NetworkTrajectory,
 } from "../network_backend.ts";
 import { checkSequenceBatch, type SequenceBatch } from "../../net/batch.ts";
-import { type NetworkSpec, type ResolvedNetwork, resolveNetwork } from "../../net/network.ts";
+import {
+  checkLayerKinds,
+  type NetworkSpec,
+  type ResolvedNetwork,
+  resolveNetwork,
+} from "../../net/network.ts";
 import {
   addL2,
   type NetworkObjective,
@@ -164,6 +169,7 @@ export class TfjsNetwork implements NetworkBackend {
     options: TfjsNetworkOptions = {},
   ): Promise<TfjsNetwork> {
     const net = isResolved(spec) ? spec : resolveNetwork(spec);
+    checkLayerKinds(net, "tfjs", ["lsnn"]);
     checkNetworkParams(net, params);
     const tfBackend = options.tfBackend ?? "cpu";
     await useTfBackend(tfBackend);

@@ -9,6 +9,9 @@
  * `wIn` [nIn][4H], `wRec` [H][4H] and `bias` [4H], gates packed as [i | f | g | o]; `heads[0]`
  * holds `wOut` [dirs H][nOut] and `bOut` [nOut].
  *
+ * It is a {@linkcode NetworkBackend} for the networks of one layer of kind "lstm"
+ * (net/lstm_spec.ts, `lstmSpecOf`); the factory's `createNetworkBackend` returns it for them.
+ *
  * @module
  */
 import type { Precision } from "../backend.ts";
@@ -19,17 +22,21 @@ import { addL2 } from "../../net/objective.ts";
 import type { NetworkObjective } from "../../net/objective.ts";
 import { copyNetworkParams, type NetworkParams } from "../../net/params.ts";
 import type {
+  NetworkBackend,
   NetworkEvaluation,
   NetworkGradientOptions,
   NetworkGradientResult,
+  NetworkTrajectory,
 } from "../network_backend.ts";
+import { type NetworkSpec, type ResolvedNetwork, resolveNetwork } from "../../net/network.ts";
 import { initWasm, type WasmSource } from "./module.ts";
 import { CoreMemory } from "./core_instance.ts";
 
 import {
   checkLstmParams,
-  type LstmHeads,
+  lstmNetworkSpec,
   type LstmSpec,
+  lstmSpecOf,
   resolveLstmSpec as resolve,
 } from "../../net/lstm_spec.ts";
 
@@ -92,11 +99,13 @@ export interface LstmNetworkOptions {
 }
 
 /** The LSTM baseline on one WebAssembly core instance. */
-export class LstmNetwork {
+export class LstmNetwork implements NetworkBackend {
+  /** Backend name. */
+  readonly name = "wasm";
   /** The shape. */
   readonly spec: Required<LstmSpec>;
-  /** The trainer's view: one head. */
-  readonly net: LstmHeads;
+  /** The network: one lstm layer (no LSNN populations) and its head. */
+  readonly net: ResolvedNetwork;
   /** Arithmetic precision. */
   readonly precision: Precision;
   #core: CoreMemory | undefined;
@@ -109,6 +118,7 @@ export class LstmNetwork {
   private constructor(
     module: WebAssembly.Module,
     spec: Required<LstmSpec>,
+    net: ResolvedNetwork,
     params: NetworkParams,
     precision: Precision,
     profile?: Map<string, number>,
@@ -116,7 +126,7 @@ export class LstmNetwork {
     this.spec = spec;
     this.precision = precision;
     const nDirs = spec.bidirectional ? 2 : 1, H = spec.nHidden, G = 4 * H;
-    this.net = { heads: [{ nFeat: nDirs * H, nOut: spec.nOut }] };
+    this.net = net;
     const core = new CoreMemory(module, precision, { profile });
     this.#core = core;
     this.#dirs = Array.from({ length: nDirs }, () => ({
@@ -134,23 +144,35 @@ export class LstmNetwork {
 
   /**
    * Compiles (or takes) the core and loads the parameters.
-   * @param spec The shape.
+   * @param spec The shape, or a network of one lstm layer (as a spec or resolved).
    * @param params Initial parameters ({@linkcode initLstmParams}).
    * @param options Precision, module.
    * @returns The network.
+   * @throws {TypeError|RangeError} For a shape, network, parameters or option it cannot take.
    */
   static async create(
-    spec: LstmSpec,
+    spec: LstmSpec | NetworkSpec | ResolvedNetwork,
     params: NetworkParams,
     options: LstmNetworkOptions = {},
   ): Promise<LstmNetwork> {
-    const s = resolve(spec);
+    const isNetwork = typeof spec === "object" && spec !== null && "layers" in spec;
+    const s = isNetwork ? lstmSpecOf(spec) : resolve(spec as LstmSpec);
+    const net = isNetwork
+      ? ("populations" in spec ? spec : resolveNetwork(spec as NetworkSpec))
+      : resolveNetwork(lstmNetworkSpec(s));
     const precision = checkChoice("create LSTM", "precision", options.precision ?? "f32", [
       "f32",
       "f64",
     ]);
     checkLstmParams(s, params);
-    return new LstmNetwork(await initWasm(options.module), s, params, precision, options.profile);
+    return new LstmNetwork(
+      await initWasm(options.module),
+      s,
+      net,
+      params,
+      precision,
+      options.profile,
+    );
   }
 
   get #c(): CoreMemory {
@@ -272,6 +294,21 @@ export class LstmNetwork {
       }
     }
     return out;
+  }
+
+  /**
+   * Forward pass with records: an LSTM has no LSNN populations, so only the head's outputs.
+   * @param batch The inputs.
+   * @returns Empty population records and the outputs [B][T][nOut].
+   */
+  simulate(batch: SequenceBatch): NetworkTrajectory {
+    const core = this.#c;
+    const pass = this.#forward(batch);
+    try {
+      return { z: [], v: [], thr: [], psi: [], outputs: [this.#outputs(pass)] };
+    } finally {
+      core.arena.release(pass.mark);
+    }
   }
 
   /**

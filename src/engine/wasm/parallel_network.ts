@@ -14,7 +14,12 @@ import type {
   NetworkGradientOptions,
   NetworkGradientResult,
 } from "../network_backend.ts";
-import { type NetworkSpec, type ResolvedNetwork, resolveNetwork } from "../../net/network.ts";
+import {
+  checkLayerKinds,
+  type NetworkSpec,
+  type ResolvedNetwork,
+  resolveNetwork,
+} from "../../net/network.ts";
 import {
   checkNetworkParams,
   copyNetworkParams,
@@ -179,6 +184,7 @@ export class ParallelNetwork {
     options: ParallelNetworkOptions = {},
   ): Promise<ParallelNetwork> {
     const net = "populations" in spec ? spec : resolveNetwork(spec);
+    checkLayerKinds(net, "wasm (parallel LSNN network)", ["lsnn"]);
     checkNetworkParams(net, params);
     const precision = checkChoice("create network", "precision", options.precision ?? "f32", [
       "f32",

@@ -14,7 +14,9 @@
  * z_l(t) = H(v_l(t) - thr) / dt,   psi_l(t) = (gamma / thr) max(0, 1 - |v_l(t) - thr| / thr)
  * ```
  * Paper settings: tau_m = 1 step (alpha = exp(-1)), thr 0.1, gamma 1, s = 1, 5 steps per frame.
- * Weights are channels-last, [kh][kw][Cin][Cout]; no bias. Sequences are time-major: frames
+ * Weights are channels-last, [kh][kw][Cin][Cout]. A layer with `bias: true` adds its bias b_l
+ * [Cout] to every output channel's current: I_l(t) = conv(., W_l) + b_l, and its gradient is
+ * dE/db_l = s sum_t sum_positions gv_l(t) (per channel). Sequences are time-major: frames
  * [F][B][H][W][C], spikes and errors [T][B][h][w][c] with T = F x stepsPerFrame.
  *
  * Gradients, from an external error dE/dz_l(t) at the spikes of any layer (e.g. the next stage's
@@ -54,6 +56,7 @@ import {
   checkSpikingConvParams,
   type ResolvedSpikingConvSpec,
   resolveSpikingConvSpec,
+  spikingConvHasBias,
   type SpikingConvParams,
   type SpikingConvSpec,
   type SpikingConvState,
@@ -211,6 +214,13 @@ export class SpikingConvPass {
   }
 }
 
+function copyParams(p: SpikingConvParams): SpikingConvParams {
+  const weights = p.weights.map((w) => Float64Array.from(w));
+  return p.b === undefined
+    ? { weights }
+    : { weights, b: p.b.map((b) => b === undefined ? undefined : Float64Array.from(b)) };
+}
+
 function recordOf(pass: SpikingConvPass): PassRecord {
   const rec = passRecords.get(pass);
   if (!rec) throw new TypeError("Cannot use spiking CNN pass: not a pass of a SpikingConv");
@@ -239,6 +249,8 @@ interface LayerPointers {
   w: number;
   /** [k][k][Cout][Cin] (input-gradient kernel). */
   wT: number;
+  /** The bias [Cout] (0: the layer has none). */
+  b: number;
 }
 
 /** A spiking CNN on one WebAssembly core instance. */
@@ -279,6 +291,7 @@ export class SpikingConv {
     this.#layers = spec.layers.map((l) => ({
       w: core.alloc(l.weights),
       wT: core.alloc(l.weights),
+      b: l.bias ? core.alloc(l.channels) : 0,
     }));
     this.#params = params;
     this.setParams(params);
@@ -308,15 +321,16 @@ export class SpikingConv {
     return this.#core;
   }
 
-  /** Replaces the filters (validated, copied); releases the live pass. */
+  /** Replaces the filters and biases (validated, copied); releases the live pass. */
   setParams(params: SpikingConvParams): void {
     checkSpikingConvParams(this.spec, params);
     const core = this.#c;
     this.#releaseLive();
-    this.#params = { weights: params.weights.map((w) => Float64Array.from(w)) };
+    this.#params = copyParams(params);
     this.spec.layers.forEach((l, i) => {
       const p = this.#layers[i];
       core.write(p.w, this.#params.weights[i]);
+      if (p.b !== 0) core.write(p.b, this.#params.b![i]!);
       const block = l.inChannels * l.channels;
       for (let q = 0; q < l.kernel * l.kernel; q++) {
         core.k.transpose(
@@ -329,9 +343,9 @@ export class SpikingConv {
     });
   }
 
-  /** @returns A copy of the filters. */
+  /** @returns A copy of the filters (and biases). */
   getParams(): SpikingConvParams {
-    return { weights: this.#params.weights.map((w) => w.slice()) };
+    return copyParams(this.#params);
   }
 
   #releaseLive(): void {
@@ -472,6 +486,8 @@ export class SpikingConv {
           p.w,
           I,
         );
+        // the bias: the same current for every position of a channel, at every step
+        if (p.b !== 0) k.addRowVector((images * n) / l.channels, 1, l.channels, p.b, 0, I);
         k.lifForward(
           T,
           first ? spec.stepsPerFrame : 1,
@@ -495,7 +511,8 @@ export class SpikingConv {
   }
 
   /**
-   * Gradients of the filters from external errors at the spikes (and at the potentials).
+   * Gradients of the filters from external errors at the spikes (and at the potentials); the
+   * biases' gradients too: {@linkcode SpikingConv.parameterGradients}.
    * @param pass The live pass of this network.
    * @param dEdz Per layer, dE/dz [T][B][h][w][c] (time-major like the spikes), or undefined for
    *   none; a shorter array leaves the remaining layers without external error.
@@ -510,6 +527,24 @@ export class SpikingConv {
     dEdz: readonly (ArrayLike<number> | undefined)[],
     options: SpikingConvGradientOptions,
   ): Float64Array[] {
+    return this.parameterGradients(pass, dEdz, options).weights;
+  }
+
+  /**
+   * Gradients of every parameter (filters, and the biases of the layers that have one) from
+   * external errors at the spikes (and at the potentials), as {@linkcode gradients}.
+   * @param pass The live pass of this network.
+   * @param dEdz Per layer, dE/dz [T][B][h][w][c], or undefined for none.
+   * @param options As for {@linkcode gradients}.
+   * @returns dE/dparams with the parameters' shape: `weights` per layer and, when a layer has a
+   *   bias, `b` per layer (dE/db [filters], undefined for a layer without bias).
+   * @throws {TypeError | RangeError} As {@linkcode gradients}.
+   */
+  parameterGradients(
+    pass: SpikingConvPass,
+    dEdz: readonly (ArrayLike<number> | undefined)[],
+    options: SpikingConvGradientOptions,
+  ): SpikingConvParams {
     const action = "compute spiking CNN gradients";
     const method = checkChoice(action, "method", options?.method, ["bptt", "eprop"]);
     if (method === "bptt" && options.propagate !== undefined) {
@@ -561,6 +596,7 @@ export class SpikingConv {
         return ptr;
       });
       const grads: Float64Array[] = new Array(layers.length);
+      const gBias: (Float64Array | undefined)[] = new Array(layers.length).fill(undefined);
       const reset = method === "bptt" ? 1 : 0;
       for (let i = layers.length - 1; i >= 0; i--) {
         const l = layers[i], n = B * l.units, p = this.#layers[i];
@@ -603,6 +639,11 @@ export class SpikingConv {
           );
         }
         grads[i] = core.read(G, l.weights);
+        if (p.b !== 0) {
+          const gb = core.alloc(l.channels);
+          k.addColumnSums((T * n) / l.channels, l.channels, gv, gb);
+          gBias[i] = core.read(gb, l.channels).map((g) => spec.s * g);
+        }
         if (i > 0 && propagate !== "none") {
           const src = propagate === "instant" ? pg : gv;
           k.convInputGrad(
@@ -622,7 +663,7 @@ export class SpikingConv {
         }
         core.arena.release(scratch);
       }
-      return grads;
+      return spikingConvHasBias(spec) ? { weights: grads, b: gBias } : { weights: grads };
     } finally {
       core.arena.release(mark);
     }

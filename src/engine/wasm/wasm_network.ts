@@ -22,7 +22,12 @@ import type {
   NetworkGradientResult,
   NetworkTrajectory,
 } from "../network_backend.ts";
-import { type NetworkSpec, type ResolvedNetwork, resolveNetwork } from "../../net/network.ts";
+import {
+  checkLayerKinds,
+  type NetworkSpec,
+  type ResolvedNetwork,
+  resolveNetwork,
+} from "../../net/network.ts";
 import {
   checkNetworkParams,
   copyNetworkParams,
@@ -163,6 +168,7 @@ export class WasmNetwork implements NetworkBackend {
     options: WasmNetworkOptions = {},
   ): Promise<WasmNetwork> {
     const net = "populations" in spec ? spec : resolveNetwork(spec);
+    checkLayerKinds(net, "wasm (LSNN network)", ["lsnn"]);
     const precision = checkChoice("create network", "precision", options.precision ?? "f32", [
       "f32",
       "f64",
