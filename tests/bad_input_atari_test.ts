@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { badInputTests, type Case, CHATTR, immutable, runTask } from "./_bad_input.ts";
-import { atariMain } from "../src/experiments/atari_cli.ts";
+import { atariMain } from "../src/experiments/atari.ts";
 import { FIG4_CATCH_FLAGS, fig4CatchRuns } from "../src/apps/fig4_catch.ts";
-import { atariFlags } from "../src/experiments/atari_cli.ts";
+import { atariFlags } from "../src/experiments/atari.ts";
 
 const small = [
   "--env",

@@ -5,7 +5,7 @@
  * that code's fig3 and fig4 commands) still load and resume exactly.
  */
 import assert from "node:assert/strict";
-import { atariMain } from "../src/experiments/atari_cli.ts";
+import { atariMain } from "../src/experiments/atari.ts";
 import { readAgentCheckpoint } from "../src/experiments/agent_checkpoint.ts";
 import {
   loadCheckpoint,

@@ -4,7 +4,7 @@
  * line with exit 2.
  */
 import assert from "node:assert/strict";
-import { atariMain } from "../src/experiments/atari_cli.ts";
+import { atariMain } from "../src/experiments/atari.ts";
 import { readAgentCheckpoint } from "../src/experiments/agent_checkpoint.ts";
 import { encodeState } from "../src/util/state_codec.ts";
 import { aleAvailable } from "../src/env/ale/ale_env.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { atariMain } from "../experiments/atari_cli.ts";
+import { atariMain } from "../experiments/atari.ts";
 
 /**
  * Runs `deno task fig4`.

@@ -31,7 +31,7 @@ import {
   writeOutput,
 } from "../cli/outputs.ts";
 import { onInterrupt } from "../cli/interrupt.ts";
-import { atariFlags, estimateAtariBytes } from "../experiments/atari_cli.ts";
+import { atariFlags, estimateAtariBytes } from "../experiments/atari.ts";
 import { createCatch } from "../env/games/catch.ts";
 import { preprocess } from "../env/preprocess.ts";
 import { lines, stack } from "../plot/charts.ts";

@@ -9,7 +9,7 @@ import type { FlagSpecs, FlagValues } from "../cli/flags.ts";
 import { checkFig3Flags, FIG3_FLAGS } from "../experiments/fig3.ts";
 import { checkFigS7Flags, FIGS7_FLAGS } from "../experiments/figs7.ts";
 import { checkFig2Flags, FIG2_FLAGS } from "../experiments/fig2.ts";
-import { atariFlags } from "../experiments/atari_cli.ts";
+import { atariFlags } from "../experiments/atari.ts";
 
 /** One number of a run's results.json that the report shows. */
 export interface SweepMetric {

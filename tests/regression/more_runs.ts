@@ -6,7 +6,7 @@
  */
 import { main as fig2Main } from "../../src/apps/fig2.ts";
 import { main as timitPrepare } from "../../src/apps/timit_prepare.ts";
-import { atariMain } from "../../src/experiments/atari_cli.ts";
+import { atariMain } from "../../src/experiments/atari.ts";
 import { readAgentCheckpoint } from "../../src/experiments/agent_checkpoint.ts";
 import { networkCheckpointFromJson } from "../../src/train/network_trainer.ts";
 import { paramLeaves } from "../../src/net/params.ts";
