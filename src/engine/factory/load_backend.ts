@@ -31,6 +31,7 @@ import { LstmNetwork } from "../wasm/lstm_network.ts";
 import type { LstmSpec } from "../../net/lstm_spec.ts";
 import type { WasmSource } from "../wasm/module.ts";
 import type { TfBackendName } from "../tfjs/backend_names.ts";
+import { importTfjs } from "./import_tfjs.ts";
 
 export type { TfBackendName };
 
@@ -79,15 +80,6 @@ export interface CreateBackendOptions {
 export interface CreateNetworkBackendOptions extends Omit<CreateBackendOptions, "workers"> {
   /** wasm: each kernel's wall time accumulates here (milliseconds by kernel name). */
   profile?: Map<string, number>;
-}
-
-/**
- * Imports a module of the tfjs backend by a specifier built at run time, so that no static
- * analysis (Deno's prefetch of dynamic imports, a bundler) follows it into TensorFlow.js.
- */
-function importTfjs<T>(file: string): Promise<T> {
-  const specifier = new URL(`../tfjs/${file}`, import.meta.url).href;
-  return import(specifier) as Promise<T>;
 }
 
 /** The precision a backend will run at; "tfjs" only has float32. */

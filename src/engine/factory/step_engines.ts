@@ -23,6 +23,7 @@ import { initWasm } from "../wasm/module.ts";
 import { WasmLsnnStepEngine } from "../wasm/lsnn_step_engine.ts";
 import { SpikingConv } from "../wasm/spiking_conv.ts";
 import { WasmRewardTraces } from "../wasm/reward_traces.ts";
+import { importTfjs } from "./import_tfjs.ts";
 
 /** Options of the step-wise engines. */
 export interface StepEngineOptions {
@@ -54,15 +55,6 @@ interface TfjsStepModule {
       options: { precision?: Precision; tfBackend?: TfBackendName },
     ): Promise<LsnnStepEngine>;
   };
-}
-
-/**
- * Imports a module of the tfjs engine by a specifier built at run time, so that no static
- * analysis (Deno's prefetch of dynamic imports, a bundler) follows it into TensorFlow.js.
- */
-function importTfjs<T>(file: string): Promise<T> {
-  const specifier = new URL(`../tfjs/${file}`, import.meta.url).href;
-  return import(specifier) as Promise<T>;
 }
 
 /**
