@@ -11,6 +11,7 @@
  * @module
  */
 import type { Precision } from "../util/vocabulary.ts";
+import { describe } from "../util/errors.ts";
 import type {
   ResolvedSpikingConvSpec,
   SpikingConvParams,
@@ -334,4 +335,73 @@ export interface RewardTraceEngine {
   load(state: RewardTraceState): void;
   /** Frees the engine's memory. */
   dispose(): void;
+}
+
+/**
+ * B episodes of an n-neuron population at the zero state (what `initState` returns).
+ * @param batch Episodes B, an integer >= 1.
+ * @param n Neurons.
+ * @returns The state.
+ * @throws {RangeError} For a batch that is not an integer >= 1.
+ */
+export function zeroStepState(batch: number, n: number): StepState {
+  if (!Number.isInteger(batch) || batch < 1) {
+    throw new RangeError(`Cannot start LSNN state: batch must be an integer >= 1, got ${batch}`);
+  }
+  const size = batch * n;
+  return {
+    batch,
+    v: new Float64Array(size),
+    a: new Float64Array(size),
+    r: new Float64Array(size),
+    z: new Float64Array(size),
+    psi: new Float64Array(size),
+  };
+}
+
+/**
+ * Checks a state's shape: B >= 1 and every array a Float64Array of B x n values.
+ * @param action What was being done, for the message.
+ * @param state The state.
+ * @param n Neurons.
+ * @throws {RangeError} Naming the first field of the wrong kind or size.
+ */
+export function checkStepState(action: string, state: StepState, n: number): void {
+  if (!Number.isInteger(state?.batch) || state.batch < 1) {
+    throw new RangeError(
+      `Cannot ${action}: state.batch must be an integer >= 1, got ${describe(state?.batch)}`,
+    );
+  }
+  const size = state.batch * n;
+  for (const key of ["v", "a", "r", "z", "psi"] as const) {
+    if (!(state[key] instanceof Float64Array) || state[key].length !== size) {
+      throw new RangeError(
+        `Cannot ${action}: state.${key} must be a Float64Array of B x n = ${size} values, got ${
+          describe(state[key])
+        }`,
+      );
+    }
+  }
+}
+
+/**
+ * Sets the episodes where `mask[b]` is non-zero back to the zero state (what `reset` does).
+ * @param state The state, changed in place.
+ * @param mask One flag per episode.
+ * @param n Neurons.
+ * @throws {RangeError} For a state of the wrong shape or a mask of the wrong length.
+ */
+export function resetStepState(state: StepState, mask: ArrayLike<number>, n: number): void {
+  checkStepState("reset LSNN state", state, n);
+  if (mask?.length !== state.batch) {
+    throw new RangeError(
+      `Cannot reset LSNN state: mask must hold one flag per episode (${state.batch}), got ${mask?.length}`,
+    );
+  }
+  for (let b = 0; b < state.batch; b++) {
+    if (!mask[b]) continue;
+    for (const arr of [state.v, state.a, state.r, state.z, state.psi]) {
+      arr.fill(0, b * n, (b + 1) * n);
+    }
+  }
 }

@@ -34,6 +34,7 @@ import type {
   StepState,
   StepWeights,
 } from "../step_engine.ts";
+import { checkStepState, resetStepState, zeroStepState } from "../step_engine.ts";
 import type { Precision } from "../../util/vocabulary.ts";
 import { checkNumber, describe } from "../../util/errors.ts";
 
@@ -168,42 +169,19 @@ export class TfjsLsnnStepEngine implements LsnnStepEngine {
 
   /** @returns B episodes at the zero state. */
   initState(batch: number): StepState {
-    if (!Number.isInteger(batch) || batch < 1) {
-      throw new RangeError(`Cannot start LSNN state: batch must be an integer >= 1, got ${batch}`);
-    }
-    const size = batch * this.spec.n;
-    return {
-      batch,
-      v: new Float64Array(size),
-      a: new Float64Array(size),
-      r: new Float64Array(size),
-      z: new Float64Array(size),
-      psi: new Float64Array(size),
-    };
+    return zeroStepState(batch, this.spec.n);
   }
 
   /** Sets the episodes where `mask[b]` is non-zero back to the zero state. */
   reset(state: StepState, mask: ArrayLike<number>): void {
-    this.#checkState("reset LSNN state", state);
-    if (mask?.length !== state.batch) {
-      throw new RangeError(
-        `Cannot reset LSNN state: mask must hold one flag per episode (${state.batch}), got ${mask?.length}`,
-      );
-    }
-    const n = this.spec.n;
-    for (let b = 0; b < state.batch; b++) {
-      if (!mask[b]) continue;
-      for (const arr of [state.v, state.a, state.r, state.z, state.psi]) {
-        arr.fill(0, b * n, (b + 1) * n);
-      }
-    }
+    resetStepState(state, mask, this.spec.n);
   }
 
   /** Runs S steps of B episodes with tf ops; the record holds float32 values. */
   step(input: ArrayLike<number>, state: StepState, steps = 1): StepRecord {
     const what = "step the LSNN";
     const [wIn, wRec] = this.#weights(what);
-    this.#checkState(what, state);
+    checkStepState(what, state, this.spec.n);
     const { nIn, n } = this.spec, B = state.batch, size = B * n;
     if (!Number.isInteger(steps) || steps < 1) {
       throw new RangeError(`Cannot ${what}: steps must be an integer >= 1, got ${steps}`);
@@ -495,24 +473,6 @@ export class TfjsLsnnStepEngine implements LsnnStepEngine {
       throw new Error(`Cannot ${action}: no weights loaded (setWeights)`);
     }
     return [this.#wIn, this.#wRec];
-  }
-
-  #checkState(action: string, state: StepState): void {
-    if (!Number.isInteger(state?.batch) || state.batch < 1) {
-      throw new RangeError(
-        `Cannot ${action}: state.batch must be an integer >= 1, got ${describe(state?.batch)}`,
-      );
-    }
-    const size = state.batch * this.spec.n;
-    for (const key of ["v", "a", "r", "z", "psi"] as const) {
-      if (!(state[key] instanceof Float64Array) || state[key].length !== size) {
-        throw new RangeError(
-          `Cannot ${action}: state.${key} must be a Float64Array of B x n = ${size} values, got ${
-            describe(state[key])
-          }`,
-        );
-      }
-    }
   }
 }
 

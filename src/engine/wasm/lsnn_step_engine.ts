@@ -21,6 +21,7 @@ import type {
   StepState,
   StepWeights,
 } from "../step_engine.ts";
+import { resetStepState, zeroStepState } from "../step_engine.ts";
 import type { Precision } from "../../util/vocabulary.ts";
 import { CONSTANT_ORDER, CoreMemory } from "./core_instance.ts";
 
@@ -101,28 +102,11 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
   }
 
   initState(batch: number): StepState {
-    if (!Number.isInteger(batch) || batch < 1) {
-      throw new RangeError(`Cannot start LSNN state: batch must be an integer >= 1, got ${batch}`);
-    }
-    const size = batch * this.spec.n;
-    return {
-      batch,
-      v: new Float64Array(size),
-      a: new Float64Array(size),
-      r: new Float64Array(size),
-      z: new Float64Array(size),
-      psi: new Float64Array(size),
-    };
+    return zeroStepState(batch, this.spec.n);
   }
 
   reset(state: StepState, mask: ArrayLike<number>): void {
-    const n = this.spec.n;
-    for (let b = 0; b < state.batch; b++) {
-      if (!mask[b]) continue;
-      for (const arr of [state.v, state.a, state.r, state.z, state.psi]) {
-        arr.fill(0, b * n, (b + 1) * n);
-      }
-    }
+    resetStepState(state, mask, this.spec.n);
   }
 
   step(input: ArrayLike<number>, state: StepState, steps = 1): StepRecord {
