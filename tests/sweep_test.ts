@@ -6,7 +6,6 @@
  * and ends as an uninterrupted run), Redis restarted during a sweep (nothing lost), and a job
  * with bad flags (fails once, no retries).
  */
-import nodeAssert from "node:assert/strict";
 import { parseSweepSpec } from "../src/sweep/spec.ts";
 import { checkRunFlags, expandSweep } from "../src/sweep/runs.ts";
 import { formatSweepReport, spread, sweepReport } from "../src/sweep/report.ts";
@@ -18,47 +17,9 @@ import { FlagError } from "../src/cli/flags.ts";
 import { openQueue, QUEUE_NAME, submitRuns, type SweepJobResult } from "../src/sweep/queue.ts";
 import { runJob } from "../src/sweep/run_job.ts";
 import { runsOk } from "./_tools.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "./_sweep_asserts.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-
-function assert(ok: unknown, message = "assertion failed"): asserts ok {
-  nodeAssert.ok(ok, message);
-}
-
-function assertEquals(a: unknown, b: unknown, message?: string): void {
-  if (message === undefined) nodeAssert.deepStrictEqual(a, b);
-  else nodeAssert.deepStrictEqual(a, b, message);
-}
-
-type ErrorClass<E> = new (...args: never[]) => E;
-
-/** The error `fn` throws, checked for its class and (optionally) part of its message. */
-function assertThrows<E extends Error>(fn: () => unknown, cls: ErrorClass<E>, part?: string): E {
-  try {
-    fn();
-  } catch (e) {
-    nodeAssert.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
-    if (part) nodeAssert.ok((e as E).message.includes(part), `${(e as E).message} lacks ${part}`);
-    return e as E;
-  }
-  throw new Error("expected an error");
-}
-
-/** The error `fn` rejects with, checked like {@linkcode assertThrows}. */
-async function assertRejects<E extends Error>(
-  fn: () => Promise<unknown>,
-  cls: ErrorClass<E>,
-  part?: string,
-): Promise<E> {
-  try {
-    await fn();
-  } catch (e) {
-    nodeAssert.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
-    if (part) nodeAssert.ok((e as E).message.includes(part), `${(e as E).message} lacks ${part}`);
-    return e as E;
-  }
-  throw new Error("expected a rejection");
-}
 
 function spec(o: Record<string, unknown>) {
   return parseSweepSpec(JSON.stringify(o), "s.json");

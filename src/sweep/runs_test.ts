@@ -1,4 +1,3 @@
-import nodeAssert from "node:assert/strict";
 import { parseSweepSpec } from "./spec.ts";
 import {
   checkRunFlags,
@@ -13,45 +12,7 @@ import {
 import { SWEEP_EXPERIMENTS } from "./experiments.ts";
 import { InputError } from "../cli/command.ts";
 import { FlagError } from "../cli/flags.ts";
-
-function assert(ok: unknown, message = "assertion failed"): asserts ok {
-  nodeAssert.ok(ok, message);
-}
-
-function assertEquals(a: unknown, b: unknown, message?: string): void {
-  if (message === undefined) nodeAssert.deepStrictEqual(a, b);
-  else nodeAssert.deepStrictEqual(a, b, message);
-}
-
-type ErrorClass<E> = new (...args: never[]) => E;
-
-/** The error `fn` throws, checked for its class and (optionally) part of its message. */
-function assertThrows<E extends Error>(fn: () => unknown, cls: ErrorClass<E>, part?: string): E {
-  try {
-    fn();
-  } catch (e) {
-    nodeAssert.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
-    if (part) nodeAssert.ok((e as E).message.includes(part), `${(e as E).message} lacks ${part}`);
-    return e as E;
-  }
-  throw new Error("expected an error");
-}
-
-/** The error `fn` rejects with, checked like {@linkcode assertThrows}. */
-async function assertRejects<E extends Error>(
-  fn: () => Promise<unknown>,
-  cls: ErrorClass<E>,
-  part?: string,
-): Promise<E> {
-  try {
-    await fn();
-  } catch (e) {
-    nodeAssert.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
-    if (part) nodeAssert.ok((e as E).message.includes(part), `${(e as E).message} lacks ${part}`);
-    return e as E;
-  }
-  throw new Error("expected a rejection");
-}
+import { assert, assertEquals, assertRejects, assertThrows } from "../../tests/_sweep_asserts.ts";
 
 function spec(o: Record<string, unknown>) {
   return parseSweepSpec(JSON.stringify(o), "s.json");

@@ -2,29 +2,7 @@ import nodeAssert from "node:assert/strict";
 import { loadSweepSpec, parseSweepSpec } from "./spec.ts";
 import { MAX_SWEEP_RUNS } from "./runs.ts";
 import { InputError } from "../cli/command.ts";
-
-function assert(ok: unknown, message = "assertion failed"): asserts ok {
-  nodeAssert.ok(ok, message);
-}
-
-function assertEquals(a: unknown, b: unknown, message?: string): void {
-  if (message === undefined) nodeAssert.deepStrictEqual(a, b);
-  else nodeAssert.deepStrictEqual(a, b, message);
-}
-
-type ErrorClass<E> = new (...args: never[]) => E;
-
-/** The error `fn` throws, checked for its class and (optionally) part of its message. */
-function assertThrows<E extends Error>(fn: () => unknown, cls: ErrorClass<E>, part?: string): E {
-  try {
-    fn();
-  } catch (e) {
-    nodeAssert.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
-    if (part) nodeAssert.ok((e as E).message.includes(part), `${(e as E).message} lacks ${part}`);
-    return e as E;
-  }
-  throw new Error("expected an error");
-}
+import { assert, assertEquals, assertThrows } from "../../tests/_sweep_asserts.ts";
 
 function spec(o: Record<string, unknown>) {
   return parseSweepSpec(JSON.stringify(o), "s.json");
