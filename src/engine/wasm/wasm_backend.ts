@@ -41,10 +41,12 @@ import { WasmNetwork } from "./wasm_network.ts";
 import {
   batchToSequences,
   checkGradientOptions,
+  evaluationFromNetwork,
   gradientOptionsToNetwork,
   objectiveToNetwork,
   resultFromNetwork,
   singlePopulationSpec,
+  trajectoryFromNetwork,
   weightsToParams,
 } from "../single_population.ts";
 
@@ -146,32 +148,17 @@ export class WasmBackend implements Backend {
   /** Runs the batch from the zero state and records spikes, voltages, thresholds, psi and y. */
   simulate(batch: Batch): Trajectory {
     checkBatch(this.config, batch);
-    const t = this.#net.simulate(batchToSequences(batch));
-    return {
-      batchSize: batch.batchSize,
-      steps: batch.steps,
-      z: t.z[0],
-      v: t.v[0],
-      thr: t.thr[0],
-      psi: t.psi[0],
-      y: t.outputs[0],
-    };
+    return trajectoryFromNetwork(batch, this.#net.simulate(batchToSequences(batch)));
   }
 
   /** Forward pass only: loss, readout y (batch-major) and per-neuron rates. */
   evaluate(batch: Batch, objective: Objective, options: EvaluateOptions = {}): Evaluation {
     const obj = resolveObjective(objective, { config: this.config, batch });
-    const r = this.#net.evaluate(batchToSequences(batch), objectiveToNetwork(obj, batch), {
-      rateEstimates: estimates(options.rateEstimate),
-    });
-    return {
-      loss: r.loss,
-      readoutLoss: r.headLosses[0],
-      regularizationLoss: r.regularizationLoss,
-      spikes: r.spikes,
-      rates: r.rates[0],
-      y: r.outputs[0],
-    };
+    return evaluationFromNetwork(
+      this.#net.evaluate(batchToSequences(batch), objectiveToNetwork(obj, batch), {
+        rateEstimates: estimates(options.rateEstimate),
+      }),
+    );
   }
 
   /** Loss and gradients of the batch by the chosen method. */
