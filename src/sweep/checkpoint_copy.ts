@@ -11,6 +11,7 @@
 import { Buffer } from "node:buffer";
 import { checkpointPath } from "../experiments/run_dir.ts";
 import { writeFileAtomic } from "../cli/outputs.ts";
+import { checkpointSideFile } from "../train/checkpoint_codec.ts";
 
 /** The most bytes of checkpoint files copied to Redis per job. */
 export const MAX_COPY_BYTES = 64 * 2 ** 20;
@@ -25,32 +26,38 @@ export interface CheckpointCopy {
   bytes: number;
 }
 
+/** What a checkpoint.json says of itself: how far its run is, and the side file it names. */
+interface CheckpointHeader {
+  /** Its iteration (fig3, figS7, fig2) or frames (fig4/fig5); -1 when it cannot be read. */
+  progress: number;
+  /** The binary side file it names, if any. */
+  side?: string;
+}
+
+/** Reads a checkpoint.json's header: the state-codec envelope, or an older layout. */
+function readHeader(text: string | null | undefined): CheckpointHeader {
+  if (!text) return { progress: -1 };
+  try {
+    const doc = JSON.parse(text);
+    const it = doc?.state?.iteration ?? doc?.state?.frames ?? doc?.iteration ?? doc?.frames;
+    const progress = typeof it === "number" && Number.isFinite(it) ? it : -1;
+    // the envelope's side file (checked by the codec), or an older fig4/fig5 `runFile`
+    const runFile = typeof doc?.runFile === "string" && /^[\w.-]+$/.test(doc.runFile)
+      ? doc.runFile
+      : undefined;
+    return { progress, side: checkpointSideFile(doc, "checkpoint.json")?.name ?? runFile };
+  } catch {
+    return { progress: -1 };
+  }
+}
+
 /**
  * How far a checkpoint.json's run is.
  * @param text The checkpoint's text.
  * @returns Its iteration or frames, -1 when it cannot be read.
  */
 export function checkpointProgress(text: string | null | undefined): number {
-  if (!text) return -1;
-  try {
-    const doc = JSON.parse(text);
-    // the state-codec envelope (`state`: iteration, or frames for fig4/fig5) or an older layout
-    const it = doc?.state?.iteration ?? doc?.state?.frames ?? doc?.iteration ?? doc?.frames;
-    return typeof it === "number" && Number.isFinite(it) ? it : -1;
-  } catch {
-    return -1;
-  }
-}
-
-/** The side file a checkpoint.json names (`binaryFile`, or an older fig4/fig5 `runFile`), if any. */
-function sideFile(text: string): string | undefined {
-  try {
-    const doc = JSON.parse(text);
-    const f = doc?.binaryFile ?? doc?.runFile;
-    return typeof f === "string" && /^[\w.-]+$/.test(f) ? f : undefined;
-  } catch {
-    return undefined;
-  }
+  return readHeader(text).progress;
 }
 
 /**
@@ -61,12 +68,11 @@ function sideFile(text: string): string | undefined {
  */
 export async function readCheckpointCopy(dir: string): Promise<CheckpointCopy | undefined> {
   const text = await Deno.readTextFile(checkpointPath(dir)).catch(() => undefined);
-  const progress = checkpointProgress(text);
+  const { progress, side } = readHeader(text);
   if (text === undefined || progress < 0) return undefined;
   const files: Record<string, Uint8Array> = {
     "checkpoint.json": new TextEncoder().encode(text),
   };
-  const side = sideFile(text);
   if (side !== undefined) {
     const bin = await Deno.readFile(`${dir}/${side}`).catch(() => undefined);
     if (bin === undefined) return undefined;
