@@ -247,6 +247,8 @@ export class GameVectorEnv<S> implements SnapshotVectorEnv {
   #sticky: number;
   #stickyRngs: Rng[] = [];
   #lastActions: Int32Array;
+  /** The game's NOOP (what the previous action is at an episode's start), 0 without one. */
+  #noop: number;
   #rngs: Rng[] = [];
   #states: S[] = [];
   #scores: Float64Array;
@@ -290,6 +292,7 @@ export class GameVectorEnv<S> implements SnapshotVectorEnv {
       ? Object.freeze(Array.from(this.#actionMap, (a) => rules.actions[a]))
       : rules.actions;
     this.#sticky = o.stickyActions;
+    this.#noop = Math.max(0, rules.actions.indexOf("NOOP"));
     this.maxEpisodeFrames = o.maxEpisodeFrames;
     this.#seed = o.seed;
     const n = o.numEnvs;
@@ -379,7 +382,7 @@ export class GameVectorEnv<S> implements SnapshotVectorEnv {
           this.#states[i] = this.#rules.newEpisode(this.#rngs[i]);
           this.#scores[i] = 0;
           this.#frames[i] = 0;
-          this.#lastActions[i] = 0;
+          this.#lastActions[i] = this.#noop;
         }
         this.#render(b, i);
       }
@@ -493,7 +496,7 @@ export class GameVectorEnv<S> implements SnapshotVectorEnv {
       // slots n..2n-1 of the same seed: streams apart from every episode's own
       this.#stickyRngs[i] = episodeRng(seed, n + i);
     }
-    this.#lastActions.fill(0);
+    this.#lastActions.fill(this.#noop);
     this.#scores.fill(0);
     this.#frames.fill(0);
     this.#drawnHud[0].fill(NaN);
