@@ -528,6 +528,8 @@ Deno.test({
         if (st === "completed" || st === "failed") break;
         await new Promise((r) => setTimeout(r, 200));
       }
+      // Fetched again after the state was read, so that returnvalue is the finished job's.
+      job = await queue.getJob(runs[0].jobId);
       assert.equal(await job!.getState(), "completed", job!.failedReason);
       const result = job!.returnvalue as SweepJobResult;
       assert.equal(result.start, "resumed");

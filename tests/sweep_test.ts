@@ -257,7 +257,9 @@ async function untilState(
   const end = Date.now() + seconds * 1000;
   while (Date.now() < end) {
     const job = await queue.getJob(id);
-    if (job && want(await job.getState(), job)) return job;
+    // The state is read after the job's fields: fetch the job again once the state is the one
+    // wanted, so that its fields (attemptsMade, returnvalue) are those of that state, not older.
+    if (job && want(await job.getState(), job)) return (await queue.getJob(id)) ?? job;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`job ${id} did not get there within ${seconds} s`);

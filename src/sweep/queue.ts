@@ -134,6 +134,22 @@ export async function submitRuns(
 }
 
 /**
+ * A job and its state, the state read first: a job fetched before its state can carry the fields
+ * of an earlier state (a "failed" job with attemptsMade 0, a "completed" one without returnvalue).
+ * @param queue The queue.
+ * @param id The job id.
+ * @returns The job (undefined when not in the queue) and its state ("missing" then).
+ */
+async function jobAndState(
+  queue: Queue,
+  id: string,
+): Promise<{ job: Job | undefined; state: string }> {
+  const state = await queue.getJobState(id);
+  const job = await queue.getJob(id);
+  return { job, state: job && state !== "unknown" ? state : "missing" };
+}
+
+/**
  * Sends the failed jobs of a sweep back to the queue.
  * @param queue The queue.
  * @param runs The runs.
@@ -142,8 +158,8 @@ export async function submitRuns(
 export async function retryFailed(queue: Queue, runs: readonly SweepRun[]): Promise<number> {
   let n = 0;
   for (const run of runs) {
-    const job = await queue.getJob(run.jobId);
-    if (job && (await job.getState()) === "failed") {
+    const { job, state } = await jobAndState(queue, run.jobId);
+    if (job && state === "failed") {
       await job.retry("failed");
       n++;
     }
@@ -218,8 +234,7 @@ export async function followRuns(
       let completed = 0, failed = 0, missing = 0;
       try {
         for (const run of runs) {
-          const job = await queue.getJob(run.jobId);
-          const state = job ? await job.getState() : "missing";
+          const { job, state } = await jobAndState(queue, run.jobId);
           if (state === "completed") completed++;
           if (state === "failed") failed++;
           if (state === "missing") {
@@ -285,8 +300,8 @@ export async function queueResults(
 ): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>();
   for (const run of runs) {
-    const job = await queue.getJob(run.jobId);
-    if (job && (await job.getState()) === "completed") {
+    const { job, state } = await jobAndState(queue, run.jobId);
+    if (job && state === "completed") {
       out.set(run.jobId, (job.returnvalue as SweepJobResult).results);
     }
   }
