@@ -20,6 +20,7 @@ export function smallAgentSpec(): ResolvedAgentSpec {
     beta: 0.5,
     nRef: 2,
     pool: 2,
+    convBias: false,
   });
 }
 

@@ -8,7 +8,7 @@
  * LSNN:  x(t) = spikes of the CNN's last layer; the LSNN step engine runs the neuron step of
  *        EPROP.md section 1 (s = 1, reset by thr, adaptation, refractory n_ref, strict '>') on the
  *        core's population kernel, in float64, batched over the episodes
- * heads: phi(t) = [z(t), average-pooled spikes of the CNN's first layer];
+ * heads: phi(t) = [z(t), the CNN layers' average-pooled spikes (spec.headPools, ../net/head_pools.ts)];
  *        phibar(t) = kappa phibar(t-1) + (1 - kappa) phi(t)          (normalized, tau_out)
  *        at the frame's last step: logits = phibar wPi + bPi, pi = softmax, V = phibar wV + bV
  * ```
@@ -27,7 +27,8 @@ import type {
 } from "../engine/step_engine.ts";
 import { createLsnnStepEngine, createSpikingConvEngine } from "../engine/factory/step_engines.ts";
 import type { AgentParams } from "../net/agent_params.ts";
-import { checkAgentParams } from "../net/agent_params.ts";
+import { checkAgentParams, convBiasName } from "../net/agent_params.ts";
+import { poolSpikes } from "../net/head_pools.ts";
 import type { ResolvedAgentSpec } from "../net/agent_spec.ts";
 
 /** What the network did during one frame, for B episodes (S = stepsPerFrame). */
@@ -137,9 +138,10 @@ export class AgentNetwork {
       );
     }
     checkAgentParams(spec, params);
-    const conv = await createSpikingConvEngine(spec.conv, {
-      weights: spec.conv.layers.map((_, l) => params[`conv${l}`]),
-    }, { precision: options.precision ?? "f32", module: options.module });
+    const conv = await createSpikingConvEngine(spec.conv, convParams(spec, params), {
+      precision: options.precision ?? "f32",
+      module: options.module,
+    });
     const beta = Float64Array.from({ length: spec.n }, (_, j) => j < spec.nLif ? 0 : spec.beta);
     const lsnn = await createLsnnStepEngine({
       nIn: spec.nIn,
@@ -215,9 +217,7 @@ export class AgentNetwork {
 
   /** Reloads the CNN filters after they changed (the LSNN and heads read `params` at each step). */
   syncConv(): void {
-    this.#conv.setParams({
-      weights: this.spec.conv.layers.map((_, l) => this.params[`conv${l}`]),
-    });
+    this.#conv.setParams(convParams(this.spec, this.params));
   }
 
   /**
@@ -262,7 +262,10 @@ export class AgentNetwork {
     const cnnBefore = this.recordCnn ? this.#cnnStateCopy() : undefined;
     const pass = this.#conv.forward(frames, B, 1, { state: this.#convState });
     const xAll = Float64Array.from(pass.spikes(spec.conv.layers.length - 1));
-    const first = Float64Array.from(pass.spikes(0));
+    const pooled = spec.headPools.map((p) => ({
+      p,
+      z: p.layer === spec.conv.layers.length - 1 ? xAll : Float64Array.from(pass.spikes(p.layer)),
+    }));
     this.#convState = pass.state();
     pass.release();
 
@@ -288,9 +291,6 @@ export class AgentNetwork {
       rec.cnnBefore = cnnBefore;
     }
     const kappa = spec.kappa, phi = new Float64Array(nF);
-    const l0 = spec.conv.layers[0], pool = spec.pool;
-    const ph = Math.floor(l0.height / pool), pw = Math.floor(l0.width / pool);
-    const poolScale = 1 / (pool * pool);
     for (let s = 0; s < S; s++) {
       for (let b = 0; b < B; b++) {
         const o = (s * B + b) * n;
@@ -300,17 +300,10 @@ export class AgentNetwork {
           rec.vDown[o + j] = Math.max(0, -v - thr);
           rec.spikes[b] += run.z[o + j];
         }
-        // features: the LSNN's spikes, then the pooled spikes of the CNN's first layer
+        // features: the LSNN's spikes, then the CNN layers' pooled spikes
         phi.fill(0);
         phi.set(run.z.subarray(o, o + n));
-        const z0 = (s * B + b) * l0.units;
-        for (let y = 0; y < ph * pool; y++) {
-          for (let xx = 0; xx < pw * pool; xx++) {
-            const cell = ((Math.floor(y / pool) * pw) + Math.floor(xx / pool)) * l0.channels;
-            const at = z0 + (y * l0.width + xx) * l0.channels;
-            for (let c = 0; c < l0.channels; c++) phi[n + cell + c] += first[at + c] * poolScale;
-          }
-        }
+        for (const { p, z } of pooled) poolSpikes(p, z, (s * B + b) * p.source.units, phi, n);
         const bar = this.#featureBar.subarray(b * nF, (b + 1) * nF);
         for (let f = 0; f < nF; f++) bar[f] = kappa * bar[f] + (1 - kappa) * phi[f];
       }
@@ -413,4 +406,15 @@ export class AgentNetwork {
     this.#conv.dispose();
     this.#lsnn.dispose();
   }
+}
+
+/** The CNN's filters and biases from the agent's parameters (the engine's parameter form). */
+function convParams(
+  spec: ResolvedAgentSpec,
+  params: AgentParams,
+): { weights: Float64Array[]; b?: (Float64Array | undefined)[] } {
+  const layers = spec.conv.layers;
+  const weights = layers.map((_, l) => params[`conv${l}`]);
+  if (!layers.some((l) => l.bias)) return { weights };
+  return { weights, b: layers.map((l, i) => l.bias ? params[convBiasName(i)] : undefined) };
 }

@@ -215,6 +215,21 @@ export interface SpikingConvEngine {
     dEdz: readonly (ArrayLike<number> | undefined)[],
     options: { method: "bptt" | "eprop"; dEdv?: readonly (ArrayLike<number> | undefined)[] },
   ): Float64Array[];
+  /**
+   * The filters' and biases' gradients from external errors at the spikes (and potentials) of a
+   * pass; `propagate: "none"` keeps each layer's error in that layer (a stop-gradient on every
+   * layer's spikes as the next layer's input), for BPTT as for e-prop.
+   * @returns dE/dW per layer, and dE/db per layer with a bias.
+   */
+  parameterGradients(
+    pass: SpikingConvPassView,
+    dEdz: readonly (ArrayLike<number> | undefined)[],
+    options: {
+      method: "bptt" | "eprop";
+      propagate?: "none" | "instant" | "stopgrad";
+      dEdv?: readonly (ArrayLike<number> | undefined)[];
+    },
+  ): SpikingConvParams;
   /** Loads new filters. */
   setParams(params: SpikingConvParams): void;
   /** Frees the engine's memory. */

@@ -11,8 +11,9 @@ import { Rng } from "../util/rng.ts";
 import type { ResolvedAgentSpec } from "./agent_spec.ts";
 
 /**
- * Parameters by name: `conv0`, `conv1`, ... (filters [k][k][Cin][Cout]), `wIn` [nIn][n], `wRec`
- * [n][n] (zero diagonal), `wPi` [nFeatures][A], `bPi` [A], `wV` [nFeatures], `bV` [1].
+ * Parameters by name: `conv0`, `conv1`, ... (filters [k][k][Cin][Cout]), `conv0Bias`, ... (a
+ * bias [Cout] for each CNN layer that has one), `wIn` [nIn][n], `wRec` [n][n] (zero diagonal),
+ * `wPi` [nFeatures][A], `bPi` [A], `wV` [nFeatures], `bV` [1].
  */
 export type AgentParams = ParameterSet;
 
@@ -37,11 +38,29 @@ export interface AgentInitOptions {
    * current, and the first layer fires at edges (ball, paddles, walls) instead of everywhere.
    */
   zeroMeanFilters?: boolean;
+  /**
+   * The heads' weights: "truncated-normal" (default, the authors' Sonnet Linear: normal with sd
+   * 1/sqrt(nFeatures), redrawn beyond 2 sd, biases zero) or "zero" (the earlier agent's: the
+   * initial policy is exactly uniform).
+   */
+  headInit?: "truncated-normal" | "zero";
+}
+
+/**
+ * The name of CNN layer l's bias parameter.
+ * @param l The layer.
+ * @returns `conv${l}Bias`.
+ */
+export function convBiasName(l: number): string {
+  return `conv${l}Bias`;
 }
 
 /**
  * Draws the initial parameters: CNN filters and LSNN weights Gaussian, scaled by 1/sqrt(fan-in);
- * heads zero (the initial policy is uniform, i.e. the random policy).
+ * CNN biases zero; heads truncated normal with sd 1/sqrt(fan-in) and zero biases (the authors'),
+ * or zero with `headInit: "zero"` (the initial policy then is uniform, i.e. the random policy).
+ * The draws come in that order (filters, wIn, wRec, heads), so the options leave the earlier
+ * draws unchanged.
  * @param spec The resolved shape.
  * @param seed Seeds the draws.
  * @param options Gains.
@@ -54,9 +73,11 @@ export function initAgentParams(
 ): AgentParams {
   const rng = new Rng(seed);
   const params: AgentParams = {};
-  initSpikingConvParams(spec.conv, rng, { gain: options.convGain ?? 1 }).weights.forEach(
-    (w, l) => params[`conv${l}`] = w,
-  );
+  const conv = initSpikingConvParams(spec.conv, rng, { gain: options.convGain ?? 1 });
+  conv.weights.forEach((w, l) => params[`conv${l}`] = w);
+  conv.b?.forEach((b, l) => {
+    if (b) params[convBiasName(l)] = b;
+  });
   if (options.zeroMeanFilters) {
     const l0 = spec.conv.layers[0], C = l0.channels, per = l0.weights / C;
     for (let co = 0; co < C; co++) {
@@ -74,9 +95,29 @@ export function initAgentParams(
   params.wIn = gauss(spec.nIn * n, (options.inputGain ?? 1) / Math.sqrt(spec.nIn));
   params.wRec = gauss(n * n, (options.recurrentGain ?? 1) / Math.sqrt(n));
   for (let j = 0; j < n; j++) params.wRec[j * n + j] = 0;
-  params.wPi = new Float64Array(spec.nFeatures * spec.numActions);
+  const headInit = options.headInit ?? "truncated-normal";
+  if (headInit !== "truncated-normal" && headInit !== "zero") {
+    throw new RangeError(
+      `Cannot draw agent parameters: headInit must be "truncated-normal" or "zero", got ${headInit}`,
+    );
+  }
+  const truncated = (count: number, sd: number) => {
+    const w = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      let x = rng.normal();
+      while (Math.abs(x) > 2) x = rng.normal();
+      w[i] = sd * x;
+    }
+    return w;
+  };
+  const sd = 1 / Math.sqrt(spec.nFeatures);
+  params.wPi = headInit === "zero"
+    ? new Float64Array(spec.nFeatures * spec.numActions)
+    : truncated(spec.nFeatures * spec.numActions, sd);
   params.bPi = new Float64Array(spec.numActions);
-  params.wV = new Float64Array(spec.nFeatures);
+  params.wV = headInit === "zero"
+    ? new Float64Array(spec.nFeatures)
+    : truncated(spec.nFeatures, sd);
   params.bV = new Float64Array(1);
   return params;
 }
@@ -103,7 +144,10 @@ export function initAgentFeedback(spec: ResolvedAgentSpec, seed: number): AgentF
  */
 export function agentParamSizes(spec: ResolvedAgentSpec): Record<string, number> {
   const sizes: Record<string, number> = {};
-  spec.conv.layers.forEach((l, i) => sizes[`conv${i}`] = l.weights);
+  spec.conv.layers.forEach((l, i) => {
+    sizes[`conv${i}`] = l.weights;
+    if (l.bias) sizes[convBiasName(i)] = l.channels;
+  });
   sizes.wIn = spec.nIn * spec.n;
   sizes.wRec = spec.n * spec.n;
   sizes.wPi = spec.nFeatures * spec.numActions;

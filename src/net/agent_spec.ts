@@ -2,17 +2,25 @@
  * The shape and constants of the spiking actor-critic agent of Figs. 4-5 (EPROP.md sections 6-7):
  * a spiking CNN over the frames, an LSNN of LIF and ALIF neurons reading the CNN's last layer, and
  * two heads (policy logits and a value) reading the LSNN's spikes and the average-pooled spikes of
- * the CNN's first layer through a low-pass filter, at the last network step of each frame. Every
- * field defaults to the paper's value.
+ * the CNN's layers (./head_pools.ts) through a low-pass filter, at the last network step of each
+ * frame. Every field defaults to the authors' value (their code for Figs. 4-5: both CNN layers
+ * with biases, the heads reading conv1 pooled 8x8/4 and conv2 pooled 4x4/2).
  *
  * @module
  */
 import {
+  ATARI_CONV_LAYERS,
   type ResolvedSpikingConvSpec,
   resolveSpikingConvSpec,
   type SpikingConvLayerSpec,
 } from "./spiking_conv_spec.ts";
 import { checkNumber } from "../util/errors.ts";
+import {
+  AUTHORS_HEAD_POOLS,
+  type HeadPoolSpec,
+  type ResolvedHeadPool,
+  resolveHeadPools,
+} from "./head_pools.ts";
 
 /** The agent's shape and constants (all optional; defaults are the paper's). */
 export interface AgentSpec {
@@ -22,6 +30,11 @@ export interface AgentSpec {
   numActions?: number;
   /** CNN layers (default 16 filters 8x8 stride 4, then 8 filters 4x4 stride 1). */
   convLayers?: readonly SpikingConvLayerSpec[];
+  /**
+   * Whether every CNN layer has a bias per filter (default true, the authors' Sonnet Conv2D;
+   * a layer's own `bias` in `convLayers` wins).
+   */
+  convBias?: boolean;
   /** CNN threshold (default 0.1). */
   convThr?: number;
   /** CNN membrane time constant in steps (default 1). */
@@ -48,19 +61,30 @@ export interface AgentSpec {
   dampening?: number;
   /** Time constant of the heads' low-pass filter in steps (default 2; normalized filter). */
   tauOut?: number;
-  /** Side of the average pooling of the first CNN layer's spikes read by the heads (default 4). */
+  /**
+   * The CNN layers' pooled spikes the heads read (default {@linkcode AUTHORS_HEAD_POOLS}: conv1
+   * 8x8 stride 4, conv2 4x4 stride 2).
+   */
+  headPools?: readonly HeadPoolSpec[];
+  /**
+   * Shorthand of the earlier agent: the heads read the first CNN layer's spikes pooled in
+   * non-overlapping `pool` x `pool` windows (headPools [{layer 0, kernel pool, stride pool}]).
+   * Not with `headPools`.
+   */
   pool?: number;
 }
 
 /** An {@linkcode AgentSpec} with every field filled in and the derived sizes. */
-export interface ResolvedAgentSpec extends Required<AgentSpec> {
+export interface ResolvedAgentSpec extends Required<Omit<AgentSpec, "headPools" | "pool">> {
+  /** The pooled readouts with their geometry. */
+  headPools: ResolvedHeadPool[];
   /** The CNN's resolved geometry. */
   conv: ResolvedSpikingConvSpec;
   /** LSNN inputs: the units of the last CNN layer. */
   nIn: number;
   /** LSNN neurons: nLif + nAlif (LIF first). */
   n: number;
-  /** Pooled first-layer features: (h / pool) x (w / pool) x channels (floors). */
+  /** Pooled CNN features, all pools together. */
   nPooled: number;
   /** Features read by the heads: n + nPooled. */
   nFeatures: number;
@@ -92,11 +116,15 @@ export function resolveAgentSpec(spec: AgentSpec = {}): ResolvedAgentSpec {
   const stepsPerFrame = int("stepsPerFrame", 5, 1);
   const convThr = pos("convThr", 0.1), convTauM = pos("convTauM", 1);
   const convDampening = checkNumber(ACTION, "convDampening", spec.convDampening ?? 1, { min: 0 });
+  const convBias = spec.convBias ?? true;
+  if (typeof convBias !== "boolean") {
+    throw new TypeError(`Cannot ${ACTION}: convBias must be a boolean, got ${convBias}`);
+  }
   const conv = resolveSpikingConvSpec({
     height: frameSize,
     width: frameSize,
     channels: 1,
-    layers: spec.convLayers,
+    layers: (spec.convLayers ?? ATARI_CONV_LAYERS).map((l) => ({ bias: convBias, ...l })),
     stepsPerFrame,
     thr: convThr,
     tauMMs: convTauM,
@@ -107,22 +135,35 @@ export function resolveAgentSpec(spec: AgentSpec = {}): ResolvedAgentSpec {
     throw new RangeError(`Cannot ${ACTION}: nLif + nAlif must be at least 1, got ${nLif + nAlif}`);
   }
   const tauM = pos("tauM", 15), tauA = pos("tauA", 70), tauOut = pos("tauOut", 2);
-  const pool = int("pool", 4, 1);
-  const first = conv.layers[0];
-  if (pool > Math.min(first.height, first.width)) {
-    throw new RangeError(
-      `Cannot ${ACTION}: pool must be at most the first CNN layer's side ${
-        Math.min(first.height, first.width)
-      }, got ${pool}`,
-    );
+  let pools = spec.headPools ?? AUTHORS_HEAD_POOLS;
+  if (spec.pool !== undefined) {
+    if (spec.headPools !== undefined) {
+      throw new TypeError(`Cannot ${ACTION}: give headPools or pool, not both`);
+    }
+    const first = conv.layers[0];
+    const pool = int("pool", 4, 1);
+    if (pool > Math.min(first.height, first.width)) {
+      throw new RangeError(
+        `Cannot ${ACTION}: pool must be at most the first CNN layer's side ${
+          Math.min(first.height, first.width)
+        }, got ${pool}`,
+      );
+    }
+    pools = [{ layer: 0, kernel: pool, stride: pool }];
   }
-  const nPooled = Math.floor(first.height / pool) * Math.floor(first.width / pool) *
-    first.channels;
+  const headPools = resolveHeadPools(conv.layers, pools, ACTION, "headPools");
+  const nPooled = headPools.reduce((a, p) => a + p.units, 0);
   const n = nLif + nAlif;
   return {
     frameSize,
     numActions: int("numActions", 6, 1),
-    convLayers: conv.layers.map(({ filters, kernel, stride }) => ({ filters, kernel, stride })),
+    convLayers: conv.layers.map(({ filters, kernel, stride, bias }) => ({
+      filters,
+      kernel,
+      stride,
+      bias,
+    })),
+    convBias,
     convThr,
     convTauM,
     convDampening,
@@ -136,7 +177,7 @@ export function resolveAgentSpec(spec: AgentSpec = {}): ResolvedAgentSpec {
     nRef: int("nRef", 5, 0),
     dampening: checkNumber(ACTION, "dampening", spec.dampening ?? 0.3, { min: 0 }),
     tauOut,
-    pool,
+    headPools,
     conv,
     nIn: conv.layers[conv.layers.length - 1].units,
     n,

@@ -78,9 +78,11 @@ export interface SpikingConvGradientOptions {
   /** "bptt" (exact) or "eprop". */
   method: "bptt" | "eprop";
   /**
-   * e-prop only: the learning signal a layer receives from the layer above, besides its external
+   * e-prop: the learning signal a layer receives from the layer above, besides its external
    * error: "none", "instant" (default: the same-step path, online) or "stopgrad" (through the
-   * layer above's membrane to the end of the sequence).
+   * layer above's membrane to the end of the sequence). BPTT takes "none" (each layer's error
+   * stays in it: a stop-gradient on the spikes between layers, as the authors' agent) and
+   * otherwise propagates everything.
    */
   propagate?: "none" | "instant" | "stopgrad";
   /**
@@ -547,9 +549,9 @@ export class SpikingConv {
   ): SpikingConvParams {
     const action = "compute spiking CNN gradients";
     const method = checkChoice(action, "method", options?.method, ["bptt", "eprop"]);
-    if (method === "bptt" && options.propagate !== undefined) {
+    if (method === "bptt" && options.propagate !== undefined && options.propagate !== "none") {
       throw new TypeError(
-        `Cannot ${action}: propagate applies to method "eprop" only (BPTT propagates everything)`,
+        `Cannot ${action}: propagate applies to method "eprop", or "none" to BPTT (which otherwise propagates everything), got ${options.propagate}`,
       );
     }
     const propagate = method === "eprop"
@@ -558,6 +560,8 @@ export class SpikingConv {
         "instant",
         "stopgrad",
       ])
+      : options.propagate === "none"
+      ? "none"
       : "stopgrad";
     const rec = recordOf(pass);
     if (rec !== this.#live) {
