@@ -225,6 +225,10 @@ export interface AgentGradientBatch {
   voltageLoss: number;
   /** Mean LSNN rate of the period (spikes per network step). */
   rate: number;
+  /** The actor-critic's sums over the period's counted steps (health). */
+  stats?: import("./health.ts").LearnerStats;
+  /** The period's spike counts (health; the group adds them from its network). */
+  spikeCounts?: import("./health.ts").SpikeCounts;
 }
 
 /** The interface both forms implement for the trainer. */

@@ -188,14 +188,17 @@ export class AgentGroup {
     }
     if (req.finishOnly) {
       if (learner instanceof UnrollRewardEprop) learner.finishUnroll();
-      return { actions: new Int32Array(0), batch: learner.take() };
+      return {
+        actions: new Int32Array(0),
+        batch: { ...learner.take(), spikeCounts: net.takeSpikeCounts() },
+      };
     }
     if (req.resetAll) net.resetAll();
     const rec = net.step(req.observations);
     if (learner instanceof UnrollRewardEprop && (req.unrollDone || req.due)) {
       learner.finishUnroll(rec.value);
     }
-    const batch = req.due ? learner.take() : undefined;
+    const batch = req.due ? { ...learner.take(), spikeCounts: net.takeSpikeCounts() } : undefined;
     const actions = sampleActions(rec.pi, net.spec.numActions, this.#rng);
     learner.observe(rec, actions);
     return { actions, batch };

@@ -82,6 +82,8 @@ export interface AgentNetworkState {
   neurons: Record<string, Float64Array>;
   /** The CNN's potentials and last spikes per layer, or undefined before the first frame. */
   conv: SpikingConvState | undefined;
+  /** The spike counts since the last takeSpikeCounts (health; absent in older states). */
+  counts?: { lsnn: Float64Array; cnn: Float64Array[]; steps: number };
 }
 
 /** The agent's network for B parallel episodes. */
@@ -99,6 +101,7 @@ export class AgentNetwork {
   #lsnn: LsnnStepEngine;
   #state: StepState;
   #featureBar: Float64Array;
+  #counts: { lsnn: Float64Array; cnn: Float64Array[]; steps: number };
 
   private constructor(
     spec: ResolvedAgentSpec,
@@ -116,6 +119,26 @@ export class AgentNetwork {
     this.#lsnn = lsnn;
     this.#state = lsnn.initState(batchSize);
     this.#featureBar = new Float64Array(batchSize * spec.nFeatures);
+    this.#counts = this.#zeroCounts();
+  }
+
+  #zeroCounts(): { lsnn: Float64Array; cnn: Float64Array[]; steps: number } {
+    return {
+      lsnn: new Float64Array(this.spec.n),
+      cnn: this.spec.conv.layers.map((l) => new Float64Array(l.units)),
+      steps: 0,
+    };
+  }
+
+  /**
+   * The spike counts since the last call (per LSNN neuron and CNN unit, summed over episodes and
+   * steps) and the network steps x episodes they cover; starts a new count.
+   * @returns The counts (the network's health, ./health.ts).
+   */
+  takeSpikeCounts(): { lsnn: Float64Array; cnn: Float64Array[]; steps: number } {
+    const c = this.#counts;
+    this.#counts = this.#zeroCounts();
+    return c;
   }
 
   /**
@@ -269,10 +292,19 @@ export class AgentNetwork {
     const cnnBefore = this.recordCnn ? this.#cnnStateCopy() : undefined;
     const pass = this.#conv.forward(frames, B, 1, { state: this.#convState });
     const xAll = Float64Array.from(pass.spikes(spec.conv.layers.length - 1));
-    const pooled = spec.headPools.map((p) => ({
-      p,
-      z: p.layer === spec.conv.layers.length - 1 ? xAll : Float64Array.from(pass.spikes(p.layer)),
-    }));
+    const layerSpikes = spec.conv.layers.map((_, l) =>
+      l === spec.conv.layers.length - 1 ? xAll : Float64Array.from(pass.spikes(l))
+    );
+    const pooled = spec.headPools.map((p) => ({ p, z: layerSpikes[p.layer] }));
+    const counts = this.#counts;
+    spec.conv.layers.forEach((l, i) => {
+      const z = layerSpikes[i], c = counts.cnn[i], U = l.units;
+      for (let r = 0; r < S * B; r++) {
+        const o = r * U;
+        for (let q = 0; q < U; q++) c[q] += z[o + q];
+      }
+    });
+    counts.steps += S * B;
     this.#convState = pass.state();
     pass.release();
 
@@ -306,6 +338,7 @@ export class AgentNetwork {
           rec.vUp[o + j] = Math.max(0, v - thr);
           rec.vDown[o + j] = Math.max(0, -v - thr);
           rec.spikes[b] += run.z[o + j];
+          counts.lsnn[j] += run.z[o + j];
         }
         // features: the LSNN's spikes, then the CNN layers' pooled spikes
         phi.fill(0);
@@ -367,6 +400,11 @@ export class AgentNetwork {
     return {
       neurons: Object.fromEntries(this.#neuronArrays().map(([k, v]) => [k, v.slice()])),
       conv: c && { v: copy(c.v), z: copy(c.z) },
+      counts: {
+        lsnn: this.#counts.lsnn.slice(),
+        cnn: copy(this.#counts.cnn),
+        steps: this.#counts.steps,
+      },
     };
   }
 
@@ -387,6 +425,10 @@ export class AgentNetwork {
       check(`neurons.${k}`, v.length, s?.neurons?.[k]);
       v.set(s.neurons[k]);
     }
+    const c = s.counts;
+    this.#counts = c?.lsnn?.length === this.spec.n && c.cnn?.length === this.spec.conv.layers.length
+      ? { lsnn: c.lsnn.slice(), cnn: c.cnn.map((x) => x.slice()), steps: c.steps }
+      : this.#zeroCounts();
     if (!s.conv) {
       this.#convState = undefined;
       return;

@@ -24,6 +24,7 @@ import {
 } from "./actor_critic.ts";
 import { type AgentGroupHandle, localGroup, workerGroup } from "./agent_group_worker.ts";
 import type { AgentGroupState } from "./agent_group.ts";
+import { type AgentHealth, agentHealth, sumSpikeCounts } from "./health.ts";
 
 /** Options of {@linkcode AgentTrainer}. */
 export interface AgentTrainerOptions {
@@ -125,6 +126,8 @@ export interface AgentUpdate {
   voltageLoss: number;
   /** With a curriculum: the maximum episode length L after this update. */
   maxEpisodeLength?: number;
+  /** The network's health over the period (rates, TD error, value, entropy, gradient norms). */
+  health: AgentHealth;
 }
 
 /**
@@ -464,6 +467,11 @@ export class AgentTrainer {
       rateLoss += b.rateLoss;
       voltageLoss += b.voltageLoss;
     }
+    const health = agentHealth(
+      sumSpikeCounts(batches.map((b) => b.spikeCounts)),
+      batches.map((b) => b.stats),
+      grads,
+    );
     const trained = Object.fromEntries(Object.keys(grads).map((n) => [n, this.params[n]]));
     this.#optimizer.step(trained, grads);
     this.#sendParams = true;
@@ -476,6 +484,7 @@ export class AgentTrainer {
       rateLoss,
       voltageLoss,
       ...(this.#curriculum ? { maxEpisodeLength: this.#curriculum.length } : {}),
+      health,
     });
   }
 

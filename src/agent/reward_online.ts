@@ -82,6 +82,7 @@ export class OnlineRewardEprop implements RewardLearner {
   #count = 0;
   #agentSteps = 0;
   #voltageLoss = 0;
+  #stats = { td: 0, value: 0, entropy: 0, count: 0 };
   /** The share B/N of the parallel episodes. */
   readonly #share: number;
 
@@ -188,9 +189,13 @@ export class OnlineRewardEprop implements RewardLearner {
       const delta = this.#pending[b]
         ? this.#pendingReward[b] + gamma * rec.value[b] - this.#pendingValue[b]
         : 0;
+      const st = this.#stats;
+      if (this.#pending[b]) st.td += delta;
       this.#pending[b] = 0;
       // errors at the heads
       const pi = rec.pi.subarray(b * A, (b + 1) * A);
+      st.value += rec.value[b], st.count++;
+      for (let m = 0; m < A; m++) if (pi[m] > 0) st.entropy -= pi[m] * Math.log(pi[m]);
       for (let m = 0; m < A; m++) dLogits[m] = pi[m] - (m === actions[b] ? 1 : 0);
       entropyError(pi, ac.entropyCost, dH);
       learningSignal(this.#fb, n, A, dLogits, -ac.valueCost, L);
@@ -287,7 +292,9 @@ export class OnlineRewardEprop implements RewardLearner {
       rateLoss: loss,
       voltageLoss: this.#voltageLoss,
       rate: this.#count ? total / (this.#count * n) : 0,
+      stats: this.#stats,
     };
+    this.#stats = { td: 0, value: 0, entropy: 0, count: 0 };
     const { wIn: _wIn, wRec: _wRec, ...heads } = zeroAgentGradients(spec);
     this.#heads = heads;
     this.#spikes = new Float64Array(n);
@@ -322,6 +329,7 @@ export class OnlineRewardEprop implements RewardLearner {
       count: this.#count,
       agentSteps: this.#agentSteps,
       voltageLoss: this.#voltageLoss,
+      stats: { ...this.#stats },
     };
   }
 
@@ -356,6 +364,7 @@ export class OnlineRewardEprop implements RewardLearner {
     this.#count = s.count;
     this.#agentSteps = s.agentSteps;
     this.#voltageLoss = s.voltageLoss ?? 0;
+    this.#stats = s.stats ? { ...s.stats } : { td: 0, value: 0, entropy: 0, count: 0 };
   }
 
   /** Bytes of trace memory (the trace engine's and the heads'), fixed at construction. */
@@ -403,4 +412,6 @@ export interface OnlineRewardEpropState {
   agentSteps: number;
   /** Voltage loss since the last update. */
   voltageLoss?: number;
+  /** The actor-critic's sums since the last update (health; absent in older states). */
+  stats?: { td: number; value: number; entropy: number; count: number };
 }

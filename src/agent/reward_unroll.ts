@@ -143,6 +143,7 @@ export class UnrollRewardEprop implements RewardLearner {
   #cnnVoltageLoss = 0;
   #spikeTotal = 0;
   #count = 0;
+  #stats = { td: 0, value: 0, entropy: 0, count: 0 };
 
   /**
    * Starts with an empty unroll.
@@ -305,6 +306,11 @@ export class UnrollRewardEprop implements RewardLearner {
           if (pooled) dLogitsTask[(k * B + b) * A + m] = w * pg;
         }
         dValue[k * B + b] = -w * ac.valueCost * adv;
+        if (w > 0) {
+          const st = this.#stats;
+          st.td += adv, st.value += steps[k].rec.value[b], st.count++;
+          for (let m = 0; m < A; m++) if (pi[m] > 0) st.entropy -= pi[m] * Math.log(pi[m]);
+        }
       }
     }
     for (let b = 0; b < B; b++) {
@@ -576,6 +582,8 @@ export class UnrollRewardEprop implements RewardLearner {
       cnnVoltageLoss: this.#cnnVoltageLoss,
       spikeTotal: this.#spikeTotal,
       count: this.#count,
+      stats: this.#stats,
+      waiting: this.#waiting,
     });
   }
 
@@ -606,6 +614,8 @@ export class UnrollRewardEprop implements RewardLearner {
     this.#cnnVoltageLoss = c.cnnVoltageLoss ?? 0;
     this.#spikeTotal = c.spikeTotal;
     this.#count = c.count;
+    this.#stats = c.stats ?? { td: 0, value: 0, entropy: 0, count: 0 };
+    if (c.waiting?.length === this.#B) this.#waiting = c.waiting;
   }
 
   take(): AgentGradientBatch {
@@ -615,7 +625,10 @@ export class UnrollRewardEprop implements RewardLearner {
       rateLoss: this.#rateLoss,
       voltageLoss: this.#voltageLoss + this.#cnnVoltageLoss,
       rate: this.#count ? this.#spikeTotal / (this.#count * this.#spec.n) : 0,
+      stats: this.#stats,
     };
+    this.#stats = { td: 0, value: 0, entropy: 0, count: 0 };
+    this.#waiting = new Uint8Array(this.#B);
     this.#g = this.#zero();
     this.#agentSteps = 0;
     this.#rateLoss = 0;
@@ -647,4 +660,8 @@ export interface UnrollRewardEpropState {
   spikeTotal: number;
   /** Network steps since the last update. */
   count: number;
+  /** The actor-critic's sums since the last update (health; absent in older states). */
+  stats?: { td: number; value: number; entropy: number; count: number };
+  /** Episodes that ended since the last update (absent in older states: none). */
+  waiting?: Uint8Array;
 }

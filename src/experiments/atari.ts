@@ -38,9 +38,10 @@ import { AgentNetwork } from "../agent/agent_network.ts";
 import { recordAgentEpisode } from "../agent/agent_episode.ts";
 import { encodeGif } from "../env/recording.ts";
 import { Rng } from "../util/rng.ts";
-import { agentEpisodeFigure } from "./atari_figures.ts";
+import { agentEpisodeFigure, agentHealthFigure } from "./atari_figures.ts";
 import { type FigureSpec, renderSvg, svgToPng } from "../plot/render.ts";
 import { agentProgressLine } from "../train/progress.ts";
+import { healthLine } from "../agent/health.ts";
 
 /** The flags of fig4 / fig5. */
 export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
@@ -340,6 +341,8 @@ interface RunResults {
   /** "fig4" or "fig5". */
   task?: string;
   flags: Record<string, unknown>;
+  /** The resolved setup, item by item (the README's table of the authors' setup). */
+  setup?: AtariSetup;
   episodes: TrainedEpisode[];
   updates: AgentUpdate[];
   framesPerSecond: number;
@@ -373,6 +376,96 @@ function summarize(results: RunResults, frames: number): RunSummary {
     firstScore: mean(scores.slice(0, 32)),
     lastScore: mean(scores.slice(-64)),
     updates: results.updates.length,
+  };
+}
+
+/** The resolved setup of a run, by the items of the README's table of the authors' setup. */
+export interface AtariSetup {
+  /** "unroll", "online" or "bptt". */
+  learningRule: string;
+  /** "symmetric" or "random". */
+  feedback: string;
+  /** What the heads read: LSNN spikes and each pooled CNN layer, with sizes. */
+  headFeatures: {
+    lsnn: number;
+    pools: { layer: number; kernel: number; stride: number; features: number }[];
+    total: number;
+  };
+  /** "truncated-normal" or "zero". */
+  headInit: string;
+  /** CNN biases, training, which errors reach it and their scale, its voltage cost. */
+  cnn: {
+    bias: boolean;
+    trained: boolean;
+    path: string | null;
+    taskScale: number | null;
+    voltageCost: number | null;
+  };
+  /** The action set by name. */
+  actions: readonly string[];
+  /** The update schedule and which steps count. */
+  updates: { schedule: string; mask: string; unrollLength: number };
+  /** The curriculum. */
+  curriculum:
+    | { kind: "cubic"; start: number; jitter: number; growEvery: number; cutIsTerminal: true }
+    | { kind: "fixed"; maxEpisodeSteps: number; jitter: number; cutIsTerminal: true };
+  /** Adam. */
+  adam: { learningRate: number; epsilon: number };
+  /** The emulator's sticky actions (repeat_action_probability). */
+  stickyActions: number;
+  /** "last frame" or "max of the last two frames". */
+  framePooling: string;
+  /** Action repeat (emulator frames per agent step). */
+  actionRepeat: number;
+}
+
+function setupOf(v: FlagValues, spec: ResolvedAgentSpec, env: VectorEnv): AtariSetup {
+  const trained = v.form !== "online" && (v["train-cnn"] as boolean);
+  return {
+    learningRule: v.form as string,
+    feedback: v.feedback as string,
+    headFeatures: {
+      lsnn: spec.n,
+      pools: spec.headPools.map((p) => ({
+        layer: p.layer,
+        kernel: p.kernel,
+        stride: p.stride,
+        features: p.units,
+      })),
+      total: spec.nFeatures,
+    },
+    headInit: v["head-init"] as string,
+    cnn: {
+      bias: v["cnn-bias"] as boolean,
+      trained,
+      path: trained ? v["cnn-path"] as string : null,
+      taskScale: trained ? v["cnn-task-scale"] as number : null,
+      voltageCost: trained ? v["cnn-voltage-cost"] as number : null,
+    },
+    actions: env.actions,
+    updates: {
+      schedule: v.update as string,
+      mask: v.form === "online" ? "none" : v.mask as string,
+      unrollLength: v["unroll-length"] as number,
+    },
+    curriculum: v.curriculum === "cubic"
+      ? {
+        kind: "cubic",
+        start: v["max-episode-steps"] as number,
+        jitter: v.jitter as number,
+        growEvery: v["grow-every"] as number,
+        cutIsTerminal: true,
+      }
+      : {
+        kind: "fixed",
+        maxEpisodeSteps: v["max-episode-steps"] as number,
+        jitter: v.jitter as number,
+        cutIsTerminal: true,
+      },
+    adam: { learningRate: v["learning-rate"] as number, epsilon: v["adam-epsilon"] as number },
+    stickyActions: v["sticky-actions"] as number,
+    framePooling: v["max-pool"] ? "max of the last two frames" : "last frame",
+    actionRepeat: env.frameSkip,
   };
 }
 
@@ -749,6 +842,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         const results: RunResults = resumed?.results ??
           { task, flags: v, episodes: [], updates: [], framesPerSecond: 0, seconds: 0 };
         results.flags = v;
+        results.setup = setupOf(v, spec, env);
         const resumes = resumed?.resumes ?? [];
         if (resumes.length > 0) results.resumes = resumes;
         let checkpointFrames: number | undefined;
@@ -841,12 +935,22 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
               recentScores: results.episodes.slice(-N).map((e) => e.score),
               updates: trainer.updates,
               rate: lastUpdate?.rate ?? 0,
+              ...(lastUpdate?.health ? { health: healthLine(lastUpdate.health) } : {}),
             }));
           },
         });
         results.summary = summarize(results, trainer.frames);
         await save();
         const written = [resultsPath, `${out}/checkpoint.json`];
+        if (results.updates.some((u) => u.health)) {
+          await writeFigure(
+            agentHealthFigure(results.updates, `${env.name}: the network's health per update`),
+            out,
+            "health",
+            task,
+          );
+          written.push(`${out}/health.png`);
+        }
         if (await writeLearningCurve(results, out, env.name, task)) {
           written.push(`${out}/learning_curve.png`);
         } else {

@@ -8,6 +8,7 @@ import type { AgentEpisode } from "../agent/agent_episode.ts";
 import { lines, raster } from "../plot/charts.ts";
 import { stack } from "../plot/charts.ts";
 import type { FigureSpec } from "../plot/render.ts";
+import type { AgentHealth } from "../agent/health.ts";
 
 /**
  * The episode figure.
@@ -72,4 +73,51 @@ export function agentEpisodeFigure(
       { name: "score so far", values: cumulative, x: steps },
     ], { title: "value and score", xTitle: "agent step", width: 640, height: 100 }),
   ], { title: o.title });
+}
+
+/**
+ * The network's health over a run, one point per update: median firing rate of the LSNN and of
+ * each CNN layer, the fractions of LSNN neurons silent (< 1 Hz) and saturated (> 150 Hz), the
+ * mean TD error, value and policy entropy, and the gradient norm per parameter (log scale).
+ * @param updates The run's updates (each with its health).
+ * @param title The figure's title.
+ * @returns The figure.
+ */
+export function agentHealthFigure(
+  updates: readonly { frames: number; health?: AgentHealth }[],
+  title: string,
+): FigureSpec {
+  const us = updates.filter((u): u is { frames: number; health: AgentHealth } => !!u.health);
+  const x = us.map((u) => u.frames);
+  const layers = us[0]?.health.cnn.length ?? 0;
+  const names = Object.keys(us[0]?.health.gradNorms ?? {});
+  return stack([
+    lines([
+      { name: "LSNN median", values: us.map((u) => u.health.lsnn.medianHz), x },
+      ...Array.from({ length: layers }, (_, l) => ({
+        name: `conv${l + 1} median`,
+        values: us.map((u) => u.health.cnn[l].medianHz),
+        x,
+      })),
+      { name: "LSNN mean", values: us.map((u) => u.health.lsnn.meanHz), x },
+    ], { title: "firing rates", xTitle: "frames", yTitle: "Hz" }),
+    lines([
+      { name: "LSNN > 150 Hz", values: us.map((u) => u.health.lsnn.above150Hz), x },
+      { name: "LSNN < 1 Hz", values: us.map((u) => u.health.lsnn.below1Hz), x },
+      ...Array.from({ length: layers }, (_, l) => ({
+        name: `conv${l + 1} < 1 Hz`,
+        values: us.map((u) => u.health.cnn[l].below1Hz),
+        x,
+      })),
+    ], { title: "silent and saturated units", xTitle: "frames", yTitle: "fraction" }),
+    lines([
+      { name: "TD error", values: us.map((u) => u.health.tdError), x },
+      { name: "value", values: us.map((u) => u.health.value), x },
+      { name: "entropy (nats)", values: us.map((u) => u.health.entropy), x },
+    ], { title: "actor-critic", xTitle: "frames" }),
+    lines(
+      names.map((n) => ({ name: n, values: us.map((u) => u.health.gradNorms[n]), x })),
+      { title: "gradient norm per parameter", xTitle: "frames", logY: true },
+    ),
+  ], { title });
 }

@@ -133,6 +133,8 @@ export interface AgentProgress {
   updates: number;
   /** The last update's mean firing rate (spikes per 1 ms step; the line shows Hz). */
   rate: number;
+  /** The last update's health in its compact form (src/agent/health.ts healthLine), if any. */
+  health?: string;
 }
 
 /**
@@ -154,5 +156,6 @@ export function agentProgressLine(p: AgentProgress): string {
     `updates ${p.updates}`,
     `rate ${(p.rate * 1000).toFixed(1)} Hz`,
     `ETA ${formatDuration((p.total - p.frames) / Math.max(fps, 1e-9))}`,
+    ...(p.health ? [p.health] : []),
   ].join("  ");
 }
