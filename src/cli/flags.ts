@@ -68,17 +68,28 @@ export function parseFlags(
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: false, tokens: true, strict: true });
+    parsed = parseArgs({
+      args,
+      options,
+      allowPositionals: false,
+      allowNegative: true,
+      tokens: true,
+      strict: true,
+    });
   } catch (e) {
     throw new FlagError(parseArgsMessage((e as Error).message, specs));
   }
   const seen = new Set<string>();
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== "option") continue;
-    if (seen.has(token.name)) {
-      throw new FlagError(`--${token.name} is given more than once; give each flag once`);
+    // --no-<flag> sets a boolean flag false (and counts as giving it)
+    const name = token.name.startsWith("no-") && specs[token.name.slice(3)]?.type === "boolean"
+      ? token.name.slice(3)
+      : token.name;
+    if (seen.has(name)) {
+      throw new FlagError(`--${name} is given more than once; give each flag once`);
     }
-    seen.add(token.name);
+    seen.add(name);
   }
   const raw = parsed.values as Record<string, string | boolean | undefined>;
   const values: FlagValues = {};
@@ -218,7 +229,7 @@ export function flagHelp(usage: string, specs: FlagSpecs): string {
       }`
       : "";
     const facts = s.type === "boolean"
-      ? when.slice(2)
+      ? (s.default === true ? `default on; --no-${name} turns it off${when}` : when.slice(2))
       : `default ${s.default === "" ? "none" : s.default}${range ? `; ${range}` : ""}${when}`;
     return [`  --${name}${kind ? ` ${kind}` : ""}`, `${s.help}${facts ? ` (${facts})` : ""}`];
   });

@@ -91,8 +91,13 @@ export function agentHealthFigure(
   const x = us.map((u) => u.frames);
   const layers = us[0]?.health.cnn.length ?? 0;
   const names = Object.keys(us[0]?.health.gradNorms ?? {});
+  // points as well as lines: a run of a few updates still shows them
+  const dotted = (c: ReturnType<typeof lines>) => ({
+    ...c,
+    mark: { type: "line", strokeWidth: 1.5, point: { size: 12 } },
+  } as ReturnType<typeof lines>);
   return stack([
-    lines([
+    dotted(lines([
       { name: "LSNN median", values: us.map((u) => u.health.lsnn.medianHz), x },
       ...Array.from({ length: layers }, (_, l) => ({
         name: `conv${l + 1} median`,
@@ -100,8 +105,8 @@ export function agentHealthFigure(
         x,
       })),
       { name: "LSNN mean", values: us.map((u) => u.health.lsnn.meanHz), x },
-    ], { title: "firing rates", xTitle: "frames", yTitle: "Hz" }),
-    lines([
+    ], { title: "firing rates", xTitle: "frames", yTitle: "Hz" })),
+    dotted(lines([
       { name: "LSNN > 150 Hz", values: us.map((u) => u.health.lsnn.above150Hz), x },
       { name: "LSNN < 1 Hz", values: us.map((u) => u.health.lsnn.below1Hz), x },
       ...Array.from({ length: layers }, (_, l) => ({
@@ -109,15 +114,15 @@ export function agentHealthFigure(
         values: us.map((u) => u.health.cnn[l].below1Hz),
         x,
       })),
-    ], { title: "silent and saturated units", xTitle: "frames", yTitle: "fraction" }),
-    lines([
+    ], { title: "silent and saturated units", xTitle: "frames", yTitle: "fraction" })),
+    dotted(lines([
       { name: "TD error", values: us.map((u) => u.health.tdError), x },
       { name: "value", values: us.map((u) => u.health.value), x },
       { name: "entropy (nats)", values: us.map((u) => u.health.entropy), x },
-    ], { title: "actor-critic", xTitle: "frames" }),
-    lines(
+    ], { title: "actor-critic", xTitle: "frames" })),
+    dotted(lines(
       names.map((n) => ({ name: n, values: us.map((u) => u.health.gradNorms[n]), x })),
       { title: "gradient norm per parameter", xTitle: "frames", logY: true },
-    ),
+    )),
   ], { title });
 }
