@@ -41,6 +41,12 @@ export interface AgentGroupInit {
   trainCnn?: boolean;
   /** Factor on the actor-critic gradient reaching the CNN (default 1; the seed's 1e-8). */
   cnnTaskScale?: number;
+  /** "random" (default) or "symmetric" feedback (the heads' own weights; the authors'). */
+  feedbackMode?: "random" | "symmetric";
+  /** With trainCnn (unroll forms): "through-lsnn" (default) or "pooled" (the authors'). */
+  cnnPath?: "through-lsnn" | "pooled";
+  /** Unroll forms: which steps count ("none" default, "authors", "episode"; see UnrollRewardOptions). */
+  mask?: "none" | "authors" | "episode";
   /** Agent steps per unroll. */
   unrollLength: number;
   /** Precision of the CNN and the online traces. */
@@ -61,6 +67,13 @@ export interface AgentActRequest {
   unrollDone: boolean;
   /** Whether an update is due before this step: the group hands over its gradient. */
   due: boolean;
+  /**
+   * Only end the unroll and hand over the gradient (after taking `previous`): no network step,
+   * no actions (the trainer's update before an all-reset).
+   */
+  finishOnly?: boolean;
+  /** Before this step, every episode's network back to its zero state (after an all-reset). */
+  resetAll?: boolean;
 }
 
 /** A group's answer. */
@@ -129,10 +142,14 @@ export class AgentGroup {
       precision: init.precision,
       recordCnn: trainCnn,
     });
+    const symmetric = init.feedbackMode === "symmetric";
     const learner = init.form === "online"
       ? await OnlineRewardEprop.create(init.spec, init.feedback, init.ac, init.batchSize, {
         precision: init.precision,
         totalEpisodes: init.totalEpisodes,
+        ...(symmetric
+          ? { symmetricFrom: net.params as { wPi: Float64Array; wV: Float64Array } }
+          : {}),
       })
       : new UnrollRewardEprop(
         init.spec,
@@ -145,6 +162,10 @@ export class AgentGroup {
           network: net,
           trainCnn,
           cnnTaskScale: init.cnnTaskScale,
+          totalEpisodes: init.totalEpisodes,
+          feedback: init.feedbackMode,
+          cnnPath: init.cnnPath,
+          mask: init.mask,
         },
       );
     return new AgentGroup(net, learner, init.seed);
@@ -165,6 +186,11 @@ export class AgentGroup {
       learner.reward(req.previous.rewards, req.previous.ended);
       net.resetEpisodes(req.previous.ended);
     }
+    if (req.finishOnly) {
+      if (learner instanceof UnrollRewardEprop) learner.finishUnroll();
+      return { actions: new Int32Array(0), batch: learner.take() };
+    }
+    if (req.resetAll) net.resetAll();
     const rec = net.step(req.observations);
     if (learner instanceof UnrollRewardEprop && (req.unrollDone || req.due)) {
       learner.finishUnroll(rec.value);

@@ -188,7 +188,9 @@ export class AgentNetwork {
    * @param dEdz Per layer, dE/dz [T][units] (T = nFrames x stepsPerFrame), or undefined.
    * @param dEdv Per layer, dE/dv [T][units] as a function of the pass's potentials (per layer
    *   [T][units]), or undefined.
-   * @returns dE/dW per layer.
+   * @param options `propagate`: "all" (default; BPTT through every layer) or "none" (each
+   *   layer's error stays in it: a stop-gradient on the spikes between layers).
+   * @returns dE/dW per layer, and dE/db per layer with a bias.
    */
   cnnGradients(
     frames: ArrayLike<number>,
@@ -196,12 +198,17 @@ export class AgentNetwork {
     state: SpikingConvState | undefined,
     dEdz: readonly (ArrayLike<number> | undefined)[],
     dEdv?: (potentials: ArrayLike<number>[]) => readonly (ArrayLike<number> | undefined)[],
-  ): Float64Array[] {
+    options: { propagate?: "all" | "none" } = {},
+  ): { weights: Float64Array[]; b?: (Float64Array | undefined)[] } {
     const recordPotentials = dEdv !== undefined;
     const pass = this.#conv.forward(frames, 1, nFrames, { state, recordPotentials });
     try {
       const errorsAtV = dEdv?.(this.spec.conv.layers.map((_, l) => pass.potentials(l)));
-      return this.#conv.gradients(pass, dEdz, { method: "bptt", dEdv: errorsAtV });
+      return this.#conv.parameterGradients(pass, dEdz, {
+        method: "bptt",
+        dEdv: errorsAtV,
+        ...(options.propagate === "none" ? { propagate: "none" as const } : {}),
+      });
     } finally {
       pass.release();
     }

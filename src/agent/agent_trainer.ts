@@ -11,6 +11,8 @@
  * @module
  */
 import { canSnapshot, groupStarts, requireSnapshot, type VectorEnv } from "../env/vector_env.ts";
+import { canResetEpisodes, canSetEpisodeLimit } from "../env/episodes.ts";
+import { Rng } from "../util/rng.ts";
 import { createOptimizer, type Optimizer, type OptimizerState } from "../train/optimizer.ts";
 import type { RngState } from "../util/rng.ts";
 import type { AgentFeedback, AgentParams } from "../net/agent_params.ts";
@@ -31,8 +33,26 @@ export interface AgentTrainerOptions {
   trainCnn?: boolean;
   /** Factor on the actor-critic gradient reaching the CNN (default 1; the seed's 1e-8). */
   cnnTaskScale?: number;
-  /** "all-ended" (the paper: once every episode has ended) or "every-unroll". */
-  update?: "all-ended" | "every-unroll";
+  /**
+   * "all-ended" (one update as soon as every episode has ended since the last one), "authors"
+   * (the authors' schedule: checked at the end of each unroll, one update once every episode
+   * has ended, then every episode restarts; pair it with `mask` "authors" so that an ended
+   * episode waits, masked) or "every-unroll".
+   */
+  update?: "all-ended" | "authors" | "every-unroll";
+  /** Heads' errors to the LSNN: "random" feedback (default) or "symmetric" (the authors'). */
+  feedback?: "random" | "symmetric";
+  /** With trainCnn: "through-lsnn" (default) or "pooled" (the authors'; see UnrollRewardOptions). */
+  cnnPath?: "through-lsnn" | "pooled";
+  /** Unroll forms: which steps count, "none" (default), "authors" or "episode". */
+  mask?: "none" | "authors" | "episode";
+  /**
+   * The authors' curriculum (default none): the maximum episode length starts at `start` agent
+   * steps; at the end of every unroll the environment's limit, shared by all episodes, is drawn
+   * as L + u - jitter with u uniform in [0, 2 jitter); every `growEvery` frames L <- floor((L^(1/3)
+   * + 1)^3). The environment must set its limit (LimitedVectorEnv).
+   */
+  curriculum?: AgentCurriculum;
   /** Agent steps per unroll (default 100). */
   unrollLength?: number;
   /** Adam learning rate (default 1e-3). */
@@ -50,6 +70,35 @@ export interface AgentTrainerOptions {
    * Actions are drawn per group, so runs are reproducible for a given number of workers.
    */
   workers?: number;
+}
+
+/** The authors' episode-length curriculum ({@linkcode AgentTrainerOptions.curriculum}). */
+export interface AgentCurriculum {
+  /** Initial maximum episode length L in agent steps (the authors': 200). */
+  start: number;
+  /** Half-width of the jitter (the authors': 25). */
+  jitter: number;
+  /** Frames between increases of L (the authors': 7e7). */
+  growEvery: number;
+}
+
+/** The curriculum's saved state. */
+export interface AgentCurriculumState {
+  /** The current L. */
+  length: number;
+  /** Frames at the last increase. */
+  grownAt: number;
+  /** The jitter's draws. */
+  rng: RngState;
+}
+
+/**
+ * The next maximum episode length of the authors' cubic schedule: floor((L^(1/3) + 1)^3).
+ * @param length L.
+ * @returns The next L (200 -> 321 -> 483 -> 689 ...).
+ */
+export function nextEpisodeLength(length: number): number {
+  return Math.floor((Math.cbrt(length) + 1) ** 3);
 }
 
 /** A finished episode as the trainer reports it. */
@@ -74,6 +123,8 @@ export interface AgentUpdate {
   rateLoss: number;
   /** Voltage regularization loss. */
   voltageLoss: number;
+  /** With a curriculum: the maximum episode length L after this update. */
+  maxEpisodeLength?: number;
 }
 
 /**
@@ -108,6 +159,8 @@ export interface AgentTrainerState {
   frames: number;
   /** Updates so far. */
   updates: number;
+  /** The curriculum's state (with a curriculum). */
+  curriculum?: AgentCurriculumState;
   /**
    * The episodes' state for an exact resume (absent before training starts, for an environment
    * without snapshot(), and in checkpoints of older versions: the episodes then restart).
@@ -124,7 +177,9 @@ export class AgentTrainer {
   /** The environment. */
   readonly env: VectorEnv;
   /** Options as resolved. */
-  readonly options: Required<Omit<AgentTrainerOptions, "actorCritic">>;
+  readonly options: Required<Omit<AgentTrainerOptions, "actorCritic" | "curriculum">> & {
+    curriculum?: AgentCurriculum;
+  };
   #groups: AgentGroupHandle[];
   #starts: number[];
   #optimizer: Optimizer;
@@ -133,6 +188,7 @@ export class AgentTrainer {
   #endedSince: Uint8Array;
   #sinceUnroll = 0;
   #sendParams = false;
+  #curriculum: { length: number; grownAt: number; rng: Rng } | undefined;
   /** Emulator frames so far. */
   frames = 0;
   /** Updates so far. */
@@ -157,6 +213,11 @@ export class AgentTrainer {
       epsilon: options.adamEpsilon,
     });
     this.#endedSince = new Uint8Array(env.numEnvs);
+    const c = options.curriculum;
+    if (c) {
+      this.#curriculum = { length: c.start, grownAt: 0, rng: new Rng(options.seed + 104729) };
+      if (canSetEpisodeLimit(env)) env.setMaxEpisodeSteps(c.start);
+    }
   }
 
   /**
@@ -198,6 +259,10 @@ export class AgentTrainer {
       workers: options.workers ?? 1,
       trainCnn: options.trainCnn ?? false,
       cnnTaskScale: options.cnnTaskScale ?? 1,
+      feedback: options.feedback ?? "random",
+      cnnPath: options.cnnPath ?? "through-lsnn",
+      mask: options.mask ?? "none",
+      curriculum: options.curriculum,
     } as const;
     if (o.form !== "online" && o.form !== "unroll" && o.form !== "bptt") {
       throw new RangeError(
@@ -209,10 +274,48 @@ export class AgentTrainer {
         `Cannot train agent: trainCnn needs form "unroll" or "bptt" (the online form keeps no record of the CNN)`,
       );
     }
-    if (o.update !== "all-ended" && o.update !== "every-unroll") {
+    if (o.update !== "all-ended" && o.update !== "authors" && o.update !== "every-unroll") {
       throw new RangeError(
-        `Cannot train agent: update must be "all-ended" or "every-unroll", got ${o.update}`,
+        `Cannot train agent: update must be "all-ended", "authors" or "every-unroll", got ${o.update}`,
       );
+    }
+    if (o.update === "authors" && !canResetEpisodes(env)) {
+      throw new TypeError(
+        `Cannot train agent: update "authors" restarts every episode after an update, and ${env.name} cannot restart episodes`,
+      );
+    }
+    if (o.feedback !== "random" && o.feedback !== "symmetric") {
+      throw new RangeError(
+        `Cannot train agent: feedback must be "random" or "symmetric", got ${o.feedback}`,
+      );
+    }
+    if (o.mask !== "none" && o.form === "online") {
+      throw new RangeError(
+        `Cannot train agent: mask "${o.mask}" needs form "unroll" or "bptt" (the online form learns step by step)`,
+      );
+    }
+    const c = o.curriculum;
+    if (c !== undefined) {
+      const int = (name: string, v: unknown, min: number) => {
+        if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+          throw new RangeError(
+            `Cannot train agent: curriculum.${name} must be an integer >= ${min}, got ${v}`,
+          );
+        }
+      };
+      int("start", c.start, 1);
+      int("jitter", c.jitter, 0);
+      int("growEvery", c.growEvery, 1);
+      if (c.jitter >= c.start) {
+        throw new RangeError(
+          `Cannot train agent: curriculum.jitter must be below curriculum.start ${c.start}, got ${c.jitter}`,
+        );
+      }
+      if (!canSetEpisodeLimit(env)) {
+        throw new TypeError(
+          `Cannot train agent: the curriculum sets the maximum episode length, and ${env.name} cannot (build it with a maximum episode length)`,
+        );
+      }
     }
     const N = env.numEnvs;
     if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > N) {
@@ -235,6 +338,9 @@ export class AgentTrainer {
           form: o.form,
           trainCnn: o.trainCnn,
           cnnTaskScale: o.cnnTaskScale,
+          feedbackMode: o.feedback,
+          cnnPath: o.cnnPath,
+          mask: o.mask,
           unrollLength: o.unrollLength,
           precision: o.precision,
           seed: o.seed + 7919 * g,
@@ -260,10 +366,38 @@ export class AgentTrainer {
     const env = this.env, B = env.numEnvs, s0 = this.#starts;
     const size = this.spec.frameSize * this.spec.frameSize;
     if (this.#observations === undefined) this.#observations = await env.reset();
+    const authors = this.options.update === "authors";
     while (this.frames < frames) {
       const unrollDone = ++this.#sinceUnroll > this.options.unrollLength;
       if (unrollDone) this.#sinceUnroll = 1;
-      const due = this.options.update === "every-unroll"
+      let resetAll = false;
+      if (authors && unrollDone && this.#endedSince.every((e) => e === 1)) {
+        // the authors' update: every episode has ended; the gradient of the unroll just ended,
+        // one step, then every episode restarts
+        const prev = this.#previous;
+        const replies = await Promise.all(this.#groups.map((g, k) =>
+          g.act({
+            observations: new Float32Array(0),
+            previous: prev && {
+              rewards: prev.rewards.subarray(s0[k], s0[k + 1]),
+              ended: prev.ended.subarray(s0[k], s0[k + 1]),
+            },
+            unrollDone: true,
+            due: true,
+            finishOnly: true,
+          })
+        ));
+        await this.#update(replies.map((r) => r.batch!), hooks);
+        const all = new Uint8Array(B).fill(1);
+        if (!canResetEpisodes(env)) throw new TypeError(`Cannot restart ${env.name}'s episodes`);
+        this.#observations = (await env.resetEpisodes(all)).observations;
+        this.#previous = undefined;
+        resetAll = true;
+      }
+      if (unrollDone) this.#advanceCurriculum();
+      const due = authors
+        ? false
+        : this.options.update === "every-unroll"
         ? unrollDone
         : this.#endedSince.every((e) => e === 1);
       if (due) this.#sinceUnroll = 1;
@@ -278,8 +412,9 @@ export class AgentTrainer {
             ended: prev.ended.subarray(s0[k], s0[k + 1]),
           },
           params,
-          unrollDone,
+          unrollDone: unrollDone && !resetAll,
           due,
+          ...(resetAll ? { resetAll } : {}),
         })
       ));
       if (due) await this.#update(replies.map((r) => r.batch!), hooks);
@@ -290,12 +425,26 @@ export class AgentTrainer {
       const ended = new Uint8Array(B);
       for (let b = 0; b < B; b++) ended[b] = s.terminated[b] | s.truncated[b];
       this.#previous = { rewards: s.rewards, ended };
-      for (let b = 0; b < B; b++) if (ended[b]) this.#endedSince[b] = 1;
       for (const e of s.episodes) {
+        // the authors count an episode's first end after an update only (the later ones wait)
+        if (authors && this.#endedSince[e.env]) continue;
         hooks.onEpisode?.({ score: e.score, steps: e.steps, atFrame: this.frames });
       }
+      for (let b = 0; b < B; b++) if (ended[b]) this.#endedSince[b] = 1;
       this.#observations = s.observations;
       await hooks.onStep?.();
+    }
+  }
+
+  /** At the end of an unroll: the next shared episode limit, and L's growth when due. */
+  #advanceCurriculum(): void {
+    const c = this.#curriculum, o = this.options.curriculum;
+    if (!c || !o) return;
+    const limit = c.length + (o.jitter > 0 ? c.rng.int(2 * o.jitter) : 0) - o.jitter;
+    if (canSetEpisodeLimit(this.env)) this.env.setMaxEpisodeSteps(Math.max(1, limit));
+    if (this.frames > c.grownAt + o.growEvery) {
+      c.length = nextEpisodeLength(c.length);
+      c.grownAt = this.frames;
     }
   }
 
@@ -326,6 +475,7 @@ export class AgentTrainer {
       rate: steps ? rateSum / steps : 0,
       rateLoss,
       voltageLoss,
+      ...(this.#curriculum ? { maxEpisodeLength: this.#curriculum.length } : {}),
     });
   }
 
@@ -345,6 +495,8 @@ export class AgentTrainer {
       frames: this.frames,
       updates: this.updates,
     };
+    const c = this.#curriculum;
+    if (c) state.curriculum = { length: c.length, grownAt: c.grownAt, rng: c.rng.state() };
     if (this.#observations !== undefined && canSnapshot(this.env)) {
       const prev = this.#previous;
       state.run = {
@@ -381,6 +533,10 @@ export class AgentTrainer {
     await Promise.all(this.#groups.map((g, k) => g.restoreRng(rng[k])));
     this.frames = state.frames;
     this.updates = state.updates;
+    if (this.#curriculum && state.curriculum) {
+      const c = state.curriculum;
+      this.#curriculum = { length: c.length, grownAt: c.grownAt, rng: Rng.fromState(c.rng) };
+    }
     const run = state.run;
     if (!run) return false;
     const B = this.env.numEnvs, size = this.spec.frameSize * this.spec.frameSize;

@@ -51,12 +51,19 @@ export interface OnlineRewardEpropOptions {
   module?: EngineSource;
   /** All parallel episodes N when this learner holds a group of them (default batchSize). */
   totalEpisodes?: number;
+  /**
+   * Symmetric feedback: the learning signals take the heads' current weights (their LSNN rows
+   * of wPi and wV, read at every step from these parameters, which the caller keeps current)
+   * instead of the fixed random feedback. Default: the random feedback.
+   */
+  symmetricFrom?: { wPi: Float64Array; wV: Float64Array };
 }
 
 /** The online learner for B parallel episodes (the synapses' traces on a trace engine). */
 export class OnlineRewardEprop implements RewardLearner {
   readonly #spec: ResolvedAgentSpec;
-  readonly #fb: AgentFeedback;
+  readonly #fixedFb: AgentFeedback;
+  readonly #symmetricFrom: { wPi: Float64Array; wV: Float64Array } | undefined;
   readonly #ac: ActorCritic;
   readonly #B: number;
   readonly #traces: RewardTraceEngine;
@@ -85,9 +92,11 @@ export class OnlineRewardEprop implements RewardLearner {
     batchSize: number,
     traces: RewardTraceEngine,
     totalEpisodes: number,
+    symmetricFrom?: { wPi: Float64Array; wV: Float64Array },
   ) {
     this.#spec = spec;
-    this.#fb = feedback;
+    this.#fixedFb = feedback;
+    this.#symmetricFrom = symmetricFrom;
     this.#ac = ac;
     this.#traces = traces;
     this.#share = batchSize / totalEpisodes;
@@ -146,7 +155,23 @@ export class OnlineRewardEprop implements RewardLearner {
       discount: ac.discount,
       voltage: ac.voltageCost > 0,
     }, { precision: options.precision ?? "f32", module: options.module });
-    return new OnlineRewardEprop(spec, feedback, ac, batchSize, traces, total);
+    return new OnlineRewardEprop(
+      spec,
+      feedback,
+      ac,
+      batchSize,
+      traces,
+      total,
+      options.symmetricFrom,
+    );
+  }
+
+  /** The feedback of this step: the fixed random one, or the heads' current LSNN rows. */
+  get #fb(): AgentFeedback {
+    const p = this.#symmetricFrom;
+    if (!p) return this.#fixedFb;
+    const n = this.#spec.n;
+    return { bPi: p.wPi.subarray(0, n * this.#spec.numActions), bV: p.wV.subarray(0, n) };
   }
 
   observe(rec: AgentFrameRecord, actions: Int32Array): void {

@@ -52,7 +52,8 @@
  * @module
  */
 import type { AgentFrameRecord, AgentNetwork } from "./agent_network.ts";
-import type { AgentFeedback } from "../net/agent_params.ts";
+import { type AgentFeedback, convBiasName } from "../net/agent_params.ts";
+import { unpoolErrors } from "../net/head_pools.ts";
 import type { ResolvedAgentSpec } from "../net/agent_spec.ts";
 import {
   type ActorCritic,
@@ -85,6 +86,29 @@ export interface UnrollRewardOptions {
   cnnTaskScale?: number;
   /** All parallel episodes N when this learner holds a group of them (default batchSize). */
   totalEpisodes?: number;
+  /**
+   * How the heads' errors reach the LSNN's spikes in e-prop: "random" (default; the fixed random
+   * feedback B^pi, B^V) or "symmetric" (the heads' own current weights: autodiff through the
+   * heads with the stop-gradients of e-prop on z, the authors' agent).
+   */
+  feedback?: "random" | "symmetric";
+  /**
+   * With `trainCnn`, which errors reach the CNN: "through-lsnn" (default; the LSNN's error back
+   * through w_in into the last layer and down through every layer, and the pooled features'
+   * errors) or "pooled" (the authors' agent: a stop-gradient on every CNN layer's spikes where
+   * they feed the next layer and the LSNN; each layer learns from its own pooled features' error
+   * in the heads, the task part `cnnTaskScale` (pg + value, without the entropy term), and from
+   * the CNN voltage term).
+   */
+  cnnPath?: "through-lsnn" | "pooled";
+  /**
+   * Which agent steps count in the actor-critic losses (the regularizers always count every
+   * step): "none" (default; every step), "authors" (an episode that ended since the last update
+   * waits: its later steps count nothing until take(); in the unroll where it ends, the authors'
+   * finished_mask 1 - cumsum(shifted done), which also drops the episode's last two steps) or
+   * "episode" (as "authors", but the steps up to and including the episode's end count).
+   */
+  mask?: "none" | "authors" | "episode";
 }
 
 /** The unroll learner for B parallel episodes. */
@@ -103,6 +127,14 @@ export class UnrollRewardEprop implements RewardLearner {
   readonly #net: AgentNetwork | undefined;
   /** The share B/N of the parallel episodes. */
   readonly #share: number;
+  /** "random" or "symmetric" feedback. */
+  readonly feedback: "random" | "symmetric";
+  /** "through-lsnn" or "pooled". */
+  readonly cnnPath: "through-lsnn" | "pooled";
+  /** "none", "authors" or "episode". */
+  readonly mask: "none" | "authors" | "episode";
+  /** Episodes that ended since the last take() (they wait, masked, with `mask`). */
+  #waiting: Uint8Array;
   #steps: UnrollStep[] = [];
   #g: Record<string, Float64Array>;
   #agentSteps = 0;
@@ -159,6 +191,22 @@ export class UnrollRewardEprop implements RewardLearner {
       );
     }
     this.#share = batchSize / total;
+    const choice = <T extends string>(
+      field: string,
+      value: T | undefined,
+      fallback: T,
+      all: T[],
+    ) => {
+      const v = value ?? fallback;
+      if (!all.includes(v)) {
+        throw new RangeError(`${what}: ${field} must be one of ${all.join(", ")}, got ${v}`);
+      }
+      return v;
+    };
+    this.feedback = choice("feedback", options.feedback, "random", ["random", "symmetric"]);
+    this.cnnPath = choice("cnnPath", options.cnnPath, "through-lsnn", ["through-lsnn", "pooled"]);
+    this.mask = choice("mask", options.mask, "none", ["none", "authors", "episode"]);
+    this.#waiting = new Uint8Array(batchSize);
     this.#net = options.network;
     this.#spec = spec;
     this.#fb = feedback;
@@ -171,9 +219,43 @@ export class UnrollRewardEprop implements RewardLearner {
   #zero(): Record<string, Float64Array> {
     const g = zeroAgentGradients(this.#spec);
     if (this.trainCnn) {
-      this.#spec.conv.layers.forEach((l, i) => g[`conv${i}`] = new Float64Array(l.weights));
+      this.#spec.conv.layers.forEach((l, i) => {
+        g[`conv${i}`] = new Float64Array(l.weights);
+        if (l.bias) g[convBiasName(i)] = new Float64Array(l.channels);
+      });
     }
     return g;
+  }
+
+  /**
+   * Which steps of the unroll count in the actor-critic losses, per agent step and episode
+   * [K][B] (see {@linkcode UnrollRewardOptions.mask}); all ones with mask "none".
+   */
+  #stepMask(steps: UnrollStep[]): Float64Array {
+    const B = this.#B, K = steps.length, mask = new Float64Array(K * B).fill(1);
+    if (this.mask === "none") return mask;
+    for (let b = 0; b < B; b++) {
+      if (this.#waiting[b]) {
+        for (let k = 0; k < K; k++) mask[k * B + b] = 0;
+        continue;
+      }
+      if (this.mask === "authors") {
+        // finished_mask = 1 - cumsum(shifted done): done[k + 1] counts at step k (the last
+        // step's shifted done is 0, and the first step's own done never counts)
+        let ended = 0;
+        for (let k = 0; k < K; k++) {
+          if (k + 1 < K && steps[k + 1].ended![b]) ended++;
+          mask[k * B + b] = Math.max(0, 1 - ended);
+        }
+      } else {
+        let over = false;
+        for (let k = 0; k < K; k++) {
+          if (over) mask[k * B + b] = 0;
+          if (steps[k].ended![b]) over = true;
+        }
+      }
+    }
+    return mask;
   }
 
   observe(rec: AgentFrameRecord, actions: Int32Array): void {
@@ -204,21 +286,29 @@ export class UnrollRewardEprop implements RewardLearner {
     const S = spec.stepsPerFrame, K = steps.length, T = K * S, ac = this.#ac;
     // returns and errors at the heads per agent step
     const dLogits = new Float64Array(K * B * A), dValue = new Float64Array(K * B);
-    const dH = new Float64Array(A);
+    // the CNN's own loss on the pooled path: pg + value, without the entropy term
+    const pooled = this.trainCnn && this.cnnPath === "pooled";
+    const dLogitsTask = pooled ? new Float64Array(K * B * A) : dLogits;
+    const dH = new Float64Array(A), mask = this.#stepMask(steps);
     for (let b = 0; b < B; b++) {
       let R = bootstrap ? bootstrap[b] : 0;
       for (let k = K - 1; k >= 0; k--) {
-        const st = steps[k];
+        const st = steps[k], w = mask[k * B + b];
         if (st.ended![b]) R = 0;
         R = st.rewards![b] + ac.discount * R;
         const adv = R - st.rec.value[b];
         const pi = st.rec.pi.subarray(b * A, (b + 1) * A);
         entropyError(pi, ac.entropyCost, dH);
         for (let m = 0; m < A; m++) {
-          dLogits[(k * B + b) * A + m] = (pi[m] - (m === st.actions[b] ? 1 : 0)) * adv + dH[m];
+          const pg = (pi[m] - (m === st.actions[b] ? 1 : 0)) * adv;
+          dLogits[(k * B + b) * A + m] = w * (pg + dH[m]);
+          if (pooled) dLogitsTask[(k * B + b) * A + m] = w * pg;
         }
-        dValue[k * B + b] = -ac.valueCost * adv;
+        dValue[k * B + b] = -w * ac.valueCost * adv;
       }
+    }
+    for (let b = 0; b < B; b++) {
+      for (let k = 0; k < K; k++) if (steps[k].ended![b]) this.#waiting[b] = 1;
     }
     // heads (exact)
     const g = this.#g;
@@ -262,11 +352,15 @@ export class UnrollRewardEprop implements RewardLearner {
     for (let j = 0; j < n; j++) g.wRec[j * n + j] = 0;
     if (this.trainCnn) {
       const scale = this.#cnnTaskScale;
-      const Dc = scale === 1 ? D : this.#reverse(errors, scale, {
-        wIn: new Float64Array(g.wIn.length),
-        wRec: new Float64Array(g.wRec.length),
-      });
-      this.#cnn(steps, this.#net!.lsnn.inputSignal(Dc, T * B), dLogits, dValue, scale);
+      if (pooled) {
+        this.#cnn(steps, undefined, dLogitsTask, dValue, scale);
+      } else {
+        const Dc = scale === 1 ? D : this.#reverse(errors, scale, {
+          wIn: new Float64Array(g.wIn.length),
+          wRec: new Float64Array(g.wRec.length),
+        });
+        this.#cnn(steps, this.#net!.lsnn.inputSignal(Dc, T * B), dLogits, dValue, scale);
+      }
     }
     this.#agentSteps += K * B;
     this.#steps = [];
@@ -300,7 +394,7 @@ export class UnrollRewardEprop implements RewardLearner {
     const kappa = spec.kappa, c = 1 - kappa;
     const bptt = this.method === "bptt";
     const p = this.#net!.params;
-    const fb: AgentFeedback = bptt
+    const fb: AgentFeedback = bptt || this.feedback === "symmetric"
       ? { bPi: p.wPi.subarray(0, n * A), bV: p.wV.subarray(0, n) }
       : this.#fb;
     const G = new Float64Array(T * B * n), cut = new Uint8Array(T * B);
@@ -345,19 +439,23 @@ export class UnrollRewardEprop implements RewardLearner {
     return lsnn.reverse(span, { dEdz: G, dEdv: e.cv, dEda: e.ca, cut }, method, into).D;
   }
 
-  /** The CNN's filters' gradient, episode by episode and segment by segment (cut at resets). */
+  /**
+   * The CNN's filters' and biases' gradient, episode by episode and segment by segment (cut at
+   * resets). `dxAll` (the LSNN's error at its inputs [T][B][nIn]) reaches the last layer on the
+   * "through-lsnn" path; undefined on the "pooled" path, where each layer learns from its pooled
+   * features only and nothing passes between layers.
+   */
   #cnn(
     steps: UnrollStep[],
-    dxAll: Float64Array,
+    dxAll: Float64Array | undefined,
     dLogits: Float64Array,
     dValue: Float64Array,
     scale: number,
   ): void {
     const spec = this.#spec, B = this.#B, n = spec.n, S = spec.stepsPerFrame, A = spec.numActions;
     const net = this.#net!, p = net.params, nIn = spec.nIn, K = steps.length;
-    const layers = spec.conv.layers, last = layers.length - 1, l0 = layers[0];
-    const pool = spec.pool, pw = Math.floor(l0.width / pool), ph = Math.floor(l0.height / pool);
-    const nP = spec.nPooled, kappa = spec.kappa, c = 1 - kappa, poolScale = 1 / (pool * pool);
+    const layers = spec.conv.layers, last = layers.length - 1;
+    const nP = spec.nPooled, kappa = spec.kappa, c = 1 - kappa;
     const size = spec.frameSize * spec.frameSize, g = this.#g;
     // the episodes' segments: from the unroll's start or an episode's start to its end
     const segments: { b: number; k0: number; F: number }[] = [];
@@ -404,40 +502,38 @@ export class UnrollRewardEprop implements RewardLearner {
     }
     for (const seg of segments) {
       const { b, k0, F } = seg, Tseg = F * S;
-      // dE/dx over the segment: the LSNN's dE/dv sent back through w_in (by its engine)
-      const dx = new Float64Array(Tseg * nIn);
-      for (let t = 0; t < Tseg; t++) {
-        const at = ((k0 * S + t) * B + b) * nIn;
-        dx.set(dxAll.subarray(at, at + nIn), t * nIn);
+      const dEdz: (Float64Array | undefined)[] = layers.map(() => undefined);
+      if (dxAll) {
+        // dE/dx over the segment: the LSNN's dE/dv sent back through w_in (by its engine)
+        const dx = new Float64Array(Tseg * nIn);
+        for (let t = 0; t < Tseg; t++) {
+          const at = ((k0 * S + t) * B + b) * nIn;
+          dx.set(dxAll.subarray(at, at + nIn), t * nIn);
+        }
+        dEdz[last] = dx;
       }
       // the pooled features: the heads' own weights, back through the readout filter
-      const dz0 = new Float64Array(Tseg * l0.units), Gp = new Float64Array(nP);
+      const Gp = new Float64Array(nP), d = new Float64Array(nP);
+      for (const pool of spec.headPools) {
+        dEdz[pool.layer] ??= new Float64Array(Tseg * layers[pool.layer].units);
+      }
       for (let t = Tseg - 1; t >= 0; t--) {
         const kk = k0 + Math.floor(t / S), lastOfFrame = t % S === S - 1;
-        for (let q = 0; q < nP; q++) {
-          let d = 0;
-          if (lastOfFrame) {
-            const o = (kk * B + b) * A;
-            for (let m = 0; m < A; m++) d += p.wPi[(n + q) * A + m] * dLogits[o + m];
-            d += p.wV[n + q] * dValue[kk * B + b];
+        d.fill(0);
+        if (lastOfFrame) {
+          const o = (kk * B + b) * A, dv = dValue[kk * B + b];
+          for (let q = 0; q < nP; q++) {
+            let e = p.wV[n + q] * dv;
+            for (let m = 0; m < A; m++) e += p.wPi[(n + q) * A + m] * dLogits[o + m];
+            d[q] = e;
           }
-          Gp[q] = c * d + kappa * Gp[q];
         }
-        const o = t * l0.units;
-        for (let y = 0; y < ph * pool; y++) {
-          for (let x = 0; x < pw * pool; x++) {
-            const cell = (Math.floor(y / pool) * pw + Math.floor(x / pool)) * l0.channels;
-            const u = o + (y * l0.width + x) * l0.channels;
-            for (let ch = 0; ch < l0.channels; ch++) {
-              dz0[u + ch] = scale * poolScale * Gp[cell + ch];
-            }
-          }
+        for (let q = 0; q < nP; q++) Gp[q] = c * d[q] + kappa * Gp[q];
+        for (const pool of spec.headPools) {
+          unpoolErrors(pool, Gp, 0, dEdz[pool.layer]!, t * layers[pool.layer].units, scale);
         }
       }
       const { frames, state } = input(seg);
-      const dEdz: (Float64Array | undefined)[] = layers.map(() => undefined);
-      dEdz[last] = dx;
-      dEdz[0] = last === 0 ? add(dx, dz0) : dz0;
       const f = (2 * cv) / (T * B);
       const dEdv = cv > 0
         ? (potentials: ArrayLike<number>[]) =>
@@ -450,9 +546,16 @@ export class UnrollRewardEprop implements RewardLearner {
             return out;
           })
         : undefined;
-      const grads = net.cnnGradients(frames, F, state, dEdz, dEdv);
-      grads.forEach((gl, l) => {
+      const grads = net.cnnGradients(frames, F, state, dEdz, dEdv, {
+        propagate: dxAll ? "all" : "none",
+      });
+      grads.weights.forEach((gl, l) => {
         const acc = g[`conv${l}`];
+        for (let q = 0; q < gl.length; q++) acc[q] += gl[q];
+      });
+      grads.b?.forEach((gl, l) => {
+        if (!gl) return;
+        const acc = g[convBiasName(l)];
         for (let q = 0; q < gl.length; q++) acc[q] += gl[q];
       });
     }
@@ -522,12 +625,6 @@ export class UnrollRewardEprop implements RewardLearner {
     this.#count = 0;
     return out;
   }
-}
-
-function add(a: Float64Array, b: Float64Array): Float64Array {
-  const out = a.slice();
-  for (let i = 0; i < b.length; i++) out[i] += b[i];
-  return out;
 }
 
 /** The complete state of an {@linkcode UnrollRewardEprop} (plain data with typed arrays). */

@@ -24,6 +24,11 @@ export interface ResumeFlagsInput {
   recorded: readonly string[];
   /** Where the run stands (for the history record). */
   iteration: number;
+  /**
+   * For flags newer than some checkpoints: the value that a checkpoint without the flag ran
+   * with (the behaviour before the flag existed), used instead of today's default.
+   */
+  absentMeans?: FlagValues;
 }
 
 /**
@@ -39,7 +44,7 @@ export function resumeFlags(input: ResumeFlagsInput): {
 } {
   const { saved, values: now, given } = input;
   const mutable = new Set([...input.mutable, "resume", "out", "debug"]);
-  const values: FlagValues = { ...now, ...saved };
+  const values: FlagValues = { ...now, ...(input.absentMeans ?? {}), ...saved };
   const changed: Record<string, [unknown, unknown]> = {};
   for (const name of given) {
     if (mutable.has(name)) {
@@ -49,12 +54,15 @@ export function resumeFlags(input: ResumeFlagsInput): {
       values[name] = now[name];
       continue;
     }
-    if (name in saved && saved[name] !== now[name]) {
+    const ran = name in saved ? saved[name] : input.absentMeans?.[name];
+    if (ran !== undefined && ran !== now[name]) {
       const may = input.mutable.filter((m) => !["resume", "out", "debug"].includes(m));
       throw new InputError(
-        `--${name} ${now[name]} contradicts the checkpoint, which was run with --${name} ${
-          saved[name]
-        } (on resume only ${may.map((m) => `--${m}`).join(", ")} may change)`,
+        `--${name} ${
+          now[name]
+        } contradicts the checkpoint, which was run with --${name} ${ran} (on resume only ${
+          may.map((m) => `--${m}`).join(", ")
+        } may change)`,
       );
     }
   }

@@ -34,6 +34,31 @@ export function canResetEpisodes(env: VectorEnv): env is ResettableVectorEnv {
 }
 
 /**
+ * An environment whose maximum episode length can change while it runs: one limit shared by
+ * every episode (the authors' curriculum redraws it every unroll). The ALE bridge and the
+ * preprocessing wrapper implement it.
+ */
+export interface LimitedVectorEnv extends VectorEnv {
+  /**
+   * Sets every episode's limit, running ones included, to `steps` agent steps (an episode
+   * already at or past it ends with its next step, as a cut), and the limit of every later
+   * episode; the per-episode jitter of the construction is replaced.
+   * @param steps Agent steps, an integer >= 1.
+   * @throws {RangeError} For another value, naming it.
+   */
+  setMaxEpisodeSteps(steps: number): void;
+}
+
+/**
+ * Whether an environment implements {@linkcode LimitedVectorEnv.setMaxEpisodeSteps}.
+ * @param env The environment.
+ * @returns True if its episode limit can be set while it runs.
+ */
+export function canSetEpisodeLimit(env: VectorEnv): env is LimitedVectorEnv {
+  return typeof (env as Partial<LimitedVectorEnv>).setMaxEpisodeSteps === "function";
+}
+
+/**
  * Checks a maximum episode length and its jitter.
  * @param what The caller, for the message ("Cannot preprocess pong").
  * @param maxEpisodeSteps Agent steps, 0 for no limit.
@@ -68,6 +93,10 @@ export interface EpisodeClockState {
   limit: Int32Array;
   /** The limits' generator. */
   rng: RngState;
+  /** The maximum and jitter new episodes draw from (absent in older snapshots: the built ones). */
+  max?: number;
+  /** See max. */
+  jitter?: number;
 }
 
 /** Running statistics and length limits of N parallel episodes. */
@@ -129,7 +158,26 @@ export class EpisodeClock {
       frames: this.frames.slice(),
       limit: this.limit.slice(),
       rng: this.#rng.state(),
+      max: this.#max,
+      jitter: this.#jitter,
     };
+  }
+
+  /**
+   * Sets one limit for every episode, running ones included, and for every later one (no
+   * jitter): see {@linkcode LimitedVectorEnv.setMaxEpisodeSteps}.
+   * @param steps Agent steps, an integer >= 1.
+   * @throws {RangeError} For another value.
+   */
+  setMaxEpisodeSteps(steps: number): void {
+    if (!Number.isInteger(steps) || steps < 1 || steps > 1e9) {
+      throw new RangeError(
+        `Cannot set the maximum episode length: steps must be an integer in [1, 1e9], got ${steps}`,
+      );
+    }
+    this.#max = steps;
+    this.#jitter = 0;
+    this.limit.fill(steps);
   }
 
   /**
@@ -149,6 +197,8 @@ export class EpisodeClock {
       this[key].set(s[key]);
     }
     this.#rng = Rng.fromState(s.rng);
+    if (s.max !== undefined) this.#max = s.max;
+    if (s.jitter !== undefined) this.#jitter = s.jitter;
   }
 
   /**

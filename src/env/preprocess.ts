@@ -359,6 +359,23 @@ class Preprocessed implements PreprocessedEnv {
     return { observations: out, rewards, rawRewards, terminated, truncated, lives, episodes };
   }
 
+  /**
+   * Sets one maximum episode length for every episode, running ones included (see
+   * LimitedVectorEnv in ./episodes.ts).
+   * @param steps Agent steps, an integer >= 1.
+   * @throws {RangeError} For another value; {TypeError} when the raw environment cannot restart
+   *   single episodes.
+   */
+  setMaxEpisodeSteps(steps: number): void {
+    this.#check("set the episode length of");
+    if (!canResetEpisodes(this.#raw)) {
+      throw new TypeError(
+        `Cannot set the episode length of ${this.name}: the raw environment cannot restart single episodes`,
+      );
+    }
+    this.#clock.setMaxEpisodeSteps(steps);
+  }
+
   async resetEpisodes(
     mask: Uint8Array,
   ): Promise<{ observations: Float32Array; lives: Int32Array }> {

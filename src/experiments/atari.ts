@@ -21,6 +21,8 @@ import { onInterrupt } from "../cli/interrupt.ts";
 import { createAleEnv } from "../env/ale/ale_env.ts";
 import { createCatch } from "../env/games/catch.ts";
 import { createPong } from "../env/games/pong.ts";
+import { AUTHORS_PONG_ACTIONS, authorsActions } from "../env/action_sets.ts";
+import type { HeadPoolSpec } from "../net/head_pools.ts";
 import { preprocess } from "../env/preprocess.ts";
 import type { VectorEnv } from "../env/vector_env.ts";
 import { resolveAgentSpec, type ResolvedAgentSpec } from "../net/agent_spec.ts";
@@ -58,17 +60,79 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
     "episodes-parallel": { type: "int", default: 32, min: 1, max: 4096, help: "parallel episodes" },
     form: {
       type: "string",
-      default: "online",
+      default: "unroll",
       choices: ["online", "unroll", "bptt"],
       help:
-        "reward-based e-prop online (TD errors x traces) or over unrolls (the authors' form), or BPTT over unrolls (the comparison)",
+        "reward-based e-prop over 100-step unrolls (the authors'), online (TD errors x traces), or BPTT over unrolls (the comparison)",
+    },
+    feedback: {
+      type: "string",
+      default: "symmetric",
+      choices: ["symmetric", "random"],
+      help:
+        "how the heads' errors reach the LSNN: the heads' own current weights (the authors': autodiff with stop-gradients on z) or fixed random feedback N(0,1)",
+    },
+    "head-pools": {
+      type: "string",
+      default: "0:8/4,1:4/2",
+      help:
+        "the CNN layers' pooled spikes the heads read, layer:kernel/stride (0 = conv1); the authors': conv1 8x8/4 and conv2 4x4/2",
+    },
+    "head-init": {
+      type: "string",
+      default: "truncated-normal",
+      choices: ["truncated-normal", "zero"],
+      help:
+        "the heads' initial weights: Sonnet's truncated normal, sd 1/sqrt(features) (the authors') or zero (a uniform initial policy)",
+    },
+    "cnn-bias": {
+      type: "boolean",
+      default: true,
+      help: "a bias per CNN filter (the authors' Sonnet Conv2D)",
     },
     "train-cnn": {
       type: "boolean",
-      default: false,
+      default: true,
       appliesWhen: { form: ["unroll", "bptt"] },
       help:
-        "also train the CNN's filters (forms unroll and bptt; default: fixed at their initial values)",
+        "train the CNN (the authors'; forms unroll and bptt: the online form keeps the CNN fixed)",
+    },
+    "cnn-path": {
+      type: "string",
+      default: "pooled",
+      choices: ["pooled", "through-lsnn"],
+      appliesWhen: { "train-cnn": [true] },
+      help:
+        "the errors that reach the CNN: each layer's pooled features only, with stop-gradients between layers and into the LSNN (the authors') or the LSNN's error through w_in and down the layers",
+    },
+    actions: {
+      type: "string",
+      default: "authors",
+      choices: ["authors", "minimal"],
+      help:
+        "the action set: the authors' (Pong NOOP, RIGHT, LEFT; other ALE games the first 10 ALE actions) or the game's minimal set",
+    },
+    "sticky-actions": {
+      type: "number",
+      default: 0.25,
+      min: 0,
+      max: 1,
+      help:
+        "probability that the emulator repeats the previous action instead (ALE's repeat_action_probability; the authors' ALE default 0.25)",
+    },
+    "max-pool": {
+      type: "boolean",
+      default: false,
+      help:
+        "observe the max of the last two frames of the action repeat (default: the screen after the last repeat, the authors')",
+    },
+    mask: {
+      type: "string",
+      default: "authors",
+      choices: ["authors", "episode", "none"],
+      appliesWhen: { form: ["unroll", "bptt"] },
+      help:
+        "which steps count in the actor-critic loss: an ended episode waits, masked, until the update (authors: their finished_mask, which also drops each episode's last two steps; episode: up to and including its end) or every step (none)",
     },
     "cnn-voltage-cost": {
       type: "number",
@@ -79,17 +143,18 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
     },
     "cnn-task-scale": {
       type: "number",
-      default: 1,
+      default: 1e-8,
       min: 0,
       appliesWhen: { "train-cnn": [true] },
       help:
-        "with --train-cnn: factor on the actor-critic gradient reaching the CNN (the seed: 1e-8)",
+        "with --train-cnn: factor on the actor-critic gradient reaching the CNN (the authors': 1 / reg_factor_cnn = 1e-8)",
     },
     update: {
       type: "string",
-      default: "all-ended",
-      choices: ["all-ended", "every-unroll"],
-      help: "one update when every parallel episode has ended (the paper) or every unroll",
+      default: "authors",
+      choices: ["authors", "all-ended", "every-unroll"],
+      help:
+        "authors: at the end of an unroll, once every episode has ended, one update, then every episode restarts; all-ended: one update as soon as every episode has ended; every-unroll",
     },
     "unroll-length": {
       type: "int",
@@ -130,18 +195,35 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       help:
         "voltage regularization c_v x sum (max(0, v - A)^2 + max(0, -v - A)^2), mean over episodes",
     },
+    curriculum: {
+      type: "string",
+      default: "cubic",
+      choices: ["cubic", "fixed"],
+      help:
+        "cubic (the authors'): episodes are cut at L +- jitter agent steps, one value for all, redrawn every unroll, L <- (L^(1/3) + 1)^3 every --grow-every frames; fixed: each episode's cut drawn in [max - jitter, max]",
+    },
     "max-episode-steps": {
       type: "int",
-      default: 0,
+      default: 200,
       min: 0,
       max: 1e9,
-      help: "curriculum: cut episodes after this many agent steps (0: no cut)",
+      help:
+        "cut episodes after this many agent steps (the cubic curriculum's start L, the authors' 200; 0 with --curriculum fixed: no cut)",
     },
     jitter: {
       type: "int",
-      default: 0,
+      default: 25,
       min: 0,
-      help: "with --max-episode-steps: each cut drawn in [max - jitter, max] (at most the max)",
+      help:
+        "cubic: the cut drawn in [L - jitter, L + jitter) (the authors' 25); fixed: each cut in [max - jitter, max]",
+    },
+    "grow-every": {
+      type: "number",
+      default: 7e7,
+      min: 1,
+      max: 1e15,
+      appliesWhen: { curriculum: ["cubic"] },
+      help: "cubic curriculum: frames between increases of L (the authors' 7e7)",
     },
     size: {
       type: "int",
@@ -154,10 +236,11 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
     "n-alif": { type: "int", default: 160, min: 0, max: 100_000, help: "ALIF neurons of the LSNN" },
     pool: {
       type: "int",
-      default: 4,
-      min: 1,
+      default: 0,
+      min: 0,
       max: 38,
-      help: "pooling of conv1 spikes read by the heads (at most conv1's side, (size - 8) / 4 + 1)",
+      help:
+        "the earlier agent's heads: conv1 spikes pooled in non-overlapping pool x pool windows instead of --head-pools (0: --head-pools)",
     },
     workers: {
       type: "int",
@@ -223,6 +306,24 @@ export const ATARI_MUTABLE = [
   "checkpoint-every",
   "record-steps",
 ];
+
+/**
+ * What a checkpoint written before a flag existed ran with (the earlier agent's behaviour), so
+ * that it resumes as it ran instead of with today's default.
+ */
+const ATARI_ABSENT: FlagValues = {
+  feedback: "random",
+  "head-pools": "0:8/4,1:4/2",
+  "head-init": "zero",
+  "cnn-bias": false,
+  "cnn-path": "through-lsnn",
+  actions: "minimal",
+  "sticky-actions": 0,
+  "max-pool": true,
+  mask: "none",
+  curriculum: "fixed",
+  "grow-every": 7e7,
+};
 
 /** Of those, the ones that change the computation: each change is listed under `resumes`. */
 const ATARI_RECORDED = ["learning-rate", "frames"];
@@ -299,11 +400,28 @@ export function checkEnvName(name: string): void {
 export function checkAtariFlags(v: FlagValues): void {
   checkEnvName(v.env as string);
   const max = v["max-episode-steps"] as number, jitter = v.jitter as number;
-  if (jitter > 0 && max === 0) {
-    throw new FlagError(`--jitter applies only with --max-episode-steps > 0; leave it out`);
+  if (v.curriculum === "cubic") {
+    if (max < 1) {
+      throw new FlagError(
+        `--curriculum cubic needs --max-episode-steps >= 1 (its start L), got ${max}; for no cut: --curriculum fixed --max-episode-steps 0 --jitter 0`,
+      );
+    }
+    if (jitter >= max) {
+      throw new FlagError(`--jitter ${jitter} must be below --max-episode-steps ${max} (L)`);
+    }
+  } else {
+    if (jitter > 0 && max === 0) {
+      throw new FlagError(
+        `--jitter ${jitter} applies only with --max-episode-steps > 0; pass --jitter 0 with no cut`,
+      );
+    }
+    if (jitter >= max && jitter > 0) {
+      throw new FlagError(`--jitter ${jitter} must be below --max-episode-steps ${max}`);
+    }
   }
-  if (jitter > max) {
-    throw new FlagError(`--jitter ${jitter} must be at most --max-episode-steps ${max}`);
+  parseHeadPools(v["head-pools"] as string);
+  if ((v.pool as number) > 0 && v["head-pools"] !== "0:8/4,1:4/2") {
+    throw new FlagError(`give --pool or --head-pools, not both (--pool ${v.pool} replaces them)`);
   }
   const N = v["episodes-parallel"] as number, workers = v.workers as number;
   if (workers > N) {
@@ -315,28 +433,51 @@ export function checkAtariFlags(v: FlagValues): void {
     throw new FlagError(`--n-lif + --n-alif must be at least 1, got 0`);
   }
   const side = Math.floor(((v.size as number) - 8) / 4) + 1;
-  if ((v.pool as number) > side) {
+  if ((v.pool as number) > 0 && (v.pool as number) > side) {
     throw new FlagError(
       `--pool ${v.pool} must be at most the first CNN layer's side ${side} (with --size ${v.size})`,
     );
   }
 }
 
+/**
+ * Parses --head-pools: comma-separated layer:kernel/stride.
+ * @param text The value.
+ * @returns The pools.
+ * @throws {FlagError} Naming the flag and the expected form.
+ */
+export function parseHeadPools(text: string): HeadPoolSpec[] {
+  const parts = text.split(",").map((p) => p.trim());
+  return parts.map((p) => {
+    const m = /^(\d+):(\d+)\/(\d+)$/.exec(p);
+    if (!m) {
+      throw new FlagError(
+        `--head-pools must be a comma-separated list of layer:kernel/stride (e.g. 0:8/4,1:4/2), got "${text}"`,
+      );
+    }
+    return { layer: Number(m[1]), kernel: Number(m[2]), stride: Number(m[3]) };
+  });
+}
+
 /** The agent's shape from the flags (no allocation). */
 function agentSpecOf(v: FlagValues, numActions: number): ResolvedAgentSpec {
+  const pool = v.pool as number;
   try {
     return resolveAgentSpec({
       frameSize: v.size as number,
       numActions,
       nLif: v["n-lif"] as number,
       nAlif: v["n-alif"] as number,
-      pool: v.pool as number,
+      convBias: v["cnn-bias"] as boolean,
+      ...(pool > 0 ? { pool } : { headPools: parseHeadPools(v["head-pools"] as string) }),
     });
   } catch (e) {
     throw new FlagError(
-      `--size ${v.size}, --pool ${v.pool}, --n-lif ${v["n-lif"]}, --n-alif ${
-        v["n-alif"]
-      } do not make an agent: ${(e as Error).message}`,
+      `--size ${v.size}, ${
+        pool > 0 ? `--pool ${pool}` : `--head-pools ${v["head-pools"]}`
+      }, --n-lif ${v["n-lif"]}, --n-alif ${v["n-alif"]} do not make an agent: ${
+        (e as Error).message.replace(/^Cannot build agent: /, "")
+      }`,
     );
   }
 }
@@ -377,14 +518,34 @@ export function estimateAtariBytes(v: FlagValues): number {
   return bytes;
 }
 
+/** The environment's options from the flags: size, cut, action set, sticky actions, pooling. */
+function envOptionsOf(v: FlagValues) {
+  const cubic = v.curriculum === "cubic", name = v.env as string;
+  const actions = v.actions !== "authors"
+    ? undefined
+    : name === "pong"
+    ? AUTHORS_PONG_ACTIONS
+    : name.startsWith("ale:")
+    ? authorsActions(name)
+    : undefined;
+  return {
+    size: v.size as number,
+    // the cubic curriculum: one shared cut, set by the trainer every unroll (no per-episode jitter)
+    max: v["max-episode-steps"] as number,
+    jitter: cubic ? 0 : v.jitter as number,
+    ...(actions ? { actions } : {}),
+    stickyActions: v["sticky-actions"] as number,
+    maxPool: v["max-pool"] as boolean,
+  };
+}
+
 async function makeEnv(
   name: string,
   N: number,
   seed: number,
-  size: number,
-  max: number,
-  jitter: number,
+  o: ReturnType<typeof envOptionsOf>,
 ): Promise<VectorEnv> {
+  const { size, max, jitter } = o;
   if (name.startsWith("ale:")) {
     try {
       return await createAleEnv({
@@ -394,6 +555,9 @@ async function makeEnv(
         size,
         maxEpisodeSteps: max,
         jitter,
+        stickyActions: o.stickyActions,
+        maxPool: o.maxPool,
+        ...(o.actions ? { actions: o.actions } : {}),
       });
     } catch (e) {
       // an unknown ROM id (with close names), ale-py missing (how to install it), a bridge
@@ -402,9 +566,14 @@ async function makeEnv(
       throw new InputError(`--env ${name}: ${message.replace(/^Cannot create ale:[^:]*: /, "")}`);
     }
   }
-  const opts = { numEnvs: N, seed };
+  const opts = {
+    numEnvs: N,
+    seed,
+    stickyActions: o.stickyActions,
+    ...(o.actions ? { actions: o.actions } : {}),
+  };
   const raw = name === "pong" ? createPong(opts) : createCatch(opts);
-  return preprocess(raw, { size, maxEpisodeSteps: max, jitter, seed });
+  return preprocess(raw, { size, maxEpisodeSteps: max, jitter, seed, maxPool: o.maxPool });
 }
 
 /** What a resumable run folder holds. */
@@ -471,6 +640,7 @@ async function readResumePoint(
     mutable: ATARI_MUTABLE,
     recorded: ATARI_RECORDED,
     iteration: state.frames,
+    absentMeans: ATARI_ABSENT,
   });
   const v: FlagValues = { ...resumed.values, out, resume: true };
   try {
@@ -529,14 +699,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         })`,
       });
       const closer: { trainer?: AgentTrainer } = {};
-      const env = await makeEnv(
-        v.env as string,
-        N,
-        seed,
-        v.size as number,
-        v["max-episode-steps"] as number,
-        v.jitter as number,
-      );
+      const env = await makeEnv(v.env as string, N, seed, envOptionsOf(v));
       let removeInterrupt = () => {};
       try {
         await createRunDir(out);
@@ -547,17 +710,30 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
           initAgentParams(spec, seed, {
             inputGain: v["input-gain"] as number,
             zeroMeanFilters: v["zero-mean-filters"] as boolean,
+            headInit: v["head-init"] as "zero",
           }),
           initAgentFeedback(spec, seed + 1),
           {
             form: v.form as "online",
             update: v.update as "all-ended",
+            feedback: v.feedback as "random",
+            cnnPath: v["cnn-path"] as "pooled",
+            mask: v.form === "online" ? "none" : v.mask as "authors",
+            ...(v.curriculum === "cubic"
+              ? {
+                curriculum: {
+                  start: v["max-episode-steps"] as number,
+                  jitter: v.jitter as number,
+                  growEvery: v["grow-every"] as number,
+                },
+              }
+              : {}),
             unrollLength: v["unroll-length"] as number,
             learningRate: v["learning-rate"] as number,
             adamEpsilon: v["adam-epsilon"] as number,
             seed: seed + 2,
             workers: v.workers as number,
-            trainCnn: v["train-cnn"] as boolean,
+            trainCnn: v.form !== "online" && (v["train-cnn"] as boolean),
             cnnTaskScale: v["cnn-task-scale"] as number,
             actorCritic: {
               discount: v.discount as number,
@@ -680,14 +856,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
         }
         const recordSteps = v["record-steps"] as number;
         if (recordSteps > 0) {
-          const one = await makeEnv(
-            v.env as string,
-            1,
-            seed + 1000,
-            v.size as number,
-            v["max-episode-steps"] as number,
-            v.jitter as number,
-          );
+          const one = await makeEnv(v.env as string, 1, seed + 1000, envOptionsOf(v));
           const net1 = await AgentNetwork.create(spec, 1, trainer.params);
           try {
             const ep = await recordAgentEpisode(net1, one, recordSteps, new Rng(seed + 3));

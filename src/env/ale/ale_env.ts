@@ -612,6 +612,16 @@ class AleVectorEnv implements AleEnv {
     };
   }
 
+  /**
+   * Sets one maximum episode length for every episode, running ones included (see
+   * LimitedVectorEnv in ../episodes.ts).
+   * @param steps Agent steps, an integer >= 1.
+   * @throws {RangeError} For another value.
+   */
+  setMaxEpisodeSteps(steps: number): void {
+    this.#clock.setMaxEpisodeSteps(steps);
+  }
+
   async resetEpisodes(
     mask: Uint8Array,
   ): Promise<{ observations: Uint8Array | Float32Array; lives: Int32Array }> {
