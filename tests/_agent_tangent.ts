@@ -9,7 +9,14 @@
  * For e-prop the same tangents with e-prop's changes: the spikes' tangent does not enter the
  * recurrence and the reset (stop-gradient there), and the LSNN spikes' features enter the heads'
  * tangents through the feedback (B^pi, B^V) in place of wPi, wV (replacing the transpose in
- * reverse mode is replacing the matrix in forward mode); the primal values are unchanged.
+ * reverse mode is replacing the matrix in forward mode); the primal values are unchanged. With
+ * feedback "symmetric" the heads' own weights stay there (the authors' e-prop). With cnnPath
+ * "pooled" the CNN's spikes' tangents do not enter the next CNN layer nor the LSNN (only the
+ * pooled features carry them). The features are [z, each head pool's average-pooled spikes
+ * (VALID windows, [y][x][c])], computed here with their own loops; each CNN layer adds its bias
+ * (conv{l}Bias) when it has one. The loss comes split into its parts (policy gradient, value,
+ * entropy, rate, voltage, CNN voltage), each masked by the optional step mask where the
+ * gradient's losses are, so that a caller can form the loss a parameter group is trained on.
  */
 import type { ActorCritic } from "../src/agent/actor_critic.ts";
 import type { AgentFeedback, AgentParams } from "../src/net/agent_params.ts";
@@ -47,9 +54,27 @@ function convAdd(
   }
 }
 
+/** The variants of the reference (all optional; defaults: random feedback, through-lsnn, no mask). */
+export interface TangentOptions {
+  /** e-prop's feedback: "random" (B^pi, B^V) or "symmetric" (the heads' own weights). */
+  feedback?: "random" | "symmetric";
+  /** "pooled": no tangent from a CNN layer's spikes into the next layer nor into the LSNN. */
+  cnnPath?: "through-lsnn" | "pooled";
+  /** K x B factors on the policy-gradient, value and entropy losses of each step. */
+  stepMask?: ArrayLike<number>;
+}
+
+/** A loss and its derivative along the direction. */
+export interface Part {
+  /** The loss. */
+  E: number;
+  /** Its derivative along the direction. */
+  dE: number;
+}
+
 /**
  * The directional derivative of the unroll's loss along `dir` (BPTT: every path; e-prop: above).
- * @returns dE along dir, and the loss E.
+ * @returns dE along dir, and the loss E (all parts), and the parts.
  */
 export function directionalDerivative(
   mode: "bptt" | "eprop",
@@ -62,10 +87,17 @@ export function directionalDerivative(
   dir: Record<string, Float64Array>,
   voltageCost: number,
   cnnVoltageCost = 0,
-): { dE: number; E: number } {
+  options: TangentOptions = {},
+): { dE: number; E: number; parts: Record<keyof typeof PARTS, Part> } {
   const K = unroll.frames.length, B = unroll.actions[0].length, S = spec.stepsPerFrame;
   const T = K * S, n = spec.n, A = spec.numActions, nF = spec.nFeatures, layers = spec.conv.layers;
   const eprop = mode === "eprop";
+  const viaFeedback = eprop && (options.feedback ?? "random") === "random";
+  const pooledPath = options.cnnPath === "pooled";
+  const mask = options.stepMask;
+  const parts = Object.fromEntries(
+    Object.keys(PARTS).map((k) => [k, { E: 0, dE: 0 }]),
+  ) as Record<keyof typeof PARTS, Part>;
   const zero = (name: string) => dir[name] ?? new Float64Array(p[name].length);
   const cv = layers.map((l) => new Float64Array(B * l.units));
   const cdv = layers.map((l) => new Float64Array(B * l.units));
@@ -92,11 +124,15 @@ export function directionalDerivative(
     }
   }
   const cnt = new Float64Array(n), dcnt = new Float64Array(n);
-  let E = 0, dE = 0;
   const { alpha, rho, thr, kappa, nLif, beta, nRef, dampening } = spec;
   const cthr = spec.conv.thr, cs = spec.conv.s, calpha = spec.conv.alpha;
-  const l0 = layers[0], pool = spec.pool;
-  const ph = Math.floor(l0.height / pool), pw = Math.floor(l0.width / pool);
+  const l0 = layers[0];
+  // a layer's bias (and its direction) added to every position's current
+  const addBias = (i: number, I: Float64Array, dI: Float64Array) => {
+    if (!layers[i].bias) return;
+    const b = p[`conv${i}Bias`], db = zero(`conv${i}Bias`), C = layers[i].channels;
+    for (let u = 0; u < I.length; u++) I[u] += b[u % C], dI[u] += db[u % C];
+  };
   let I0 = new Float64Array(0), dI0 = new Float64Array(0);
   for (let t = 0; t < T; t++) {
     const k = Math.floor(t / S), s = t % S;
@@ -119,6 +155,7 @@ export function directionalDerivative(
       I0 = new Float64Array(B * l0.units), dI0 = new Float64Array(B * l0.units);
       convAdd(l0, B, frame, p.conv0, I0);
       convAdd(l0, B, frame, zero("conv0"), dI0);
+      addBias(0, I0, dI0);
     }
     // CNN
     let I = I0, dI = dI0;
@@ -140,19 +177,21 @@ export function directionalDerivative(
             if (v > cthr) up += (v - cthr) / B, dUp += dv / B;
             if (-v > cthr) down += (-v - cthr) / B, dDown -= dv / B;
           }
-          E += (cnnVoltageCost / T) * (up * up + down * down);
-          dE += (cnnVoltageCost / T) * 2 * (up * dUp + down * dDown);
+          parts.cnnVoltage.E += (cnnVoltageCost / T) * (up * up + down * down);
+          parts.cnnVoltage.dE += (cnnVoltageCost / T) * 2 * (up * dUp + down * dDown);
         }
       }
       if (i + 1 < layers.length) {
         const next = layers[i + 1];
         I = new Float64Array(B * next.units), dI = new Float64Array(B * next.units);
         convAdd(next, B, cz[i], p[`conv${i + 1}`], I);
-        convAdd(next, B, cdz[i], p[`conv${i + 1}`], dI);
+        if (!pooledPath) convAdd(next, B, cdz[i], p[`conv${i + 1}`], dI);
         convAdd(next, B, cz[i], zero(`conv${i + 1}`), dI);
+        addBias(i + 1, I, dI);
       }
     });
-    const x = cz[layers.length - 1], dx = cdz[layers.length - 1], nIn = spec.nIn;
+    const x = cz[layers.length - 1], nIn = spec.nIn;
+    const dx = pooledPath ? new Float64Array(x.length) : cdz[layers.length - 1];
     const zForced = teacher.z.subarray(t * B * n, (t + 1) * B * n);
     const dwIn = zero("wIn"), dwRec = zero("wRec");
     for (let b = 0; b < B; b++) {
@@ -189,19 +228,29 @@ export function directionalDerivative(
         st.r[o + j] = Math.min(Math.max(st.r[o + j] + nRef * z - 1, 0), nRef);
         cnt[j] += z, dcnt[j] += st.dz[o + j];
         const up = Math.max(0, v - Aj), down = Math.max(0, -v - Aj);
-        E += (voltageCost / B) * (up * up + down * down);
-        dE += (voltageCost / B) * (2 * up * (dv - dA) + 2 * down * (-dv - dA));
+        parts.voltage.E += (voltageCost / B) * (up * up + down * down);
+        parts.voltage.dE += (voltageCost / B) * (2 * up * (dv - dA) + 2 * down * (-dv - dA));
       }
       // features
       const phi = new Float64Array(nF), dphi = new Float64Array(nF);
       phi.set(st.z.subarray(o, o + n)), dphi.set(st.dz.subarray(o, o + n));
-      for (let y = 0; y < ph * pool; y++) {
-        for (let xx = 0; xx < pw * pool; xx++) {
-          const cell = (Math.floor(y / pool) * pw + Math.floor(xx / pool)) * l0.channels;
-          const at = b * l0.units + (y * l0.width + xx) * l0.channels;
-          for (let c = 0; c < l0.channels; c++) {
-            phi[n + cell + c] += cz[0][at + c] / (pool * pool);
-            dphi[n + cell + c] += cdz[0][at + c] / (pool * pool);
+      for (const hp of spec.headPools) {
+        const src = layers[hp.layer], C = src.channels, w = 1 / (hp.kernel * hp.kernel);
+        const oh = Math.floor((src.height - hp.kernel) / hp.stride) + 1;
+        const ow = Math.floor((src.width - hp.kernel) / hp.stride) + 1;
+        let f = n + hp.offset;
+        for (let oy = 0; oy < oh; oy++) {
+          for (let ox = 0; ox < ow; ox++) {
+            for (let c = 0; c < C; c++, f++) {
+              for (let ky = 0; ky < hp.kernel; ky++) {
+                for (let kx = 0; kx < hp.kernel; kx++) {
+                  const y = oy * hp.stride + ky, xx = ox * hp.stride + kx;
+                  const at = b * src.units + (y * src.width + xx) * C + c;
+                  phi[f] += w * cz[hp.layer][at];
+                  dphi[f] += w * cdz[hp.layer][at];
+                }
+              }
+            }
           }
         }
       }
@@ -216,7 +265,7 @@ export function directionalDerivative(
       let V = p.bV[0], dV = zero("bV")[0];
       const dwPi = zero("wPi"), dwV = zero("wV");
       for (let i = 0; i < nF; i++) {
-        const viaFb = eprop && i < n;
+        const viaFb = viaFeedback && i < n;
         V += f[i] * p.wV[i], dV += df[i] * (viaFb ? fb.bV[i] : p.wV[i]) + f[i] * dwV[i];
         for (let m = 0; m < A; m++) {
           logits[m] += f[i] * p.wPi[i * A + m];
@@ -230,16 +279,26 @@ export function directionalDerivative(
       const mean = pi.reduce((acc, q, m) => acc + q * dlogits[m], 0);
       const dlogPi = dlogits.map((d) => d - mean);
       const adv = R[k * B + b] - V, a = unroll.actions[k][b];
-      E += -logPi[a] * adv + 0.5 * ac.valueCost * adv * adv +
-        ac.entropyCost * pi.reduce((acc, q, m) => acc + q * logPi[m], 0);
-      dE += -dlogPi[a] * adv - ac.valueCost * adv * dV +
-        ac.entropyCost * pi.reduce((acc, q, m) => acc + q * dlogPi[m] * logPi[m], 0);
+      const m = mask ? mask[k * B + b] : 1;
+      parts.pg.E += m * -logPi[a] * adv;
+      parts.pg.dE += m * -dlogPi[a] * adv;
+      parts.value.E += m * 0.5 * ac.valueCost * adv * adv;
+      parts.value.dE += m * -ac.valueCost * adv * dV;
+      parts.entropy.E += m * ac.entropyCost * pi.reduce((acc, q, i) => acc + q * logPi[i], 0);
+      // d sum pi log pi = sum pi dlogPi (log pi + 1), and sum pi dlogPi = 0
+      parts.entropy.dE += m * ac.entropyCost *
+        pi.reduce((acc, q, i) => acc + q * dlogPi[i] * logPi[i], 0);
     }
   }
   for (let j = 0; j < n; j++) {
     const d = cnt[j] / (B * T) - ac.rateTarget;
-    E += ac.rateCost * d * d;
-    dE += ac.rateCost * 2 * d * dcnt[j] / (B * T);
+    parts.rate.E += ac.rateCost * d * d;
+    parts.rate.dE += ac.rateCost * 2 * d * dcnt[j] / (B * T);
   }
-  return { dE, E };
+  let E = 0, dE = 0;
+  for (const q of Object.values(parts)) E += q.E, dE += q.dE;
+  return { dE, E, parts };
 }
+
+/** The parts of the loss. */
+const PARTS = { pg: 0, value: 0, entropy: 0, rate: 0, voltage: 0, cnnVoltage: 0 };

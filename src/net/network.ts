@@ -22,6 +22,7 @@
  */
 import type { PopulationNeuronParams, ReadoutFilter } from "../model/config.ts";
 import { checkChoice, checkFiniteArray, checkNumber, describe } from "../util/errors.ts";
+import { type HeadPoolSpec, type ResolvedHeadPool, resolveHeadPools } from "./head_pools.ts";
 import {
   type ResolvedSpikingConvSpec,
   resolveSpikingConvSpec,
@@ -73,10 +74,18 @@ export interface ConvLayerSpec {
   /** The stages and their constants (every field defaults as in spiking_conv_spec.ts). */
   conv: SpikingConvSpec;
   /**
-   * What heads read of it (as its features in "all"): its first stage's spikes average-pooled
-   * over pool x pool blocks (the Atari agent's heads: pool 4). Default: its last stage's spikes.
+   * What heads read of it (as its features in "all"), shorthand: its first stage's spikes
+   * average-pooled over non-overlapping pool x pool blocks (headPools [{layer 0, kernel pool,
+   * stride pool}]). Not with `headPools`. Default (neither): its last stage's spikes.
    */
   pool?: number;
+  /**
+   * What heads read of it (as its features in "all"): stages' spikes average-pooled, each a
+   * window of side `kernel` moved by `stride` with no padding (./head_pools.ts; the Atari
+   * agent's heads: stage 0 8x8/4 and stage 1 4x4/2), the pools' features in order. Not with
+   * `pool`.
+   */
+  headPools?: readonly HeadPoolSpec[];
 }
 
 /** One layer: a discriminated union by `kind` ("lsnn" when omitted). */
@@ -227,8 +236,10 @@ export interface ResolvedLayer {
   units?: LayerUnit[];
   /** conv: the resolved stages. */
   conv?: ResolvedSpikingConvSpec;
-  /** conv: the pooling side of the features heads read (0: the last stage's spikes). */
+  /** conv: the pooling side of the `pool` shorthand (0: not given). */
   pool?: number;
+  /** conv: the pooled readouts heads read (none: the last stage's spikes). */
+  headPools?: ResolvedHeadPool[];
   /** conv: the features heads read of it (its part of "all"). */
   headWidth?: number;
 }
@@ -442,15 +453,27 @@ function resolveConvLayer(
     );
   }
   const first = conv.layers[0], top = conv.layers[conv.layers.length - 1];
-  let pool = 0, headWidth = top.units;
+  let pool = 0, headWidth = top.units, headPools: ResolvedHeadPool[] | undefined;
+  if (layer.pool !== undefined && layer.headPools !== undefined) {
+    throw new TypeError(`Cannot ${ACTION}: ${field} takes headPools or pool, not both`);
+  }
   if (layer.pool !== undefined) {
     pool = checkNumber(ACTION, `${field}.pool`, layer.pool, {
       min: 1,
       max: Math.min(first.height, first.width),
       integer: true,
     });
-    headWidth = Math.floor(first.height / pool) * Math.floor(first.width / pool) * first.channels;
+    headPools = resolveHeadPools(
+      conv.layers,
+      [{ layer: 0, kernel: pool, stride: pool }],
+      ACTION,
+      `${field}.pool`,
+    );
   }
+  if (layer.headPools !== undefined) {
+    headPools = resolveHeadPools(conv.layers, layer.headPools, ACTION, `${field}.headPools`);
+  }
+  if (headPools) headWidth = headPools.reduce((a, p) => a + p.units, 0);
   const spec: ConvLayerSpec = {
     kind: "conv",
     conv: {
@@ -472,6 +495,9 @@ function resolveConvLayer(
     },
   };
   if (pool > 0) spec.pool = pool;
+  else if (headPools) {
+    spec.headPools = headPools.map(({ layer, kernel, stride }) => ({ layer, kernel, stride }));
+  }
   return {
     layer: {
       kind: "conv",
@@ -480,6 +506,7 @@ function resolveConvLayer(
       bidirectional: false,
       conv,
       pool,
+      headPools,
       headWidth,
     },
     spec,

@@ -204,6 +204,30 @@ Deno.test("layer kinds: clear errors naming the field", () => {
       /layers\[0\]\.pool must be/,
     ],
     [
+      {
+        nIn: 16,
+        layers: [{ kind: "conv", conv, pool: 1, headPools: [{ layer: 0, kernel: 1, stride: 1 }] }],
+        heads,
+      },
+      /layers\[0\] takes headPools or pool, not both/,
+    ],
+    [
+      {
+        nIn: 16,
+        layers: [{ kind: "conv", conv, headPools: [{ layer: 1, kernel: 1, stride: 1 }] }],
+        heads,
+      },
+      /layers\[0\]\.headPools\[0\]\.layer must be <= 0/,
+    ],
+    [
+      {
+        nIn: 16,
+        layers: [{ kind: "conv", conv, headPools: [{ layer: 0, kernel: 3, stride: 1 }] }],
+        heads,
+      },
+      /layers\[0\]\.headPools\[0\]\.kernel must be <= 2/,
+    ],
+    [
       { nIn: 2, layers: [{ neuron: { nRec: 2 } }], heads: [{ nOut: 1, tauOut: -1 }] },
       /heads\[0\]\.tauOut/,
     ],

@@ -215,8 +215,9 @@ export function fig2LstmNetwork(options: Fig2LstmOptions = {}): NetworkSpec {
 
 /**
  * The Atari agent (Figs. 4-5) as a network spec: layer 0 the spiking conv front end over the
- * frames (nIn = frameSize^2 grey pixels, each frame for stepsPerFrame steps), reading out its
- * first stage average-pooled (`pool`); layer 1 the LSNN of nLif LIF then nAlif ALIF neurons on
+ * frames (nIn = frameSize^2 grey pixels, each frame for stepsPerFrame steps, its stages' biases
+ * as the agent's), reading out its stages' spikes average-pooled as the agent's heads do
+ * (`headPools`: headWidth = nPooled); layer 1 the LSNN of nLif LIF then nAlif ALIF neurons on
  * the last stage's spikes; heads "policy" (numActions logits) and "value" (1) reading all
  * features through the low-pass filter at each frame's last step (pool "frame_last", tauOut in
  * steps). It describes the shapes of `resolveAgentSpec`; the agent does not run from it yet.
@@ -250,16 +251,17 @@ export function agentNetworkSpec(spec: ResolvedAgentSpec): NetworkSpec {
           height: spec.frameSize,
           width: spec.frameSize,
           channels: 1,
-          layers: spec.convLayers.map(({ filters, kernel, stride }) => ({
+          layers: spec.convLayers.map(({ filters, kernel, stride, bias }) => ({
             filters,
             kernel,
             stride,
+            bias,
           })),
           thr: spec.convThr,
           tauMMs: spec.convTauM,
           dampening: spec.convDampening,
         },
-        pool: spec.pool,
+        headPools: spec.headPools.map(({ layer, kernel, stride }) => ({ layer, kernel, stride })),
       },
       {
         neuron: {

@@ -71,3 +71,34 @@ Deno.test("agentNetworkSpec describes the shapes of resolveAgentSpec (paper's an
     assert.equal(net.heads[1].nFeat, sizes.wV);
   }
 });
+
+Deno.test("agentNetworkSpec: the authors' default head pools (conv1 8x8/4 -> 4x4x16, conv2 4x4/2 -> 7x7x8) and the CNN's biases", () => {
+  const a = resolveAgentSpec();
+  const net = resolveNetwork(agentNetworkSpec(a));
+  const conv = net.layers[0];
+  assert.equal(a.nPooled, 4 * 4 * 16 + 7 * 7 * 8);
+  assert.equal(conv.headWidth, 648);
+  assert.deepEqual(conv.headPools, a.headPools);
+  assert.deepEqual(
+    conv.headPools!.map((p) => [p.layer, p.kernel, p.stride, p.height, p.width, p.units, p.offset]),
+    [[0, 8, 4, 4, 4, 256, 0], [1, 4, 2, 7, 7, 392, 256]],
+  );
+  assert.deepEqual(conv.conv!.layers.map((l) => l.bias), [true, true]);
+  assert.deepEqual(net.heads.map((h) => h.nFeat), [648 + a.n, 648 + a.n]);
+  // the normalized spec keeps the pools, and resolves again to the same network
+  assert.deepEqual((net.spec.layers[0] as { headPools?: unknown }).headPools, [
+    { layer: 0, kernel: 8, stride: 4 },
+    { layer: 1, kernel: 4, stride: 2 },
+  ]);
+  assert.deepEqual(resolveNetwork(net.spec).layers[0].headWidth, 648);
+  // a two-pool small agent without biases
+  const b = resolveAgentSpec({
+    frameSize: 12,
+    convLayers: [{ filters: 3, kernel: 4, stride: 2 }, { filters: 2, kernel: 2, stride: 1 }],
+    headPools: [{ layer: 0, kernel: 2, stride: 2 }, { layer: 1, kernel: 2, stride: 1 }],
+    convBias: false,
+  });
+  const small = resolveNetwork(agentNetworkSpec(b)).layers[0];
+  assert.deepEqual([small.headWidth, b.nPooled], [2 * 2 * 3 + 3 * 3 * 2, 30]);
+  assert.deepEqual(small.conv, b.conv);
+});

@@ -1,13 +1,16 @@
 /**
  * An autodiff reference for the gradient of the Atari agent's actor-critic loss over one
  * recorded unroll (src/agent/reward_unroll.ts), in TensorFlow.js: the whole forward pass is
- * rebuilt as a graph (spiking CNN, LSNN of EPROP.md section 1 with adaptation and
- * refractoriness, features [z, average-pooled conv0 spikes] filtered by kappa and 1 - kappa,
+ * rebuilt as a graph (spiking CNN with its biases, LSNN of EPROP.md section 1 with adaptation
+ * and refractoriness, features [z, then each of spec.headPools: a CNN layer's spikes
+ * average-pooled by tf.avgPool, "valid", flattened [y][x][c]] filtered by kappa and 1 - kappa,
  * heads at each frame's last step) and differentiated by tf.grads.
  *
- * Loss (returns R computed from the rewards as in reward_unroll.ts, constants; A = R - V):
+ * Loss (returns R computed from the rewards as in reward_unroll.ts, constants; A = R - V; m the
+ * optional step mask `stepMask`, default 1, the authors' finished_mask):
  * ```
- * E_ac   = sum_{k,b} [ -log pi(a) sg(A) + 0.5 c_V A^2 - c_H H(pi) ]
+ * E_pg   = sum_{k,b} m[k][b] (-log pi(a) sg(A)),   E_V = sum_{k,b} m[k][b] 0.5 c_V A^2
+ * E_H    = sum_{k,b} m[k][b] (-c_H H(pi)),          E_ac = E_pg + E_V + E_H
  * E_rate = c_reg sum_j (sum_{b,t} z_j(t) / (B T) - f_0)^2
  * E_volt = c_volt / B sum_{b,t,j} [relu(v_j(t) - A_j(t))^2 + relu(-v_j(t) - A_j(t))^2]
  * ```
@@ -16,9 +19,21 @@
  * Modes: "bptt" differentiates every path. "eprop" stops the gradient on the spike copy used for
  * recurrence and reset (kept on the neuron's own adaptation, EPROP.md 3.4), and the heads' error
  * reaches the LSNN's spikes through the random feedback (B^pi, B^V) instead of their rows of wPi
- * and wV; the heads' weights get their exact gradient. Either way the error reaches the CNN (when
- * `trainCnn`) through W_in and through the pooled features' rows of the heads' true weights,
- * and inside the CNN by exact BPTT.
+ * and wV; the heads' weights get their exact gradient. With `feedback: "symmetric"` (the
+ * authors' e-prop) the heads read z directly, so the error reaches the spikes through the heads'
+ * own current rows of wPi and wV, the stop-gradients kept. In both modes the heads' weights get
+ * their exact gradient.
+ *
+ * The CNN (with `trainCnn`: filters conv0, conv1, ... and biases conv0Bias, ...): with
+ * `cnnPath: "through-lsnn"` (default) the error reaches it through W_in and through the pooled
+ * features' rows of the heads' true weights, its parameters get the gradient of
+ * `cnnTaskScale E_ac + E_rate + E_volt + E_cnnvolt`. With `cnnPath: "pooled"` (the authors'
+ * spiking_agent.py with avg_ba) a stop-gradient sits on every CNN layer's spikes where they feed
+ * the next CNN layer and where the last layer feeds the LSNN, so only each layer's pooled
+ * features carry an error into it, and its parameters get the gradient of their own loss
+ * `cnnTaskScale (E_pg + E_V) + E_cnnvolt` (no entropy: the authors' total_loss_for_cnn). Inside
+ * each CNN layer the gradient is exact BPTT (reset included). The other parameters get the
+ * gradient of the total loss `E_ac + E_rate + E_volt + E_cnnvolt` in every configuration.
  *
  * Teacher forcing: every spike's forward value (each CNN layer's and the LSNN's) is the one of a
  * recorded run of AgentNetwork (LSNN in float64, CNN on the WebAssembly core at `precision`), so
@@ -45,9 +60,14 @@ import {
   checkUnroll,
   type UnrollShape,
 } from "../../net/agent_unroll.ts";
-import { type AgentFeedback, type AgentParams, checkAgentParams } from "../../net/agent_params.ts";
+import {
+  type AgentFeedback,
+  type AgentParams,
+  checkAgentParams,
+  convBiasName,
+} from "../../net/agent_params.ts";
 import type { ResolvedAgentSpec } from "../../net/agent_spec.ts";
-import { checkChoice, checkNumber, describe } from "../../util/errors.ts";
+import { checkChoice, checkFiniteValues, checkNumber, describe } from "../../util/errors.ts";
 
 export type { AgentTeacherRecord, AgentUnroll } from "../../net/agent_unroll.ts";
 
@@ -80,10 +100,31 @@ export interface AgentGraphOptions {
    * `trainCnn`): c sum_units mean_t [(mean_b max(0, v - thr))^2 + (mean_b max(0, -v - thr))^2].
    */
   cnnVoltageCost?: number;
-  /** Also return conv0, conv1, ... (default false). */
+  /** Also return conv0, conv1, ... and the biases conv0Bias, ... (default false). */
   trainCnn?: boolean;
-  /** Factor of the actor-critic loss in the CNN's gradient (default 1; regularizers unscaled). */
+  /**
+   * Factor of the task loss in the CNN's gradient (default 1; regularizers unscaled): of E_ac
+   * with cnnPath "through-lsnn", of E_pg + E_V with "pooled".
+   */
   cnnTaskScale?: number;
+  /**
+   * Mode "eprop" only (ignored by "bptt", whose heads' errors follow their weights anyway):
+   * "random" (default; the feedback B^pi, B^V carries the heads' errors to the LSNN's spikes) or
+   * "symmetric" (the authors' e-prop: the heads' own current rows of wPi and wV do).
+   */
+  feedback?: "random" | "symmetric";
+  /**
+   * How the CNN learns (with `trainCnn`): "through-lsnn" (default; through W_in and the pooled
+   * features, the total loss scaled as `cnnTaskScale` says) or "pooled" (the authors': only the
+   * pooled features carry an error, stop-gradients between the layers and into the LSNN, the
+   * loss cnnTaskScale (E_pg + E_V) + E_cnnvolt).
+   */
+  cnnPath?: "through-lsnn" | "pooled";
+  /**
+   * K x B factors (agent step k, episode b; k-major) on each step's policy-gradient, value and
+   * entropy losses (the authors' finished_mask; the regularizers are not masked). Default: 1.
+   */
+  stepMask?: ArrayLike<number>;
   /**
    * The recorded forward run over the unroll whose spikes are teacher-forced (the agent records
    * it: agent/agent_teacher.ts).
@@ -101,8 +142,19 @@ export interface AgentGraphDiagnostics {
   convFlips?: number[];
   /** Largest |V_graph - V_record| over the unroll. */
   valueError?: number;
-  /** The losses E_ac, E_rate, E_volt and the CNN's voltage term of the graph. */
-  losses?: { ac: number; rate: number; voltage: number; cnnVoltage: number };
+  /**
+   * The losses E_ac (= pg + value + entropy), E_rate, E_volt and the CNN's voltage term of the
+   * graph.
+   */
+  losses?: {
+    ac: number;
+    pg: number;
+    value: number;
+    entropy: number;
+    rate: number;
+    voltage: number;
+    cnnVoltage: number;
+  };
 }
 
 const ACTION = "compute agent unroll gradient";
@@ -116,7 +168,8 @@ const ACTION = "compute agent unroll gradient";
  * @param unroll The recorded unroll, from the zero state.
  * @param options The recorded run (teacher), mode, regularizer, CNN training.
  * @returns Gradients keyed like zeroAgentGradients (wIn, wRec, wPi, bPi, wV, bV), plus conv0,
- *   conv1, ... when `trainCnn`; float64 copies of float32 values.
+ *   conv1, ... and conv0Bias, ... (layers with a bias) when `trainCnn`; float64 copies of
+ *   float32 values.
  * @throws {TypeError | RangeError} Naming the bad field.
  */
 export function agentUnrollGradient(
@@ -148,7 +201,16 @@ export function agentUnrollGradient(
   if (typeof trainCnn !== "boolean") {
     throw new TypeError(`Cannot ${ACTION}: options.trainCnn must be a boolean, got ${trainCnn}`);
   }
-  if (mode === "eprop") {
+  const fbKind = checkChoice(ACTION, "options.feedback", options.feedback ?? "random", [
+    "random",
+    "symmetric",
+  ]);
+  const cnnPath = checkChoice(ACTION, "options.cnnPath", options.cnnPath ?? "through-lsnn", [
+    "through-lsnn",
+    "pooled",
+  ]);
+  const random = mode === "eprop" && fbKind === "random";
+  if (random) {
     for (const [key, size] of [["bPi", spec.n * spec.numActions], ["bV", spec.n]] as const) {
       const f = feedback?.[key];
       if (!(f instanceof Float64Array) || f.length !== size) {
@@ -160,27 +222,42 @@ export function agentUnrollGradient(
   }
   const shape = checkUnroll(spec, unroll);
   const teacher = checkTeacher(spec, shape, options?.teacher);
-  const returns = unrollReturns(ac, unroll, shape);
-  const graph: GraphInput = { spec, feedback, ac, unroll, shape, teacher, returns, mode };
-  const convNames = spec.conv.layers.map((_, l) => `conv${l}`);
-  const lsnnNames = ["wIn", "wRec", "wPi", "bPi", "wV", "bV"];
-  const names = trainCnn ? [...lsnnNames, ...convNames] : lsnnNames;
-  const cnnVolt = trainCnn ? cnnVoltageCost : 0;
-  const grads = gradientsOf(
-    graph,
-    params,
-    names,
-    { task: 1, voltageCost, cnnVoltageCost: cnnVolt },
-    options.diagnostics,
-  );
-  if (trainCnn && cnnTaskScale !== 1) {
-    const scaled = gradientsOf(graph, params, convNames, {
-      task: cnnTaskScale,
-      voltageCost,
-      cnnVoltageCost: cnnVolt,
-    });
-    for (const name of convNames) grads[name] = scaled[name];
+  let stepMask: Float64Array | undefined;
+  if (options.stepMask !== undefined) {
+    checkFiniteValues(ACTION, "options.stepMask", options.stepMask, shape.K * shape.B);
+    stepMask = Float64Array.from(options.stepMask);
   }
+  const returns = unrollReturns(ac, unroll, shape);
+  const graph: GraphInput = {
+    spec,
+    feedback,
+    ac,
+    unroll,
+    shape,
+    teacher,
+    returns,
+    mode,
+    random,
+    pooledPath: cnnPath === "pooled",
+    stepMask,
+  };
+  const convNames = spec.conv.layers.flatMap((l, i) =>
+    l.bias ? [`conv${i}`, convBiasName(i)] : [`conv${i}`]
+  );
+  const lsnnNames = ["wIn", "wRec", "wPi", "bPi", "wV", "bV"];
+  const cnnVolt = trainCnn ? cnnVoltageCost : 0;
+  const total: LossWeights = { pgv: 1, entropy: 1, reg: 1, voltageCost, cnnVoltageCost: cnnVolt };
+  // the CNN's own loss, where it differs from the total loss
+  const cnnLoss: LossWeights | undefined = !trainCnn
+    ? undefined
+    : cnnPath === "pooled"
+    ? { pgv: cnnTaskScale, entropy: 0, reg: 0, voltageCost, cnnVoltageCost: cnnVolt }
+    : cnnTaskScale !== 1
+    ? { ...total, pgv: cnnTaskScale, entropy: cnnTaskScale }
+    : undefined;
+  const names = trainCnn && !cnnLoss ? [...lsnnNames, ...convNames] : lsnnNames;
+  const grads = gradientsOf(graph, params, names, total, options.diagnostics);
+  if (cnnLoss) Object.assign(grads, gradientsOf(graph, params, convNames, cnnLoss));
   return grads;
 }
 
@@ -237,11 +314,31 @@ interface GraphInput {
   teacher: AgentTeacherRecord;
   returns: Float64Array;
   mode: "eprop" | "bptt";
+  /** The heads' errors reach the LSNN through the random feedback (eprop, feedback "random"). */
+  random: boolean;
+  /** cnnPath "pooled": stop-gradients between the CNN's layers and into the LSNN. */
+  pooledPath: boolean;
+  stepMask?: Float64Array;
+}
+
+/** Weights of the loss's parts in one differentiation. */
+interface LossWeights {
+  /** Of E_pg + E_V. */
+  pgv: number;
+  /** Of E_H. */
+  entropy: number;
+  /** Of E_rate + E_volt (0 or 1). */
+  reg: number;
+  /** c_v of E_volt (0: the term is not built). */
+  voltageCost: number;
+  /** The CNN's voltage cost (0: the term is not built). */
+  cnnVoltageCost: number;
 }
 
 /** Param shapes in the graph. */
 function paramShape(spec: ResolvedAgentSpec, name: string): number[] {
-  const l = spec.conv.layers[Number(name.slice(4))];
+  const l = spec.conv.layers[parseInt(name.slice(4))];
+  if (name.endsWith("Bias")) return [l.channels];
   const shapes: Record<string, number[]> = {
     wIn: [spec.nIn, spec.n],
     wRec: [spec.n, spec.n],
@@ -257,7 +354,7 @@ function gradientsOf(
   g: GraphInput,
   params: AgentParams,
   names: string[],
-  scales: { task: number; voltageCost: number; cnnVoltageCost: number },
+  w: LossWeights,
   diagnostics?: AgentGraphDiagnostics,
 ): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
@@ -270,9 +367,13 @@ function gradientsOf(
     const grads = tf.grads((...xs: tf.Tensor[]) => {
       const p = { ...tensors };
       names.forEach((name, i) => p[name] = xs[i]);
-      const loss = unrollLoss(g, p, scales.voltageCost, scales.cnnVoltageCost, diagnostics);
-      const reg = tf.add(tf.add(loss.rate, loss.voltage), loss.cnnVoltage);
-      return tf.add(tf.mul(scales.task, loss.ac), reg) as tf.Scalar;
+      const loss = unrollLoss(g, p, w.voltageCost, w.cnnVoltageCost, diagnostics);
+      const task = tf.add(
+        tf.mul(w.pgv, tf.add(loss.pg, loss.value)),
+        tf.mul(w.entropy, loss.entropy),
+      );
+      const reg = tf.add(tf.mul(w.reg, tf.add(loss.rate, loss.voltage)), loss.cnnVoltage);
+      return tf.add(task, reg) as tf.Scalar;
     })(names.map((name) => tensors[name]));
     names.forEach((name, i) => out[name] = Float64Array.from(grads[i].dataSync()));
   });
@@ -303,10 +404,17 @@ function unrollLoss(
   voltageCost: number,
   cnnVoltageCost: number,
   diagnostics?: AgentGraphDiagnostics,
-): { ac: tf.Scalar; rate: tf.Scalar; voltage: tf.Scalar; cnnVoltage: tf.Scalar } {
+): {
+  pg: tf.Scalar;
+  value: tf.Scalar;
+  entropy: tf.Scalar;
+  rate: tf.Scalar;
+  voltage: tf.Scalar;
+  cnnVoltage: tf.Scalar;
+} {
   const { spec, shape: { K, B }, teacher, mode, ac } = g;
   const S = spec.stepsPerFrame, T = K * S, n = spec.n, A = spec.numActions;
-  const layers = spec.conv.layers, l0 = layers[0];
+  const layers = spec.conv.layers, nP = spec.nPooled;
   // CNN (spikes forced to the record's; gradients by exact BPTT through the graph's potentials)
   const keep = tf.tensor2d(
     Float32Array.from(
@@ -325,17 +433,18 @@ function unrollLoss(
   const cnn = runSpikingConvGraph(spec.conv, layers.map((_, l) => p[`conv${l}`]), frames, {
     forcedSpikes: forcedConv,
     keep,
+    bias: layers.map((l, i) => l.bias ? p[convBiasName(i)] : undefined),
+    stopBetweenLayers: g.pooledPath,
   });
-  const x = tf.unstack(tf.reshape(cnn.z[layers.length - 1], [T, B, spec.nIn]));
-  const pooled = tf.unstack(tf.reshape(
-    tf.avgPool(
-      tf.reshape(cnn.z[0], [T * B, l0.height, l0.width, l0.channels]) as tf.Tensor4D,
-      spec.pool,
-      spec.pool,
-      "valid",
-    ),
-    [T, B, spec.nPooled],
-  ));
+  const last = cnn.z[layers.length - 1];
+  const x = tf.unstack(tf.reshape(g.pooledPath ? stopGradient(last) : last, [T, B, spec.nIn]));
+  // the pooled features [T, B, nPooled]: each pool's [y][x][c], the pools in order
+  const pools = spec.headPools.map((hp) => {
+    const { height, width, channels } = hp.source;
+    const z = tf.reshape(cnn.z[hp.layer], [T * B, height, width, channels]) as tf.Tensor4D;
+    return tf.reshape(tf.avgPool(z, hp.kernel, hp.stride, "valid"), [T, B, hp.units]);
+  });
+  const pooled = nP > 0 ? tf.unstack(pools.length === 1 ? pools[0] : tf.concat(pools, 2)) : [];
   // LSNN
   const zForced = tf.unstack(tf.tensor3d(Float32Array.from(teacher.z), [T, B, n]));
   const keepRows = tf.unstack(tf.reshape(keep, [K, B, 1]));
@@ -345,24 +454,29 @@ function unrollLoss(
   const notDiag = tf.sub(1, tf.eye(n));
   const wRec = tf.mul(p.wRec, notDiag) as tf.Tensor2D;
   const wPiZ = tf.slice(p.wPi, [0, 0], [n, A]) as tf.Tensor2D;
-  const wPiF = tf.slice(p.wPi, [n, 0], [spec.nPooled, A]) as tf.Tensor2D;
+  const wPiF = tf.slice(p.wPi, [n, 0], [nP, A]) as tf.Tensor2D;
   const wVZ = tf.slice(p.wV, [0, 0], [n, 1]) as tf.Tensor2D;
-  const wVF = tf.slice(p.wV, [n, 0], [spec.nPooled, 1]) as tf.Tensor2D;
-  const eprop = mode === "eprop";
-  const fbPi = eprop ? tf.tensor2d(Float32Array.from(g.feedback.bPi), [n, A]) : undefined;
-  const fbV = eprop ? tf.tensor2d(Float32Array.from(g.feedback.bV), [n, 1]) : undefined;
-  // e-prop: the heads' error reaches z through the feedback; their weights get the exact gradient
+  const wVF = tf.slice(p.wV, [n, 0], [nP, 1]) as tf.Tensor2D;
+  const fbPi = g.random ? tf.tensor2d(Float32Array.from(g.feedback.bPi), [n, A]) : undefined;
+  const fbV = g.random ? tf.tensor2d(Float32Array.from(g.feedback.bV), [n, 1]) : undefined;
+  // random e-prop: the heads' error reaches z through the feedback; their weights get the exact
+  // gradient (symmetric e-prop and BPTT: the heads read z directly)
   const head = (zbar: tf.Tensor2D, wZ: tf.Tensor2D, fb?: tf.Tensor2D) =>
     fb ? readoutWithFeedback(zbar, wZ, fb) : tf.matMul(zbar, wZ);
+  const fromPooled = (pbar: tf.Tensor, wF: tf.Tensor2D) =>
+    nP > 0 ? tf.matMul(pbar as tf.Tensor2D, wF) : tf.zeros([B, wF.shape[1]]);
+  const mask = g.stepMask ? tf.tensor2d(Float32Array.from(g.stepMask), [K, B]) : undefined;
+  const maskRows = mask ? tf.unstack(mask) : undefined;
   const spike = forcedSpike(spec);
   const refractory = refractoryCounter({ nRef: spec.nRef, dt: 1 });
   const { alpha, rho, thr, kappa } = spec;
   let v: tf.Tensor = tf.zeros([B, n]), a: tf.Tensor = tf.zeros([B, n]);
   let r: tf.Tensor = tf.zeros([B, n]), zRec: tf.Tensor = tf.zeros([B, n]);
   let zAdapt: tf.Tensor = tf.zeros([B, n]);
-  let zbar: tf.Tensor = tf.zeros([B, n]), pbar: tf.Tensor = tf.zeros([B, spec.nPooled]);
+  let zbar: tf.Tensor = tf.zeros([B, n]), pbar: tf.Tensor = tf.zeros([B, nP]);
   let spikes: tf.Tensor = tf.zeros([n]), volt: tf.Tensor = tf.scalar(0);
-  let acLoss: tf.Tensor = tf.scalar(0), flips: tf.Tensor = tf.scalar(0);
+  let pgLoss: tf.Tensor = tf.scalar(0), valueLoss: tf.Tensor = tf.scalar(0);
+  let entropyLoss: tf.Tensor = tf.scalar(0), flips: tf.Tensor = tf.scalar(0);
   const values: tf.Tensor[] = [];
   for (let t = 0; t < T; t++) {
     const k = Math.floor(t / S), s = t % S;
@@ -394,16 +508,16 @@ function unrollLoss(
       volt = tf.add(volt, tf.sum(tf.add(tf.square(above), tf.square(below))));
     }
     zbar = tf.add(tf.mul(kappa, zbar), tf.mul(1 - kappa, z));
-    pbar = tf.add(tf.mul(kappa, pbar), tf.mul(1 - kappa, pooled[t]));
+    if (nP > 0) pbar = tf.add(tf.mul(kappa, pbar), tf.mul(1 - kappa, pooled[t]));
     if (s < S - 1) continue;
     // heads at the frame's last step
     const logits = tf.add(
-      tf.add(head(zbar as tf.Tensor2D, wPiZ, fbPi), tf.matMul(pbar as tf.Tensor2D, wPiF)),
+      tf.add(head(zbar as tf.Tensor2D, wPiZ, fbPi), fromPooled(pbar, wPiF)),
       p.bPi,
     );
     const value = tf.reshape(
       tf.add(
-        tf.add(head(zbar as tf.Tensor2D, wVZ, fbV), tf.matMul(pbar as tf.Tensor2D, wVF)),
+        tf.add(head(zbar as tf.Tensor2D, wVZ, fbV), fromPooled(pbar, wVF)),
         p.bV,
       ),
       [B],
@@ -415,13 +529,13 @@ function unrollLoss(
       tf.tensor1d(Float32Array.from(g.returns.subarray(k * B, (k + 1) * B))),
       value,
     );
+    const m = maskRows?.[k];
+    const masked = (u: tf.Tensor) => tf.sum(m ? tf.mul(u, m) : u);
     const policy = tf.mul(tf.neg(tf.sum(tf.mul(onehot, logPi), 1)), stopGradient(adv));
     const negEntropy = tf.sum(tf.mul(tf.exp(logPi), logPi), 1);
-    const stepLoss = tf.add(
-      tf.add(policy, tf.mul(0.5 * ac.valueCost, tf.square(adv))),
-      tf.mul(ac.entropyCost, negEntropy),
-    );
-    acLoss = tf.add(acLoss, tf.sum(stepLoss));
+    pgLoss = tf.add(pgLoss, masked(policy));
+    valueLoss = tf.add(valueLoss, masked(tf.mul(0.5 * ac.valueCost, tf.square(adv))));
+    entropyLoss = tf.add(entropyLoss, masked(tf.mul(ac.entropyCost, negEntropy)));
   }
   const d = tf.sub(tf.div(spikes, B * T), ac.rateTarget);
   const rate = tf.mul(ac.rateCost, tf.sum(tf.square(d))) as tf.Scalar;
@@ -446,12 +560,23 @@ function unrollLoss(
     });
     const V = Array.from(tf.stack(values).dataSync());
     diagnostics.valueError = V.reduce((m, x, i) => Math.max(m, Math.abs(x - teacher.value[i])), 0);
+    const [pg, value, entropy] = [pgLoss, valueLoss, entropyLoss].map((u) => u.dataSync()[0]);
     diagnostics.losses = {
-      ac: acLoss.dataSync()[0],
+      ac: pg + value + entropy,
+      pg,
+      value,
+      entropy,
       rate: rate.dataSync()[0],
       voltage: voltage.dataSync()[0],
       cnnVoltage: cnnVoltage.dataSync()[0],
     };
   }
-  return { ac: acLoss as tf.Scalar, rate, voltage, cnnVoltage: cnnVoltage as tf.Scalar };
+  return {
+    pg: pgLoss as tf.Scalar,
+    value: valueLoss as tf.Scalar,
+    entropy: entropyLoss as tf.Scalar,
+    rate,
+    voltage,
+    cnnVoltage: cnnVoltage as tf.Scalar,
+  };
 }

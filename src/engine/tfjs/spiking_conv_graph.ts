@@ -16,7 +16,7 @@
  * @module
  */
 import { tf } from "./tf.ts";
-import { customOp } from "./lsnn_graph.ts";
+import { customOp, stopGradient } from "./lsnn_graph.ts";
 import type { ResolvedSpikingConvSpec, SpikingConvState } from "../../net/spiking_conv_spec.ts";
 import { describe } from "../../util/errors.ts";
 
@@ -38,6 +38,12 @@ export interface SpikingConvGraphOptions {
   keep?: tf.Tensor2D;
   /** Per layer, its bias [filters] (a layer with `bias: true` needs one; the others none). */
   bias?: readonly (tf.Tensor | undefined)[];
+  /**
+   * Stop the gradient on each layer's spikes where they feed the next layer (default false): the
+   * spikes' own gradient (and the BPTT inside each layer, reset included) is kept, nothing flows
+   * from layer l + 1 back into layer l (the authors' Atari CNN, trained from its pooled spikes).
+   */
+  stopBetweenLayers?: boolean;
 }
 
 /** What a run gives, per layer (T = frames x stepsPerFrame). */
@@ -172,7 +178,8 @@ export function runSpikingConvGraph(
     const zStack = tf.stack(zs);
     out.z.push(zStack), out.v.push(tf.stack(vs)), out.psi.push(tf.stack(psis));
     out.state.v.push(v), out.state.z.push(z);
-    input = tf.reshape(zStack, [T * B, l.height, l.width, l.channels]);
+    const next = options.stopBetweenLayers ? stopGradient(zStack) : zStack;
+    input = tf.reshape(next, [T * B, l.height, l.width, l.channels]);
   });
   return out;
 }
