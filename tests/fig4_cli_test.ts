@@ -16,6 +16,8 @@ const small = [
   "catch",
   "--size",
   "24",
+  "--head-pools",
+  "0:4/4,1:2/2",
   "--n-lif",
   "8",
   "--n-alif",
@@ -31,7 +33,8 @@ const small = [
   "--record-steps",
   "30",
 ];
-// 24x24 frames: conv1 8x8 stride 4 -> 5x5x16, conv2 4x4 stride 1 -> 2x2x8, pool 4 -> 1x1x16
+// 24x24 frames: conv1 8x8 stride 4 -> 5x5x16, conv2 4x4 stride 1 -> 2x2x8; heads read conv1
+// pooled 4x4/4 -> 1x1x16 and conv2 pooled 2x2/2 -> 1x1x8
 
 Deno.test("fig4 on catch: results, checkpoint, figure; resume continues", async () => {
   const out = await Deno.makeTempDir();

@@ -457,8 +457,13 @@ export class AgentNetwork {
   }
 }
 
-/** The CNN's filters and biases from the agent's parameters (the engine's parameter form). */
-function convParams(
+/**
+ * The CNN's filters and biases from the agent's parameters (the spiking conv engine's form).
+ * @param spec The agent's shape.
+ * @param params Its parameters.
+ * @returns The filters per layer, and the biases when a layer has one.
+ */
+export function convParams(
   spec: ResolvedAgentSpec,
   params: AgentParams,
 ): { weights: Float64Array[]; b?: (Float64Array | undefined)[] } {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AgentNetwork } from "./agent_network.ts";
+import { AgentNetwork, convParams } from "./agent_network.ts";
 import type { AgentParams } from "../net/agent_params.ts";
 import type { ResolvedAgentSpec } from "../net/agent_spec.ts";
 import type { AgentTeacherRecord, AgentUnroll, UnrollShape } from "../net/agent_unroll.ts";
@@ -33,9 +33,7 @@ export async function recordAgentRun(
 ): Promise<AgentTeacherRecord> {
   const { K, B } = shape, S = spec.stepsPerFrame, n = spec.n, layers = spec.conv.layers;
   const net = await AgentNetwork.create(spec, B, params, options);
-  const conv = await createSpikingConvEngine(spec.conv, {
-    weights: layers.map((_, l) => params[`conv${l}`]),
-  }, options);
+  const conv = await createSpikingConvEngine(spec.conv, convParams(spec, params), options);
   const out: AgentTeacherRecord = {
     conv: layers.map((l) => new Float64Array(K * S * B * l.units)),
     z: new Float64Array(K * S * B * n),

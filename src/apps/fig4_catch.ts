@@ -116,14 +116,42 @@ const CATCH_PROOF_FLAGS = [
   "30",
   "--record-steps",
   "250",
+  // the setup these runs were made with, before fig4's defaults became the authors'
+  "--feedback",
+  "random",
+  "--head-init",
+  "zero",
+  "--no-cnn-bias",
+  "--actions",
+  "minimal",
+  "--sticky-actions",
+  "0",
+  "--max-pool",
+  "--curriculum",
+  "fixed",
+  "--max-episode-steps",
+  "0",
+  "--jitter",
+  "0",
 ];
+
+/** The earlier setup's CNN and mask for the unroll forms (the online form has neither). */
+const UNROLL_EARLIER = ["--no-train-cnn", "--mask", "none"];
 
 /** The CNN study's variants: Gaussian first-layer filters, unroll form, the CNN fixed or trained. */
 const CNN_VARIANTS: Record<string, string[]> = {
-  "fixed": [],
-  "trained-task": ["--train-cnn", "--cnn-voltage-cost", "0"],
-  "trained-seed": ["--train-cnn", "--cnn-task-scale", "1e-8"],
-  "trained-task+voltage": ["--train-cnn"],
+  "fixed": ["--no-train-cnn"],
+  "trained-task": [
+    "--train-cnn",
+    "--cnn-path",
+    "through-lsnn",
+    "--cnn-task-scale",
+    "1",
+    "--cnn-voltage-cost",
+    "0",
+  ],
+  "trained-seed": ["--train-cnn", "--cnn-path", "through-lsnn", "--cnn-task-scale", "1e-8"],
+  "trained-task+voltage": ["--train-cnn", "--cnn-path", "through-lsnn", "--cnn-task-scale", "1"],
 };
 
 /** fig4's flags with their defaults (the key of a run is over all of them). */
@@ -244,10 +272,16 @@ function makeJobs(v: FlagValues, given: Set<string>): Job[] {
         ...CATCH_PROOF_FLAGS.filter((f) => f !== "--zero-mean-filters"),
         "--form",
         "unroll",
+        "--mask",
+        "none",
         ...extra,
       ],
     }))
-    : forms.map((form) => ({ form, stem: form, args: [...CATCH_PROOF_FLAGS, "--form", form] }));
+    : forms.map((form) => ({
+      form,
+      stem: form,
+      args: [...CATCH_PROOF_FLAGS, "--form", form, ...(form === "online" ? [] : UNROLL_EARLIER)],
+    }));
   return variants.flatMap((variant) =>
     seeds.map((seed) => {
       const args = [...variant.args, "--seed", String(seed), "--frames", String(frames)];

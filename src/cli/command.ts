@@ -133,7 +133,12 @@ function splitPositionals(
       positionals.push(a);
       continue;
     }
-    const name = a.replace(/^--?/, "").replace(/=.*$/, "");
+    const bare = a.replace(/^--?/, "").replace(/=.*$/, "");
+    // --no-<flag> turns a boolean flag off
+    const name = !spec.flags[bare] && bare.startsWith("no-") &&
+        spec.flags[bare.slice(3)]?.type === "boolean"
+      ? bare.slice(3)
+      : bare;
     const s = spec.flags[name];
     if (!s) throw new FlagError(`unknown flag ${a.replace(/=.*$/, "")}`);
     // "--flag value" becomes "--flag=value", so that a value may start with a dash (--seed -1 is

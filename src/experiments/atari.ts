@@ -531,6 +531,7 @@ export function checkAtariFlags(v: FlagValues): void {
       `--pool ${v.pool} must be at most the first CNN layer's side ${side} (with --size ${v.size})`,
     );
   }
+  agentSpecOf(v, MAX_ACTIONS); // the head pools and sizes fit the CNN (before any work)
 }
 
 /**
