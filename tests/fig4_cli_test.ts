@@ -276,7 +276,7 @@ Deno.test("fig4 --resume: a changed flag is refused naming it; a mutable one is 
       const [flag, value, was] of [
         ["--discount", "0.5", "0.99"],
         ["--entropy-cost", "0.1", "0.0025"],
-        ["--form", "unroll", "online"],
+        ["--form", "online", "unroll"],
         ["--seed", "3", "0"],
       ]
     ) {

@@ -189,7 +189,7 @@ for (const form of ["online", "unroll", "bptt"] as const) {
     const trainer = await AgentTrainer.create(
       env,
       spec,
-      initAgentParams(spec, 1),
+      initAgentParams(spec, 1, { headInit: "zero" }),
       initAgentFeedback(spec, 2),
       { form, seed: 3, learningRate: 0.05, unrollLength: 10, precision: "f64" },
     );

@@ -974,8 +974,20 @@ Deno.test("spiking CNN bad inputs give clear errors naming the field", async () 
     /method must be one of/,
   );
   assert.throws(
-    () => net.gradients(pass, dEdz, { method: "bptt", propagate: "none" }),
-    /propagate applies to method "eprop" only/,
+    () => net.gradients(pass, dEdz, { method: "bptt", propagate: "instant" }),
+    /propagate applies to method "eprop", or "none" to BPTT/,
+  );
+  // BPTT with propagate "none": each layer keeps its own error. Layer 0's gradient is then the
+  // full BPTT's with no error above it, and the top layer's is the full BPTT's.
+  const none = net.gradients(pass, dEdz, { method: "bptt", propagate: "none" });
+  const full = net.gradients(pass, dEdz, { method: "bptt" });
+  const below = net.gradients(pass, [dEdz[0]], { method: "bptt" });
+  const last = none.length - 1;
+  assert.deepEqual(Array.from(none[last]), Array.from(full[last]));
+  assert.deepEqual(Array.from(none[0]), Array.from(below[0]));
+  assert.ok(
+    none[0].some((g, i) => Math.abs(g - full[0][i]) > 1e-9),
+    "the upper layers' error must reach layer 0 in full BPTT (else this check proves nothing)",
   );
   assert.throws(
     () => net.gradients(pass, dEdz, { method: "eprop", propagate: "all" as never }),

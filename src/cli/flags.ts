@@ -66,13 +66,24 @@ export function parseFlags(
   for (const [name, spec] of Object.entries(specs)) {
     options[name] = { type: spec.type === "boolean" ? "boolean" : "string" };
   }
+  // --no-<flag> turns a boolean flag off (unless a flag of that very name exists)
+  const negated = new Set<string>();
+  const rest: string[] = [];
+  for (const a of args) {
+    const name = a.startsWith("--no-") ? a.slice(5) : "";
+    if (name && !(a.slice(2) in specs) && specs[name]?.type === "boolean") {
+      if (negated.has(name)) {
+        throw new FlagError(`--${name} is given more than once; give each flag once`);
+      }
+      negated.add(name);
+    } else rest.push(a);
+  }
   let parsed;
   try {
     parsed = parseArgs({
-      args,
+      args: rest,
       options,
       allowPositionals: false,
-      allowNegative: true,
       tokens: true,
       strict: true,
     });
@@ -82,16 +93,13 @@ export function parseFlags(
   const seen = new Set<string>();
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== "option") continue;
-    // --no-<flag> sets a boolean flag false (and counts as giving it)
-    const name = token.name.startsWith("no-") && specs[token.name.slice(3)]?.type === "boolean"
-      ? token.name.slice(3)
-      : token.name;
-    if (seen.has(name)) {
-      throw new FlagError(`--${name} is given more than once; give each flag once`);
+    if (seen.has(token.name) || negated.has(token.name)) {
+      throw new FlagError(`--${token.name} is given more than once; give each flag once`);
     }
-    seen.add(name);
+    seen.add(token.name);
   }
   const raw = parsed.values as Record<string, string | boolean | undefined>;
+  for (const name of negated) raw[name] = false;
   const values: FlagValues = {};
   const given = new Set<string>();
   for (const [name, spec] of Object.entries(specs)) {
