@@ -299,6 +299,40 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
   };
 }
 
+/**
+ * The earlier agent's setup as flags (before fig4's defaults became the authors'): random
+ * feedback, conv1 pooled 4x4, zero heads, no CNN biases, the minimal action set, no sticky
+ * actions, max-pooled frames, no curriculum. `EARLIER_UNROLL_FLAGS` adds, for the unroll forms,
+ * the fixed CNN and no mask.
+ */
+export const EARLIER_AGENT_FLAGS: readonly string[] = Object.freeze([
+  "--feedback",
+  "random",
+  "--pool",
+  "4",
+  "--head-init",
+  "zero",
+  "--no-cnn-bias",
+  "--actions",
+  "minimal",
+  "--sticky-actions",
+  "0",
+  "--max-pool",
+  "--curriculum",
+  "fixed",
+  "--max-episode-steps",
+  "0",
+  "--jitter",
+  "0",
+]);
+
+/** For the unroll forms, with {@linkcode EARLIER_AGENT_FLAGS}: the CNN fixed, every step counted. */
+export const EARLIER_UNROLL_FLAGS: readonly string[] = Object.freeze([
+  "--no-train-cnn",
+  "--mask",
+  "none",
+]);
+
 /** Flags that may change on resume (besides --out and --resume). */
 export const ATARI_MUTABLE = [
   "learning-rate",

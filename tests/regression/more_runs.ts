@@ -6,7 +6,11 @@
  */
 import { main as fig2Main } from "../../src/apps/fig2.ts";
 import { main as timitPrepare } from "../../src/apps/timit_prepare.ts";
-import { atariMain } from "../../src/experiments/atari.ts";
+import {
+  atariMain,
+  EARLIER_AGENT_FLAGS,
+  EARLIER_UNROLL_FLAGS,
+} from "../../src/experiments/atari.ts";
 import { readAgentCheckpoint } from "../../src/experiments/agent_checkpoint.ts";
 import { networkCheckpointFromJson } from "../../src/train/network_trainer.ts";
 import { paramLeaves } from "../../src/net/params.ts";
@@ -94,6 +98,9 @@ const catchRun = (form: string, seed: number) => async (): Promise<MoreRunSummar
         ...["--episodes-parallel", "4", "--update", "every-unroll", "--unroll-length", "10"],
         ...["--print-every", "0", "--record-steps", "30", "--frames", "8000"],
         ...["--form", form, "--seed", String(seed), "--out", out],
+        // the agent these numbers were recorded with
+        ...EARLIER_AGENT_FLAGS,
+        ...(form === "online" ? [] : EARLIER_UNROLL_FLAGS),
       ],
       "fig4",
     )
