@@ -195,3 +195,10 @@ export type {
   SpikingConvLayerSpec,
   SpikingConvSpec,
 } from "./src/net/spiking_conv_spec.ts";
+export {
+  AUTHORS_HEAD_POOLS,
+  type HeadPoolSpec,
+  poolSpikes,
+  type ResolvedHeadPool,
+  unpoolErrors,
+} from "./src/net/head_pools.ts";
