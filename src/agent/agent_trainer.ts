@@ -48,6 +48,12 @@ export interface AgentTrainerOptions {
   /** Unroll forms: which steps count, "none" (default), "authors" or "episode". */
   mask?: "none" | "authors" | "episode";
   /**
+   * "agent" (default) or "random": uniformly random actions drawn by the trainer, no network, no
+   * learning, the same schedule (updates counted where they would come, with their resets) and
+   * curriculum: the random policy's score measured the way the agent's is.
+   */
+  policy?: "agent" | "random";
+  /**
    * The authors' curriculum (default none): the maximum episode length starts at `start` agent
    * steps; at the end of every unroll the environment's limit, shared by all episodes, is drawn
    * as L + u - jitter with u uniform in [0, 2 jitter); every `growEvery` frames L <- floor((L^(1/3)
@@ -126,8 +132,8 @@ export interface AgentUpdate {
   voltageLoss: number;
   /** With a curriculum: the maximum episode length L after this update. */
   maxEpisodeLength?: number;
-  /** The network's health over the period (rates, TD error, value, entropy, gradient norms). */
-  health: AgentHealth;
+  /** The network's health over the period (absent for the random policy). */
+  health?: AgentHealth;
 }
 
 /**
@@ -164,6 +170,8 @@ export interface AgentTrainerState {
   updates: number;
   /** The curriculum's state (with a curriculum). */
   curriculum?: AgentCurriculumState;
+  /** The random policy's draws (policy "random"). */
+  randomActions?: RngState;
   /**
    * The episodes' state for an exact resume (absent before training starts, for an environment
    * without snapshot(), and in checkpoints of older versions: the episodes then restart).
@@ -192,6 +200,7 @@ export class AgentTrainer {
   #sinceUnroll = 0;
   #sendParams = false;
   #curriculum: { length: number; grownAt: number; rng: Rng } | undefined;
+  #randomActions: Rng | undefined;
   /** Emulator frames so far. */
   frames = 0;
   /** Updates so far. */
@@ -216,6 +225,7 @@ export class AgentTrainer {
       epsilon: options.adamEpsilon,
     });
     this.#endedSince = new Uint8Array(env.numEnvs);
+    if (options.policy === "random") this.#randomActions = new Rng(options.seed + 15485863);
     const c = options.curriculum;
     if (c) {
       this.#curriculum = { length: c.start, grownAt: 0, rng: new Rng(options.seed + 104729) };
@@ -260,6 +270,7 @@ export class AgentTrainer {
       seed: options.seed,
       precision: options.precision ?? "f32",
       workers: options.workers ?? 1,
+      policy: options.policy ?? "agent",
       trainCnn: options.trainCnn ?? false,
       cnnTaskScale: options.cnnTaskScale ?? 1,
       feedback: options.feedback ?? "random",
@@ -285,6 +296,11 @@ export class AgentTrainer {
     if (o.update === "authors" && !canResetEpisodes(env)) {
       throw new TypeError(
         `Cannot train agent: update "authors" restarts every episode after an update, and ${env.name} cannot restart episodes`,
+      );
+    }
+    if (o.policy !== "agent" && o.policy !== "random") {
+      throw new RangeError(
+        `Cannot train agent: policy must be "agent" or "random", got ${o.policy}`,
       );
     }
     if (o.feedback !== "random" && o.feedback !== "symmetric") {
@@ -370,11 +386,29 @@ export class AgentTrainer {
     const size = this.spec.frameSize * this.spec.frameSize;
     if (this.#observations === undefined) this.#observations = await env.reset();
     const authors = this.options.update === "authors";
+    const random = this.options.policy === "random";
     while (this.frames < frames) {
       const unrollDone = ++this.#sinceUnroll > this.options.unrollLength;
       if (unrollDone) this.#sinceUnroll = 1;
       let resetAll = false;
-      if (authors && unrollDone && this.#endedSince.every((e) => e === 1)) {
+      if (random && unrollDone && this.#endedSince.every((e) => e === 1)) {
+        // where the agent would update: count it, restart every episode (authors' schedule)
+        this.updates++;
+        this.#endedSince.fill(0);
+        await hooks.onUpdate?.({
+          update: this.updates,
+          frames: this.frames,
+          rate: 0,
+          rateLoss: 0,
+          voltageLoss: 0,
+          ...(this.#curriculum ? { maxEpisodeLength: this.#curriculum.length } : {}),
+        });
+        if (authors) {
+          if (!canResetEpisodes(env)) throw new TypeError(`Cannot restart ${env.name}'s episodes`);
+          this.#observations = (await env.resetEpisodes(new Uint8Array(B).fill(1))).observations;
+          this.#previous = undefined;
+        }
+      } else if (authors && unrollDone && this.#endedSince.every((e) => e === 1)) {
         // the authors' update: every episode has ended; the gradient of the unroll just ended,
         // one step, then every episode restarts
         const prev = this.#previous;
@@ -398,7 +432,7 @@ export class AgentTrainer {
         resetAll = true;
       }
       if (unrollDone) this.#advanceCurriculum();
-      const due = authors
+      const due = authors || random
         ? false
         : this.options.update === "every-unroll"
         ? unrollDone
@@ -407,7 +441,7 @@ export class AgentTrainer {
       const obs = this.#observations, prev = this.#previous;
       const params = this.#sendParams ? this.params : undefined;
       this.#sendParams = false;
-      const replies = await Promise.all(this.#groups.map((g, k) =>
+      const replies = random ? [] : await Promise.all(this.#groups.map((g, k) =>
         g.act({
           observations: obs.subarray(s0[k] * size, s0[k + 1] * size) as Float32Array,
           previous: prev && {
@@ -422,6 +456,9 @@ export class AgentTrainer {
       ));
       if (due) await this.#update(replies.map((r) => r.batch!), hooks);
       const actions = new Int32Array(B);
+      if (random) {
+        for (let b = 0; b < B; b++) actions[b] = this.#randomActions!.int(env.actions.length);
+      }
       replies.forEach((r, k) => actions.set(r.actions, s0[k]));
       const s = await env.step(actions);
       this.frames += B * env.frameSkip;
@@ -506,6 +543,7 @@ export class AgentTrainer {
     };
     const c = this.#curriculum;
     if (c) state.curriculum = { length: c.length, grownAt: c.grownAt, rng: c.rng.state() };
+    if (this.#randomActions) state.randomActions = this.#randomActions.state();
     if (this.#observations !== undefined && canSnapshot(this.env)) {
       const prev = this.#previous;
       state.run = {
@@ -545,6 +583,9 @@ export class AgentTrainer {
     if (this.#curriculum && state.curriculum) {
       const c = state.curriculum;
       this.#curriculum = { length: c.length, grownAt: c.grownAt, rng: Rng.fromState(c.rng) };
+    }
+    if (this.#randomActions && state.randomActions) {
+      this.#randomActions = Rng.fromState(state.randomActions);
     }
     const run = state.run;
     if (!run) return false;

@@ -66,6 +66,13 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       help:
         "reward-based e-prop over 100-step unrolls (the authors'), online (TD errors x traces), or BPTT over unrolls (the comparison)",
     },
+    policy: {
+      type: "string",
+      default: "agent",
+      choices: ["agent", "random"],
+      help:
+        "agent, or random: uniformly random actions, no learning, the same schedule, resets, curriculum and scoring (the random baseline)",
+    },
     feedback: {
       type: "string",
       default: "symmetric",
@@ -415,6 +422,8 @@ function summarize(results: RunResults, frames: number): RunSummary {
 
 /** The resolved setup of a run, by the items of the README's table of the authors' setup. */
 export interface AtariSetup {
+  /** "agent", or "random" (the baseline: uniform actions, no learning). */
+  policy: string;
   /** "unroll", "online" or "bptt". */
   learningRule: string;
   /** "symmetric" or "random". */
@@ -456,6 +465,7 @@ export interface AtariSetup {
 function setupOf(v: FlagValues, spec: ResolvedAgentSpec, env: VectorEnv): AtariSetup {
   const trained = v.form !== "online" && (v["train-cnn"] as boolean);
   return {
+    policy: v.policy as string,
     learningRule: v.form as string,
     feedback: v.feedback as string,
     headFeatures: {
@@ -845,6 +855,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
             form: v.form as "online",
             update: v.update as "all-ended",
             feedback: v.feedback as "random",
+            policy: v.policy as "agent",
             cnnPath: v["cnn-path"] as "pooled",
             mask: v.form === "online" ? "none" : v.mask as "authors",
             ...(v.curriculum === "cubic"
