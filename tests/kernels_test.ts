@@ -64,6 +64,54 @@ for (const precision of ["f32", "f64"] as const) {
     });
   }
 
+  Deno.test(`wasm-${precision} gemmNNEventRows and gemmNNDense (in strips) equal the plain loop bit for bit`, () => {
+    const { k, put, get } = setup(precision);
+    const rng = new Rng(13);
+    const round = precision === "f32" ? Math.fround : (v: number) => v;
+    // the plain loop in the kernels' order: C's value, then the terms of increasing k (zeros of
+    // A skipped), rounded to the precision at every operation; the shapes cover the tails of the
+    // 8-vector blocks and several column strips (K x N large enough for more than one)
+    const shapes = [...SHAPES, [80, 2312, 400], [3, 700, 1100], [33, 1, 70]] as const;
+    for (const [M, K, N] of shapes) {
+      for (const density of [0, 0.05, 0.4, 1]) {
+        const A = new Float64Array(M * K).map(() => rng.uniform() < density ? 1 : 0);
+        if (density === 1) A.forEach((_, i) => A[i] = round(rng.normal()));
+        const B = randomMatrix(rng, K, N, 1).map(round), C0 = randomMatrix(rng, M, N, 1).map(round);
+        const expected = C0.slice();
+        for (let m = 0; m < M; m++) {
+          for (let n = 0; n < N; n++) {
+            let c = expected[m * N + n];
+            for (let kk = 0; kk < K; kk++) {
+              const a = A[m * K + kk];
+              if (a !== 0) c = round(c + round(a * B[kk * N + n]));
+            }
+            expected[m * N + n] = c;
+          }
+        }
+        const pa = put(A), pb = put(B);
+        const pc = put(C0), idx = put(new Float64Array(M * (K + 1))); // i32 scratch
+        k.gemmNNEventRows(M, K, N, pa, pb, pc, idx);
+        assert.deepEqual(get(pc, M * N), expected, `gemmNNEventRows ${M}x${K}x${N} (${density})`);
+        // the dense kernel adds the zero terms too: the same bits while C starts at +0
+        const zero = put(new Float64Array(M * N)), fromZero = new Float64Array(M * N);
+        for (let m = 0; m < M; m++) {
+          for (let n = 0; n < N; n++) {
+            let c = 0;
+            for (let kk = 0; kk < K; kk++) {
+              const a = A[m * K + kk];
+              if (a !== 0) c = round(c + round(a * B[kk * N + n]));
+            }
+            fromZero[m * N + n] = c;
+          }
+        }
+        k.gemmNNDense(M, K, N, pa, pb, zero);
+        const dense = get(zero, M * N);
+        // columns past the last 2-vector block sum from zero and add C at the end (as before)
+        assert.deepEqual(dense, fromZero, `gemmNNDense ${M}x${K}x${N} (${density})`);
+      }
+    }
+  });
+
   Deno.test(`wasm-${precision} counts non-zero elements (the density behind the kernel choice)`, () => {
     const core = instantiateCore(module);
     const arena = new Arena(core.memory, core.heapBase());

@@ -1,7 +1,7 @@
 // Exports of the e-prop core, each kernel in float32 (`_f32`, the fast path) and float64
 // (`_f64`, for verification). All pointers are byte addresses into the exported memory; the
 // TypeScript side (src/engine/wasm/) validates sizes once and owns the memory layout.
-import { addColumnSums, gemmNN, gemmNNDense, gemmNNEvent, gemmTN, gemmTNDense, gemmTNEvent, transpose } from "./linalg";
+import { addColumnSums, gemmNN, gemmNNDense, gemmNNEvent, gemmNNEventRows, gemmTN, gemmTNDense, gemmTNEvent, transpose } from "./linalg";
 import { lsnnForwardFrames, lsnnStep } from "./neuron";
 import { addRowVector, copyColumns, poolFrames, reverseWithin, spreadFrames, toTimeMajor } from "./sequence";
 import { learningSignal, projectError, readoutForward, readoutStep } from "./readout";
@@ -81,6 +81,9 @@ export function gemmTN_f64(R: i32, K: i32, N: i32, P: usize, D: usize, G: usize,
 export function gemmNNEvent_f32(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
   gemmNNEvent<f32>(M, K, N, A, B, C);
 }
+export function gemmNNEventRows_f32(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize, idx: usize): void {
+  gemmNNEventRows<f32>(M, K, N, A, B, C, idx);
+}
 export function gemmNNDense_f32(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
   gemmNNDense<f32>(M, K, N, A, B, C);
 }
@@ -92,6 +95,9 @@ export function gemmTNDense_f32(R: i32, K: i32, N: i32, P: usize, D: usize, G: u
 }
 export function gemmNNEvent_f64(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
   gemmNNEvent<f64>(M, K, N, A, B, C);
+}
+export function gemmNNEventRows_f64(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize, idx: usize): void {
+  gemmNNEventRows<f64>(M, K, N, A, B, C, idx);
 }
 export function gemmNNDense_f64(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
   gemmNNDense<f64>(M, K, N, A, B, C);

@@ -35,47 +35,38 @@ export function gemmNNEvent<T>(M: i32, K: i32, N: i32, A: usize, B: usize, C: us
   }
 }
 
-/** C[M][N] += A[M][K] @ B[K][N], blocked 4 rows x 2 vectors with register accumulators. */
+/** Bytes of B's column strip that gemmNNDense keeps in cache while it runs over every row of A. */
+const DENSE_STRIP_BYTES: i32 = 393216;
+
+/**
+ * C[M][N] += A[M][K] @ B[K][N], blocked 4 rows x 2 vectors with register accumulators. The
+ * columns are taken in strips of B (K x strip, about DENSE_STRIP_BYTES) that stay in cache while
+ * every block of rows runs over them; each element still sums its products in increasing k from
+ * C's value, so the strips change the speed, not the result.
+ */
 export function gemmNNDense<T>(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
   const L = lanes<T>();
   const W = 2 * L;
   const Mb = M - M % 4;
   const Nb = N - N % W;
+  let strip = K > 0 ? (DENSE_STRIP_BYTES / K) >> alignof<T>() : Nb;
+  strip -= strip % W;
+  if (strip < W) strip = W;
+  for (let j0 = 0; j0 < Nb; j0 += strip) {
+    const j1 = j0 + strip < Nb ? j0 + strip : Nb;
+    for (let m = 0; m < Mb; m += 4) {
+      const a0 = at<T>(A, m * K), a1 = at<T>(A, (m + 1) * K);
+      const a2 = at<T>(A, (m + 2) * K), a3 = at<T>(A, (m + 3) * K);
+      const c0 = at<T>(C, m * N), c1 = at<T>(C, (m + 1) * N);
+      const c2 = at<T>(C, (m + 2) * N), c3 = at<T>(C, (m + 3) * N);
+      gemmNNBlock4x2<T>(K, N, j0, j1, a0, a1, a2, a3, B, c0, c1, c2, c3);
+    }
+  }
   for (let m = 0; m < Mb; m += 4) {
     const a0 = at<T>(A, m * K), a1 = at<T>(A, (m + 1) * K);
     const a2 = at<T>(A, (m + 2) * K), a3 = at<T>(A, (m + 3) * K);
     const c0 = at<T>(C, m * N), c1 = at<T>(C, (m + 1) * N);
     const c2 = at<T>(C, (m + 2) * N), c3 = at<T>(C, (m + 3) * N);
-    for (let j = 0; j < Nb; j += W) {
-      let s00 = v128.load(at<T>(c0, j)), s01 = v128.load(at<T>(c0, j + L));
-      let s10 = v128.load(at<T>(c1, j)), s11 = v128.load(at<T>(c1, j + L));
-      let s20 = v128.load(at<T>(c2, j)), s21 = v128.load(at<T>(c2, j + L));
-      let s30 = v128.load(at<T>(c3, j)), s31 = v128.load(at<T>(c3, j + L));
-      for (let k = 0; k < K; k++) {
-        const rowB = at<T>(B, k * N + j);
-        const b0 = v128.load(rowB), b1 = v128.load(rowB, 16);
-        const x0 = v128.splat<T>(load<T>(at<T>(a0, k)));
-        const x1 = v128.splat<T>(load<T>(at<T>(a1, k)));
-        const x2 = v128.splat<T>(load<T>(at<T>(a2, k)));
-        const x3 = v128.splat<T>(load<T>(at<T>(a3, k)));
-        s00 = v128.add<T>(s00, v128.mul<T>(x0, b0));
-        s01 = v128.add<T>(s01, v128.mul<T>(x0, b1));
-        s10 = v128.add<T>(s10, v128.mul<T>(x1, b0));
-        s11 = v128.add<T>(s11, v128.mul<T>(x1, b1));
-        s20 = v128.add<T>(s20, v128.mul<T>(x2, b0));
-        s21 = v128.add<T>(s21, v128.mul<T>(x2, b1));
-        s30 = v128.add<T>(s30, v128.mul<T>(x3, b0));
-        s31 = v128.add<T>(s31, v128.mul<T>(x3, b1));
-      }
-      v128.store(at<T>(c0, j), s00);
-      v128.store(at<T>(c0, j + L), s01);
-      v128.store(at<T>(c1, j), s10);
-      v128.store(at<T>(c1, j + L), s11);
-      v128.store(at<T>(c2, j), s20);
-      v128.store(at<T>(c2, j + L), s21);
-      v128.store(at<T>(c3, j), s30);
-      v128.store(at<T>(c3, j + L), s31);
-    }
     // One more vector of columns, then single columns; each sums its products from zero and
     // adds them to C at the end (lane for lane the same arithmetic as the scalar loop).
     const Nv = N - N % L;
@@ -112,6 +103,143 @@ export function gemmNNDense<T>(M: i32, K: i32, N: i32, A: usize, B: usize, C: us
     const rowA = at<T>(A, m * K);
     const rowC = at<T>(C, m * N);
     for (let k = 0; k < K; k++) axpy<T>(rowC, at<T>(B, k * N), load<T>(at<T>(rowA, k)), N);
+  }
+}
+
+/** gemmNNDense's register kernel: rows a0..a3 of A times columns [j0, j1) of B into c0..c3. */
+// @ts-ignore: decorator
+@inline function gemmNNBlock4x2<T>(
+  K: i32, N: i32, j0: i32, j1: i32, a0: usize, a1: usize, a2: usize, a3: usize, B: usize,
+  c0: usize, c1: usize, c2: usize, c3: usize,
+): void {
+  const L = lanes<T>();
+  const W = 2 * L;
+  for (let j = j0; j < j1; j += W) {
+    let s00 = v128.load(at<T>(c0, j)), s01 = v128.load(at<T>(c0, j + L));
+    let s10 = v128.load(at<T>(c1, j)), s11 = v128.load(at<T>(c1, j + L));
+    let s20 = v128.load(at<T>(c2, j)), s21 = v128.load(at<T>(c2, j + L));
+    let s30 = v128.load(at<T>(c3, j)), s31 = v128.load(at<T>(c3, j + L));
+    for (let k = 0; k < K; k++) {
+      const rowB = at<T>(B, k * N + j);
+      const b0 = v128.load(rowB), b1 = v128.load(rowB, 16);
+      const x0 = v128.splat<T>(load<T>(at<T>(a0, k)));
+      const x1 = v128.splat<T>(load<T>(at<T>(a1, k)));
+      const x2 = v128.splat<T>(load<T>(at<T>(a2, k)));
+      const x3 = v128.splat<T>(load<T>(at<T>(a3, k)));
+      s00 = v128.add<T>(s00, v128.mul<T>(x0, b0));
+      s01 = v128.add<T>(s01, v128.mul<T>(x0, b1));
+      s10 = v128.add<T>(s10, v128.mul<T>(x1, b0));
+      s11 = v128.add<T>(s11, v128.mul<T>(x1, b1));
+      s20 = v128.add<T>(s20, v128.mul<T>(x2, b0));
+      s21 = v128.add<T>(s21, v128.mul<T>(x2, b1));
+      s30 = v128.add<T>(s30, v128.mul<T>(x3, b0));
+      s31 = v128.add<T>(s31, v128.mul<T>(x3, b1));
+    }
+    v128.store(at<T>(c0, j), s00);
+    v128.store(at<T>(c0, j + L), s01);
+    v128.store(at<T>(c1, j), s10);
+    v128.store(at<T>(c1, j + L), s11);
+    v128.store(at<T>(c2, j), s20);
+    v128.store(at<T>(c2, j + L), s21);
+    v128.store(at<T>(c3, j), s30);
+    v128.store(at<T>(c3, j + L), s31);
+  }
+}
+
+/**
+ * C[M][N] += A[M][K] @ B[K][N] for a sparse A (e.g. the spikes of many steps and trials),
+ * event-driven: the non-zero columns of each row of A are listed once (i32 scratch `idx` of
+ * M x (K + 1)), then for each block of 8 vectors of columns every row adds the rows of B it
+ * lists into 8 register accumulators; the block of B (K x 8 vectors) stays in cache over all the
+ * rows. Every element sums its terms in increasing k from C's value, skipping zeros of A: the
+ * result equals gemmNNEvent's bit for bit (and gemmNNDense's, for finite B and C starting at +0).
+ */
+export function gemmNNEventRows<T>(
+  M: i32, K: i32, N: i32, A: usize, B: usize, C: usize, idx: usize,
+): void {
+  const L = lanes<T>();
+  const Kv = K - K % L;
+  const lists = idx + (<usize>M << 2);
+  for (let m = 0; m < M; m++) {
+    const rowA = at<T>(A, m * K);
+    const list = lists + ((<usize>m * <usize>K) << 2);
+    let c = 0;
+    for (let k0 = 0; k0 < Kv; k0 += L) {
+      if (!v128.any_true(v128.load(at<T>(rowA, k0)))) continue;
+      for (let k = k0; k < k0 + L; k++) {
+        if (load<T>(at<T>(rowA, k)) != <T>0) {
+          store<i32>(list + (<usize>c << 2), k);
+          c++;
+        }
+      }
+    }
+    for (let k = Kv; k < K; k++) {
+      if (load<T>(at<T>(rowA, k)) != <T>0) {
+        store<i32>(list + (<usize>c << 2), k);
+        c++;
+      }
+    }
+    store<i32>(idx + (<usize>m << 2), c);
+  }
+  const WB = 8 * L;
+  const Nw = N - N % WB;
+  for (let j = 0; j < Nw; j += WB) {
+    for (let m = 0; m < M; m++) {
+      const cnt = load<i32>(idx + (<usize>m << 2));
+      if (cnt == 0) continue;
+      const rowA = at<T>(A, m * K);
+      const list = lists + ((<usize>m * <usize>K) << 2);
+      const rowC = at<T>(C, m * N + j);
+      let s0 = v128.load(rowC), s1 = v128.load(rowC, 16), s2 = v128.load(rowC, 32);
+      let s3 = v128.load(rowC, 48), s4 = v128.load(rowC, 64), s5 = v128.load(rowC, 80);
+      let s6 = v128.load(rowC, 96), s7 = v128.load(rowC, 112);
+      for (let q = 0; q < cnt; q++) {
+        const k = load<i32>(list + (<usize>q << 2));
+        const a = v128.splat<T>(load<T>(at<T>(rowA, k)));
+        const rowB = at<T>(B, k * N + j);
+        s0 = v128.add<T>(s0, v128.mul<T>(a, v128.load(rowB)));
+        s1 = v128.add<T>(s1, v128.mul<T>(a, v128.load(rowB, 16)));
+        s2 = v128.add<T>(s2, v128.mul<T>(a, v128.load(rowB, 32)));
+        s3 = v128.add<T>(s3, v128.mul<T>(a, v128.load(rowB, 48)));
+        s4 = v128.add<T>(s4, v128.mul<T>(a, v128.load(rowB, 64)));
+        s5 = v128.add<T>(s5, v128.mul<T>(a, v128.load(rowB, 80)));
+        s6 = v128.add<T>(s6, v128.mul<T>(a, v128.load(rowB, 96)));
+        s7 = v128.add<T>(s7, v128.mul<T>(a, v128.load(rowB, 112)));
+      }
+      v128.store(rowC, s0);
+      v128.store(rowC, s1, 16);
+      v128.store(rowC, s2, 32);
+      v128.store(rowC, s3, 48);
+      v128.store(rowC, s4, 64);
+      v128.store(rowC, s5, 80);
+      v128.store(rowC, s6, 96);
+      v128.store(rowC, s7, 112);
+    }
+  }
+  const Nv = N - N % L;
+  for (let m = 0; m < M; m++) {
+    const cnt = load<i32>(idx + (<usize>m << 2));
+    if (cnt == 0) continue;
+    const rowA = at<T>(A, m * K);
+    const list = lists + ((<usize>m * <usize>K) << 2);
+    for (let j = Nw; j < Nv; j += L) {
+      const pc = at<T>(C, m * N + j);
+      let s = v128.load(pc);
+      for (let q = 0; q < cnt; q++) {
+        const k = load<i32>(list + (<usize>q << 2));
+        s = v128.add<T>(s, v128.mul<T>(v128.splat<T>(load<T>(at<T>(rowA, k))), v128.load(at<T>(B, k * N + j))));
+      }
+      v128.store(pc, s);
+    }
+    for (let j = Nv; j < N; j++) {
+      const pc = at<T>(C, m * N + j);
+      let s = load<T>(pc);
+      for (let q = 0; q < cnt; q++) {
+        const k = load<i32>(list + (<usize>q << 2));
+        s = s + load<T>(at<T>(rowA, k)) * load<T>(at<T>(B, k * N + j));
+      }
+      store<T>(pc, s);
+    }
   }
 }
 

@@ -262,10 +262,7 @@ export class UnrollRewardEprop implements RewardLearner {
     for (let j = 0; j < n; j++) g.wRec[j * n + j] = 0;
     if (this.trainCnn) {
       const scale = this.#cnnTaskScale;
-      const Dc = scale === 1 ? D : this.#reverse(errors, scale, {
-        wIn: new Float64Array(g.wIn.length),
-        wRec: new Float64Array(g.wRec.length),
-      });
+      const Dc = scale === 1 ? D : this.#reverse(errors, scale, undefined);
       this.#cnn(steps, this.#net!.lsnn.inputSignal(Dc, T * B), dLogits, dValue, scale);
     }
     this.#agentSteps += K * B;
@@ -281,7 +278,7 @@ export class UnrollRewardEprop implements RewardLearner {
    * Gf(t) = c L(t) + kappa Gf(t+1)        (L only at each frame's last step)
    * G(t)  = taskScale Gf(t) + L^reg
    * ```
-   * Adds the LSNN's weight gradients to `into`.
+   * Adds the LSNN's weight gradients to `into` (undefined: D only).
    * @returns dE/dv along the method [T][B][n].
    */
   #reverse(
@@ -293,7 +290,7 @@ export class UnrollRewardEprop implements RewardLearner {
       ca?: Float64Array;
     },
     taskScale: number,
-    into: { wIn: Float64Array; wRec: Float64Array },
+    into: { wIn: Float64Array; wRec: Float64Array } | undefined,
   ): Float64Array {
     const steps = this.#steps, spec = this.#spec, B = this.#B, n = spec.n, A = spec.numActions;
     const S = spec.stepsPerFrame, T = steps.length * S;

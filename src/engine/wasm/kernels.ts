@@ -29,6 +29,7 @@ export const KERNEL_NAMES = [
   "gemmNN",
   "gemmTN",
   "gemmNNEvent",
+  "gemmNNEventRows",
   "gemmNNDense",
   "gemmTNEvent",
   "gemmTNDense",

@@ -1,7 +1,8 @@
 /**
  * The step-wise LSNN engine (../step_engine.ts) on one WebAssembly core instance: the forward
- * steps on the population kernel `lsnnForwardFrames` (the input current and the recurrence by the
- * SIMD products), the reverse pass over a recorded span on `lsnnSpanBackward` (BPTT or e-prop's
+ * steps on the population kernel `lsnnForwardFrames` (the recurrence by the SIMD products), with
+ * the input currents of all the call's steps and episodes computed before it in one event-driven
+ * product (`gemmNNEventRows`, w_in streamed once per call), the reverse pass over a recorded span on `lsnnSpanBackward` (BPTT or e-prop's
  * trace adjoint, cut at episode ends) and the weight gradients on the event-driven SIMD product
  * `gemmTNEvent`, episode by episode (so that every sum runs in the order of a plain loop and
  * float64 results are those of one, bit for bit).
@@ -133,8 +134,13 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
       core.write(zInit, state.z);
       const all = steps * size;
       const [z, psi, vRec, thr] = [0, 0, 0, 0].map(() => core.alloc(all, false));
+      // the input currents of every step and episode at once (w_in read once from memory),
+      // each summed as the step kernel would: from 0, over the non-zero inputs in order
+      const I = core.alloc(all);
+      const idx = core.arena.alloc(steps * B * (nIn + 1), 4, false);
+      core.k.gemmNNEventRows(steps * B, nIn, n, x, this.#wIn, I, idx);
       core.k.lsnnForwardFrames(
-        ...[steps, 1, B, nIn, n, this.#cst, x, this.#wIn, 0, this.#wRec, this.#beta, 0],
+        ...[steps, 1, B, nIn, n, this.#cst, x, this.#wIn, I, this.#wRec, this.#beta, 0],
         ...[zInit, v, a, r, cur, z, psi, vRec, thr],
       );
       const record: StepRecord = {
@@ -163,7 +169,7 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
     span: readonly SpanRecord[],
     errors: SpanErrors,
     method: "bptt" | "eprop",
-    into: { wIn: Float64Array; wRec: Float64Array },
+    into?: { wIn: Float64Array; wRec: Float64Array },
   ): SpanReverse {
     const what = "Cannot run the LSNN reverse pass";
     if (method !== "bptt" && method !== "eprop") {
@@ -196,8 +202,10 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
         );
       }
     };
-    checkInto("wIn", nIn * n);
-    checkInto("wRec", n * n);
+    if (into !== undefined) {
+      checkInto("wIn", nIn * n);
+      checkInto("wRec", n * n);
+    }
     const mark = core.arena.mark();
     try {
       const put = (data: ArrayLike<number> | undefined, count: number) => {
@@ -233,8 +241,10 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
         ...[this.#beta, M, D, la, next, rec],
       );
       const out = core.read(D || M, all);
-      const Mv = core.read(M, all);
-      this.#weightGradients(span, Mv, errors.cut, method === "eprop" ? this.spec.alpha : 0, into);
+      if (into !== undefined) {
+        const Mv = core.read(M, all);
+        this.#weightGradients(span, Mv, errors.cut, method === "eprop" ? this.spec.alpha : 0, into);
+      }
       return { D: out };
     } finally {
       core.arena.release(mark);
