@@ -71,7 +71,7 @@ for (const precision of ["f32", "f64"] as const) {
     // the plain loop in the kernels' order: C's value, then the terms of increasing k (zeros of
     // A skipped), rounded to the precision at every operation; the shapes cover the tails of the
     // 8-vector blocks and several column strips (K x N large enough for more than one)
-    const shapes = [...SHAPES, [80, 2312, 400], [3, 700, 1100], [33, 1, 70]] as const;
+    const shapes = [...SHAPES, [80, 2312, 400], [3, 700, 1100], [33, 1, 70], [600, 40, 90]] as const;
     for (const [M, K, N] of shapes) {
       for (const density of [0, 0.05, 0.4, 1]) {
         const A = new Float64Array(M * K).map(() => rng.uniform() < density ? 1 : 0);
@@ -89,7 +89,7 @@ for (const precision of ["f32", "f64"] as const) {
           }
         }
         const pa = put(A), pb = put(B);
-        const pc = put(C0), idx = put(new Float64Array(M * (K + 1))); // i32 scratch
+        const pc = put(C0), idx = put(new Float64Array(M * (K + 2))); // i32 scratch
         k.gemmNNEventRows(M, K, N, pa, pb, pc, idx);
         assert.deepEqual(get(pc, M * N), expected, `gemmNNEventRows ${M}x${K}x${N} (${density})`);
         // the dense kernel adds the zero terms too: the same bits while C starts at +0

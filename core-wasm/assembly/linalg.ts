@@ -146,15 +146,28 @@ export function gemmNNDense<T>(M: i32, K: i32, N: i32, A: usize, B: usize, C: us
   }
 }
 
+/** Rows of A that gemmNNEventRows lists at a time (its scratch holds this many lists). */
+export const EVENT_ROWS_CHUNK: i32 = 256;
+
 /**
  * C[M][N] += A[M][K] @ B[K][N] for a sparse A (e.g. the spikes of many steps and trials),
- * event-driven: the non-zero columns of each row of A are listed once (i32 scratch `idx` of
- * M x (K + 1)), then for each block of 8 vectors of columns every row adds the rows of B it
- * lists into 8 register accumulators; the block of B (K x 8 vectors) stays in cache over all the
- * rows. Every element sums its terms in increasing k from C's value, skipping zeros of A: the
- * result equals gemmNNEvent's bit for bit (and gemmNNDense's, for finite B and C starting at +0).
+ * event-driven, for chunks of EVENT_ROWS_CHUNK rows: the non-zero columns of each row of the
+ * chunk are listed once (i32 scratch `idx` of min(M, EVENT_ROWS_CHUNK) x (K + 2)), then for each
+ * block of 8 vectors of columns every row of the chunk adds the rows of B it lists into 8
+ * register accumulators; the block of B (K x 8 vectors) stays in cache over the chunk's rows.
+ * Every element sums its terms in increasing k from C's value, skipping zeros of A: the result
+ * equals gemmNNEvent's bit for bit (and gemmNNDense's, for finite B and C starting at +0).
  */
 export function gemmNNEventRows<T>(
+  M: i32, K: i32, N: i32, A: usize, B: usize, C: usize, idx: usize,
+): void {
+  for (let m0 = 0; m0 < M; m0 += EVENT_ROWS_CHUNK) {
+    const rows = M - m0 < EVENT_ROWS_CHUNK ? M - m0 : EVENT_ROWS_CHUNK;
+    eventRowsChunk<T>(rows, K, N, at<T>(A, m0 * K), B, at<T>(C, m0 * N), idx);
+  }
+}
+
+function eventRowsChunk<T>(
   M: i32, K: i32, N: i32, A: usize, B: usize, C: usize, idx: usize,
 ): void {
   const L = lanes<T>();
@@ -181,6 +194,21 @@ export function gemmNNEventRows<T>(
     }
     store<i32>(idx + (<usize>m << 2), c);
   }
+  // rows whose listed values are all 1 (spikes) add the rows of B without the product (1 w = w)
+  const ones = idx + (<usize>M << 2) + ((<usize>M * <usize>K) << 2);
+  for (let m = 0; m < M; m++) {
+    const rowA = at<T>(A, m * K);
+    const list = lists + ((<usize>m * <usize>K) << 2);
+    const cnt = load<i32>(idx + (<usize>m << 2));
+    let all: i32 = 1;
+    for (let q = 0; q < cnt; q++) {
+      if (load<T>(at<T>(rowA, load<i32>(list + (<usize>q << 2)))) != <T>1) {
+        all = 0;
+        break;
+      }
+    }
+    store<i32>(ones + (<usize>m << 2), all);
+  }
   const WB = 8 * L;
   const Nw = N - N % WB;
   for (let j = 0; j < Nw; j += WB) {
@@ -193,18 +221,32 @@ export function gemmNNEventRows<T>(
       let s0 = v128.load(rowC), s1 = v128.load(rowC, 16), s2 = v128.load(rowC, 32);
       let s3 = v128.load(rowC, 48), s4 = v128.load(rowC, 64), s5 = v128.load(rowC, 80);
       let s6 = v128.load(rowC, 96), s7 = v128.load(rowC, 112);
-      for (let q = 0; q < cnt; q++) {
-        const k = load<i32>(list + (<usize>q << 2));
-        const a = v128.splat<T>(load<T>(at<T>(rowA, k)));
-        const rowB = at<T>(B, k * N + j);
-        s0 = v128.add<T>(s0, v128.mul<T>(a, v128.load(rowB)));
-        s1 = v128.add<T>(s1, v128.mul<T>(a, v128.load(rowB, 16)));
-        s2 = v128.add<T>(s2, v128.mul<T>(a, v128.load(rowB, 32)));
-        s3 = v128.add<T>(s3, v128.mul<T>(a, v128.load(rowB, 48)));
-        s4 = v128.add<T>(s4, v128.mul<T>(a, v128.load(rowB, 64)));
-        s5 = v128.add<T>(s5, v128.mul<T>(a, v128.load(rowB, 80)));
-        s6 = v128.add<T>(s6, v128.mul<T>(a, v128.load(rowB, 96)));
-        s7 = v128.add<T>(s7, v128.mul<T>(a, v128.load(rowB, 112)));
+      if (load<i32>(ones + (<usize>m << 2))) {
+        for (let q = 0; q < cnt; q++) {
+          const rowB = at<T>(B, load<i32>(list + (<usize>q << 2)) * N + j);
+          s0 = v128.add<T>(s0, v128.load(rowB));
+          s1 = v128.add<T>(s1, v128.load(rowB, 16));
+          s2 = v128.add<T>(s2, v128.load(rowB, 32));
+          s3 = v128.add<T>(s3, v128.load(rowB, 48));
+          s4 = v128.add<T>(s4, v128.load(rowB, 64));
+          s5 = v128.add<T>(s5, v128.load(rowB, 80));
+          s6 = v128.add<T>(s6, v128.load(rowB, 96));
+          s7 = v128.add<T>(s7, v128.load(rowB, 112));
+        }
+      } else {
+        for (let q = 0; q < cnt; q++) {
+          const k = load<i32>(list + (<usize>q << 2));
+          const a = v128.splat<T>(load<T>(at<T>(rowA, k)));
+          const rowB = at<T>(B, k * N + j);
+          s0 = v128.add<T>(s0, v128.mul<T>(a, v128.load(rowB)));
+          s1 = v128.add<T>(s1, v128.mul<T>(a, v128.load(rowB, 16)));
+          s2 = v128.add<T>(s2, v128.mul<T>(a, v128.load(rowB, 32)));
+          s3 = v128.add<T>(s3, v128.mul<T>(a, v128.load(rowB, 48)));
+          s4 = v128.add<T>(s4, v128.mul<T>(a, v128.load(rowB, 64)));
+          s5 = v128.add<T>(s5, v128.mul<T>(a, v128.load(rowB, 80)));
+          s6 = v128.add<T>(s6, v128.mul<T>(a, v128.load(rowB, 96)));
+          s7 = v128.add<T>(s7, v128.mul<T>(a, v128.load(rowB, 112)));
+        }
       }
       v128.store(rowC, s0);
       v128.store(rowC, s1, 16);
@@ -216,13 +258,33 @@ export function gemmNNEventRows<T>(
       v128.store(rowC, s7, 112);
     }
   }
+  // then blocks of 4 vectors, single vectors, single columns
+  const Nq = Nw + (N - Nw) - (N - Nw) % (4 * L);
   const Nv = N - N % L;
   for (let m = 0; m < M; m++) {
     const cnt = load<i32>(idx + (<usize>m << 2));
     if (cnt == 0) continue;
     const rowA = at<T>(A, m * K);
     const list = lists + ((<usize>m * <usize>K) << 2);
-    for (let j = Nw; j < Nv; j += L) {
+    for (let j = Nw; j < Nq; j += 4 * L) {
+      const rowC = at<T>(C, m * N + j);
+      let s0 = v128.load(rowC), s1 = v128.load(rowC, 16), s2 = v128.load(rowC, 32);
+      let s3 = v128.load(rowC, 48);
+      for (let q = 0; q < cnt; q++) {
+        const k = load<i32>(list + (<usize>q << 2));
+        const a = v128.splat<T>(load<T>(at<T>(rowA, k)));
+        const rowB = at<T>(B, k * N + j);
+        s0 = v128.add<T>(s0, v128.mul<T>(a, v128.load(rowB)));
+        s1 = v128.add<T>(s1, v128.mul<T>(a, v128.load(rowB, 16)));
+        s2 = v128.add<T>(s2, v128.mul<T>(a, v128.load(rowB, 32)));
+        s3 = v128.add<T>(s3, v128.mul<T>(a, v128.load(rowB, 48)));
+      }
+      v128.store(rowC, s0);
+      v128.store(rowC, s1, 16);
+      v128.store(rowC, s2, 32);
+      v128.store(rowC, s3, 48);
+    }
+    for (let j = Nq; j < Nv; j += L) {
       const pc = at<T>(C, m * N + j);
       let s = v128.load(pc);
       for (let q = 0; q < cnt; q++) {

@@ -50,6 +50,12 @@ export const KERNEL_NAMES = [
   "lsnnSpanBackward",
 ] as const;
 
+/**
+ * Rows of A that `gemmNNEventRows` lists at a time (EVENT_ROWS_CHUNK of
+ * core-wasm/assembly/linalg.ts): its i32 scratch holds min(M, this) x (K + 2) values.
+ */
+export const EVENT_ROWS_CHUNK = 256;
+
 /** Names of the precision-specific kernels that return a count. */
 export const COUNT_KERNEL_NAMES = ["countNonFinite"] as const;
 

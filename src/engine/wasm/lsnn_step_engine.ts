@@ -25,6 +25,7 @@ import type {
 import { resetStepState, zeroStepState } from "../step_engine.ts";
 import type { Precision } from "../../util/vocabulary.ts";
 import { CONSTANT_ORDER, CoreMemory } from "./core_instance.ts";
+import { EVENT_ROWS_CHUNK } from "./kernels.ts";
 
 /** An LSNN population stepped on a WebAssembly core. */
 export class WasmLsnnStepEngine implements LsnnStepEngine {
@@ -137,7 +138,7 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
       // the input currents of every step and episode at once (w_in read once from memory),
       // each summed as the step kernel would: from 0, over the non-zero inputs in order
       const I = core.alloc(all);
-      const idx = core.arena.alloc(steps * B * (nIn + 1), 4, false);
+      const idx = core.arena.alloc(Math.min(steps * B, EVENT_ROWS_CHUNK) * (nIn + 2), 4, false);
       core.k.gemmNNEventRows(steps * B, nIn, n, x, this.#wIn, I, idx);
       core.k.lsnnForwardFrames(
         ...[steps, 1, B, nIn, n, this.#cst, x, this.#wIn, I, this.#wRec, this.#beta, 0],
@@ -309,7 +310,10 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
     try {
       const d = core.alloc(rows * n, false), out = core.alloc(rows * nIn);
       core.write(d, D);
-      core.k.gemmNN(rows, n, nIn, d, this.#wInT, out);
+      // event-driven over D's non-zeros, w_in^T kept in cache over chunks of rows (the sums of
+      // gemmNN's kernels, bit for bit)
+      const idx = core.arena.alloc(Math.min(rows, EVENT_ROWS_CHUNK) * (n + 2), 4, false);
+      core.k.gemmNNEventRows(rows, n, nIn, d, this.#wInT, out, idx);
       return core.read(out, rows * nIn);
     } finally {
       core.arena.release(mark);
