@@ -314,26 +314,73 @@ export function gemmNN<T>(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize):
   else gemmNNEvent<T>(M, K, N, A, B, C);
 }
 
+/** Bytes of G's block of rows that gemmTNEvent keeps in cache while it runs over every row of P. */
+const EVENT_G_BLOCK_BYTES: i32 = 262144;
+
 /** G[K][N] += scale * P[R][K]^T @ D[R][N], skipping zero elements (and zero vectors) of P. */
 export function gemmTNEvent<T>(
   R: i32, K: i32, N: i32, P: usize, D: usize, G: usize, scale: T,
 ): void {
+  gemmTNEventStrided<T>(R, K, N, P, D, N, G, scale);
+}
+
+/**
+ * G[K][N] += scale * P[R][K]^T @ D[R][N] where row r of D starts at D + r ldD (e.g. one
+ * episode's rows of a time-major [T][B][N] record: ldD = B N), skipping zero elements (and zero
+ * vectors) of P. G is taken in blocks of rows (about EVENT_G_BLOCK_BYTES) that stay in cache
+ * while every row of P runs over them; each element of G still receives its terms in increasing
+ * r, so the blocks change the speed, not the result.
+ */
+export function gemmTNEventStrided<T>(
+  R: i32, K: i32, N: i32, P: usize, D: usize, ldD: i32, G: usize, scale: T,
+): void {
   const L = lanes<T>();
   const Kv = K - K % L;
-  for (let r = 0; r < R; r++) {
-    const rowP = at<T>(P, r * K);
-    const rowD = at<T>(D, r * N);
-    for (let k0 = 0; k0 < Kv; k0 += L) {
-      if (!v128.any_true(v128.load(at<T>(rowP, k0)))) continue;
-      for (let k = k0; k < k0 + L; k++) {
-        const p = load<T>(at<T>(rowP, k));
-        if (p != <T>0) axpy<T>(at<T>(G, k * N), rowD, p * scale, N);
+  let KB = N > 0 ? (EVENT_G_BLOCK_BYTES / N) >> alignof<T>() : Kv;
+  KB -= KB % L;
+  if (KB < L) KB = L;
+  for (let kb0 = 0; kb0 < Kv; kb0 += KB) {
+    const kb1 = kb0 + KB < Kv ? kb0 + KB : Kv;
+    for (let r = 0; r < R; r++) {
+      const rowP = at<T>(P, r * K);
+      const rowD = at<T>(D, r * ldD);
+      for (let k0 = kb0; k0 < kb1; k0 += L) {
+        if (!v128.any_true(v128.load(at<T>(rowP, k0)))) continue;
+        for (let k = k0; k < k0 + L; k++) {
+          const p = load<T>(at<T>(rowP, k));
+          if (p != <T>0) axpy<T>(at<T>(G, k * N), rowD, p * scale, N);
+        }
       }
     }
+  }
+  for (let r = 0; r < R; r++) {
+    const rowP = at<T>(P, r * K);
+    const rowD = at<T>(D, r * ldD);
     for (let k = Kv; k < K; k++) {
       const p = load<T>(at<T>(rowP, k));
       if (p != <T>0) axpy<T>(at<T>(G, k * N), rowD, p * scale, N);
     }
+  }
+}
+
+/**
+ * In place over rows [T][K] of presynaptic values: P(t) = alpha eps(t-1) + P(t), the filtered
+ * trace eps (computed in float64 in the scratch `eps` [K], stored in T), restarting from zero
+ * after each row t with cut[t] != 0 (cut: u8 [T], or 0 for none).
+ */
+export function traceFilter<T>(
+  steps: i32, K: i32, alpha: f64, P: usize, cut: usize, eps: usize,
+): void {
+  memory.fill(eps, 0, <usize>K << 3);
+  for (let t = 0; t < steps; t++) {
+    const row = at<T>(P, t * K);
+    for (let i = 0; i < K; i++) {
+      const pi = eps + (<usize>i << 3);
+      const e = alpha * load<f64>(pi) + <f64>load<T>(at<T>(row, i));
+      store<f64>(pi, e);
+      store<T>(at<T>(row, i), <T>e);
+    }
+    if (cut != 0 && load<u8>(cut + <usize>t) != 0) memory.fill(eps, 0, <usize>K << 3);
   }
 }
 

@@ -32,6 +32,8 @@ export const KERNEL_NAMES = [
   "gemmNNEventRows",
   "gemmNNDense",
   "gemmTNEvent",
+  "gemmTNEventStrided",
+  "traceFilter",
   "gemmTNDense",
   "transpose",
   "addColumnSums",

@@ -2,10 +2,11 @@
  * The step-wise LSNN engine (../step_engine.ts) on one WebAssembly core instance: the forward
  * steps on the population kernel `lsnnForwardFrames` (the recurrence by the SIMD products), with
  * the input currents of all the call's steps and episodes computed before it in one event-driven
- * product (`gemmNNEventRows`, w_in streamed once per call), the reverse pass over a recorded span on `lsnnSpanBackward` (BPTT or e-prop's
- * trace adjoint, cut at episode ends) and the weight gradients on the event-driven SIMD product
- * `gemmTNEvent`, episode by episode (so that every sum runs in the order of a plain loop and
- * float64 results are those of one, bit for bit).
+ * product (`gemmNNEventRows`, w_in streamed once per call); the reverse pass over a recorded span
+ * on `lsnnSpanBackward` (BPTT or e-prop's trace adjoint, cut at episode ends) and the weight
+ * gradients on the traces filtered in the core (`traceFilter`) and the event-driven SIMD product
+ * `gemmTNEventStrided`, episode by episode (so that every sum runs in the order of a plain loop
+ * and float64 results are those of one, bit for bit).
  *
  * The state lives in the caller's plain arrays between calls; the core holds the constants and
  * the weights, and every call releases what it allocated.
@@ -243,8 +244,7 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
       );
       const out = core.read(D || M, all);
       if (into !== undefined) {
-        const Mv = core.read(M, all);
-        this.#weightGradients(span, Mv, errors.cut, method === "eprop" ? this.spec.alpha : 0, into);
+        this.#weightGradients(span, M, errors.cut, method === "eprop" ? this.spec.alpha : 0, into);
       }
       return { D: out };
     } finally {
@@ -255,42 +255,46 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
   /**
    * dE/dw += sum_{b,t} eps(t) M(t), eps(t) = alpha eps(t-1) + pre(t) restarting after each cut
    * (alpha 0: the presynaptic values themselves), pre = x (input) or z(t-1) (recurrent); per
-   * episode one event-driven product over its steps.
+   * episode the traces filtered in the core (`traceFilter`, float64) and one event-driven product
+   * over its steps reading its rows of M [T][B][n] where the reverse pass left them
+   * (`gemmTNEventStrided`): every sum in the order of the plain loop over b, then t.
    */
   #weightGradients(
     span: readonly SpanRecord[],
-    M: Float64Array,
+    M: number,
     cut: Uint8Array | undefined,
     alpha: number,
     into: { wIn: Float64Array; wRec: Float64Array },
   ): void {
     const { nIn, n } = this.spec, core = this.#core, B = span[0].batch;
-    const T = M.length / (B * n);
+    const T = span.reduce((t, r) => t + r.steps, 0);
     for (const [name, nPre] of [["wIn", nIn], ["wRec", n]] as const) {
       const mark = core.arena.mark();
-      const P = core.alloc(T * nPre, false), Mb = core.alloc(T * n, false);
-      const G = core.alloc(nPre * n, false);
+      const P = core.alloc(T * nPre, false), G = core.alloc(nPre * n, false);
+      const eps = core.arena.alloc(nPre, 8, false);
+      const cutB = cut ? core.arena.alloc(T, 1, false) : 0;
       core.write(G, into[name]);
-      const eps = new Float64Array(nPre), pre = new Float64Array(T * nPre);
-      const mb = new Float64Array(T * n);
       for (let b = 0; b < B; b++) {
-        eps.fill(0);
+        const pre = core.view(P, T * nPre);
         let t = 0;
         for (const r of span) {
           for (let s = 0; s < r.steps; s++, t++) {
-            const src = name === "wIn"
-              ? r.x.subarray((s * B + b) * nIn, (s * B + b + 1) * nIn)
-              : s === 0
-              ? r.zBefore.subarray(b * n, (b + 1) * n)
-              : r.z.subarray(((s - 1) * B + b) * n, ((s - 1) * B + b) * n + n);
-            for (let i = 0; i < nPre; i++) pre[t * nPre + i] = eps[i] = alpha * eps[i] + src[i];
-            mb.set(M.subarray((t * B + b) * n, (t * B + b + 1) * n), t * n);
-            if (cut?.[t * B + b]) eps.fill(0);
+            pre.set(
+              name === "wIn"
+                ? r.x.subarray((s * B + b) * nIn, (s * B + b + 1) * nIn)
+                : s === 0
+                ? r.zBefore.subarray(b * n, (b + 1) * n)
+                : r.z.subarray(((s - 1) * B + b) * n, ((s - 1) * B + b) * n + n),
+              t * nPre,
+            );
           }
         }
-        core.write(P, pre);
-        core.write(Mb, mb);
-        core.k.gemmTNEvent(T, nPre, n, P, Mb, G, 1);
+        if (cut) {
+          const c = core.arena.u8(cutB, T);
+          for (let q = 0; q < T; q++) c[q] = cut[q * B + b];
+        }
+        core.k.traceFilter(T, nPre, alpha, P, cutB, eps);
+        core.k.gemmTNEventStrided(T, nPre, n, P, core.at(M, b * n), B * n, G, 1);
       }
       into[name].set(core.view(G, nPre * n));
       core.arena.release(mark);
