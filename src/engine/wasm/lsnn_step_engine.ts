@@ -4,9 +4,11 @@
  * the input currents of all the call's steps and episodes computed before it in one event-driven
  * product (`gemmNNEventRows`, w_in streamed once per call); the reverse pass over a recorded span
  * on `lsnnSpanBackward` (BPTT or e-prop's trace adjoint, cut at episode ends) and the weight
- * gradients on the traces filtered in the core (`traceFilter`) and the event-driven SIMD product
- * `gemmTNEventStrided`, episode by episode (so that every sum runs in the order of a plain loop
- * and float64 results are those of one, bit for bit).
+ * gradients, in float64, on the traces filtered in the core (`traceFilter`) and the event-driven
+ * SIMD product `gemmTNEventStrided`, episode by episode (so that every sum runs in the order of a
+ * plain loop and float64 results are those of one, bit for bit); in float32, the fast path, on
+ * the event-driven product of the binary presynaptic values with the trace adjoint D over all the
+ * span's rows (the same gradient within float32 rounding).
  *
  * The state lives in the caller's plain arrays between calls; the core holds the constants and
  * the weights, and every call releases what it allocated.
@@ -243,7 +245,9 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
         ...[this.#beta, M, D, la, next, rec],
       );
       const out = core.read(D || M, all);
-      if (into !== undefined) {
+      if (into !== undefined && this.precision === "f32") {
+        this.#weightGradientsFromD(span, D || M, into);
+      } else if (into !== undefined) {
         this.#weightGradients(span, M, errors.cut, method === "eprop" ? this.spec.alpha : 0, into);
       }
       return { D: out };
@@ -296,6 +300,50 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
         core.k.traceFilter(T, nPre, alpha, P, cutB, eps);
         core.k.gemmTNEventStrided(T, nPre, n, P, core.at(M, b * n), B * n, G, 1);
       }
+      into[name].set(core.view(G, nPre * n));
+      core.arena.release(mark);
+    }
+  }
+
+  /**
+   * The float32 path: dE/dw += sum_{t,b} pre(t) D(t), the same gradient as
+   * {@linkcode #weightGradients} written with the trace adjoint D (EPROP.md 3.3; BPTT: D = M),
+   * so that the product is event-driven over the binary presynaptic values themselves and runs
+   * over the span's rows [T][B] in a few calls (the records' inputs copied as they are, no
+   * per-episode traces). The terms are summed in another order than the float64 path's (t, then
+   * b, and D's filter in place of eps's): equal within float32 rounding, not bit for bit.
+   */
+  #weightGradientsFromD(
+    span: readonly SpanRecord[],
+    D: number,
+    into: { wIn: Float64Array; wRec: Float64Array },
+  ): void {
+    const { nIn, n } = this.spec, core = this.#core, B = span[0].batch, size = B * n;
+    for (const [name, nPre] of [["wIn", nIn], ["wRec", n]] as const) {
+      const mark = core.arena.mark();
+      const G = core.alloc(nPre * n, false);
+      core.write(G, into[name]);
+      // records per product: about 2^20 presynaptic values at a time (at least one record)
+      const limit = Math.max(1 << 20, ...span.map((r) => r.steps * B * nPre));
+      const P = core.alloc(limit, false);
+      let t0 = 0, rows = 0;
+      const flush = () => {
+        if (rows > 0) core.k.gemmTNEvent(rows, nPre, n, P, core.at(D, t0 * n), G, 1);
+        t0 += rows;
+        rows = 0;
+      };
+      for (const r of span) {
+        if ((rows + r.steps * B) * nPre > limit) flush();
+        const at = core.at(P, rows * nPre);
+        if (name === "wIn") {
+          core.write(at, r.x);
+        } else {
+          core.write(at, r.zBefore);
+          if (r.steps > 1) core.write(core.at(at, size), r.z.subarray(0, (r.steps - 1) * size));
+        }
+        rows += r.steps * B;
+      }
+      flush();
       into[name].set(core.view(G, nPre * n));
       core.arena.release(mark);
     }
