@@ -1,71 +1,142 @@
 /**
- * Speed of the Figs. 4-5 agent (paper-sized: 84x84 frames, the paper's CNN, 240 LIF + 160 ALIF)
- * training by reward-based e-prop on the TypeScript Pong, 32 parallel episodes: emulator frames per
- * second with the episodes in this thread and split over two Web Workers, and in this thread without
- * the voltage regularizer (its per-synapse term in the online kernel), in rounds in one run.
+ * Speed of the Figs. 4-5 agent (paper size: 84x84 grey frames, the paper's spiking CNN, 240 LIF +
+ * 160 ALIF, 5 network steps per frame) training by reward-based e-prop with 32 parallel episodes:
+ * emulator frames per second (one agent step = 32 episodes x 4 frames = 128 frames), per form and
+ * worker count, in rounds, with the median per configuration at the end.
  *
- *   deno run --allow-read bench/agent.ts [--seconds 40] [--rounds 2] [--form online|unroll]
+ *   deno task bench:agent [--env ale:pong|pong] [--seconds 30] [--rounds 2]
+ *     [--forms online,unroll,unroll+cnn,bptt] [--workers 1,2]
+ *
+ * - `--env ale:pong` (default): ALE Pong through ale-py (`createAleEnv`, 84x84, the curriculum
+ *   cut of 200 agent steps per episode); exits 1 when python3 has no ale-py. `--env pong`: the
+ *   TypeScript Pong, preprocessed the same way.
+ * - forms: `online`, `unroll`, `bptt`, and `unroll+cnn`: the unroll form with the CNN trained
+ *   (`trainCnn: true, cnnTaskScale: 1e-8`, voltage cost 0.5 on the CNN), as the authors train it.
+ * - Updates come "every-unroll" (every 100 agent steps), so the update's cost (the reverse pass,
+ *   the optimizer, the new parameters sent to the workers) is in every measurement.
+ * - Each measurement builds a fresh trainer and environment, warms up for 5 agent steps, then
+ *   trains for `--seconds`.
+ *
+ * Every line reads `<form> <N> worker(s): <fps> frames/s`.
+ *
+ * Baseline (before the speed branch), 2026-05-04 (?), this 2-core machine (shared, noisy), medians
+ * of 2 rounds of 20 s; see the commit that records it.
  *
  * @module
  */
+import { aleAvailable, createAleEnv } from "../src/env/ale/ale_env.ts";
 import { createPong } from "../src/env/games/pong.ts";
 import { preprocess } from "../src/env/preprocess.ts";
+import type { VectorEnv } from "../src/env/vector_env.ts";
 import { resolveAgentSpec } from "../src/net/agent_spec.ts";
 import { initAgentFeedback, initAgentParams } from "../src/net/agent_params.ts";
-import { AgentTrainer } from "../src/agent/agent_trainer.ts";
+import { AgentTrainer, type AgentTrainerOptions } from "../src/agent/agent_trainer.ts";
 
 function flag(name: string, fallback: string): string {
   const at = Deno.args.indexOf(`--${name}`);
   return at >= 0 && at + 1 < Deno.args.length ? Deno.args[at + 1] : fallback;
 }
-const seconds = Number(flag("seconds", "40")), rounds = Number(flag("rounds", "2"));
-const form = flag("form", "online") as "online" | "unroll";
+const envName = flag("env", "ale:pong");
+const seconds = Number(flag("seconds", "30")), rounds = Number(flag("rounds", "2"));
+const forms = flag("forms", "online,unroll,unroll+cnn,bptt").split(",");
+const workerCounts = flag("workers", "1,2").split(",").map(Number);
+const known = ["online", "unroll", "unroll+cnn", "bptt"];
+for (const f of forms) {
+  if (!known.includes(f)) {
+    console.error(`--forms: unknown form ${f} (known: ${known.join(", ")})`);
+    Deno.exit(1);
+  }
+}
+if (envName !== "pong" && envName !== "ale:pong") {
+  console.error(`--env must be ale:pong or pong, got ${envName}`);
+  Deno.exit(1);
+}
+if (envName === "ale:pong" && await aleAvailable() === undefined) {
+  console.error(
+    "ale-py is missing for python3 (pip install ale-py gymnasium); run with --env pong for the TypeScript Pong",
+  );
+  Deno.exit(1);
+}
 
-async function framesPerSecond(workers: number, voltageCost?: number): Promise<number> {
-  const env = preprocess(createPong({ numEnvs: 32, seed: 1 }), { maxEpisodeSteps: 200 });
+async function makeEnv(): Promise<VectorEnv> {
+  if (envName === "ale:pong") {
+    return await createAleEnv({
+      game: "pong",
+      numEnvs: 32,
+      seed: 1,
+      size: 84,
+      maxEpisodeSteps: 200,
+    });
+  }
+  return preprocess(createPong({ numEnvs: 32, seed: 1 }), { maxEpisodeSteps: 200 });
+}
+
+class Stop extends Error {}
+
+async function framesPerSecond(form: string, workers: number): Promise<number> {
+  const env = await makeEnv();
   const spec = resolveAgentSpec();
+  const options: AgentTrainerOptions = {
+    form: form === "unroll+cnn" ? "unroll" : form as AgentTrainerOptions["form"],
+    seed: 2,
+    workers,
+    update: "every-unroll",
+  };
+  if (form === "unroll+cnn") {
+    Object.assign(options, {
+      trainCnn: true,
+      cnnTaskScale: 1e-8,
+      actorCritic: { cnnVoltageCost: 0.5 },
+    });
+  }
   const trainer = await AgentTrainer.create(
     env,
     spec,
     initAgentParams(spec, 0),
     initAgentFeedback(spec, 1),
-    { form, seed: 2, workers, update: "every-unroll", actorCritic: { voltageCost } },
+    options,
   );
-  await trainer.train(32 * 4 * 5); // warm-up
-  const f0 = trainer.frames, t0 = performance.now();
-  await trainer.train(Infinity, {
-    onStep: () => {
-      if (performance.now() - t0 > seconds * 1000) throw new Stop();
-    },
-  }).catch((e) => {
-    if (!(e instanceof Stop)) throw e;
-  });
-  const fps = (trainer.frames - f0) / ((performance.now() - t0) / 1000);
-  trainer.close();
-  await env.close();
-  return fps;
+  try {
+    await trainer.train(32 * 4 * 5); // warm-up
+    const f0 = trainer.frames, t0 = performance.now();
+    await trainer.train(Infinity, {
+      onStep: () => {
+        if (performance.now() - t0 > seconds * 1000) throw new Stop();
+      },
+    }).catch((e) => {
+      if (!(e instanceof Stop)) throw e;
+    });
+    return (trainer.frames - f0) / ((performance.now() - t0) / 1000);
+  } finally {
+    trainer.close();
+    await env.close();
+  }
 }
-class Stop extends Error {}
 
-const results: Record<string, number[]> = {
-  "1 (this thread)": [],
-  "2 workers": [],
-  "1, no voltage term": [],
-};
-for (let r = 0; r < rounds; r++) {
-  results["1 (this thread)"].push(await framesPerSecond(1));
-  results["2 workers"].push(await framesPerSecond(2));
-  results["1, no voltage term"].push(await framesPerSecond(1, 0));
-}
 console.log(
-  `agent (paper size) on TypeScript Pong, 32 episodes, ${form} form, ${navigator.hardwareConcurrency} cores, ${rounds} rounds of ${seconds} s`,
+  `agent (paper size) on ${envName}, 32 episodes, maxEpisodeSteps 200, update every-unroll, ${navigator.hardwareConcurrency} cores, ${rounds} round(s) of ${seconds} s`,
 );
-const base = results["1 (this thread)"];
-for (const [name, fps] of Object.entries(results)) {
+const results = new Map<string, number[]>();
+for (let r = 0; r < rounds; r++) {
+  console.log(`round ${r + 1}`);
+  for (const form of forms) {
+    for (const w of workerCounts) {
+      const fps = await framesPerSecond(form, w);
+      const key = `${form} ${w} worker(s)`;
+      results.set(key, [...(results.get(key) ?? []), fps]);
+      console.log(`${key}: ${Math.round(fps)} frames/s`);
+    }
+  }
+}
+const median = (a: number[]) => {
+  const s = [...a].sort((x, y) => x - y), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+console.log(`summary (median of ${rounds} round(s), frames/s)`);
+for (const [key, fps] of results) {
   console.log(
-    `${name.padEnd(18)} ${
-      fps.map((v) => Math.round(v).toString().padStart(5)).join(" ")
-    } frames/s` +
-      `   x one thread: ${fps.map((v, i) => (v / base[i]).toFixed(2)).join(" / ")}`,
+    `  ${key.padEnd(24)} ${String(Math.round(median(fps))).padStart(6)}   (rounds: ${
+      fps.map((v) => Math.round(v)).join(", ")
+    })`,
   );
 }

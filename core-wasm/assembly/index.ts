@@ -1,7 +1,7 @@
 // Exports of the e-prop core, each kernel in float32 (`_f32`, the fast path) and float64
 // (`_f64`, for verification). All pointers are byte addresses into the exported memory; the
 // TypeScript side (src/engine/wasm/) validates sizes once and owns the memory layout.
-import { addColumnSums, gemmNN, gemmNNDense, gemmNNEvent, gemmTN, gemmTNDense, gemmTNEvent, transpose } from "./linalg";
+import { addColumnSums, gemmNN, gemmNNDense, gemmNNEvent, gemmNNEventRows, gemmTN, gemmTNDense, gemmTNEvent, gemmTNEventStrided, traceFilter, transpose } from "./linalg";
 import { lsnnForwardFrames, lsnnStep } from "./neuron";
 import { addRowVector, copyColumns, poolFrames, reverseWithin, spreadFrames, toTimeMajor } from "./sequence";
 import { learningSignal, projectError, readoutForward, readoutStep } from "./readout";
@@ -81,6 +81,9 @@ export function gemmTN_f64(R: i32, K: i32, N: i32, P: usize, D: usize, G: usize,
 export function gemmNNEvent_f32(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
   gemmNNEvent<f32>(M, K, N, A, B, C);
 }
+export function gemmNNEventRows_f32(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize, idx: usize): void {
+  gemmNNEventRows<f32>(M, K, N, A, B, C, idx);
+}
 export function gemmNNDense_f32(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
   gemmNNDense<f32>(M, K, N, A, B, C);
 }
@@ -92,6 +95,9 @@ export function gemmTNDense_f32(R: i32, K: i32, N: i32, P: usize, D: usize, G: u
 }
 export function gemmNNEvent_f64(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
   gemmNNEvent<f64>(M, K, N, A, B, C);
+}
+export function gemmNNEventRows_f64(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize, idx: usize): void {
+  gemmNNEventRows<f64>(M, K, N, A, B, C, idx);
 }
 export function gemmNNDense_f64(M: i32, K: i32, N: i32, A: usize, B: usize, C: usize): void {
   gemmNNDense<f64>(M, K, N, A, B, C);
@@ -256,4 +262,16 @@ export function lsnnSpanBackward_f32(steps: i32, B: i32, n: i32, cst: usize, mod
 }
 export function lsnnSpanBackward_f64(steps: i32, B: i32, n: i32, cst: usize, mode: i32, G: usize, ev: usize, ea: usize, cut: usize, psi: usize, wRecT: usize, beta: usize, M: usize, D: usize, la: usize, next: usize, rec: usize): void {
   lsnnSpanBackward<f64>(steps, B, n, cst, mode, G, ev, ea, cut, psi, wRecT, beta, M, D, la, next, rec);
+}
+export function gemmTNEventStrided_f32(R: i32, K: i32, N: i32, P: usize, D: usize, ldD: i32, G: usize, scale: f32): void {
+  gemmTNEventStrided<f32>(R, K, N, P, D, ldD, G, scale);
+}
+export function traceFilter_f32(steps: i32, K: i32, alpha: f64, P: usize, cut: usize, eps: usize): void {
+  traceFilter<f32>(steps, K, alpha, P, cut, eps);
+}
+export function gemmTNEventStrided_f64(R: i32, K: i32, N: i32, P: usize, D: usize, ldD: i32, G: usize, scale: f64): void {
+  gemmTNEventStrided<f64>(R, K, N, P, D, ldD, G, scale);
+}
+export function traceFilter_f64(steps: i32, K: i32, alpha: f64, P: usize, cut: usize, eps: usize): void {
+  traceFilter<f64>(steps, K, alpha, P, cut, eps);
 }

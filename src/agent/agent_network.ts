@@ -65,8 +65,13 @@ export interface AgentFrameRecord {
 
 /** Options of {@linkcode AgentNetwork.create}. */
 export interface AgentNetworkOptions {
-  /** Precision of the CNN (default f32; the LSNN runs in float64). */
+  /** Precision of the CNN (default f32). */
   precision?: "f32" | "f64";
+  /**
+   * Precision of the LSNN's step engine (default f64): its forward steps and its reverse pass
+   * (records and gradients are float64 copies either way).
+   */
+  lsnnPrecision?: "f32" | "f64";
   /** The compiled core (default: the bundled one). */
   module?: EngineSource;
   /**
@@ -175,7 +180,7 @@ export class AgentNetwork {
       dampening: spec.dampening,
       nRef: spec.nRef,
       beta,
-    }, { precision: "f64", module: options.module });
+    }, { precision: options.lsnnPrecision ?? "f64", module: options.module });
     lsnn.setWeights({ wIn: params.wIn, wRec: params.wRec });
     return new AgentNetwork(spec, batchSize, params, conv, lsnn, options.recordCnn ?? false);
   }
@@ -238,16 +243,21 @@ export class AgentNetwork {
   }
 
   /**
-   * The LSNN's engine (weights loaded from `params` at every frame), for the learners' reverse
-   * passes.
+   * The LSNN's engine, for the learners' reverse passes: its weights are `params.wIn` and
+   * `params.wRec` as of the network's creation or the last {@linkcode AgentNetwork.syncConv}.
    */
   get lsnn(): LsnnStepEngine {
     return this.#lsnn;
   }
 
-  /** Reloads the CNN filters after they changed (the LSNN and heads read `params` at each step). */
+  /**
+   * Reloads the engines' weights after `params` changed: the CNN filters and the LSNN's wIn and
+   * wRec (the engines keep copies; the heads read `params` at each step). Call it after every
+   * change of `params` in place, before the next {@linkcode AgentNetwork.step}.
+   */
   syncConv(): void {
     this.#conv.setParams(convParams(this.spec, this.params));
+    this.#lsnn.setWeights({ wIn: this.params.wIn, wRec: this.params.wRec });
   }
 
   /**
@@ -309,7 +319,6 @@ export class AgentNetwork {
     pass.release();
 
     const n = spec.n, nF = spec.nFeatures, A = spec.numActions;
-    this.#lsnn.setWeights({ wIn: this.params.wIn, wRec: this.params.wRec });
     const run = this.#lsnn.step(xAll, this.#state, S);
     const rec: AgentFrameRecord = {
       x: xAll,

@@ -361,10 +361,7 @@ export class UnrollRewardEprop implements RewardLearner {
       if (pooled) {
         this.#cnn(steps, undefined, dLogitsTask, dValue, scale);
       } else {
-        const Dc = scale === 1 ? D : this.#reverse(errors, scale, {
-          wIn: new Float64Array(g.wIn.length),
-          wRec: new Float64Array(g.wRec.length),
-        });
+        const Dc = scale === 1 ? D : this.#reverse(errors, scale, undefined);
         this.#cnn(steps, this.#net!.lsnn.inputSignal(Dc, T * B), dLogits, dValue, scale);
       }
     }
@@ -381,7 +378,7 @@ export class UnrollRewardEprop implements RewardLearner {
    * Gf(t) = c L(t) + kappa Gf(t+1)        (L only at each frame's last step)
    * G(t)  = taskScale Gf(t) + L^reg
    * ```
-   * Adds the LSNN's weight gradients to `into`.
+   * Adds the LSNN's weight gradients to `into` (undefined: D only).
    * @returns dE/dv along the method [T][B][n].
    */
   #reverse(
@@ -393,7 +390,7 @@ export class UnrollRewardEprop implements RewardLearner {
       ca?: Float64Array;
     },
     taskScale: number,
-    into: { wIn: Float64Array; wRec: Float64Array },
+    into: { wIn: Float64Array; wRec: Float64Array } | undefined,
   ): Float64Array {
     const steps = this.#steps, spec = this.#spec, B = this.#B, n = spec.n, A = spec.numActions;
     const S = spec.stepsPerFrame, T = steps.length * S;

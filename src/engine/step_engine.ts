@@ -147,18 +147,19 @@ export interface LsnnStepEngine {
   /**
    * The reverse pass over a recorded span (the records of consecutive calls), given errors from
    * outside: exact (BPTT) or e-prop. Adds dE/dw_in and dE/dw_rec (diagonal not zeroed) to
-   * `into`, truncated at the span's start.
+   * `into`, truncated at the span's start; without `into`, only D is computed (e.g. for the
+   * error sent to the inputs, {@linkcode LsnnStepEngine.inputSignal}).
    * @param span The records.
    * @param errors dE/dz (or the learning signal), dE/dv, dE/da, cuts.
    * @param method "bptt" or "eprop".
-   * @param into Gradients to add to: wIn [nIn][n], wRec [n][n].
+   * @param into Gradients to add to: wIn [nIn][n], wRec [n][n]; undefined: none.
    * @returns dE/dv along the method.
    */
   reverse(
     span: readonly SpanRecord[],
     errors: SpanErrors,
     method: "bptt" | "eprop",
-    into: { wIn: Float64Array; wRec: Float64Array },
+    into?: { wIn: Float64Array; wRec: Float64Array },
   ): SpanReverse;
   /**
    * The error sent to the inputs: dE/dx(t) = D(t) w_in^T.

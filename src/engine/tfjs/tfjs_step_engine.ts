@@ -239,12 +239,12 @@ export class TfjsLsnnStepEngine implements LsnnStepEngine {
     }
   }
 
-  /** BPTT (autodiff) or e-prop (trace adjoint) over a recorded span; adds to `into`. */
+  /** BPTT (autodiff) or e-prop (trace adjoint) over a recorded span; adds to `into` if given. */
   reverse(
     span: readonly SpanRecord[],
     errors: SpanErrors,
     method: "bptt" | "eprop",
-    into: { wIn: Float64Array; wRec: Float64Array },
+    into?: { wIn: Float64Array; wRec: Float64Array },
   ): SpanReverse {
     const what = "Cannot run the LSNN reverse pass";
     if (method !== "bptt" && method !== "eprop") {
@@ -292,7 +292,7 @@ export class TfjsLsnnStepEngine implements LsnnStepEngine {
       );
     }
     for (const [name, want] of [["wIn", nIn * n], ["wRec", n * n]] as const) {
-      if (into?.[name]?.length !== want) {
+      if (into !== undefined && into?.[name]?.length !== want) {
         throw new RangeError(
           `${what}: into.${name} must hold ${want} values, got ${into?.[name]?.length}`,
         );
@@ -332,8 +332,10 @@ export class TfjsLsnnStepEngine implements LsnnStepEngine {
     );
     try {
       const [D, gIn, gRec] = out.map((t) => t.dataSync());
-      for (let q = 0; q < gIn.length; q++) into.wIn[q] += gIn[q];
-      for (let q = 0; q < gRec.length; q++) into.wRec[q] += gRec[q];
+      if (into !== undefined) {
+        for (let q = 0; q < gIn.length; q++) into.wIn[q] += gIn[q];
+        for (let q = 0; q < gRec.length; q++) into.wRec[q] += gRec[q];
+      }
       return { D: Float64Array.from(D) };
     } finally {
       out.forEach((t) => t.dispose());

@@ -29,8 +29,11 @@ export const KERNEL_NAMES = [
   "gemmNN",
   "gemmTN",
   "gemmNNEvent",
+  "gemmNNEventRows",
   "gemmNNDense",
   "gemmTNEvent",
+  "gemmTNEventStrided",
+  "traceFilter",
   "gemmTNDense",
   "transpose",
   "addColumnSums",
@@ -48,6 +51,12 @@ export const KERNEL_NAMES = [
   "rewardTraceFrame",
   "lsnnSpanBackward",
 ] as const;
+
+/**
+ * Rows of A that `gemmNNEventRows` lists at a time (EVENT_ROWS_CHUNK of
+ * core-wasm/assembly/linalg.ts): its i32 scratch holds min(M, this) x (K + 2) values.
+ */
+export const EVENT_ROWS_CHUNK = 256;
 
 /** Names of the precision-specific kernels that return a count. */
 export const COUNT_KERNEL_NAMES = ["countNonFinite"] as const;

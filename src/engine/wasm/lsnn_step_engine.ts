@@ -1,10 +1,14 @@
 /**
  * The step-wise LSNN engine (../step_engine.ts) on one WebAssembly core instance: the forward
- * steps on the population kernel `lsnnForwardFrames` (the input current and the recurrence by the
- * SIMD products), the reverse pass over a recorded span on `lsnnSpanBackward` (BPTT or e-prop's
- * trace adjoint, cut at episode ends) and the weight gradients on the event-driven SIMD product
- * `gemmTNEvent`, episode by episode (so that every sum runs in the order of a plain loop and
- * float64 results are those of one, bit for bit).
+ * steps on the population kernel `lsnnForwardFrames` (the recurrence by the SIMD products), with
+ * the input currents of all the call's steps and episodes computed before it in one event-driven
+ * product (`gemmNNEventRows`, w_in streamed once per call); the reverse pass over a recorded span
+ * on `lsnnSpanBackward` (BPTT or e-prop's trace adjoint, cut at episode ends) and the weight
+ * gradients, in float64, on the traces filtered in the core (`traceFilter`) and the event-driven
+ * SIMD product `gemmTNEventStrided`, episode by episode (so that every sum runs in the order of a
+ * plain loop and float64 results are those of one, bit for bit); in float32, the fast path, on
+ * the event-driven product of the binary presynaptic values with the trace adjoint D over all the
+ * span's rows (the same gradient within float32 rounding).
  *
  * The state lives in the caller's plain arrays between calls; the core holds the constants and
  * the weights, and every call releases what it allocated.
@@ -24,6 +28,7 @@ import type {
 import { resetStepState, zeroStepState } from "../step_engine.ts";
 import type { Precision } from "../../util/vocabulary.ts";
 import { CONSTANT_ORDER, CoreMemory } from "./core_instance.ts";
+import { EVENT_ROWS_CHUNK } from "./kernels.ts";
 
 /** An LSNN population stepped on a WebAssembly core. */
 export class WasmLsnnStepEngine implements LsnnStepEngine {
@@ -133,8 +138,13 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
       core.write(zInit, state.z);
       const all = steps * size;
       const [z, psi, vRec, thr] = [0, 0, 0, 0].map(() => core.alloc(all, false));
+      // the input currents of every step and episode at once (w_in read once from memory),
+      // each summed as the step kernel would: from 0, over the non-zero inputs in order
+      const I = core.alloc(all);
+      const idx = core.arena.alloc(Math.min(steps * B, EVENT_ROWS_CHUNK) * (nIn + 2), 4, false);
+      core.k.gemmNNEventRows(steps * B, nIn, n, x, this.#wIn, I, idx);
       core.k.lsnnForwardFrames(
-        ...[steps, 1, B, nIn, n, this.#cst, x, this.#wIn, 0, this.#wRec, this.#beta, 0],
+        ...[steps, 1, B, nIn, n, this.#cst, x, this.#wIn, I, this.#wRec, this.#beta, 0],
         ...[zInit, v, a, r, cur, z, psi, vRec, thr],
       );
       const record: StepRecord = {
@@ -163,7 +173,7 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
     span: readonly SpanRecord[],
     errors: SpanErrors,
     method: "bptt" | "eprop",
-    into: { wIn: Float64Array; wRec: Float64Array },
+    into?: { wIn: Float64Array; wRec: Float64Array },
   ): SpanReverse {
     const what = "Cannot run the LSNN reverse pass";
     if (method !== "bptt" && method !== "eprop") {
@@ -196,8 +206,10 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
         );
       }
     };
-    checkInto("wIn", nIn * n);
-    checkInto("wRec", n * n);
+    if (into !== undefined) {
+      checkInto("wIn", nIn * n);
+      checkInto("wRec", n * n);
+    }
     const mark = core.arena.mark();
     try {
       const put = (data: ArrayLike<number> | undefined, count: number) => {
@@ -233,8 +245,11 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
         ...[this.#beta, M, D, la, next, rec],
       );
       const out = core.read(D || M, all);
-      const Mv = core.read(M, all);
-      this.#weightGradients(span, Mv, errors.cut, method === "eprop" ? this.spec.alpha : 0, into);
+      if (into !== undefined && this.precision === "f32") {
+        this.#weightGradientsFromD(span, D || M, into);
+      } else if (into !== undefined) {
+        this.#weightGradients(span, M, errors.cut, method === "eprop" ? this.spec.alpha : 0, into);
+      }
       return { D: out };
     } finally {
       core.arena.release(mark);
@@ -244,43 +259,91 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
   /**
    * dE/dw += sum_{b,t} eps(t) M(t), eps(t) = alpha eps(t-1) + pre(t) restarting after each cut
    * (alpha 0: the presynaptic values themselves), pre = x (input) or z(t-1) (recurrent); per
-   * episode one event-driven product over its steps.
+   * episode the traces filtered in the core (`traceFilter`, float64) and one event-driven product
+   * over its steps reading its rows of M [T][B][n] where the reverse pass left them
+   * (`gemmTNEventStrided`): every sum in the order of the plain loop over b, then t.
    */
   #weightGradients(
     span: readonly SpanRecord[],
-    M: Float64Array,
+    M: number,
     cut: Uint8Array | undefined,
     alpha: number,
     into: { wIn: Float64Array; wRec: Float64Array },
   ): void {
     const { nIn, n } = this.spec, core = this.#core, B = span[0].batch;
-    const T = M.length / (B * n);
+    const T = span.reduce((t, r) => t + r.steps, 0);
     for (const [name, nPre] of [["wIn", nIn], ["wRec", n]] as const) {
       const mark = core.arena.mark();
-      const P = core.alloc(T * nPre, false), Mb = core.alloc(T * n, false);
-      const G = core.alloc(nPre * n, false);
+      const P = core.alloc(T * nPre, false), G = core.alloc(nPre * n, false);
+      const eps = core.arena.alloc(nPre, 8, false);
+      const cutB = cut ? core.arena.alloc(T, 1, false) : 0;
       core.write(G, into[name]);
-      const eps = new Float64Array(nPre), pre = new Float64Array(T * nPre);
-      const mb = new Float64Array(T * n);
       for (let b = 0; b < B; b++) {
-        eps.fill(0);
+        const pre = core.view(P, T * nPre);
         let t = 0;
         for (const r of span) {
           for (let s = 0; s < r.steps; s++, t++) {
-            const src = name === "wIn"
-              ? r.x.subarray((s * B + b) * nIn, (s * B + b + 1) * nIn)
-              : s === 0
-              ? r.zBefore.subarray(b * n, (b + 1) * n)
-              : r.z.subarray(((s - 1) * B + b) * n, ((s - 1) * B + b) * n + n);
-            for (let i = 0; i < nPre; i++) pre[t * nPre + i] = eps[i] = alpha * eps[i] + src[i];
-            mb.set(M.subarray((t * B + b) * n, (t * B + b + 1) * n), t * n);
-            if (cut?.[t * B + b]) eps.fill(0);
+            pre.set(
+              name === "wIn"
+                ? r.x.subarray((s * B + b) * nIn, (s * B + b + 1) * nIn)
+                : s === 0
+                ? r.zBefore.subarray(b * n, (b + 1) * n)
+                : r.z.subarray(((s - 1) * B + b) * n, ((s - 1) * B + b) * n + n),
+              t * nPre,
+            );
           }
         }
-        core.write(P, pre);
-        core.write(Mb, mb);
-        core.k.gemmTNEvent(T, nPre, n, P, Mb, G, 1);
+        if (cut) {
+          const c = core.arena.u8(cutB, T);
+          for (let q = 0; q < T; q++) c[q] = cut[q * B + b];
+        }
+        core.k.traceFilter(T, nPre, alpha, P, cutB, eps);
+        core.k.gemmTNEventStrided(T, nPre, n, P, core.at(M, b * n), B * n, G, 1);
       }
+      into[name].set(core.view(G, nPre * n));
+      core.arena.release(mark);
+    }
+  }
+
+  /**
+   * The float32 path: dE/dw += sum_{t,b} pre(t) D(t), the same gradient as
+   * {@linkcode #weightGradients} written with the trace adjoint D (EPROP.md 3.3; BPTT: D = M),
+   * so that the product is event-driven over the binary presynaptic values themselves and runs
+   * over the span's rows [T][B] in a few calls (the records' inputs copied as they are, no
+   * per-episode traces). The terms are summed in another order than the float64 path's (t, then
+   * b, and D's filter in place of eps's): equal within float32 rounding, not bit for bit.
+   */
+  #weightGradientsFromD(
+    span: readonly SpanRecord[],
+    D: number,
+    into: { wIn: Float64Array; wRec: Float64Array },
+  ): void {
+    const { nIn, n } = this.spec, core = this.#core, B = span[0].batch, size = B * n;
+    for (const [name, nPre] of [["wIn", nIn], ["wRec", n]] as const) {
+      const mark = core.arena.mark();
+      const G = core.alloc(nPre * n, false);
+      core.write(G, into[name]);
+      // records per product: about 2^20 presynaptic values at a time (at least one record)
+      const limit = Math.max(1 << 20, ...span.map((r) => r.steps * B * nPre));
+      const P = core.alloc(limit, false);
+      let t0 = 0, rows = 0;
+      const flush = () => {
+        if (rows > 0) core.k.gemmTNEvent(rows, nPre, n, P, core.at(D, t0 * n), G, 1);
+        t0 += rows;
+        rows = 0;
+      };
+      for (const r of span) {
+        if ((rows + r.steps * B) * nPre > limit) flush();
+        const at = core.at(P, rows * nPre);
+        if (name === "wIn") {
+          core.write(at, r.x);
+        } else {
+          core.write(at, r.zBefore);
+          if (r.steps > 1) core.write(core.at(at, size), r.z.subarray(0, (r.steps - 1) * size));
+        }
+        rows += r.steps * B;
+      }
+      flush();
       into[name].set(core.view(G, nPre * n));
       core.arena.release(mark);
     }
@@ -299,7 +362,10 @@ export class WasmLsnnStepEngine implements LsnnStepEngine {
     try {
       const d = core.alloc(rows * n, false), out = core.alloc(rows * nIn);
       core.write(d, D);
-      core.k.gemmNN(rows, n, nIn, d, this.#wInT, out);
+      // event-driven over D's non-zeros, w_in^T kept in cache over chunks of rows (the sums of
+      // gemmNN's kernels, bit for bit)
+      const idx = core.arena.alloc(Math.min(rows, EVENT_ROWS_CHUNK) * (n + 2), 4, false);
+      core.k.gemmNNEventRows(rows, n, nIn, d, this.#wInT, out, idx);
       return core.read(out, rows * nIn);
     } finally {
       core.arena.release(mark);

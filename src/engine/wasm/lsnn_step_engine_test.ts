@@ -174,3 +174,39 @@ Deno.test("LSNN step engine: bad input names the field", async () => {
     /beta must hold n = 6 values, got 1/,
   );
 });
+
+Deno.test("LSNN step engine: the f32 reverse pass (weight gradients from D) follows f64 on the same records, cuts and voltage terms included", async () => {
+  const [f32, f64] = [await engine("f32"), await engine("f64")];
+  const S = 7, K = 6, T = S * K, rng = new Rng(5);
+  const state = f64.initState(B);
+  // records of several calls (spans of S steps), the second episode cut twice
+  const span: StepRecord[] = Array.from(
+    { length: K },
+    (_, k) => f64.step(inputs(30 + k, S), state, S),
+  );
+  const dEdz = Float64Array.from({ length: T * B * n }, () => rng.normal());
+  const dEdv = Float64Array.from({ length: T * B * n }, () => 0.3 * rng.normal());
+  const dEda = Float64Array.from({ length: T * B * n }, () => 0.3 * rng.normal());
+  const cut = new Uint8Array(T * B);
+  cut[9 * B + 1] = 1;
+  cut[25 * B + 1] = 1;
+  for (const method of ["bptt", "eprop"] as const) {
+    const grads = (e: WasmLsnnStepEngine) => {
+      const into = { wIn: new Float64Array(nIn * n), wRec: new Float64Array(n * n) };
+      const { D } = e.reverse(span, { dEdz, dEdv, dEda, cut }, method, into);
+      return { ...into, D };
+    };
+    const want = grads(f64), got = grads(f32);
+    for (const name of ["wIn", "wRec", "D"] as const) {
+      let num = 0, den = 0;
+      for (let i = 0; i < want[name].length; i++) {
+        num = Math.max(num, Math.abs(got[name][i] - want[name][i]));
+        den = Math.max(den, Math.abs(want[name][i]));
+      }
+      assert.ok(den > 0.1, `${method} ${name} is not zero`);
+      assert.ok(num / den < 1e-5, `${method} ${name}: relative error ${num / den}`);
+    }
+  }
+  f32.dispose();
+  f64.dispose();
+});
