@@ -61,6 +61,13 @@ export interface AgentFrameRecord {
   frames?: Float64Array;
   /** With `recordCnn`: the CNN's state before this frame (per layer [B][units]). */
   cnnBefore?: SpikingConvState;
+  /**
+   * With `recordCnn`: per CNN layer, the episodes' mean of max(0, v - thr) at each step of the
+   * frame and unit [S][units] (the CNN voltage term's batch means).
+   */
+  cnnUp?: Float64Array[];
+  /** With `recordCnn`: the same of max(0, -v - thr). */
+  cnnDown?: Float64Array[];
 }
 
 /** Options of {@linkcode AgentNetwork.create}. */
@@ -300,7 +307,30 @@ export class AgentNetwork {
       );
     }
     const cnnBefore = this.recordCnn ? this.#cnnStateCopy() : undefined;
-    const pass = this.#conv.forward(frames, B, 1, { state: this.#convState });
+    const pass = this.#conv.forward(frames, B, 1, {
+      state: this.#convState,
+      recordPotentials: this.recordCnn,
+    });
+    let cnnUp: Float64Array[] | undefined, cnnDown: Float64Array[] | undefined;
+    if (this.recordCnn) {
+      const thr = spec.conv.thr;
+      cnnUp = [], cnnDown = [];
+      spec.conv.layers.forEach((l, i) => {
+        const v = pass.potentials(i), U = l.units;
+        const up = new Float64Array(S * U), down = new Float64Array(S * U);
+        for (let t = 0; t < S; t++) {
+          for (let b = 0; b < B; b++) {
+            const o = (t * B + b) * U;
+            for (let q = 0; q < U; q++) {
+              const x = v[o + q];
+              if (x > thr) up[t * U + q] += (x - thr) / B;
+              else if (x < -thr) down[t * U + q] += (-x - thr) / B;
+            }
+          }
+        }
+        cnnUp!.push(up), cnnDown!.push(down);
+      });
+    }
     const xAll = Float64Array.from(pass.spikes(spec.conv.layers.length - 1));
     const layerSpikes = spec.conv.layers.map((_, l) =>
       l === spec.conv.layers.length - 1 ? xAll : Float64Array.from(pass.spikes(l))
@@ -337,6 +367,8 @@ export class AgentNetwork {
     if (this.recordCnn) {
       rec.frames = Float64Array.from(frames);
       rec.cnnBefore = cnnBefore;
+      rec.cnnUp = cnnUp;
+      rec.cnnDown = cnnDown;
     }
     const kappa = spec.kappa, phi = new Float64Array(nF);
     for (let s = 0; s < S; s++) {

@@ -487,14 +487,12 @@ export class UnrollRewardEprop implements RewardLearner {
     const up = cv > 0 ? layers.map((l) => new Float64Array(T * l.units)) : [];
     const down = cv > 0 ? layers.map((l) => new Float64Array(T * l.units)) : [];
     if (cv > 0) {
-      for (const seg of segments) {
-        const { frames, state } = input(seg);
-        net.cnnPotentials(frames, seg.F, state).forEach((v, l) => {
-          const o = seg.k0 * S * layers[l].units;
-          for (let q = 0; q < v.length; q++) {
-            up[l][o + q] += Math.max(0, v[q] - thrC) / B;
-            down[l][o + q] += Math.max(0, -v[q] - thrC) / B;
-          }
+      // the episodes' means per step and unit, as the forward pass recorded them
+      for (let k = 0; k < K; k++) {
+        const rec = steps[k].rec;
+        layers.forEach((l, i) => {
+          up[i].set(rec.cnnUp![i], k * S * l.units);
+          down[i].set(rec.cnnDown![i], k * S * l.units);
         });
       }
       for (let l = 0; l < layers.length; l++) {
@@ -517,24 +515,33 @@ export class UnrollRewardEprop implements RewardLearner {
       }
       // the pooled features: the heads' own weights, back through the readout filter
       const Gp = new Float64Array(nP), d = new Float64Array(nP);
+      const poolLayers = [...new Set(spec.headPools.map((p) => p.layer))];
+      const scratch: Record<number, Float64Array> = {};
+      for (const l of poolLayers) scratch[l] = new Float64Array(layers[l].units);
       for (const pool of spec.headPools) {
         dEdz[pool.layer] ??= new Float64Array(Tseg * layers[pool.layer].units);
       }
-      for (let t = Tseg - 1; t >= 0; t--) {
-        const kk = k0 + Math.floor(t / S), lastOfFrame = t % S === S - 1;
-        d.fill(0);
-        if (lastOfFrame) {
-          const o = (kk * B + b) * A, dv = dValue[kk * B + b];
-          for (let q = 0; q < nP; q++) {
-            let e = p.wV[n + q] * dv;
-            for (let m = 0; m < A; m++) e += p.wPi[(n + q) * A + m] * dLogits[o + m];
-            d[q] = e;
-          }
+      // the readout filter's adjoint: d only at each frame's last step, so within a frame
+      // Gp(s) = kappa^(S-1-s) Gp(S-1): one unpooling per frame, scaled for its other steps
+      for (let f = F - 1; f >= 0; f--) {
+        const kk = k0 + f, o = (kk * B + b) * A, dv = dValue[kk * B + b];
+        for (let q = 0; q < nP; q++) {
+          let e = p.wV[n + q] * dv;
+          for (let m = 0; m < A; m++) e += p.wPi[(n + q) * A + m] * dLogits[o + m];
+          d[q] = e;
         }
         for (let q = 0; q < nP; q++) Gp[q] = c * d[q] + kappa * Gp[q];
-        for (const pool of spec.headPools) {
-          unpoolErrors(pool, Gp, 0, dEdz[pool.layer]!, t * layers[pool.layer].units, scale);
+        const tLast = f * S + S - 1;
+        for (const l of poolLayers) scratch[l].fill(0);
+        for (const pool of spec.headPools) unpoolErrors(pool, Gp, 0, scratch[pool.layer], 0, scale);
+        for (const l of poolLayers) {
+          const U = layers[l].units, dz = dEdz[l]!, u = scratch[l];
+          for (let s = 0; s < S; s++) {
+            const w = kappa ** s, to = (tLast - s) * U;
+            for (let q = 0; q < U; q++) dz[to + q] += w * u[q];
+          }
         }
+        for (let q = 0; q < nP; q++) Gp[q] *= kappa ** (S - 1);
       }
       const { frames, state } = input(seg);
       const f = (2 * cv) / (T * B);
