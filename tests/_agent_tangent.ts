@@ -134,6 +134,8 @@ export function directionalDerivative(
     for (let u = 0; u < I.length; u++) I[u] += b[u % C], dI[u] += db[u % C];
   };
   let I0 = new Float64Array(0), dI0 = new Float64Array(0);
+  const per = () => layers.map((l) => new Float64Array(B * l.units));
+  const vUp = per(), vdUp = per(), vDown = per(), vdDown = per();
   for (let t = 0; t < T; t++) {
     const k = Math.floor(t / S), s = t % S;
     if (s === 0 && k > 0) {
@@ -168,17 +170,13 @@ export function directionalDerivative(
         cz[i][u] = forced[u];
         cdz[i][u] = psi * dv;
       }
-      // the CNN's voltage term: squared episode means of max(0, v - thr), max(0, -v - thr)
+      // the CNN's voltage term ("avg_time"): each episode's time means of max(0, v - thr) and
+      // max(0, -v - thr) over the unroll, summed here and squared after the last step
       if (cnnVoltageCost > 0) {
-        for (let q = 0; q < l.units; q++) {
-          let up = 0, dUp = 0, down = 0, dDown = 0;
-          for (let b = 0; b < B; b++) {
-            const v = cv[i][b * l.units + q], dv = cdv[i][b * l.units + q];
-            if (v > cthr) up += (v - cthr) / B, dUp += dv / B;
-            if (-v > cthr) down += (-v - cthr) / B, dDown -= dv / B;
-          }
-          parts.cnnVoltage.E += (cnnVoltageCost / T) * (up * up + down * down);
-          parts.cnnVoltage.dE += (cnnVoltageCost / T) * 2 * (up * dUp + down * dDown);
+        for (let u = 0; u < B * l.units; u++) {
+          const v = cv[i][u], dv = cdv[i][u];
+          if (v > cthr) vUp[i][u] += (v - cthr) / T, vdUp[i][u] += dv / T;
+          if (-v > cthr) vDown[i][u] += (-v - cthr) / T, vdDown[i][u] -= dv / T;
         }
       }
       if (i + 1 < layers.length) {
@@ -290,6 +288,14 @@ export function directionalDerivative(
         pi.reduce((acc, q, i) => acc + q * dlogPi[i] * logPi[i], 0);
     }
   }
+  // c / B sum over episodes and units of the squared time means
+  layers.forEach((_, i) => {
+    for (let u = 0; u < vUp[i].length; u++) {
+      parts.cnnVoltage.E += (cnnVoltageCost / B) * (vUp[i][u] ** 2 + vDown[i][u] ** 2);
+      parts.cnnVoltage.dE += (cnnVoltageCost / B) * 2 *
+        (vUp[i][u] * vdUp[i][u] + vDown[i][u] * vdDown[i][u]);
+    }
+  });
   for (let j = 0; j < n; j++) {
     const d = cnt[j] / (B * T) - ac.rateTarget;
     parts.rate.E += ac.rateCost * d * d;

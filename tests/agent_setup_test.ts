@@ -9,11 +9,7 @@
 import assert from "node:assert/strict";
 import { poolSpikes, resolveHeadPools, unpoolErrors } from "../src/net/head_pools.ts";
 import { resolveAgentSpec } from "../src/net/agent_spec.ts";
-import {
-  agentParamSizes,
-  convBiasName,
-  initAgentParams,
-} from "../src/net/agent_params.ts";
+import { agentParamSizes, convBiasName, initAgentParams } from "../src/net/agent_params.ts";
 import { AgentTrainer, nextEpisodeLength } from "../src/agent/agent_trainer.ts";
 import type { EpisodeRecord, VectorEnv, VectorStep } from "../src/env/vector_env.ts";
 import { AgentNetwork } from "../src/agent/agent_network.ts";

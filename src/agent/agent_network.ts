@@ -62,8 +62,8 @@ export interface AgentFrameRecord {
   /** With `recordCnn`: the CNN's state before this frame (per layer [B][units]). */
   cnnBefore?: SpikingConvState;
   /**
-   * With `recordCnn`: per CNN layer, the episodes' mean of max(0, v - thr) at each step of the
-   * frame and unit [S][units] (the CNN voltage term's batch means).
+   * With `recordCnn`: per CNN layer, each episode's sum over the frame's steps of max(0, v - thr)
+   * per unit [B][units] (the CNN voltage term's time means, once summed over the unroll).
    */
   cnnUp?: Float64Array[];
   /** With `recordCnn`: the same of max(0, -v - thr). */
@@ -317,14 +317,14 @@ export class AgentNetwork {
       cnnUp = [], cnnDown = [];
       spec.conv.layers.forEach((l, i) => {
         const v = pass.potentials(i), U = l.units;
-        const up = new Float64Array(S * U), down = new Float64Array(S * U);
+        const up = new Float64Array(B * U), down = new Float64Array(B * U);
         for (let t = 0; t < S; t++) {
           for (let b = 0; b < B; b++) {
             const o = (t * B + b) * U;
             for (let q = 0; q < U; q++) {
               const x = v[o + q];
-              if (x > thr) up[t * U + q] += (x - thr) / B;
-              else if (x < -thr) down[t * U + q] += (-x - thr) / B;
+              if (x > thr) up[b * U + q] += x - thr;
+              else if (x < -thr) down[b * U + q] += -x - thr;
             }
           }
         }

@@ -482,23 +482,24 @@ export class UnrollRewardEprop implements RewardLearner {
       };
       return { frames, state };
     };
-    // the CNN's voltage term: the episodes' means per step and unit first
+    // the authors' CNN voltage term ("avg_time"): c / B sum over episodes and units of the
+    // squared time means over the unroll of max(0, v - thr) and max(0, -v - thr), the means
+    // from the forward pass's records
     const cv = this.#ac.cnnVoltageCost * this.#share, T = K * S, thrC = spec.conv.thr;
-    const up = cv > 0 ? layers.map((l) => new Float64Array(T * l.units)) : [];
-    const down = cv > 0 ? layers.map((l) => new Float64Array(T * l.units)) : [];
+    const up = cv > 0 ? layers.map((l) => new Float64Array(B * l.units)) : [];
+    const down = cv > 0 ? layers.map((l) => new Float64Array(B * l.units)) : [];
     if (cv > 0) {
-      // the episodes' means per step and unit, as the forward pass recorded them
       for (let k = 0; k < K; k++) {
         const rec = steps[k].rec;
-        layers.forEach((l, i) => {
-          up[i].set(rec.cnnUp![i], k * S * l.units);
-          down[i].set(rec.cnnDown![i], k * S * l.units);
+        layers.forEach((_, i) => {
+          const u = rec.cnnUp![i], dn = rec.cnnDown![i];
+          for (let q = 0; q < u.length; q++) up[i][q] += u[q] / T, down[i][q] += dn[q] / T;
         });
       }
       for (let l = 0; l < layers.length; l++) {
         let sum = 0;
         for (let q = 0; q < up[l].length; q++) sum += up[l][q] ** 2 + down[l][q] ** 2;
-        this.#cnnVoltageLoss += (cv / T) * sum;
+        this.#cnnVoltageLoss += (cv / B) * sum;
       }
     }
     for (const seg of segments) {
@@ -548,10 +549,14 @@ export class UnrollRewardEprop implements RewardLearner {
       const dEdv = cv > 0
         ? (potentials: ArrayLike<number>[]) =>
           potentials.map((v, l) => {
-            const o = k0 * S * layers[l].units, out = new Float64Array(v.length);
-            for (let q = 0; q < v.length; q++) {
-              if (v[q] > thrC) out[q] = f * up[l][o + q];
-              else if (v[q] < -thrC) out[q] = -f * down[l][o + q];
+            const U = layers[l].units, o = b * U, out = new Float64Array(v.length);
+            const ub = up[l].subarray(o, o + U), db = down[l].subarray(o, o + U);
+            for (let t = 0; t < v.length; t += U) {
+              for (let q = 0; q < U; q++) {
+                const x = v[t + q];
+                if (x > thrC) out[t + q] = f * ub[q];
+                else if (x < -thrC) out[t + q] = -f * db[q];
+              }
             }
             return out;
           })

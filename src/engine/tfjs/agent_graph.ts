@@ -540,16 +540,16 @@ function unrollLoss(
   const d = tf.sub(tf.div(spikes, B * T), ac.rateTarget);
   const rate = tf.mul(ac.rateCost, tf.sum(tf.square(d))) as tf.Scalar;
   const voltage = tf.mul(voltageCost / B, volt) as tf.Scalar;
-  // the seed's CNN voltage term ("avg_time"): sum over units, mean over steps of the squared
-  // episode means of max(0, v - thr) and max(0, -v - thr)
+  // the authors' CNN voltage term ("avg_time", their tensors batch-major): sum over units, mean
+  // over episodes of the squared time means (over the unroll) of max(0, v - thr), max(0, -v - thr)
   let cnnVoltage: tf.Tensor = tf.scalar(0);
   if (cnnVoltageCost > 0) {
     const thrC = spec.conv.thr;
     for (const vv of cnn.v) {
-      const up = tf.mean(tf.relu(tf.sub(vv, thrC)), 1);
-      const down = tf.mean(tf.relu(tf.sub(tf.neg(vv), thrC)), 1);
+      const up = tf.mean(tf.relu(tf.sub(vv, thrC)), 0);
+      const down = tf.mean(tf.relu(tf.sub(tf.neg(vv), thrC)), 0);
       const sq = tf.add(tf.sum(tf.square(up)), tf.sum(tf.square(down)));
-      cnnVoltage = tf.add(cnnVoltage, tf.mul(cnnVoltageCost / T, sq));
+      cnnVoltage = tf.add(cnnVoltage, tf.mul(cnnVoltageCost / B, sq));
     }
   }
   if (diagnostics) {
