@@ -51,6 +51,8 @@ export interface AgentGroupInit {
   unrollLength: number;
   /** Precision of the CNN and the online traces. */
   precision: Precision;
+  /** Precision of the LSNN (default f64). */
+  lsnnPrecision?: Precision;
   /** Seeds the group's action draws. */
   seed: number;
 }
@@ -140,6 +142,7 @@ export class AgentGroup {
     }
     const net = await AgentNetwork.create(init.spec, init.batchSize, params, {
       precision: init.precision,
+      lsnnPrecision: init.lsnnPrecision,
       recordCnn: trainCnn,
     });
     const symmetric = init.feedbackMode === "symmetric";

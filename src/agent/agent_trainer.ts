@@ -72,6 +72,8 @@ export interface AgentTrainerOptions {
   actorCritic?: ActorCriticOptions;
   /** Precision of the CNN's core and of the online form's traces (default f32). */
   precision?: "f32" | "f64";
+  /** Precision of the LSNN's step engine (default f64; the authors' TensorFlow runs f32). */
+  lsnnPrecision?: "f32" | "f64";
   /**
    * Groups of episodes stepped in parallel, each in its own Web Worker (default 1: this thread).
    * Actions are drawn per group, so runs are reproducible for a given number of workers.
@@ -269,6 +271,7 @@ export class AgentTrainer {
       adamEpsilon: options.adamEpsilon ?? 1,
       seed: options.seed,
       precision: options.precision ?? "f32",
+      lsnnPrecision: options.lsnnPrecision ?? "f64",
       workers: options.workers ?? 1,
       policy: options.policy ?? "agent",
       trainCnn: options.trainCnn ?? false,
@@ -362,6 +365,7 @@ export class AgentTrainer {
           mask: o.mask,
           unrollLength: o.unrollLength,
           precision: o.precision,
+          lsnnPrecision: o.lsnnPrecision,
           seed: o.seed + 7919 * g,
         })
       ),

@@ -117,6 +117,8 @@ const CATCH_PROOF_FLAGS = [
   "--record-steps",
   "250",
   // the setup these runs were made with, before fig4's defaults became the authors'
+  "--lsnn-precision",
+  "f64",
   "--feedback",
   "random",
   "--head-init",

@@ -86,6 +86,13 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       help:
         "the CNN layers' pooled spikes the heads read, layer:kernel/stride (0 = conv1); the authors': conv1 8x8/4 and conv2 4x4/2",
     },
+    "lsnn-precision": {
+      type: "string",
+      default: "f32",
+      choices: ["f32", "f64"],
+      help:
+        "arithmetic of the LSNN (float32 as the authors' TensorFlow, or float64); the CNN runs float32",
+    },
     "head-init": {
       type: "string",
       default: "truncated-normal",
@@ -313,6 +320,8 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
  * the fixed CNN and no mask.
  */
 export const EARLIER_AGENT_FLAGS: readonly string[] = Object.freeze([
+  "--lsnn-precision",
+  "f64",
   "--feedback",
   "random",
   "--pool",
@@ -354,6 +363,7 @@ export const ATARI_MUTABLE = [
  * that it resumes as it ran instead of with today's default.
  */
 const ATARI_ABSENT: FlagValues = {
+  "lsnn-precision": "f64",
   feedback: "random",
   "head-pools": "0:8/4,1:4/2",
   "head-init": "zero",
@@ -436,6 +446,8 @@ export interface AtariSetup {
   };
   /** "truncated-normal" or "zero". */
   headInit: string;
+  /** The LSNN's arithmetic, "f32" or "f64". */
+  lsnnPrecision: string;
   /** CNN biases, training, which errors reach it and their scale, its voltage cost. */
   cnn: {
     bias: boolean;
@@ -479,6 +491,7 @@ function setupOf(v: FlagValues, spec: ResolvedAgentSpec, env: VectorEnv): AtariS
       total: spec.nFeatures,
     },
     headInit: v["head-init"] as string,
+    lsnnPrecision: v["lsnn-precision"] as string,
     cnn: {
       bias: v["cnn-bias"] as boolean,
       trained,
@@ -855,6 +868,7 @@ export function atariMain(args: string[], task: "fig4" | "fig5"): Promise<number
             form: v.form as "online",
             update: v.update as "all-ended",
             feedback: v.feedback as "random",
+            lsnnPrecision: v["lsnn-precision"] as "f32",
             policy: v.policy as "agent",
             cnnPath: v["cnn-path"] as "pooled",
             mask: v.form === "online" ? "none" : v.mask as "authors",
