@@ -19,8 +19,17 @@
  *
  * Every line reads `<form> <N> worker(s): <fps> frames/s`.
  *
- * Baseline (before the speed branch), 2026-05-04 (?), this 2-core machine (shared, noisy), medians
- * of 2 rounds of 20 s; see the commit that records it.
+ * Baseline: the code before the speed branch (main at f6ea6b8), 2026-12-08, ALE Pong, on the
+ * 2-core AMD EPYC VM (AVX-512, shared with other work: noisy), one round of 30 s, frames/s:
+ * ```
+ *                 1 worker   2 workers
+ * online             525        741
+ * unroll            1108       1645
+ * unroll+cnn         371        746
+ * bptt              1232       2012
+ * ```
+ * Measurements of two versions are only comparable when taken in the same conditions: run them
+ * in alternating rounds (one process per version and round) rather than one after the other.
  *
  * @module
  */

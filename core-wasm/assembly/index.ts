@@ -10,7 +10,7 @@ import { onlineTraceStep, traceAdjoint } from "./eprop";
 import { DENSE_ABOVE } from "./linalg";
 import { lstmBackward, lstmForward } from "./lstm";
 import { countNonFinite, countNonZero } from "./simd";
-import { rewardTraceFrame } from "./reward";
+import { rewardTraceFrame, rewardTraceFrames } from "./reward";
 import { convForward, convForwardDense, convForwardEvent, convInputGrad, convWeightGrad, convWeightGradDense, convWeightGradEvent, lifBackward, lifForward } from "./conv";
 
 /** Density above which the dense kernels are used. */
@@ -274,4 +274,10 @@ export function gemmTNEventStrided_f64(R: i32, K: i32, N: i32, P: usize, D: usiz
 }
 export function traceFilter_f64(steps: i32, K: i32, alpha: f64, P: usize, cut: usize, eps: usize): void {
   traceFilter<f64>(steps, K, alpha, P, cut, eps);
+}
+export function rewardTraceFrames_f32(Q: i32, nPre: i32, n: i32, nLif: i32, S: i32, recurrent: i32, table: usize, deltas: usize, volt: i32, kappa: f64, c: f64, rho: f64, beta: f64, gamma: f64, Ssum: usize, g: usize): void {
+  rewardTraceFrames<f32>(Q, nPre, n, nLif, S, recurrent, table, deltas, volt, kappa, c, rho, beta, gamma, Ssum, g);
+}
+export function rewardTraceFrames_f64(Q: i32, nPre: i32, n: i32, nLif: i32, S: i32, recurrent: i32, table: usize, deltas: usize, volt: i32, kappa: f64, c: f64, rho: f64, beta: f64, gamma: f64, Ssum: usize, g: usize): void {
+  rewardTraceFrames<f64>(Q, nPre, n, nLif, S, recurrent, table, deltas, volt, kappa, c, rho, beta, gamma, Ssum, g);
 }

@@ -7,7 +7,7 @@
  * CNN:   the spiking CNN engine (../engine/step_engine.ts) over the frame: spikes of every layer
  * LSNN:  x(t) = spikes of the CNN's last layer; the LSNN step engine runs the neuron step of
  *        EPROP.md section 1 (s = 1, reset by thr, adaptation, refractory n_ref, strict '>') on the
- *        core's population kernel, in float64, batched over the episodes
+ *        core's population kernel, in float64 (or float32: lsnnPrecision), batched over the episodes
  * heads: phi(t) = [z(t), the CNN layers' average-pooled spikes (spec.headPools, ../net/head_pools.ts)];
  *        phibar(t) = kappa phibar(t-1) + (1 - kappa) phi(t)          (normalized, tau_out)
  *        at the frame's last step: logits = phibar wPi + bPi, pi = softmax, V = phibar wV + bV

@@ -49,6 +49,7 @@ export const KERNEL_NAMES = [
   "lifForward",
   "lifBackward",
   "rewardTraceFrame",
+  "rewardTraceFrames",
   "lsnnSpanBackward",
 ] as const;
 

@@ -1,8 +1,11 @@
 /**
  * The online reward traces (../step_engine.ts RewardTraceEngine) on one WebAssembly core
- * instance: eps_a, ebar, F, the sums S and the gradient in the core's memory, one agent step of
- * one episode and one synapse group per call of the kernel `rewardTraceFrame`; eps_v (float64)
- * here.
+ * instance: eps_a, ebar, F, the sums S and the gradient in the core's memory; eps_v (float64)
+ * here. `frame` queues an episode's agent step (its inputs copied into a slot of the core) and
+ * the queue runs as one call of the kernel `rewardTraceFrames` per synapse group when every
+ * episode has a frame queued, when an episode comes back, and before any other method: the
+ * kernel takes each row of the shared sums S and g through the queued episodes in the order of
+ * their calls, the same additions as one call per frame, with the row in cache.
  *
  * @module
  */
@@ -39,8 +42,20 @@ export class WasmRewardTraces implements RewardTraceEngine {
   readonly #core: CoreMemory;
   readonly #in: SynapseTraces;
   readonly #rec: SynapseTraces;
-  /** Scratch in the core: ev, evOld [S][max nPre], psi, psiPrev, cv, ca [S][n], L, LH [n]. */
-  readonly #scratch: Record<"ev" | "evOld" | "psi" | "psiPrev" | "L" | "LH" | "cv" | "ca", number>;
+  /**
+   * Queue slots in the core, one per episode of the queue: evIn, evOldIn [S][nIn], evRec,
+   * evOldRec [S][n], psi, psiPrev, cv, ca [S][n], L, LH [n].
+   */
+  readonly #slots: Record<
+    "evIn" | "evOldIn" | "evRec" | "evOldRec" | "psi" | "psiPrev" | "L" | "LH" | "cv" | "ca",
+    number
+  >[];
+  /** The kernel's table (11 addresses per entry, B entries) and the deltas (f64 [B]). */
+  readonly #table: number;
+  readonly #deltas: number;
+  /** The queued frames in call order, and which episodes have one. */
+  #queue: { b: number; delta: number }[] = [];
+  readonly #queued: Uint8Array;
 
   /**
    * @param module The compiled core.
@@ -72,17 +87,21 @@ export class WasmRewardTraces implements RewardTraceEngine {
     });
     this.#in = traces(spec.nIn, false);
     this.#rec = traces(n, true);
-    const maxPre = Math.max(spec.nIn, n);
-    this.#scratch = {
-      ev: core.alloc(S * maxPre),
-      evOld: core.alloc(S * maxPre),
+    this.#slots = Array.from({ length: B }, () => ({
+      evIn: core.alloc(S * spec.nIn),
+      evOldIn: core.alloc(S * spec.nIn),
+      evRec: core.alloc(S * n),
+      evOldRec: core.alloc(S * n),
       psi: core.alloc(S * n),
       psiPrev: core.alloc(S * n),
       L: core.alloc(n),
       LH: core.alloc(n),
       cv: core.alloc(S * n),
       ca: core.alloc(S * n),
-    };
+    }));
+    this.#table = core.arena.alloc(B * 11, 4);
+    this.#deltas = core.arena.alloc(B, 8);
+    this.#queued = new Uint8Array(B);
   }
 
   /** Arithmetic of the traces. */
@@ -96,29 +115,34 @@ export class WasmRewardTraces implements RewardTraceEngine {
   }
 
   frame(b: number, f: RewardTraceFrame, delta: number): void {
-    const core = this.#core, sc = this.#scratch, { n, nIn } = this.spec;
+    if (this.#queued[b]) this.#flush();
+    const core = this.#core, { n, nIn } = this.spec, q = this.#queue.length;
+    const slot = this.#slots[q];
     if (this.spec.voltage) {
-      core.write(sc.cv, f.cv!);
-      core.write(sc.ca, f.ca!);
+      core.write(slot.cv, f.cv!);
+      core.write(slot.ca, f.ca!);
     }
-    core.write(sc.psi, f.psi);
-    core.write(sc.psiPrev, f.psiPrev);
-    core.write(sc.L, f.L);
-    core.write(sc.LH, f.LH);
-    this.#synapses(this.#in, b, (s, i) => f.x[s * nIn + i], delta);
-    this.#synapses(this.#rec, b, (s, i) => f.zPrev[s * n + i], delta);
+    core.write(slot.psi, f.psi);
+    core.write(slot.psiPrev, f.psiPrev);
+    core.write(slot.L, f.L);
+    core.write(slot.LH, f.LH);
+    this.#epsV(this.#in, b, (s, i) => f.x[s * nIn + i], slot.evIn, slot.evOldIn);
+    this.#epsV(this.#rec, b, (s, i) => f.zPrev[s * n + i], slot.evRec, slot.evOldRec);
+    this.#queue.push({ b, delta });
+    this.#queued[b] = 1;
+    if (this.#queue.length === this.spec.batch) this.#flush();
   }
 
-  /** Advances one episode's traces of a synapse group through the frame and applies delta. */
-  #synapses(
+  /** Advances one episode's eps_v of a synapse group through the frame, into ev and evOld. */
+  #epsV(
     t: SynapseTraces,
     b: number,
     preAt: (s: number, i: number) => number,
-    delta: number,
+    evAt: number,
+    evOldAt: number,
   ): void {
-    const spec = this.spec, n = spec.n, S = spec.steps, nPre = t.nPre, core = this.#core;
-    const sc = this.#scratch, alpha = spec.alpha, nAlif = n - spec.nLif;
-    const ev = core.view(sc.ev, S * nPre), evOld = core.view(sc.evOld, S * nPre);
+    const S = this.spec.steps, nPre = t.nPre, core = this.#core, alpha = this.spec.alpha;
+    const ev = core.view(evAt, S * nPre), evOld = core.view(evOldAt, S * nPre);
     for (let i = 0; i < nPre; i++) {
       let e0 = t.epsV[b * nPre + i];
       for (let s = 0; s < S; s++) {
@@ -128,17 +152,46 @@ export class WasmRewardTraces implements RewardTraceEngine {
       }
       t.epsV[b * nPre + i] = e0;
     }
-    const size = nPre * n;
-    core.k.rewardTraceFrame(
-      ...[nPre, n, spec.nLif, S, t.recurrent ? 1 : 0],
-      ...[sc.ev, sc.evOld, sc.psi, sc.psiPrev, sc.L, sc.LH, spec.voltage ? 1 : 0, sc.cv, sc.ca],
-      ...[delta, spec.kappa, 1 - spec.kappa, spec.rho, spec.beta, spec.discount],
-      ...[core.at(t.ebar, b * size), core.at(t.F, b * size), core.at(t.epsA, b * nPre * nAlif)],
-      ...[t.S, t.g],
-    );
+  }
+
+  /** Runs the queued frames, each synapse group in one kernel call, and empties the queue. */
+  #flush(): void {
+    const Q = this.#queue.length;
+    if (Q === 0) return;
+    const spec = this.spec, n = spec.n, S = spec.steps, core = this.#core;
+    const nAlif = n - spec.nLif;
+    const table = core.arena.i32(this.#table, Q * 11), deltas = core.arena.f64(this.#deltas, Q);
+    for (const t of [this.#in, this.#rec]) {
+      const size = t.nPre * n;
+      this.#queue.forEach(({ b, delta }, q) => {
+        const slot = this.#slots[q];
+        table.set([
+          t === this.#in ? slot.evIn : slot.evRec,
+          t === this.#in ? slot.evOldIn : slot.evOldRec,
+          slot.psi,
+          slot.psiPrev,
+          slot.L,
+          slot.LH,
+          slot.cv,
+          slot.ca,
+          core.at(t.ebar, b * size),
+          core.at(t.F, b * size),
+          core.at(t.epsA, b * t.nPre * nAlif),
+        ], q * 11);
+        deltas[q] = delta;
+      });
+      core.k.rewardTraceFrames(
+        ...[Q, t.nPre, n, spec.nLif, S, t.recurrent ? 1 : 0, this.#table, this.#deltas],
+        ...[spec.voltage ? 1 : 0, spec.kappa, 1 - spec.kappa, spec.rho, spec.beta, spec.discount],
+        ...[t.S, t.g],
+      );
+    }
+    this.#queue = [];
+    this.#queued.fill(0);
   }
 
   applyDelta(b: number, delta: number): void {
+    this.#flush();
     const n = this.spec.n, core = this.#core;
     for (const t of [this.#in, this.#rec]) {
       const size = t.nPre * n;
@@ -148,6 +201,7 @@ export class WasmRewardTraces implements RewardTraceEngine {
   }
 
   clear(b: number): void {
+    this.#flush();
     const n = this.spec.n, nAlif = n - this.spec.nLif, core = this.#core;
     for (const t of [this.#in, this.#rec]) {
       t.epsV.fill(0, b * t.nPre, (b + 1) * t.nPre);
@@ -159,6 +213,7 @@ export class WasmRewardTraces implements RewardTraceEngine {
   }
 
   take(signal: ArrayLike<number>): { wIn: Float64Array; wRec: Float64Array } {
+    this.#flush();
     const n = this.spec.n, core = this.#core;
     const out = (t: SynapseTraces) => {
       const size = t.nPre * n, grad = core.read(t.g, size);
@@ -174,6 +229,7 @@ export class WasmRewardTraces implements RewardTraceEngine {
   }
 
   save(): RewardTraceState {
+    this.#flush();
     const core = this.#core, { batch: B, n, nLif } = this.spec;
     const traces = (t: SynapseTraces): RewardTraceGroupState => ({
       epsV: t.epsV.slice(),
@@ -187,6 +243,7 @@ export class WasmRewardTraces implements RewardTraceEngine {
   }
 
   load(s: RewardTraceState): void {
+    this.#flush();
     const core = this.#core, { batch: B, n, nLif } = this.spec;
     const copy = (
       name: string,
