@@ -179,6 +179,32 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "fig4 on ALE with 2 workers: the groups' emulators stepped while others compute = one process",
+  ignore: (await aleAvailable()) === undefined,
+  fn: async () => {
+    const args = [...small, "--workers", "2", "--frames", "1600"];
+    args[args.indexOf("--env") + 1] = "ale:pong";
+    args[args.indexOf("--record-steps") + 1] = "0";
+    const runs: Record<string, unknown>[] = [];
+    for (const processes of ["1", "2"]) {
+      const out = await Deno.makeTempDir();
+      try {
+        const r = await quiet([...args, "--env-processes", processes, "--out", out]);
+        assert.equal(r.code, 0, r.errors.join("\n"));
+        const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
+        const params = (await readAgentCheckpoint(out)).params;
+        runs.push({ episodes: results.episodes, updates: results.updates, params });
+      } finally {
+        await Deno.remove(out, { recursive: true });
+      }
+    }
+    assert.ok((runs[0].updates as unknown[]).length >= 2);
+    assert.deepEqual(runs[1], runs[0]);
+  },
+});
+
 Deno.test("fig4 bad input: one line, exit 2", async () => {
   const out = await Deno.makeTempDir();
   const errors: string[] = [], original = console.error;

@@ -10,7 +10,15 @@
  *
  * @module
  */
-import { canSnapshot, groupStarts, requireSnapshot, type VectorEnv } from "../env/vector_env.ts";
+import {
+  canSnapshot,
+  type GroupedVectorEnv,
+  groupStarts,
+  isGrouped,
+  requireSnapshot,
+  type VectorEnv,
+  type VectorStep,
+} from "../env/vector_env.ts";
 import { canResetEpisodes, canSetEpisodeLimit } from "../env/episodes.ts";
 import { Rng } from "../util/rng.ts";
 import { createOptimizer, type Optimizer, type OptimizerState } from "../train/optimizer.ts";
@@ -23,7 +31,7 @@ import {
   resolveActorCritic,
 } from "./actor_critic.ts";
 import { type AgentGroupHandle, localGroup, workerGroup } from "./agent_group_worker.ts";
-import type { AgentGroupState } from "./agent_group.ts";
+import type { AgentActReply, AgentActRequest, AgentGroupState } from "./agent_group.ts";
 import { type AgentHealth, agentHealth, sumSpikeCounts } from "./health.ts";
 
 /** Options of {@linkcode AgentTrainer}. */
@@ -390,6 +398,9 @@ export class AgentTrainer {
     const size = this.spec.frameSize * this.spec.frameSize;
     if (this.#observations === undefined) this.#observations = await env.reset();
     const authors = this.options.update === "authors";
+    // an environment stepped in the same groups as the agent's: the groups' steps overlap
+    const pipelined = isGrouped(env) && env.groupStarts.length === s0.length &&
+      env.groupStarts.every((x, i) => x === s0[i]) && s0.length > 2;
     const random = this.options.policy === "random";
     while (this.frames < frames) {
       const unrollDone = ++this.#sinceUnroll > this.options.unrollLength;
@@ -445,26 +456,38 @@ export class AgentTrainer {
       const obs = this.#observations, prev = this.#previous;
       const params = this.#sendParams ? this.params : undefined;
       this.#sendParams = false;
-      const replies = random ? [] : await Promise.all(this.#groups.map((g, k) =>
-        g.act({
-          observations: obs.subarray(s0[k] * size, s0[k + 1] * size) as Float32Array,
-          previous: prev && {
-            rewards: prev.rewards.subarray(s0[k], s0[k + 1]),
-            ended: prev.ended.subarray(s0[k], s0[k + 1]),
-          },
-          params,
-          unrollDone: unrollDone && !resetAll,
-          due,
-          ...(resetAll ? { resetAll } : {}),
-        })
-      ));
-      if (due) await this.#update(replies.map((r) => r.batch!), hooks);
-      const actions = new Int32Array(B);
-      if (random) {
-        for (let b = 0; b < B; b++) actions[b] = this.#randomActions!.int(env.actions.length);
+      const request = (k: number): AgentActRequest => ({
+        observations: obs.subarray(s0[k] * size, s0[k + 1] * size) as Float32Array,
+        previous: prev && {
+          rewards: prev.rewards.subarray(s0[k], s0[k + 1]),
+          ended: prev.ended.subarray(s0[k], s0[k + 1]),
+        },
+        params,
+        unrollDone: unrollDone && !resetAll,
+        due,
+        ...(resetAll ? { resetAll } : {}),
+      });
+      let replies: AgentActReply[], s: VectorStep;
+      if (pipelined && !random) {
+        // each group's emulators step as soon as its actions are drawn, while the other groups
+        // still compute (the same actions, so the same run)
+        const parts = await Promise.all(this.#groups.map(async (g, k) => {
+          const r = await g.act(request(k));
+          return { r, st: await (env as GroupedVectorEnv).stepGroup(k, r.actions) };
+        }));
+        replies = parts.map((x) => x.r);
+        if (due) await this.#update(replies.map((r) => r.batch!), hooks);
+        s = joinSteps(parts.map((x) => x.st));
+      } else {
+        replies = random ? [] : await Promise.all(this.#groups.map((g, k) => g.act(request(k))));
+        if (due) await this.#update(replies.map((r) => r.batch!), hooks);
+        const actions = new Int32Array(B);
+        if (random) {
+          for (let b = 0; b < B; b++) actions[b] = this.#randomActions!.int(env.actions.length);
+        }
+        replies.forEach((r, k) => actions.set(r.actions, s0[k]));
+        s = await env.step(actions);
       }
-      replies.forEach((r, k) => actions.set(r.actions, s0[k]));
-      const s = await env.step(actions);
       this.frames += B * env.frameSkip;
       const ended = new Uint8Array(B);
       for (let b = 0; b < B; b++) ended[b] = s.terminated[b] | s.truncated[b];
@@ -619,4 +642,29 @@ export class AgentTrainer {
   close(): void {
     for (const g of this.#groups) g.close();
   }
+}
+
+/** The steps of consecutive groups of episodes as one step of all of them. */
+function joinSteps(parts: VectorStep[]): VectorStep {
+  const cat = <T extends Float32Array | Float64Array | Uint8Array | Int32Array>(
+    arrays: T[],
+    make: (n: number) => T,
+  ): T => {
+    const out = make(arrays.reduce((a, x) => a + x.length, 0));
+    let at = 0;
+    for (const x of arrays) out.set(x as never, at), at += x.length;
+    return out;
+  };
+  const obs = parts.map((p) => p.observations);
+  return {
+    observations: obs[0] instanceof Float32Array
+      ? cat(obs as Float32Array[], (n) => new Float32Array(n))
+      : cat(obs as Uint8Array[], (n) => new Uint8Array(n)),
+    rewards: cat(parts.map((p) => p.rewards), (n) => new Float64Array(n)),
+    rawRewards: cat(parts.map((p) => p.rawRewards), (n) => new Float64Array(n)),
+    terminated: cat(parts.map((p) => p.terminated), (n) => new Uint8Array(n)),
+    truncated: cat(parts.map((p) => p.truncated), (n) => new Uint8Array(n)),
+    lives: cat(parts.map((p) => p.lives), (n) => new Int32Array(n)),
+    episodes: parts.flatMap((p) => p.episodes),
+  };
 }

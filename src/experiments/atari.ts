@@ -257,6 +257,14 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
       help:
         "the earlier agent's heads: conv1 spikes pooled in non-overlapping pool x pool windows instead of --head-pools (0: --head-pools)",
     },
+    "env-processes": {
+      type: "int",
+      default: 0,
+      min: 0,
+      max: 64,
+      help:
+        "ALE bridge processes (0: one per --workers group, so that each group's emulators step while the other groups compute; the run is the same)",
+    },
     workers: {
       type: "int",
       default: 1,
@@ -363,6 +371,7 @@ export const ATARI_MUTABLE = [
  * that it resumes as it ran instead of with today's default.
  */
 const ATARI_ABSENT: FlagValues = {
+  "env-processes": 1,
   "lsnn-precision": "f64",
   feedback: "random",
   "head-pools": "0:8/4,1:4/2",
@@ -687,6 +696,7 @@ function envOptionsOf(v: FlagValues) {
     ...(actions ? { actions } : {}),
     stickyActions: v["sticky-actions"] as number,
     maxPool: v["max-pool"] as boolean,
+    processes: (v["env-processes"] as number) || (v.workers as number),
   };
 }
 
@@ -708,6 +718,7 @@ async function makeEnv(
         jitter,
         stickyActions: o.stickyActions,
         maxPool: o.maxPool,
+        processes: Math.min(o.processes, N),
         ...(o.actions ? { actions: o.actions } : {}),
       });
     } catch (e) {
