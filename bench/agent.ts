@@ -10,8 +10,12 @@
  * - `--env ale:pong` (default): ALE Pong through ale-py (`createAleEnv`, 84x84, the curriculum
  *   cut of 200 agent steps per episode); exits 1 when python3 has no ale-py. `--env pong`: the
  *   TypeScript Pong, preprocessed the same way.
- * - forms: `online`, `unroll`, `bptt`, and `unroll+cnn`: the unroll form with the CNN trained
- *   (`trainCnn: true, cnnTaskScale: 1e-8`, voltage cost 0.5 on the CNN), as the authors train it.
+ * - the agent is fig4's default (the authors'): 1048 head features, CNN biases, float32 LSNN,
+ *   symmetric feedback; ALE with one bridge process per worker (the groups' steps overlap).
+ * - forms: `online`, `unroll`, `bptt`, and `unroll+cnn`: the unroll form with the CNN trained as
+ *   fig4 trains it by default (the pooled path, `cnnTaskScale: 1e-8`, CNN voltage cost 0.5).
+ * - The baseline below is the code before issue 23's work, with the agent of then (800 features,
+ *   no biases, float64 LSNN, random feedback, the CNN trained through the LSNN).
  * - Updates come "every-unroll" (every 100 agent steps), so the update's cost (the reverse pass,
  *   the optimizer, the new parameters sent to the workers) is in every measurement.
  * - Each measurement builds a fresh trainer and environment, warms up for 5 agent steps, then
@@ -67,7 +71,7 @@ if (envName === "ale:pong" && await aleAvailable() === undefined) {
   Deno.exit(1);
 }
 
-async function makeEnv(): Promise<VectorEnv> {
+async function makeEnv(workers: number): Promise<VectorEnv> {
   if (envName === "ale:pong") {
     return await createAleEnv({
       game: "pong",
@@ -75,6 +79,9 @@ async function makeEnv(): Promise<VectorEnv> {
       seed: 1,
       size: 84,
       maxEpisodeSteps: 200,
+      // one bridge process per group of episodes, as fig4 builds it: each group's emulators
+      // step while the other groups compute
+      processes: workers,
     });
   }
   return preprocess(createPong({ numEnvs: 32, seed: 1 }), { maxEpisodeSteps: 200 });
@@ -83,17 +90,22 @@ async function makeEnv(): Promise<VectorEnv> {
 class Stop extends Error {}
 
 async function framesPerSecond(form: string, workers: number): Promise<number> {
-  const env = await makeEnv();
+  const env = await makeEnv(workers);
   const spec = resolveAgentSpec();
   const options: AgentTrainerOptions = {
     form: form === "unroll+cnn" ? "unroll" : form as AgentTrainerOptions["form"],
     seed: 2,
     workers,
     update: "every-unroll",
+    // fig4's defaults (the authors'): float32 LSNN, symmetric feedback
+    lsnnPrecision: "f32",
+    feedback: "symmetric",
   };
   if (form === "unroll+cnn") {
+    // the CNN trained as fig4 trains it by default (the authors' pooled path)
     Object.assign(options, {
       trainCnn: true,
+      cnnPath: "pooled",
       cnnTaskScale: 1e-8,
       actorCritic: { cnnVoltageCost: 0.5 },
     });
