@@ -144,6 +144,8 @@ export class UnrollRewardEprop implements RewardLearner {
   #spikeTotal = 0;
   #count = 0;
   #stats = { td: 0, value: 0, entropy: 0, count: 0 };
+  /** The unroll's sums per CNN layer, episode and unit of max(0, v - thr), max(0, -v - thr). */
+  #cnnSums: { up: Float64Array[]; down: Float64Array[] } | undefined;
 
   /**
    * Starts with an empty unroll.
@@ -262,6 +264,19 @@ export class UnrollRewardEprop implements RewardLearner {
   observe(rec: AgentFrameRecord, actions: Int32Array): void {
     // the CNN's state is needed at the unroll's start only
     if (this.#steps.length > 0) rec.cnnBefore = undefined;
+    // the CNN voltage term needs only the unroll's sums per episode and unit: added here, so
+    // that the unroll's records (and checkpoints) do not keep them per frame
+    if (rec.cnnUp && rec.cnnDown) {
+      const sums = this.#cnnSums ??= {
+        up: rec.cnnUp.map((a) => new Float64Array(a.length)),
+        down: rec.cnnDown.map((a) => new Float64Array(a.length)),
+      };
+      rec.cnnUp.forEach((a, i) => {
+        const u = sums.up[i], d = sums.down[i], b = rec.cnnDown![i];
+        for (let q = 0; q < a.length; q++) u[q] += a[q], d[q] += b[q];
+      });
+      rec.cnnUp = rec.cnnDown = undefined;
+    }
     this.#steps.push({ rec, actions: actions.slice() });
   }
 
@@ -367,6 +382,7 @@ export class UnrollRewardEprop implements RewardLearner {
     }
     this.#agentSteps += K * B;
     this.#steps = [];
+    this.#cnnSums = undefined;
   }
 
   /**
@@ -489,13 +505,12 @@ export class UnrollRewardEprop implements RewardLearner {
     const up = cv > 0 ? layers.map((l) => new Float64Array(B * l.units)) : [];
     const down = cv > 0 ? layers.map((l) => new Float64Array(B * l.units)) : [];
     if (cv > 0) {
-      for (let k = 0; k < K; k++) {
-        const rec = steps[k].rec;
-        layers.forEach((_, i) => {
-          const u = rec.cnnUp![i], dn = rec.cnnDown![i];
-          for (let q = 0; q < u.length; q++) up[i][q] += u[q] / T, down[i][q] += dn[q] / T;
-        });
-      }
+      const sums = this.#cnnSums;
+      if (!sums) throw new Error("Cannot train the CNN: the network records no CNN potentials");
+      layers.forEach((_, i) => {
+        const u = sums.up[i], dn = sums.down[i];
+        for (let q = 0; q < u.length; q++) up[i][q] = u[q] / T, down[i][q] = dn[q] / T;
+      });
       for (let l = 0; l < layers.length; l++) {
         let sum = 0;
         for (let q = 0; q < up[l].length; q++) sum += up[l][q] ** 2 + down[l][q] ** 2;
@@ -593,6 +608,7 @@ export class UnrollRewardEprop implements RewardLearner {
       count: this.#count,
       stats: this.#stats,
       waiting: this.#waiting,
+      cnnSums: this.#cnnSums,
     });
   }
 
@@ -625,6 +641,7 @@ export class UnrollRewardEprop implements RewardLearner {
     this.#count = c.count;
     this.#stats = c.stats ?? { td: 0, value: 0, entropy: 0, count: 0 };
     if (c.waiting?.length === this.#B) this.#waiting = c.waiting;
+    this.#cnnSums = c.cnnSums;
   }
 
   take(): AgentGradientBatch {
@@ -673,4 +690,6 @@ export interface UnrollRewardEpropState {
   stats?: { td: number; value: number; entropy: number; count: number };
   /** Episodes that ended since the last update (absent in older states: none). */
   waiting?: Uint8Array;
+  /** The unroll's CNN voltage sums so far (with the CNN trained). */
+  cnnSums?: { up: Float64Array[]; down: Float64Array[] };
 }
