@@ -31,7 +31,12 @@ import {
   writeOutput,
 } from "../cli/outputs.ts";
 import { onInterrupt } from "../cli/interrupt.ts";
-import { atariFlags, estimateAtariBytes } from "../experiments/atari.ts";
+import {
+  atariFlags,
+  EARLIER_AGENT_FLAGS,
+  EARLIER_UNROLL_FLAGS,
+  estimateAtariBytes,
+} from "../experiments/atari.ts";
 import { createCatch } from "../env/games/catch.ts";
 import { preprocess } from "../env/preprocess.ts";
 import { lines, stack } from "../plot/charts.ts";
@@ -117,28 +122,8 @@ const CATCH_PROOF_FLAGS = [
   "--record-steps",
   "250",
   // the setup these runs were made with, before fig4's defaults became the authors'
-  "--lsnn-precision",
-  "f64",
-  "--feedback",
-  "random",
-  "--head-init",
-  "zero",
-  "--no-cnn-bias",
-  "--actions",
-  "minimal",
-  "--sticky-actions",
-  "0",
-  "--max-pool",
-  "--curriculum",
-  "fixed",
-  "--max-episode-steps",
-  "0",
-  "--jitter",
-  "0",
+  ...EARLIER_AGENT_FLAGS,
 ];
-
-/** The earlier setup's CNN and mask for the unroll forms (the online form has neither). */
-const UNROLL_EARLIER = ["--no-train-cnn", "--mask", "none"];
 
 /** The CNN study's variants: Gaussian first-layer filters, unroll form, the CNN fixed or trained. */
 const CNN_VARIANTS: Record<string, string[]> = {
@@ -282,7 +267,12 @@ function makeJobs(v: FlagValues, given: Set<string>): Job[] {
     : forms.map((form) => ({
       form,
       stem: form,
-      args: [...CATCH_PROOF_FLAGS, "--form", form, ...(form === "online" ? [] : UNROLL_EARLIER)],
+      args: [
+        ...CATCH_PROOF_FLAGS,
+        "--form",
+        form,
+        ...(form === "online" ? [] : EARLIER_UNROLL_FLAGS),
+      ],
     }));
   return variants.flatMap((variant) =>
     seeds.map((seed) => {

@@ -322,9 +322,10 @@ export function atariFlags(defaultEnv: string, out: string): FlagSpecs {
 }
 
 /**
- * The earlier agent's setup as flags (before fig4's defaults became the authors'): random
- * feedback, conv1 pooled 4x4, zero heads, no CNN biases, the minimal action set, no sticky
- * actions, max-pooled frames, no curriculum. `EARLIER_UNROLL_FLAGS` adds, for the unroll forms,
+ * The earlier agent's setup as flags (before fig4's defaults became the authors'): float64
+ * LSNN, random feedback, zero heads, no CNN biases, the minimal action set, no sticky
+ * actions, max-pooled frames, no curriculum; the heads' pooling is the run's own (the earlier
+ * default was `--pool 4`). `EARLIER_UNROLL_FLAGS` adds, for the unroll forms,
  * the fixed CNN and no mask.
  */
 export const EARLIER_AGENT_FLAGS: readonly string[] = Object.freeze([
@@ -332,8 +333,6 @@ export const EARLIER_AGENT_FLAGS: readonly string[] = Object.freeze([
   "f64",
   "--feedback",
   "random",
-  "--pool",
-  "4",
   "--head-init",
   "zero",
   "--no-cnn-bias",

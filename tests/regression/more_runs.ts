@@ -99,7 +99,7 @@ const catchRun = (form: string, seed: number) => async (): Promise<MoreRunSummar
         ...["--print-every", "0", "--record-steps", "30", "--frames", "8000"],
         ...["--form", form, "--seed", String(seed), "--out", out],
         // the agent these numbers were recorded with
-        ...EARLIER_AGENT_FLAGS,
+        ...["--pool", "4", ...EARLIER_AGENT_FLAGS],
         ...(form === "online" ? [] : EARLIER_UNROLL_FLAGS),
       ],
       "fig4",
