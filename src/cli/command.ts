@@ -6,7 +6,14 @@
  *
  * @module
  */
-import { FlagError, flagHelp, type FlagSpecs, type FlagValues, parseFlags } from "./flags.ts";
+import {
+  FlagError,
+  flagHelp,
+  type FlagSpecs,
+  type FlagValues,
+  negatedFlag,
+  parseFlags,
+} from "./flags.ts";
 
 /** Bad input other than a flag: a file, a folder, a checkpoint (exit 2). */
 export class InputError extends Error {
@@ -133,12 +140,7 @@ function splitPositionals(
       positionals.push(a);
       continue;
     }
-    const bare = a.replace(/^--?/, "").replace(/=.*$/, "");
-    // --no-<flag> turns a boolean flag off
-    const name = !spec.flags[bare] && bare.startsWith("no-") &&
-        spec.flags[bare.slice(3)]?.type === "boolean"
-      ? bare.slice(3)
-      : bare;
+    const name = negatedFlag(a, spec.flags) ?? a.replace(/^--?/, "").replace(/=.*$/, "");
     const s = spec.flags[name];
     if (!s) throw new FlagError(`unknown flag ${a.replace(/=.*$/, "")}`);
     // "--flag value" becomes "--flag=value", so that a value may start with a dash (--seed -1 is

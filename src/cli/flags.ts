@@ -52,6 +52,19 @@ export class FlagError extends Error {
 }
 
 /**
+ * The boolean flag that `--no-<flag>` turns off, if `arg` is one (a flag named `no-...` itself
+ * keeps its meaning).
+ * @param arg A command-line argument.
+ * @param specs The flags.
+ * @returns The flag's name, or undefined.
+ */
+export function negatedFlag(arg: string, specs: FlagSpecs): string | undefined {
+  if (!arg.startsWith("--no-") || arg.slice(2) in specs) return undefined;
+  const name = arg.slice(5);
+  return specs[name]?.type === "boolean" ? name : undefined;
+}
+
+/**
  * Parses and validates flags.
  * @param args The arguments.
  * @param specs The flags.
@@ -66,12 +79,11 @@ export function parseFlags(
   for (const [name, spec] of Object.entries(specs)) {
     options[name] = { type: spec.type === "boolean" ? "boolean" : "string" };
   }
-  // --no-<flag> turns a boolean flag off (unless a flag of that very name exists)
   const negated = new Set<string>();
   const rest: string[] = [];
   for (const a of args) {
-    const name = a.startsWith("--no-") ? a.slice(5) : "";
-    if (name && !(a.slice(2) in specs) && specs[name]?.type === "boolean") {
+    const name = negatedFlag(a, specs);
+    if (name) {
       if (negated.has(name)) {
         throw new FlagError(`--${name} is given more than once; give each flag once`);
       }
