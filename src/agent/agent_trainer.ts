@@ -406,7 +406,8 @@ export class AgentTrainer {
       const unrollDone = ++this.#sinceUnroll > this.options.unrollLength;
       if (unrollDone) this.#sinceUnroll = 1;
       let resetAll = false;
-      if (random && unrollDone && this.#endedSince.every((e) => e === 1)) {
+      const allEnded = unrollDone && this.#endedSince.every((e) => e === 1);
+      if (random && allEnded) {
         // where the agent would update: count it, restart every episode (authors' schedule)
         this.updates++;
         this.#endedSince.fill(0);
@@ -418,12 +419,8 @@ export class AgentTrainer {
           voltageLoss: 0,
           ...(this.#curriculum ? { maxEpisodeLength: this.#curriculum.length } : {}),
         });
-        if (authors) {
-          if (!canResetEpisodes(env)) throw new TypeError(`Cannot restart ${env.name}'s episodes`);
-          this.#observations = (await env.resetEpisodes(new Uint8Array(B).fill(1))).observations;
-          this.#previous = undefined;
-        }
-      } else if (authors && unrollDone && this.#endedSince.every((e) => e === 1)) {
+        if (authors) await this.#restartAll();
+      } else if (authors && allEnded) {
         // the authors' update: every episode has ended; the gradient of the unroll just ended,
         // one step, then every episode restarts
         const prev = this.#previous;
@@ -440,10 +437,7 @@ export class AgentTrainer {
           })
         ));
         await this.#update(replies.map((r) => r.batch!), hooks);
-        const all = new Uint8Array(B).fill(1);
-        if (!canResetEpisodes(env)) throw new TypeError(`Cannot restart ${env.name}'s episodes`);
-        this.#observations = (await env.resetEpisodes(all)).observations;
-        this.#previous = undefined;
+        await this.#restartAll();
         resetAll = true;
       }
       if (unrollDone) this.#advanceCurriculum();
@@ -501,6 +495,15 @@ export class AgentTrainer {
       this.#observations = s.observations;
       await hooks.onStep?.();
     }
+  }
+
+  /** Every episode restarts (the authors' schedule after an update); the last step is dropped. */
+  async #restartAll(): Promise<void> {
+    const env = this.env;
+    if (!canResetEpisodes(env)) throw new TypeError(`Cannot restart ${env.name}'s episodes`);
+    this.#observations = (await env.resetEpisodes(new Uint8Array(env.numEnvs).fill(1)))
+      .observations;
+    this.#previous = undefined;
   }
 
   /** At the end of an unroll: the next shared episode limit, and L's growth when due. */
