@@ -193,27 +193,6 @@ export class AgentNetwork {
   }
 
   /**
-   * Runs the CNN alone over one episode's frames from a given state and returns every layer's
-   * membrane potentials at every step.
-   * @param frames Observations [nFrames][size][size] of one episode.
-   * @param nFrames Frames.
-   * @param state The CNN's state before the first frame (one episode), or undefined for zero.
-   * @returns Per layer, v [T][units] (T = nFrames x stepsPerFrame).
-   */
-  cnnPotentials(
-    frames: ArrayLike<number>,
-    nFrames: number,
-    state: SpikingConvState | undefined,
-  ): ArrayLike<number>[] {
-    const pass = this.#conv.forward(frames, 1, nFrames, { state, recordPotentials: true });
-    try {
-      return this.spec.conv.layers.map((_, l) => pass.potentials(l));
-    } finally {
-      pass.release();
-    }
-  }
-
-  /**
    * Runs the CNN alone over one episode's frames from a given state and returns the filters'
    * exact gradients (BPTT through the CNN, reset included) from external errors at the spikes
    * and at the potentials.
